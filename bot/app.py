@@ -1,0 +1,50 @@
+"""The app factory: one place that builds config, database, catalogs and dialogue.
+
+No module globals: each command and each test builds its own ``App``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .clock import Clock, utcnow
+from .config import Config
+from .content import ContentPack
+from .dialogue import Dialogue
+from .i18n import Translator, shipped_locales
+from .storage import Database
+
+
+@dataclass
+class App:
+    config: Config
+    db: Database
+    translator: Translator
+    content: ContentPack
+    dialogue: Dialogue
+    clock: Clock
+
+    @classmethod
+    async def create(cls, config: Config, *, clock: Clock = utcnow,
+                     db_path: str | None = None) -> App:
+        content = ContentPack.load(config.content.pack)
+        translator = Translator(_locales(config), extra_dirs=[(content.path, "content")])
+        db = await Database.open(db_path or config.storage.path)
+        dialogue = Dialogue(db, config, translator, content, clock=clock)
+        return cls(config, db, translator, content, dialogue, clock)
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    async def __aenter__(self) -> App:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+
+def _locales(config: Config) -> Iterable[str]:
+    shipped = shipped_locales()
+    wanted = config.dialogue.locales or shipped
+    return [loc for loc in wanted if loc in shipped] or ["en"]

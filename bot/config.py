@@ -1,0 +1,202 @@
+"""Typed settings, each declared once: section, key, type, default, help.
+
+Settings come from a TOML file (``--config PATH`` or ``CASECHECK_CONFIG``) and
+from the environment (``CASECHECK_<SECTION>_<KEY>``, e.g.
+``CASECHECK_SMS_AUTH_TOKEN``), which wins over the file so secrets need not
+live in it. An unknown or badly typed key stops start-up with an error that
+names the key and the file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(Exception):
+    """A setting is unknown, missing or of the wrong type."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    section: str
+    key: str
+    type: type
+    default: Any
+    help: str
+    secret: bool = False
+
+    @property
+    def env_name(self) -> str:
+        return f"CASECHECK_{self.section}_{self.key}".upper()
+
+
+SETTINGS: list[Setting] = [
+    # storage
+    Setting("storage", "path", str, "casecheck.db", "SQLite database file (created owner-only)."),
+    Setting("storage", "retention_days", int, 365,
+            "Delete message bodies and transcripts older than this many days (audit stays)."),
+    # organisation the bot speaks for
+    Setting("organization", "name", str, "Drug Lab Case Help (demo)", "Name used in HELP and handoff."),
+    Setting("organization", "phone", str, "555-0100", "Phone number people can call."),
+    Setting("organization", "website", str, "example.org/labcases", "Web address (no scheme needed)."),
+    Setting("organization", "office_hours", str, "Mon-Fri 9:00-17:00",
+            "Office hours as 'Mon-Fri HH:MM-HH:MM' (days Mon..Sun)."),
+    Setting("organization", "timezone", str, "America/New_York", "Time zone of the office hours."),
+    # privacy policy
+    Setting("privacy", "max_attempts", int, 5,
+            "Failed lookups allowed per sender and per docket number in the window."),
+    Setting("privacy", "attempt_window_hours", int, 24, "Window for counting failed lookups."),
+    Setting("privacy", "allow_notice_code", bool, True,
+            "Allow a notice code + date of birth to verify a person."),
+    Setting("privacy", "require_last_name", bool, True,
+            "Require the last name (with docket number + date of birth) to disclose."),
+    Setting("privacy", "name_typos", int, 1, "Typos tolerated in a last name (edit distance)."),
+    # dialogue
+    Setting("dialogue", "default_locale", str, "en", "Locale used before a person chooses."),
+    Setting("dialogue", "locales", list, [], "Locales offered (empty: every shipped locale)."),
+    Setting("dialogue", "escalation_target_hours", int, 24,
+            "How soon staff aim to answer an escalation (business hours)."),
+    # content
+    Setting("content", "pack", str, "massachusetts",
+            "Content pack: a name shipped in locales/packs/ or a directory path."),
+    # server
+    Setting("server", "host", str, "127.0.0.1", "Address the web server listens on."),
+    Setting("server", "port", int, 8080, "Port the web server listens on."),
+    # sms
+    Setting("sms", "enabled", bool, False, "Serve the Twilio SMS channel."),
+    Setting("sms", "account_sid", str, "", "Twilio account SID.", secret=True),
+    Setting("sms", "auth_token", str, "", "Twilio auth token (better: CASECHECK_SMS_AUTH_TOKEN).",
+            secret=True),
+    Setting("sms", "from_number", str, "", "Sending number in E.164 (or use messaging_service_sid)."),
+    Setting("sms", "messaging_service_sid", str, "", "Twilio messaging service SID."),
+    Setting("sms", "public_url", str, "",
+            "Public base URL Twilio calls (https://host), used to check signatures."),
+    Setting("sms", "api_base_url", str, "https://api.twilio.com",
+            "Twilio REST API base URL (a local fake in tests and staging)."),
+    Setting("sms", "inbound_path", str, "/sms/inbound", "Path of the inbound SMS webhook."),
+    Setting("sms", "status_path", str, "/sms/status", "Path of the SMS status callback."),
+    Setting("sms", "max_segments", int, 3, "Most SMS segments in one reply before 'Reply MORE'."),
+    Setting("sms", "rate_per_second", float, 1.0, "Outbound SMS messages per second, all senders."),
+    # telegram
+    Setting("telegram", "enabled", bool, False, "Serve the Telegram channel."),
+    Setting("telegram", "token", str, "", "Bot token from @BotFather (better: CASECHECK_TELEGRAM_TOKEN).",
+            secret=True),
+    Setting("telegram", "mode", str, "polling", "'polling' or 'webhook'."),
+    Setting("telegram", "base_url", str, "https://api.telegram.org/bot",
+            "Bot API base URL (a self-hosted server, or a local fake in tests)."),
+    Setting("telegram", "webhook_url", str, "", "Public URL of /telegram/webhook (webhook mode)."),
+    Setting("telegram", "secret_token", str, "", "Secret Telegram sends with each webhook call.",
+            secret=True),
+    Setting("telegram", "staff_chat_id", int, 0, "Chat that gets new-escalation alerts (0: none)."),
+    Setting("telegram", "rate_per_second", float, 30.0, "Outbound Telegram messages per second."),
+]
+
+_BY_KEY = {(s.section, s.key): s for s in SETTINGS}
+
+
+def _coerce(setting: Setting, value: Any, where: str) -> Any:
+    name = f"[{setting.section}] {setting.key}"
+    if setting.type is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
+            return value.lower() in {"1", "true", "yes", "on"}
+    elif setting.type is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return float(value)
+            except ValueError:
+                pass
+    elif setting.type is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str):
+            try:
+                return int(value)
+            except ValueError:
+                pass
+    elif setting.type is list:
+        if isinstance(value, list):
+            return value
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+    elif isinstance(value, setting.type):
+        return value
+    raise ConfigError(
+        f"{name} in {where}: expected {setting.type.__name__}, got {value!r}"
+    )
+
+
+class Config:
+    """Resolved settings: ``config.get("sms", "auth_token")`` or ``config.sms.auth_token``."""
+
+    def __init__(self, values: dict[tuple[str, str], Any], source: str = "defaults") -> None:
+        self._values = values
+        self.source = source
+
+    def get(self, section: str, key: str) -> Any:
+        return self._values[(section, key)]
+
+    def __getattr__(self, section: str) -> Any:
+        if section.startswith("_"):
+            raise AttributeError(section)
+        keys = {k: v for (s, k), v in self._values.items() if s == section}
+        if not keys:
+            raise AttributeError(section)
+        return _Section(section, keys)
+
+    def replace(self, section: str, key: str, value: Any) -> Config:
+        setting = _BY_KEY[(section, key)]
+        values = dict(self._values)
+        values[(section, key)] = _coerce(setting, value, "override")
+        return Config(values, self.source)
+
+
+class _Section:
+    def __init__(self, name: str, values: dict[str, Any]) -> None:
+        self._name = name
+        self._values = values
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self._values[key]
+        except KeyError:
+            raise AttributeError(f"[{self._name}] {key}") from None
+
+
+def load_config(path: str | os.PathLike[str] | None = None,
+                env: dict[str, str] | None = None) -> Config:
+    """Read defaults, then the TOML file, then ``CASECHECK_*`` environment variables."""
+    env = dict(os.environ) if env is None else env
+    path = path or env.get("CASECHECK_CONFIG") or None
+    values = {(s.section, s.key): s.default for s in SETTINGS}
+    source = "defaults"
+    if path:
+        p = Path(path)
+        source = str(p)
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file not found: {p}") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{p}: not valid TOML: {exc}") from None
+        for section, table in data.items():
+            if not isinstance(table, dict):
+                raise ConfigError(f"{p}: '{section}' must be a [section], not a value")
+            for key, value in table.items():
+                setting = _BY_KEY.get((section, key))
+                if setting is None:
+                    raise ConfigError(f"{p}: unknown setting [{section}] {key}")
+                values[(section, key)] = _coerce(setting, value, str(p))
+    for setting in SETTINGS:
+        if setting.env_name in env:
+            values[(setting.section, setting.key)] = _coerce(
+                setting, env[setting.env_name], f"environment {setting.env_name}"
+            )
+    return Config(values, source)

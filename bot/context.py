@@ -1,0 +1,75 @@
+"""What a dialogue handler sees: the message, the person's state, and a way to answer.
+
+Handlers read through ``ctx.services`` and record writes as effects
+(``ctx.effect``); the engine applies the effects, the new state, the
+transcript and the outbox in one transaction, so a crash never leaves half a
+turn behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import aiosqlite
+
+from .model import Inbound, Option, Reply
+from .storage.people import State
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .content import ContentPack
+    from .i18n import Translator
+    from .services import Services
+
+Effect = Callable[[aiosqlite.Connection, str], Awaitable[None]]
+
+
+@dataclass
+class Context:
+    inbound: Inbound
+    state: State
+    config: Config
+    translator: Translator
+    content: ContentPack
+    services: Services
+    now: dt.datetime
+    opted_out: bool = False
+    replies: list[Reply] = field(default_factory=list)
+    effects: list[Effect] = field(default_factory=list)
+    silent: bool = False  # answer nothing at all (e.g. opted out)
+    reply_kind: str = "reply"  # 'compliance' replies go out even to an opted-out number
+
+    # -- language -------------------------------------------------------
+    @property
+    def locale(self) -> str:
+        return self.state.locale or self.config.dialogue.default_locale
+
+    def _(self, msgid: str, **kwargs: Any) -> str:
+        """Translate a UI message into the person's language."""
+        return self.translator.gettext(self.locale, msgid, **kwargs)
+
+    def n_(self, singular: str, plural: str, n: int, **kwargs: Any) -> str:
+        return self.translator.ngettext(self.locale, singular, plural, n, **kwargs)
+
+    # -- answering ------------------------------------------------------
+    def say(self, text: str, options: list[tuple[str, str]] | None = None) -> None:
+        self.replies.append(Reply(text, [Option(k, v) for k, v in (options or [])]))
+
+    def ask(self, awaiting: str | None, step: str | None = None) -> None:
+        """Set what the bot waits for next (a slot name of the console JSON protocol)."""
+        self.state.awaiting = awaiting
+        self.state.step = step or awaiting
+
+    @property
+    def slots(self) -> dict[str, Any]:
+        return self.state.slots
+
+    def effect(self, fn: Effect) -> None:
+        self.effects.append(fn)
+
+    @property
+    def now_iso(self) -> str:
+        return self.now.astimezone(dt.UTC).isoformat(timespec="seconds")

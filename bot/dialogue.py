@@ -1,0 +1,71 @@
+"""The dialogue engine: load a person's state, route to handlers, save the turn.
+
+``Dialogue.handle(inbound)`` is the one entry point every channel uses. The
+state, the transcript, the handlers' effects (audit, escalations, attempts,
+opt-outs), the outbox rows for asynchronous channels and the inbox row's
+"done" mark are written in one transaction: a crash either loses the whole
+turn (and the inbox row is processed again) or none of it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from handlers import flow
+
+from .clock import Clock, utcnow
+from .config import Config
+from .content import ContentPack
+from .context import Context
+from .i18n import Translator
+from .model import Inbound, Turn
+from .services import Services
+from .storage import Database, inbox, outbox, people
+
+log = logging.getLogger(__name__)
+
+# Channels whose replies leave through the outbox; the console prints directly.
+QUEUED_CHANNELS = frozenset({"sms", "telegram"})
+
+
+class Dialogue:
+    def __init__(self, db: Database, config: Config, translator: Translator,
+                 content: ContentPack, *, clock: Clock = utcnow) -> None:
+        self.db = db
+        self.config = config
+        self.translator = translator
+        self.content = content
+        content.translator = translator
+        self.services = Services(db, config)
+        self.clock = clock
+
+    async def handle(self, inbound: Inbound, *, inbox_id: int | None = None) -> Turn:
+        now = self.clock()
+        stamp = now.isoformat(timespec="seconds")
+        state = await people.get_or_create(self.db, inbound.channel, inbound.address, stamp)
+        ctx = Context(
+            inbound=inbound, state=state, config=self.config, translator=self.translator,
+            content=self.content, services=self.services, now=now,
+            opted_out=await self.services.is_opted_out(inbound.channel, inbound.address),
+        )
+        await flow.route(ctx)
+        queued = inbound.channel in QUEUED_CHANNELS
+        async with self.db.transaction() as conn:
+            await people.add_message(conn, state.person_id, "in", inbound.channel,
+                                     inbound.text, stamp)
+            for fx in ctx.effects:
+                await fx(conn, stamp)
+            await people.save_state(conn, state, inbound.channel, stamp)
+            if not ctx.silent:
+                for reply in ctx.replies:
+                    await people.add_message(conn, state.person_id, "out", inbound.channel,
+                                             reply.text, stamp, author="bot")
+                    if queued:
+                        await outbox.enqueue(conn, inbound.channel, inbound.address, reply, stamp,
+                                             person_id=state.person_id, inbox_id=inbox_id,
+                                             kind=ctx.reply_kind)
+            if inbox_id is not None:
+                await inbox.mark_done(conn, inbox_id, stamp)
+        log.info("turn channel=%s step=%s replies=%d", inbound.channel, state.step,
+                 0 if ctx.silent else len(ctx.replies))
+        return Turn([] if ctx.silent else ctx.replies, state.awaiting, ctx.locale)

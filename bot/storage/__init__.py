@@ -1,0 +1,146 @@
+"""The one owner of the SQLite database. All SQL of casecheck lives in this package.
+
+``Database`` holds one aiosqlite connection (WAL, synchronous=NORMAL, busy
+timeout). Reads run directly; every write goes through ``transaction()``, which
+takes one asyncio lock and wraps ``BEGIN IMMEDIATE`` ... ``COMMIT`` so that
+transactions from several tasks never interleave on the shared connection.
+The query modules beside this file (``cases``, ``conversations``, ...) take a
+``Database`` and hold the SQL for one subject each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) for each ``migrations/NNNN_name.sql``, in order."""
+    found = []
+    for entry in resources.files("bot.storage.migrations").iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+class Database:
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = str(path)
+        self._conn: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str | os.PathLike[str]) -> Database:
+        db = cls(path)
+        await db.connect()
+        return db
+
+    async def connect(self) -> None:
+        if self.path != ":memory:":
+            p = Path(self.path)
+            p.parent.mkdir(parents=True, exist_ok=True)
+            if not p.exists():
+                # Create the file owner-only before SQLite writes a byte to it.
+                fd = os.open(p, os.O_CREAT | os.O_WRONLY, 0o600)
+                os.close(fd)
+            os.chmod(p, 0o600)
+        self._conn = await aiosqlite.connect(self.path, isolation_level=None)
+        self._conn.row_factory = aiosqlite.Row
+        await self._conn.execute("PRAGMA journal_mode=WAL")
+        await self._conn.execute("PRAGMA synchronous=NORMAL")
+        await self._conn.execute("PRAGMA busy_timeout=5000")
+        await self._conn.execute("PRAGMA foreign_keys=ON")
+        await self.migrate()
+        for suffix in ("-wal", "-shm"):
+            side = Path(self.path + suffix)
+            if side.exists():
+                os.chmod(side, 0o600)
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            await conn.close()
+
+    async def __aenter__(self) -> Database:
+        if self._conn is None:
+            await self.connect()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @property
+    def conn(self) -> aiosqlite.Connection:
+        if self._conn is None:
+            raise RuntimeError("database is closed")
+        return self._conn
+
+    async def migrate(self) -> int:
+        """Apply pending migrations; return the schema version."""
+        await self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        async with self.conn.execute("SELECT MAX(version) FROM schema_version") as cur:
+            row = await cur.fetchone()
+        current = (row[0] if row else None) or 0
+        for version, _name, sql in _migrations():
+            if version <= current:
+                continue
+            async with self.transaction() as conn:
+                for statement in _split_sql(sql):
+                    await conn.execute(statement)
+                await conn.execute("INSERT INTO schema_version(version) VALUES (?)", (version,))
+            current = version
+        return current
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction at a time on this connection."""
+        async with self._lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                await self.conn.execute("ROLLBACK")
+                raise
+            else:
+                await self.conn.execute("COMMIT")
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+        async with self.conn.execute(sql, tuple(params)) as cur:
+            return await cur.fetchone()
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        async with self.conn.execute(sql, tuple(params)) as cur:
+            return list(await cur.fetchall())
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """Run one write statement in its own transaction; return lastrowid."""
+        async with self.transaction() as conn:
+            cur = await conn.execute(sql, tuple(params))
+            return cur.lastrowid or 0
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration script on ';' at line ends (no triggers with bodies)."""
+    parts, buf = [], []
+    for line in script.splitlines():
+        if line.strip().startswith("--"):
+            continue
+        buf.append(line)
+        if line.rstrip().endswith(";"):
+            stmt = "\n".join(buf).strip()
+            if stmt.strip(";").strip():
+                parts.append(stmt)
+            buf = []
+    tail = "\n".join(buf).strip()
+    if tail:
+        parts.append(tail)
+    return parts

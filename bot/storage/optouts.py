@@ -1,0 +1,29 @@
+"""Opt-outs, per channel and address; they govern every message and outreach."""
+
+from __future__ import annotations
+
+import aiosqlite
+
+from . import Database
+
+
+async def is_opted_out(db: Database, channel: str, address: str) -> bool:
+    row = await db.fetchone(
+        "SELECT 1 FROM optouts WHERE channel=? AND address=?", (channel, address))
+    return row is not None
+
+
+async def opt_out(conn: aiosqlite.Connection, channel: str, address: str, reason: str,
+                  now: str) -> None:
+    await conn.execute(
+        "INSERT INTO optouts(channel, address, reason, at) VALUES (?,?,?,?)"
+        " ON CONFLICT(channel, address) DO UPDATE SET reason=excluded.reason, at=excluded.at",
+        (channel, address, reason, now))
+    # Nothing queued for this address may leave after an opt-out.
+    await conn.execute(
+        "UPDATE outbox SET status='cancelled', updated_at=? WHERE channel=? AND address=?"
+        " AND status='pending'", (now, channel, address))
+
+
+async def opt_in(conn: aiosqlite.Connection, channel: str, address: str) -> None:
+    await conn.execute("DELETE FROM optouts WHERE channel=? AND address=?", (channel, address))

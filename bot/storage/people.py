@@ -1,0 +1,103 @@
+"""People, their contacts (channel + address) and their dialogue state."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiosqlite
+
+from . import Database
+
+
+@dataclass
+class State:
+    person_id: int
+    contact_id: int
+    locale: str | None
+    locale_chosen: bool
+    step: str | None
+    awaiting: str | None
+    slots: dict[str, Any] = field(default_factory=dict)
+    is_new: bool = False
+
+
+async def get_or_create(db: Database, channel: str, address: str, now: str) -> State:
+    """The person behind (channel, address) and their conversation, created if new."""
+    row = await _load(db, channel, address)
+    if row is None:
+        async with db.transaction() as conn:
+            existing = await (await conn.execute(
+                "SELECT id FROM contacts WHERE channel=? AND address=?", (channel, address)
+            )).fetchone()
+            if existing is None:
+                cur = await conn.execute(
+                    "INSERT INTO people(created_at, updated_at) VALUES (?, ?)", (now, now))
+                person_id = cur.lastrowid
+                await conn.execute(
+                    "INSERT INTO contacts(person_id, channel, address, created_at) VALUES (?,?,?,?)",
+                    (person_id, channel, address, now))
+                await conn.execute(
+                    "INSERT INTO conversations(person_id, slots, updated_at) VALUES (?, '{}', ?)",
+                    (person_id, now))
+        row = await _load(db, channel, address)
+        assert row is not None
+        state = _state(row)
+        state.is_new = state.step is None
+        return state
+    state = _state(row)
+    state.is_new = state.step is None
+    return state
+
+
+async def _load(db: Database, channel: str, address: str) -> aiosqlite.Row | None:
+    return await db.fetchone(
+        """SELECT c.id AS contact_id, p.id AS person_id, p.locale, p.locale_chosen,
+                  v.step, v.awaiting, v.slots
+           FROM contacts c JOIN people p ON p.id = c.person_id
+           LEFT JOIN conversations v ON v.person_id = p.id
+           WHERE c.channel = ? AND c.address = ?""",
+        (channel, address))
+
+
+def _state(row: aiosqlite.Row) -> State:
+    return State(
+        person_id=row["person_id"], contact_id=row["contact_id"], locale=row["locale"],
+        locale_chosen=bool(row["locale_chosen"]), step=row["step"], awaiting=row["awaiting"],
+        slots=json.loads(row["slots"] or "{}"))
+
+
+async def save_state(conn: aiosqlite.Connection, state: State, channel: str, now: str) -> None:
+    await conn.execute(
+        "UPDATE people SET locale=?, locale_chosen=?, updated_at=? WHERE id=?",
+        (state.locale, int(state.locale_chosen), now, state.person_id))
+    await conn.execute(
+        """INSERT INTO conversations(person_id, step, awaiting, slots, last_channel, updated_at)
+           VALUES (?,?,?,?,?,?)
+           ON CONFLICT(person_id) DO UPDATE SET step=excluded.step, awaiting=excluded.awaiting,
+             slots=excluded.slots, last_channel=excluded.last_channel,
+             updated_at=excluded.updated_at""",
+        (state.person_id, state.step, state.awaiting, json.dumps(state.slots, ensure_ascii=False),
+         channel, now))
+
+
+async def add_message(conn: aiosqlite.Connection, person_id: int, direction: str, channel: str,
+                      body: str, now: str, author: str | None = None) -> None:
+    await conn.execute(
+        "INSERT INTO messages(person_id, direction, channel, body, author, created_at)"
+        " VALUES (?,?,?,?,?,?)",
+        (person_id, direction, channel, body, author, now))
+
+
+async def transcript(db: Database, person_id: int, limit: int = 200) -> list[aiosqlite.Row]:
+    rows = await db.fetchall(
+        "SELECT direction, channel, body, author, created_at FROM messages"
+        " WHERE person_id=? ORDER BY id DESC LIMIT ?", (person_id, limit))
+    return list(reversed(rows))
+
+
+async def contacts_of(db: Database, person_id: int) -> list[aiosqlite.Row]:
+    return await db.fetchall(
+        "SELECT channel, address, unreachable FROM contacts WHERE person_id=? ORDER BY id",
+        (person_id,))

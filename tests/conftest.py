@@ -1,0 +1,78 @@
+"""Shared fixtures: every test builds its own app on a real SQLite file in a tmp dir."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import App
+from bot.channels import console
+from bot.config import Config, load_config
+
+
+class FakeClock:
+    """A clock tests can move."""
+
+    def __init__(self, start: dt.datetime | None = None) -> None:
+        self.now = start or dt.datetime(2026, 11, 25, 15, 0, tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += dt.timedelta(**kwargs)
+
+
+class ConsoleSession:
+    """Drives the bot through the console channel's JSON protocol, one line per message."""
+
+    def __init__(self, app: App, address: str = "tester") -> None:
+        self.app = app
+        self.address = address
+
+    async def say(self, text: str) -> dict[str, Any]:
+        stdin = io.StringIO(json.dumps({"text": text}) + "\n")
+        stdout = io.StringIO()
+        await console.run_json(self.app, self.address, stdin=stdin, stdout=stdout)
+        lines = stdout.getvalue().splitlines()
+        assert len(lines) == 1, lines
+        return json.loads(lines[0])
+
+    @staticmethod
+    def text(turn: dict[str, Any]) -> str:
+        return "\n".join(r["text"] for r in turn["replies"])
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "casecheck.db"
+
+
+@pytest.fixture
+def config(db_path: Path) -> Config:
+    return load_config(None, env={}).replace("storage", "path", str(db_path))
+
+
+@pytest.fixture
+async def app(config: Config, clock: FakeClock) -> AsyncIterator[App]:
+    application = await App.create(config, clock=clock)
+    try:
+        yield application
+    finally:
+        await application.close()
+
+
+@pytest.fixture
+def session(app: App) -> ConsoleSession:
+    return ConsoleSession(app)
