@@ -1,7 +1,9 @@
 """Babel catalogs: load every shipped locale, translate, format per locale.
 
-Catalogs live as ``.po`` files in ``locales/<locale>/LC_MESSAGES/<domain>.po``
-(and a content pack's own ``.po`` files under its directory). They are
+Catalogs live as ``.po`` files in ``locales/<locale>/LC_MESSAGES/<domain>.po``,
+one domain per part of the bot (``messages`` for the dialogue, ``sms``,
+``telegram``, ``web``, ...), all merged into one catalog per locale; a content
+pack's own ``content.po`` files are merged in too. They are
 compiled in memory at start-up, so there is no ``.mo`` build step to forget and
 a plain ``pip install .`` ships everything.
 """
@@ -28,10 +30,10 @@ def locales_dir() -> Path:
 
 
 def shipped_locales() -> list[str]:
-    """Locales that have a messages catalog, English first."""
+    """Locales that have a catalog, English first."""
     found = {"en"}
     for entry in locales_dir().iterdir():
-        if (entry / "LC_MESSAGES" / "messages.po").is_file():
+        if entry.name != "packs" and any((entry / "LC_MESSAGES").glob("*.po")):
             found.add(entry.name)
     return ["en"] + sorted(found - {"en"})
 
@@ -81,18 +83,17 @@ class Translator:
         self.locales = list(locales) if locales else shipped_locales()
         self._catalogs: dict[str, NullTranslations] = {}
         for loc in self.locales:
+            files = sorted((locales_dir() / loc / "LC_MESSAGES").glob("*.po"))
+            files += [base / loc / "LC_MESSAGES" / f"{domain}.po" for base, domain in extra_dirs]
             trans: NullTranslations = NullTranslations()
-            po = locales_dir() / loc / "LC_MESSAGES" / "messages.po"
-            if po.is_file():
-                trans = load_po(po, loc)
-            for base, domain in extra_dirs:
-                extra = base / loc / "LC_MESSAGES" / f"{domain}.po"
-                if extra.is_file():
-                    more = load_po(extra, loc)
-                    if isinstance(trans, Translations):
-                        trans.merge(more)
-                    else:
-                        trans = more
+            for po in files:
+                if not po.is_file():
+                    continue
+                more = load_po(po, loc)
+                if isinstance(trans, Translations):
+                    trans.merge(more)
+                else:
+                    trans = more
             self._catalogs[loc] = trans
 
     def catalog(self, locale: str) -> NullTranslations:
