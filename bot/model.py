@@ -15,7 +15,8 @@ class Inbound:
     language_hint: str | None = None  # e.g. Telegram's language_code
     provider_id: str | None = None  # MessageSid, update_id: deduplication key
     media_count: int = 0
-    campaign_id: int | None = None
+    campaign_id: int | None = None  # set when the message answers an outreach campaign
+    notice_code: str | None = None  # a code received out of band (Telegram /start deep link)
 
 
 @dataclass(frozen=True)
