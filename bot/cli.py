@@ -18,6 +18,9 @@ from .config import Config, ConfigError, load_config
 # Each module defines ``register(subparsers, parent)`` and sets ``func`` on its parsers.
 COMMAND_MODULES = [
     "bot.commands.chat",
+    "bot.commands.registry",
+    "bot.commands.demo",
+    "bot.commands.run",
 ]
 
 Handler = Callable[[argparse.Namespace, Config], Awaitable[int]]

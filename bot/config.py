@@ -93,6 +93,21 @@ SETTINGS: list[Setting] = [
             secret=True),
     Setting("telegram", "staff_chat_id", int, 0, "Chat that gets new-escalation alerts (0: none)."),
     Setting("telegram", "rate_per_second", float, 30.0, "Outbound Telegram messages per second."),
+    # staff console (web)
+    Setting("console", "enabled", bool, True, "Serve the staff web console at /console/."),
+    Setting("console", "overdue_hours", int, 24,
+            "An unresolved escalation older than this many hours is shown as overdue."),
+    Setting("console", "idle_minutes", int, 30, "Sign staff out after this many idle minutes."),
+    Setting("console", "session_hours", int, 12, "Longest a console session lasts."),
+    Setting("console", "secure_cookies", bool, False,
+            "Mark cookies Secure (set true when served over https, e.g. behind a TLS proxy)."),
+    Setting("console", "trust_forwarded_for", bool, False,
+            "Take the client address from X-Forwarded-For (only behind your own proxy)."),
+    Setting("console", "login_max_failures", int, 5,
+            "Failed sign-ins allowed per account in the window before it is locked."),
+    Setting("console", "login_max_failures_per_address", int, 20,
+            "Failed sign-ins allowed per client address in the window."),
+    Setting("console", "login_window_minutes", int, 15, "Window for counting failed sign-ins."),
 ]
 
 _BY_KEY = {(s.section, s.key): s for s in SETTINGS}

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import aiosqlite
 
 from .model import Inbound, Option, Reply
+from .storage import audit as audit_store
 from .storage.people import State
 
 if TYPE_CHECKING:
@@ -69,6 +70,21 @@ class Context:
 
     def effect(self, fn: Effect) -> None:
         self.effects.append(fn)
+
+    def audit(self, action: str, outcome: str | None = None, case_id: int | None = None,
+              detail: str | None = None) -> None:
+        """Record an audit entry in this turn's transaction (never personal data)."""
+        person_id = self.state.person_id
+
+        async def write(conn: aiosqlite.Connection, now: str) -> None:
+            await audit_store.record(conn, now, "bot", action, outcome, person_id, case_id,
+                                     detail)
+        self.effect(write)
+
+    @property
+    def sender_key(self) -> str:
+        """The rate-limit key of whoever sent this message."""
+        return f"sender:{self.inbound.channel}:{self.inbound.address}"
 
     @property
     def now_iso(self) -> str:

@@ -13,6 +13,7 @@ import logging
 
 from handlers import flow
 
+from . import handoff
 from .clock import Clock, utcnow
 from .config import Config
 from .content import ContentPack
@@ -48,7 +49,8 @@ class Dialogue:
             content=self.content, services=self.services, now=now,
             opted_out=await self.services.is_opted_out(inbound.channel, inbound.address),
         )
-        await flow.route(ctx)
+        if not await handoff.intercept(ctx):  # staff hold a live thread: bot stays quiet
+            await flow.route(ctx)
         queued = inbound.channel in QUEUED_CHANNELS
         async with self.db.transaction() as conn:
             await people.add_message(conn, state.person_id, "in", inbound.channel,

@@ -1,17 +1,17 @@
 """Read-side services the handlers use: registry lookups, attempt counts, escalations.
 
-Handlers never run SQL; they call these, and record writes as effects.
+Handlers never run SQL; they read through these and record writes as effects
+(``ctx.effect``), which the engine applies in the turn's transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import aiosqlite
 
 from .config import Config
-from .storage import Database
+from .storage import Database, attempts, cases, escalations
 from .storage import optouts as optouts_store
 
 
@@ -23,18 +23,37 @@ class Services:
     async def is_opted_out(self, channel: str, address: str) -> bool:
         return await optouts_store.is_opted_out(self.db, channel, address)
 
+    # -- registry -------------------------------------------------------
     async def case(self, case_id: int) -> aiosqlite.Row | None:
-        return await self.db.fetchone("SELECT * FROM cases WHERE id=?", (case_id,))
+        return await cases.get(self.db, case_id)
 
+    async def cases_by_docket(self, docket: str) -> list[aiosqlite.Row]:
+        return await cases.by_docket(self.db, docket)
+
+    async def case_by_notice(self, code_hash: str) -> aiosqlite.Row | None:
+        return await cases.by_notice_hash(self.db, code_hash)
+
+    async def cases_by_dob(self, dob_iso: str) -> list[aiosqlite.Row]:
+        return await cases.by_dob(self.db, dob_iso)
+
+    async def same_person(self, last_key: str, first_key: str,
+                          dob_iso: str) -> list[aiosqlite.Row]:
+        return await cases.same_person(self.db, last_key, first_key, dob_iso)
+
+    # -- rate limit -----------------------------------------------------
     def window_start(self, now: dt.datetime) -> str:
         hours = self.config.privacy.attempt_window_hours
         return (now - dt.timedelta(hours=hours)).astimezone(dt.UTC).isoformat(timespec="seconds")
 
     async def failed_attempts(self, key: str, now: dt.datetime) -> int:
-        row = await self.db.fetchone(
-            "SELECT COUNT(*) FROM lookup_attempts WHERE key=? AND success=0 AND at>=?",
-            (key, self.window_start(now)))
-        return int(row[0]) if row else 0
+        return await attempts.failures_since(self.db, key, self.window_start(now))
 
-    async def extra(self, name: str, *args: Any) -> Any:  # pragma: no cover - placeholder
-        raise NotImplementedError(name)
+    async def locked(self, key: str, now: dt.datetime) -> bool:
+        return await self.failed_attempts(key, now) >= self.config.privacy.max_attempts
+
+    # -- escalations ----------------------------------------------------
+    async def open_escalation(self, person_id: int) -> aiosqlite.Row | None:
+        return await escalations.open_for_person(self.db, person_id)
+
+    async def escalation_ref_taken(self, ref: str) -> bool:
+        return await escalations.ref_exists(self.db, ref)

@@ -1,8 +1,13 @@
-"""Welcome, language choice and the main menu."""
+"""Welcome, language choice, the main menu and the friendly fallback."""
 
 from __future__ import annotations
 
+from babel import Locale
+
 from bot.context import Context
+from bot.i18n import normalize_locale
+
+from .text import fold, keyword
 
 
 def language_options(ctx: Context) -> list[tuple[str, str]]:
@@ -10,23 +15,67 @@ def language_options(ctx: Context) -> list[tuple[str, str]]:
             for i, loc in enumerate(ctx.translator.locales, start=1)]
 
 
+def welcome_text(ctx: Context) -> str:
+    """The content pack's welcome when it has one, else ours."""
+    if ctx.content.source("welcome") is not None:
+        return ctx.content.text(ctx.locale, "welcome")
+    return ctx._("Hello. This service checks if your case was affected by the drug lab "
+                 "problems in Massachusetts. It is private. This is general information, "
+                 "not legal advice.")
+
+
 async def greet(ctx: Context) -> None:
-    ctx.say(ctx._("Hello. This service checks if your case was affected by the drug lab "
-                  "problems in Massachusetts. It is private. This is general information, "
-                  "not legal advice."))
+    """First contact: welcome, then the language menu (or the menu, given a language hint)."""
+    hinted = normalize_locale(ctx.inbound.language_hint, ctx.translator.locales)
+    if hinted and not ctx.state.locale_chosen:
+        ctx.state.locale = hinted
+    ctx.say(welcome_text(ctx))
+    if hinted or ctx.state.locale_chosen:
+        ctx.say(ctx._("To change the language, reply LANGUAGE at any time."))
+        await show_menu(ctx)
+    else:
+        ask_language(ctx)
+
+
+def ask_language(ctx: Context) -> None:
     ctx.say(ctx._("Choose your language:"), language_options(ctx))
     ctx.ask("language")
+
+
+def set_locale(ctx: Context, locale: str) -> None:
+    """An explicit choice: it wins over any hint and sticks."""
+    ctx.state.locale = locale
+    ctx.state.locale_chosen = True
+
+
+def match_language(ctx: Context, text: str) -> str | None:
+    """A locale from a number, a language name (in itself or in English) or a code."""
+    locales = ctx.translator.locales
+    if text.isdigit():
+        index = int(text) - 1
+        return locales[index] if 0 <= index < len(locales) else None
+    wanted = fold(text).strip(" .!?")
+    for loc in locales:
+        names = {fold(ctx.translator.language_name(loc)), fold(loc)}
+        names.add(fold(Locale.parse(loc).get_display_name("en") or loc))
+        if wanted in names:
+            return loc
+    return normalize_locale(wanted, locales) if len(wanted) <= 5 else None
 
 
 async def on_language(ctx: Context, text: str) -> None:
-    locales = ctx.translator.locales
-    if text.isdigit() and 1 <= int(text) <= len(locales):
-        ctx.state.locale = locales[int(text) - 1]
-        ctx.state.locale_chosen = True
-        await show_menu(ctx)
+    locale = match_language(ctx, text)
+    if locale is None:
+        from . import intents  # the intents engineer's module: "en español por favor"
+        locale = intents.requested_locale(text)
+        if locale not in ctx.translator.locales:
+            locale = None
+    if locale is None:
+        ctx.say(ctx._("Please reply with the number of your language."))
+        ask_language(ctx)
         return
-    ctx.say(ctx._("Choose your language:"), language_options(ctx))
-    ctx.ask("language")
+    set_locale(ctx, locale)
+    await show_menu(ctx)
 
 
 def menu_options(ctx: Context) -> list[tuple[str, str]]:
@@ -35,13 +84,17 @@ def menu_options(ctx: Context) -> list[tuple[str, str]]:
 
 
 async def show_menu(ctx: Context) -> None:
-    ctx.say(ctx._("What would you like to do?"), menu_options(ctx))
+    ctx.say(ctx._("What would you like to do? Reply with a number."), menu_options(ctx))
     ctx.ask("menu")
 
 
-async def on_menu(ctx: Context, text: str) -> None:
-    if text == "4":
-        ctx.say(ctx._("Choose your language:"), language_options(ctx))
-        ctx.ask("language")
-        return
+MENU_WORDS = frozenset({"menu", "inicio", "main", "back", "volver", "atras", "0"})
+
+
+def is_menu_word(text: str) -> bool:
+    return keyword(text) in MENU_WORDS or fold(text) in {"main menu", "menu principal", "0"}
+
+
+async def fallback(ctx: Context) -> None:
+    ctx.say(ctx._("Sorry, I did not understand."))
     await show_menu(ctx)

@@ -2,17 +2,23 @@
 
 ``--json`` mode reads one ``{"text": "..."}`` per line and writes exactly one
 line per message: ``{"replies": [...], "awaiting": SLOT, "locale": "en"}``.
+Messages staff sent from the web console since the last line come first, as
+``"delivered": [{"text": ..., "author": ...}]`` (only when there are some); a
+``{"poll": true}`` line asks for them alone: ``{"delivered": [...]}``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
 from typing import TextIO
 
 from ..app import App
+from ..clock import iso
 from ..model import Inbound, Turn
+from ..storage import staff
 
 CHANNEL = "console"
 DEMO_ADDRESS = "demo"
@@ -25,6 +31,12 @@ def render_text(turn: Turn) -> str:
         for option in reply.options:
             lines.append(f"  {option.key}. {option.label}")
     return "\n".join(lines)
+
+
+async def take_delivered(app: App, address: str) -> list[dict[str, str]]:
+    """Console-channel outbox rows for this person (staff replies), marked sent."""
+    rows = await staff.take_console_outbox(app.db, address, iso(app.clock()))
+    return [{"text": r["body"], "author": r["author"] or "bot"} for r in rows]
 
 
 async def _readline(stream: TextIO) -> str:
@@ -41,28 +53,50 @@ async def run_json(app: App, address: str, stdin: TextIO = sys.stdin,
             continue
         try:
             message = json.loads(line)
-            text = message["text"]
-            if not isinstance(text, str):
-                raise TypeError("text must be a string")
+            if isinstance(message, dict) and message.get("poll") is True:
+                text = None
+            else:
+                text = message["text"]
+                if not isinstance(text, str):
+                    raise TypeError("text must be a string")
         except (ValueError, KeyError, TypeError) as exc:
             stdout.write(json.dumps({"error": f"bad input line: {exc}"}) + "\n")
             stdout.flush()
             continue
-        turn = await app.dialogue.handle(Inbound(CHANNEL, address, text))
-        stdout.write(json.dumps(turn.to_json(), ensure_ascii=False) + "\n")
+        delivered = await take_delivered(app, address)
+        out: dict[str, object] = {"delivered": delivered} if delivered or text is None else {}
+        if text is not None:
+            turn = await app.dialogue.handle(Inbound(CHANNEL, address, text))
+            out.update(turn.to_json())
+        stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
         stdout.flush()
 
 
 async def run_interactive(app: App, address: str, stdin: TextIO = sys.stdin,
-                          stdout: TextIO = sys.stdout) -> None:
+                          stdout: TextIO = sys.stdout, poll_seconds: float = 1.0) -> None:
     first = await app.dialogue.handle(Inbound(CHANNEL, address, ""))
     stdout.write(render_text(first) + "\n")
+    printer = asyncio.create_task(_print_delivered(app, address, stdout, poll_seconds))
+    try:
+        while True:
+            stdout.write("> ")
+            stdout.flush()
+            line = await _readline(stdin)
+            if not line:
+                stdout.write("\n")
+                return
+            turn = await app.dialogue.handle(Inbound(CHANNEL, address, line.rstrip("\n")))
+            stdout.write(render_text(turn) + "\n")
+    finally:
+        printer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await printer
+
+
+async def _print_delivered(app: App, address: str, stdout: TextIO, poll_seconds: float) -> None:
+    """Print staff messages as they arrive, while the person is at the prompt."""
     while True:
-        stdout.write("> ")
-        stdout.flush()
-        line = await _readline(stdin)
-        if not line:
-            stdout.write("\n")
-            return
-        turn = await app.dialogue.handle(Inbound(CHANNEL, address, line.rstrip("\n")))
-        stdout.write(render_text(turn) + "\n")
+        for message in await take_delivered(app, address):
+            stdout.write("\n" + message["text"] + "\n> ")
+            stdout.flush()
+        await asyncio.sleep(poll_seconds)

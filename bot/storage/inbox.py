@@ -7,17 +7,31 @@ import aiosqlite
 from ..model import Inbound
 from . import Database
 
+_INSERT = """INSERT INTO inbox(channel, provider_id, address, body, language_hint,
+                               media_count, received_at)
+             VALUES (?,?,?,?,?,?,?) ON CONFLICT(channel, provider_id) DO NOTHING"""
+
+
+def _values(inbound: Inbound, now: str) -> tuple[object, ...]:
+    return (inbound.channel, inbound.provider_id, inbound.address, inbound.text,
+            inbound.language_hint, inbound.media_count, now)
+
 
 async def store(db: Database, inbound: Inbound, now: str) -> int | None:
     """Store one inbound message; return its id, or None if already stored (a retry)."""
     async with db.transaction() as conn:
-        cur = await conn.execute(
-            """INSERT INTO inbox(channel, provider_id, address, body, language_hint,
-                                 media_count, received_at)
-               VALUES (?,?,?,?,?,?,?) ON CONFLICT(channel, provider_id) DO NOTHING""",
-            (inbound.channel, inbound.provider_id, inbound.address, inbound.text,
-             inbound.language_hint, inbound.media_count, now))
+        cur = await conn.execute(_INSERT, _values(inbound, now))
         return cur.lastrowid if cur.rowcount else None
+
+
+async def store_many(db: Database, inbounds: list[Inbound], now: str) -> list[int | None]:
+    """``store`` for several messages in one transaction (group commit under load)."""
+    ids: list[int | None] = []
+    async with db.transaction() as conn:
+        for inbound in inbounds:
+            cur = await conn.execute(_INSERT, _values(inbound, now))
+            ids.append(cur.lastrowid if cur.rowcount else None)
+    return ids
 
 
 async def mark_done(conn: aiosqlite.Connection, inbox_id: int, now: str) -> None:
@@ -25,10 +39,30 @@ async def mark_done(conn: aiosqlite.Connection, inbox_id: int, now: str) -> None
         "UPDATE inbox SET status='done', processed_at=? WHERE id=?", (now, inbox_id))
 
 
-async def pending(db: Database, channel: str | None = None, limit: int = 500) -> list[aiosqlite.Row]:
+async def mark_failed(conn: aiosqlite.Connection, inbox_id: int, now: str) -> None:
+    await conn.execute(
+        "UPDATE inbox SET status='failed', processed_at=? WHERE id=?", (now, inbox_id))
+
+
+async def add_attempt(db: Database, inbox_id: int) -> int:
+    """Count one failed handling of a row; return the attempts so far."""
+    async with db.transaction() as conn:
+        await conn.execute("UPDATE inbox SET attempts = attempts + 1 WHERE id=?", (inbox_id,))
+        row = await (await conn.execute(
+            "SELECT attempts FROM inbox WHERE id=?", (inbox_id,))).fetchone()
+    return int(row[0]) if row else 0
+
+
+async def pending(db: Database, channel: str | None = None,
+                  limit: int = 500) -> list[aiosqlite.Row]:
     if channel is None:
         return await db.fetchall(
             "SELECT * FROM inbox WHERE status='pending' ORDER BY id LIMIT ?", (limit,))
     return await db.fetchall(
         "SELECT * FROM inbox WHERE status='pending' AND channel=? ORDER BY id LIMIT ?",
         (channel, limit))
+
+
+async def by_provider_id(db: Database, channel: str, provider_id: str) -> aiosqlite.Row | None:
+    return await db.fetchone(
+        "SELECT * FROM inbox WHERE channel=? AND provider_id=?", (channel, provider_id))

@@ -1,4 +1,15 @@
-"""The durable outbox: every outbound message, whatever the channel."""
+"""The durable outbox: every outbound message, whatever the channel.
+
+Life of a row: ``pending`` -> ``sending`` (claimed by the outbox worker, the
+provider is being called) -> ``sent`` (the provider accepted it) -> whatever
+the provider's status callbacks say (``delivered``, ``undelivered``,
+``failed``), never backwards. A transient error puts it back to ``pending``
+with a later ``next_attempt_at``; a permanent one makes it ``failed`` with
+``error_code``. Rows for an opted-out address are ``cancelled`` unless their
+kind is ``compliance``. A row found in ``sending`` after a crash becomes
+``unknown``: the provider may or may not have accepted it, and resending could
+text the person twice, so it is left for review instead (see ``recover_sending``).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +19,19 @@ import aiosqlite
 
 from ..model import Reply
 from . import Database
+from . import optouts as optouts_store
+
+# Order of delivery states; a status update never moves a row to a lower rank.
+STATUS_RANK = {
+    "pending": 0, "sending": 0, "unknown": 0,
+    "queued": 1, "accepted": 1, "scheduled": 1,
+    "sent": 3,
+    "delivered": 4, "undelivered": 4, "failed": 4, "canceled": 4, "cancelled": 4,
+    "read": 5,
+}
+# Provider statuses we store as they are; 'queued' or 'sending' after our own
+# 'sent' say nothing new.
+FINAL_STATUSES = frozenset({"delivered", "undelivered", "failed", "canceled", "read"})
 
 
 async def enqueue(conn: aiosqlite.Connection, channel: str, address: str, reply: Reply, now: str,
@@ -29,3 +53,151 @@ async def enqueue(conn: aiosqlite.Connection, channel: str, address: str, reply:
 async def for_address(db: Database, channel: str, address: str) -> list[aiosqlite.Row]:
     return await db.fetchall(
         "SELECT * FROM outbox WHERE channel=? AND address=? ORDER BY id", (channel, address))
+
+
+async def recipient(db: Database, channel: str, address: str) -> aiosqlite.Row | None:
+    """(person_id, locale) of the person behind an address, if known."""
+    return await db.fetchone(
+        "SELECT p.id AS person_id, p.locale FROM contacts c JOIN people p ON p.id=c.person_id"
+        " WHERE c.channel=? AND c.address=?", (channel, address))
+
+
+async def has_for_inbox(db: Database, inbox_id: int) -> bool:
+    row = await db.fetchone("SELECT 1 FROM outbox WHERE inbox_id=? LIMIT 1", (inbox_id,))
+    return row is not None
+
+
+async def claim_due(db: Database, channel: str, now: str, limit: int) -> list[aiosqlite.Row]:
+    """Cancel rows an opt-out forbids, then mark up to ``limit`` due rows 'sending'.
+
+    At most one row per address is claimed, and only when no earlier row of that
+    address is still waiting, so one person's messages leave in order.
+    """
+    async with db.transaction() as conn:
+        await conn.execute(
+            """UPDATE outbox SET status='cancelled', updated_at=?
+               WHERE status='pending' AND channel=? AND kind!='compliance'
+                 AND EXISTS (SELECT 1 FROM optouts o
+                             WHERE o.channel=outbox.channel AND o.address=outbox.address)""",
+            (now, channel))
+        cur = await conn.execute(
+            """UPDATE outbox SET status='sending', attempts=attempts+1, updated_at=?
+               WHERE id IN (
+                 SELECT o.id FROM outbox o
+                 WHERE o.status='pending' AND o.channel=? AND o.next_attempt_at<=?
+                   AND NOT EXISTS (SELECT 1 FROM outbox e
+                                   WHERE e.channel=o.channel AND e.address=o.address
+                                     AND e.status IN ('pending','sending') AND e.id<o.id)
+                 ORDER BY o.id LIMIT ?)
+               RETURNING *""",
+            (now, channel, now, limit))
+        rows = list(await cur.fetchall())
+    return sorted(rows, key=lambda r: r["id"])
+
+
+async def next_due(db: Database, channel: str) -> str | None:
+    """When the earliest waiting row of a channel falls due (None: nothing waits)."""
+    row = await db.fetchone(
+        "SELECT MIN(next_attempt_at) FROM outbox WHERE status='pending' AND channel=?",
+        (channel,))
+    return row[0] if row else None
+
+
+async def mark_sent(conn: aiosqlite.Connection, outbox_id: int, provider_id: str | None,
+                    now: str) -> None:
+    await conn.execute(
+        "UPDATE outbox SET status='sent', provider_id=?, error_code=NULL, updated_at=?"
+        " WHERE id=?", (provider_id, now, outbox_id))
+    if provider_id is None:
+        return
+    early = await (await conn.execute(
+        "SELECT status, error_code FROM provider_status_early WHERE provider_id=?",
+        (provider_id,))).fetchone()
+    if early is not None:
+        await conn.execute("DELETE FROM provider_status_early WHERE provider_id=?", (provider_id,))
+        if STATUS_RANK.get(early["status"], 0) > STATUS_RANK["sent"]:
+            await conn.execute(
+                "UPDATE outbox SET status=?, error_code=?, updated_at=? WHERE id=?",
+                (early["status"], early["error_code"], now, outbox_id))
+
+
+async def mark_retry(conn: aiosqlite.Connection, outbox_id: int, next_attempt_at: str,
+                     error_code: str | None, now: str) -> None:
+    await conn.execute(
+        "UPDATE outbox SET status='pending', next_attempt_at=?, error_code=?, updated_at=?"
+        " WHERE id=?", (next_attempt_at, error_code, now, outbox_id))
+
+
+async def mark_failed(conn: aiosqlite.Connection, outbox_id: int, error_code: str | None,
+                      now: str) -> None:
+    await conn.execute(
+        "UPDATE outbox SET status='failed', error_code=?, updated_at=? WHERE id=?",
+        (error_code, now, outbox_id))
+
+
+async def mark_unreachable(conn: aiosqlite.Connection, channel: str, address: str) -> None:
+    await conn.execute(
+        "UPDATE contacts SET unreachable=1 WHERE channel=? AND address=?", (channel, address))
+
+
+async def recover_sending(db: Database, now: str) -> int:
+    """Rows left 'sending' by a crash become 'unknown' (error_code 'interrupted').
+
+    Whether the provider accepted such a message cannot be known (Twilio has no
+    idempotency key for messages), and a blind resend could text the person
+    twice. Staff see these rows for review; outreach can decide to resend.
+    """
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "UPDATE outbox SET status='unknown', error_code='interrupted', updated_at=?"
+            " WHERE status='sending'", (now,))
+        return cur.rowcount
+
+
+async def apply_statuses(db: Database, updates: list[tuple[str, str, str | None]],
+                         now: str) -> list[str]:
+    """Apply provider status callbacks ``(provider_id, status, error_code)`` in one
+    transaction; return 'applied', 'ignored' or 'early' for each.
+
+    Idempotent and monotonic: a repeated or older status changes nothing. A
+    callback for a provider id not yet recorded is kept and applied when it is.
+    """
+    outcomes = []
+    async with db.transaction() as conn:
+        for provider_id, status, error_code in updates:
+            outcomes.append(await _apply_status(conn, provider_id, status, error_code, now))
+    return outcomes
+
+
+async def _apply_status(conn: aiosqlite.Connection, provider_id: str, status: str,
+                        error_code: str | None, now: str) -> str:
+    rank = STATUS_RANK.get(status)
+    if rank is None:
+        return "ignored"
+    row = await (await conn.execute(
+        "SELECT id, channel, address, status FROM outbox WHERE provider_id=?",
+        (provider_id,))).fetchone()
+    if row is None:
+        early = await (await conn.execute(
+            "SELECT status FROM provider_status_early WHERE provider_id=?",
+            (provider_id,))).fetchone()
+        if early is None or STATUS_RANK.get(early["status"], 0) < rank:
+            await conn.execute(
+                "INSERT INTO provider_status_early(provider_id, status, error_code, at)"
+                " VALUES (?,?,?,?) ON CONFLICT(provider_id) DO UPDATE SET"
+                " status=excluded.status, error_code=excluded.error_code, at=excluded.at",
+                (provider_id, status, error_code, now))
+        return "early"
+    if rank <= STATUS_RANK.get(row["status"], 0) or status not in FINAL_STATUSES:
+        return "ignored"
+    await conn.execute(
+        "UPDATE outbox SET status=?, error_code=COALESCE(?, error_code), updated_at=?"
+        " WHERE id=?", (status, error_code, now, row["id"]))
+    if error_code == "21610":
+        await optouts_store.opt_out(conn, row["channel"], row["address"], "provider", now)
+    return "applied"
+
+
+async def opt_out(conn: aiosqlite.Connection, channel: str, address: str, now: str) -> None:
+    """The provider says the address unsubscribed: record it as an opt-out."""
+    await optouts_store.opt_out(conn, channel, address, "provider", now)

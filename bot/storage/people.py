@@ -101,3 +101,15 @@ async def contacts_of(db: Database, person_id: int) -> list[aiosqlite.Row]:
     return await db.fetchall(
         "SELECT channel, address, unreachable FROM contacts WHERE person_id=? ORDER BY id",
         (person_id,))
+
+
+async def set_verified_case(conn: aiosqlite.Connection, person_id: int, case_id: int,
+                            now: str) -> None:
+    """Remember the case this person proved is theirs."""
+    await conn.execute("UPDATE people SET verified_case_id=?, updated_at=? WHERE id=?",
+                       (case_id, now, person_id))
+
+
+async def verified_case_id(db: Database, person_id: int) -> int | None:
+    row = await db.fetchone("SELECT verified_case_id FROM people WHERE id=?", (person_id,))
+    return row[0] if row else None

@@ -1,0 +1,269 @@
+"""The SMS channel over Twilio: signed webhooks in, the async REST client out.
+
+Inbound (``POST [sms] inbound_path``): the ``X-Twilio-Signature`` is checked
+against ``[sms] public_url`` + path + query (never the request's own scheme and
+host, which a TLS proxy changes); a missing or wrong signature gets 403 and
+nothing is stored. A valid message is stored in the inbox (deduplicated by
+MessageSid; concurrent webhooks share one transaction), the inbox worker is
+woken, and Twilio gets an empty TwiML ``<Response/>`` at once: the dialogue
+runs later, from the inbox.
+
+Before the dialogue (``before_dialogue``, called by the inbox worker): MORE
+sends the next part of a long reply; MMS, empty, over-long or unreadable
+messages get a short localised answer through the outbox.
+
+Status callbacks (``POST [sms] status_path``, signed the same way) update the
+outbox row by MessageSid, idempotently and never backwards; only final
+statuses (delivered, undelivered, failed, ...) are written.
+
+Outbound (``send``): the Reply is rendered for SMS at send time
+(``sms_render``) and sent with ``messages.create_async``. Twilio errors map to
+retry (HTTP 429/5xx, 20429, network), failed (21211, 21614, other 4xx) or
+failed + opt-out (21610).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import unicodedata
+from urllib.parse import parse_qsl
+
+import aiohttp
+from aiohttp import web
+from multidict import MultiDict
+from twilio.base.exceptions import TwilioException
+from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.http.response import Response
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+
+from ..app import App
+from ..clock import iso
+from ..config import ConfigError
+from ..model import Inbound, Option, Reply
+from ..storage import inbox, outbox
+from ..storage import sms as sms_store
+from ..workers import WAKEUP, Batcher
+from . import sms_render
+from .base import OutgoingMessage, SendResult
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "sms"
+TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+MAX_BODY = 1600  # Twilio's limit for one (concatenated) message
+RETRY_CODES = frozenset({20429})
+OPT_OUT_CODES = frozenset({21610})
+
+
+class TwilioHttp(AsyncTwilioHttpClient):
+    """twilio's async HTTP client, sending the basic-auth header itself: the stock
+    one builds ``aiohttp.BasicAuth``, deprecated since aiohttp 3.14."""
+
+    async def request(self, method: str, url: str, params: dict[str, object] | None = None,
+                      data: dict[str, object] | None = None,
+                      headers: dict[str, str] | None = None,
+                      auth: tuple[str, str] | None = None, timeout: float | None = None,
+                      allow_redirects: bool = False) -> Response:
+        if auth is not None:
+            headers = {**(headers or {}), "Authorization": aiohttp.encode_basic_auth(*auth)}
+        return await super().request(method, url, params=params, data=data, headers=headers,
+                                     auth=None, timeout=timeout,
+                                     allow_redirects=allow_redirects)
+
+
+class SmsChannel:
+    name = CHANNEL
+
+    def __init__(self, app: App) -> None:
+        cfg = app.config.sms
+        missing = [key for key in ("account_sid", "auth_token", "public_url")
+                   if not getattr(cfg, key)]
+        if not (cfg.from_number or cfg.messaging_service_sid):
+            missing.append("from_number (or messaging_service_sid)")
+        if missing:
+            raise ConfigError("[sms] enabled needs " + ", ".join(f"[sms] {k}" for k in missing))
+        self.app = app
+        self.cfg = cfg
+        self.rate_per_second: float = cfg.rate_per_second
+        self._validator = RequestValidator(cfg.auth_token)
+        self._public = cfg.public_url.rstrip("/")
+        self._inbox: Batcher[Inbound, int | None] = Batcher(self._store_many)
+        self._statuses: Batcher[tuple[str, str, str | None], str] = Batcher(self._apply_many)
+        self._http: TwilioHttp | None = None
+        self._client: Client | None = None
+        self._more_words = {_keyword(app.translator.gettext(loc, "MORE"))
+                            for loc in app.translator.locales} | {"MORE"}
+
+    # -- lifecycle -------------------------------------------------------
+    def routes(self) -> list[web.RouteDef]:
+        return [web.post(self.cfg.inbound_path, self._on_inbound),
+                web.post(self.cfg.status_path, self._on_status)]
+
+    async def start(self) -> None:
+        """Create the async Twilio client inside the running loop."""
+        self._http = TwilioHttp(timeout=15)
+        self._client = Client(self.cfg.account_sid, self.cfg.auth_token, http_client=self._http)
+        self._client.api.base_url = self.cfg.api_base_url.rstrip("/")
+
+    async def stop(self) -> None:
+        if self._http is not None:
+            http, self._http, self._client = self._http, None, None
+            await http.close()
+
+    # -- webhooks ----------------------------------------------------------
+    async def _signed_form(self, request: web.Request, path: str) -> MultiDict[str] | None:
+        """The form fields if the Twilio signature is valid, else None."""
+        signature = request.headers.get("X-Twilio-Signature")
+        if not signature:
+            return None
+        params = parse_form(await request.read())
+        url = self._public + path + (f"?{request.query_string}" if request.query_string else "")
+        if not self._validator.validate(url, params, signature):
+            return None
+        return params
+
+    async def _on_inbound(self, request: web.Request) -> web.Response:
+        params = await self._signed_form(request, self.cfg.inbound_path)
+        if params is None:
+            return web.Response(status=403, text="forbidden")
+        sid = params.get("MessageSid") or params.get("SmsSid")
+        sender = params.get("From")
+        if not sid or not sender:
+            return web.Response(status=400, text="MessageSid and From are required")
+        try:
+            media = max(0, int(params.get("NumMedia") or 0))
+        except ValueError:
+            media = 0
+        # Past the limit the text is not read: keep just enough to know it was too long.
+        body = params.get("Body", "")[:MAX_BODY + 1]
+        await self._inbox.submit(Inbound(CHANNEL, sender, body, provider_id=sid,
+                                         media_count=media))
+        request.app[WAKEUP].inbox.set()
+        return web.Response(text=TWIML_EMPTY, content_type="text/xml")
+
+    async def _store_many(self, inbounds: list[Inbound]) -> list[int | None]:
+        return await inbox.store_many(self.app.db, inbounds, iso(self.app.clock()))
+
+    async def _on_status(self, request: web.Request) -> web.Response:
+        params = await self._signed_form(request, self.cfg.status_path)
+        if params is None:
+            return web.Response(status=403, text="forbidden")
+        sid = params.get("MessageSid") or params.get("SmsSid")
+        status = (params.get("MessageStatus") or params.get("SmsStatus") or "").lower()
+        # Statuses up to 'sent' add nothing to our own 'sent': no write for them.
+        if sid and status in outbox.FINAL_STATUSES:
+            await self._statuses.submit((sid, status, params.get("ErrorCode") or None))
+        return web.Response(status=204)
+
+    async def _apply_many(self, updates: list[tuple[str, str, str | None]]) -> list[str]:
+        return await outbox.apply_statuses(self.app.db, updates, iso(self.app.clock()))
+
+    # -- before the dialogue -------------------------------------------------
+    async def before_dialogue(self, inbox_id: int, inbound: Inbound) -> bool:
+        """Handle MORE, MMS and unreadable messages; True if the row is done."""
+        db, text = self.app.db, inbound.text
+        if _keyword(text) in self._more_words:
+            if await self._send_rest(inbox_id, inbound):
+                return True
+        elif await sms_store.has_rest(db, inbound.address):
+            await sms_store.drop_rest(db, inbound.address)  # they moved on
+        if inbound.media_count > 0:
+            has_text = bool(text.strip())
+            await self._answer(inbox_id, inbound, "Sorry, we can only read text messages. "
+                               "Please type your answer.", done=not has_text)
+            return not has_text
+        if "\ufffd" in text:
+            msgid = "Sorry, we could not read your message. Please type it again."
+        elif not text.strip():
+            msgid = "Your message was empty. Please type your answer."
+        elif len(text) > MAX_BODY:
+            msgid = "Your message is too long. Please send a shorter one."
+        else:
+            return False
+        await self._answer(inbox_id, inbound, msgid, done=True)
+        return True
+
+    async def _send_rest(self, inbox_id: int, inbound: Inbound) -> bool:
+        now = iso(self.app.clock())
+        async with self.app.db.transaction() as conn:
+            rest = await sms_store.take_rest(conn, inbound.address)
+            if rest is None:
+                return False
+            await outbox.enqueue(conn, CHANNEL, inbound.address, Reply(rest["body"]), now,
+                                 person_id=rest["person_id"], inbox_id=inbox_id)
+            await inbox.mark_done(conn, inbox_id, now)
+        return True
+
+    async def _answer(self, inbox_id: int, inbound: Inbound, msgid: str, *, done: bool) -> None:
+        """Queue a fixed answer (once per inbox row); mark the row done if asked."""
+        db = self.app.db
+        who = await outbox.recipient(db, CHANNEL, inbound.address)
+        locale = (who["locale"] if who else None) or self.app.config.dialogue.default_locale
+        text = self.app.translator.gettext(locale, msgid)
+        answered = await outbox.has_for_inbox(db, inbox_id)
+        now = iso(self.app.clock())
+        async with db.transaction() as conn:
+            if not answered:
+                await outbox.enqueue(conn, CHANNEL, inbound.address, Reply(text), now,
+                                     person_id=who["person_id"] if who else None,
+                                     inbox_id=inbox_id)
+            if done:
+                await inbox.mark_done(conn, inbox_id, now)
+
+    # -- sending -------------------------------------------------------------
+    async def send(self, message: OutgoingMessage) -> SendResult:
+        if self._client is None:
+            return SendResult("retry", error_code="not_started")
+        who = await outbox.recipient(self.app.db, CHANNEL, message.address)
+        locale = (who["locale"] if who else None) or self.app.config.dialogue.default_locale
+        _ = functools.partial(self.app.translator.gettext, locale)
+        reply = Reply(message.body, [Option(o.get("key", ""), o.get("label", ""))
+                                     for o in message.options])
+        text, rest = sms_render.fit(sms_render.render(reply, _), _, self.cfg.max_segments)
+        sender = ({"from_": self.cfg.from_number} if self.cfg.from_number
+                  else {"messaging_service_sid": self.cfg.messaging_service_sid})
+        try:
+            sent = await self._client.messages.create_async(
+                to=message.address, body=text,
+                status_callback=self._public + self.cfg.status_path, **sender)
+        except TwilioException as exc:
+            return classify(exc)
+        except (aiohttp.ClientError, TimeoutError, OSError):
+            return SendResult("retry", error_code="network")
+        if rest:
+            await sms_store.keep_rest(self.app.db, message.address, rest,
+                                      who["person_id"] if who else None,
+                                      iso(self.app.clock()))
+        return SendResult("sent", provider_id=sent.sid)
+
+
+def classify(exc: TwilioException) -> SendResult:
+    """Map a Twilio error to retry / failed / failed + opt-out."""
+    code = getattr(exc, "code", None)
+    status = getattr(exc, "status", None)
+    label = str(code or (f"http-{status}" if status else "twilio"))
+    if code in OPT_OUT_CODES:
+        return SendResult("failed", error_code=label, opt_out=True)
+    if code in RETRY_CODES or status is None or status == 429 or status >= 500:
+        return SendResult("retry", error_code=label)
+    if status in (401, 403):  # our credentials: an operator can fix them, keep the message
+        log.error("Twilio refused our credentials (HTTP %s)", status)
+        return SendResult("retry", error_code=label)
+    return SendResult("failed", error_code=label)
+
+
+def parse_form(raw: bytes) -> MultiDict[str]:
+    """Form fields; undecodable bytes become U+FFFD (the message is then answered
+    with "could not read") instead of failing the request."""
+    pairs = parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True,
+                      encoding="utf-8", errors="replace")
+    return MultiDict(pairs)
+
+
+def _keyword(text: str) -> str:
+    """A one-word message normalised for keyword matching: 'más!' -> 'MAS'."""
+    word = "".join(c for c in unicodedata.normalize("NFKD", text.strip())
+                   if not unicodedata.combining(c))
+    return word.strip(" \t\r\n.!?¡¿,;:'\"()").upper()

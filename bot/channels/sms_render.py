@@ -1,0 +1,130 @@
+"""Render a Reply as SMS text: numbered menu, plain characters, a bounded segment count.
+
+Rendering happens at send time (in ``SmsChannel.send``): the outbox keeps the
+channel-neutral Reply (text + options), and the SMS channel turns it into text
+in the person's current language, then keeps it within ``[sms] max_segments``.
+What does not fit is kept per address and sent when the person texts MORE.
+
+Segments: a message written only in the GSM 03.38 alphabet is 7-bit: 160
+characters in one segment, 153 per segment when split (extension-table
+characters such as ``€ [ ] { }`` count twice). One character outside it makes
+the whole message UCS-2: 70 UTF-16 units, 67 per segment when split.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+
+from ..model import Reply
+
+GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
+GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
+
+# Typographic characters with a plain (GSM-7) equivalent.
+PLAIN = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u00b4": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+    "\u00ab": '"', "\u00bb": '"',
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-",
+    "\u2212": "-", "\u2022": "-", "\u00b7": "-",
+    "\u2026": "...",
+    "\u00a0": " ", "\u202f": " ", "\u2007": " ", "\u2009": " ", "\u2002": " ", "\u2003": " ",
+    "\u200b": "", "\ufeff": "",
+})
+
+Gettext = Callable[..., str]
+
+
+def is_gsm7(text: str) -> bool:
+    return all(c in GSM7_BASIC or c in GSM7_EXTENSION for c in text)
+
+
+def segments(text: str) -> int:
+    """How many SMS segments ``text`` takes."""
+    if is_gsm7(text):
+        units = sum(2 if c in GSM7_EXTENSION else 1 for c in text)
+        single, multi = 160, 153
+    else:
+        units = len(text.encode("utf-16-le")) // 2
+        single, multi = 70, 67
+    if units <= single:
+        return 1
+    return -(-units // multi)
+
+
+def is_latin(text: str) -> bool:
+    """True when every letter is Latin (or a GSM Greek capital): plain quotes fit."""
+    for c in text:
+        if c.isalpha() and c not in GSM7_BASIC and not unicodedata.name(c, "").startswith("LATIN"):
+            return False
+    return True
+
+
+def plain(text: str) -> str:
+    """Typographic quotes, dashes, ellipsis and special spaces made plain, in
+    Latin-script text (elsewhere the message is UCS-2 anyway)."""
+    return text.translate(PLAIN) if is_latin(text) else text
+
+
+def render(reply: Reply, _: Gettext) -> str:
+    """Text followed by the options as a numbered menu, one line each."""
+    lines = [reply.text.strip()]
+    for option in reply.options:
+        lines.append(_("Reply {key} for {label}", key=option.key, label=option.label))
+    return plain("\n".join(line for line in lines if line))
+
+
+def more_keyword(_: Gettext) -> str:
+    return _("MORE")
+
+
+def fit(text: str, _: Gettext, max_segments: int) -> tuple[str, str | None]:
+    """Split ``text`` into what to send now and the rest (None if it all fits).
+
+    The part sent now ends with "Reply MORE for the rest." and stays within
+    ``max_segments``; cuts fall on sentence ends or line breaks if possible,
+    else between words, else anywhere.
+    """
+    max_segments = max(1, max_segments)
+    if segments(text) <= max_segments:
+        return text, None
+    hint = plain(_("Reply {more} for the rest.", more=more_keyword(_)))
+
+    def fits(cut: int) -> bool:
+        return segments(text[:cut].rstrip() + "\n" + hint) <= max_segments
+
+    anywhere = (i for i in range(1, len(text)) if not unicodedata.combining(text[i]))
+    for cuts in (_sentence_cuts(text), _word_cuts(text), anywhere):
+        cut = _largest(cuts, fits)
+        if cut:
+            return text[:cut].rstrip() + "\n" + hint, text[cut:].strip() or None
+    return hint, text  # unreachable unless the hint alone is too long
+
+
+_SENTENCE_END = re.compile(r"[.!?;:。！？؟।][\"')\]»”’]*\s+|\n+")
+_SPACE = re.compile(r"\s+")
+
+
+def _sentence_cuts(text: str) -> list[int]:
+    return [m.end() for m in _SENTENCE_END.finditer(text) if m.end() < len(text)]
+
+
+def _word_cuts(text: str) -> list[int]:
+    return [m.end() for m in _SPACE.finditer(text) if m.end() < len(text)]
+
+
+def _largest(cuts: Iterable[int], fits: Callable[[int], bool]) -> int | None:
+    """The largest cut that fits (segments grow with the cut, so binary search)."""
+    ordered = sorted(set(c for c in cuts if c > 0))
+    lo, hi, best = 0, len(ordered) - 1, None
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        if fits(ordered[mid]):
+            best, lo = ordered[mid], mid + 1
+        else:
+            hi = mid - 1
+    return best

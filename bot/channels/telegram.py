@@ -1,0 +1,243 @@
+"""The Telegram channel on python-telegram-bot, used as a transport only.
+
+The dialogue stays ours (no ConversationHandler, no pickle persistence): each
+private message or button press becomes an ``Inbound`` stored in the inbox
+(deduplicated by ``update_id``), and the inbox worker runs the dialogue, so a
+person's state, language and opt-out are the same on every channel.
+
+- **Webhook mode** (``[telegram] mode = "webhook"``): the Application is built
+  with ``.updater(None)``; ``POST /telegram/webhook`` on the shared aiohttp
+  server checks ``X-Telegram-Bot-Api-Secret-Token`` (403 otherwise, nothing
+  stored) and stores the update before answering 200; Telegram retries any
+  other answer. ``setWebhook`` is called at start.
+- **Polling mode**: ``initialize()``, ``start()`` and
+  ``updater.start_polling()`` inside the service's loop; a ``TypeHandler``
+  stores each update. The updater confirms an update to Telegram on its next
+  ``getUpdates``, after it was queued; on a clean stop PTB drains the queue.
+- **Sending** (``send``, called by the outbox worker): plain text with the
+  options as an inline keyboard, paced by ``telegram_pacing`` (about 30/s
+  overall, 1/s per chat). ``RetryAfter`` -> retry after the time Telegram asks;
+  ``Forbidden`` (the person blocked the bot) -> failed and the chat marked
+  unreachable, so nothing more is sent until they write again.
+- ``/start CODE`` deep links carry a notice code (``Inbound.notice_code``);
+  commands are registered with ``setMyCommands`` per shipped language; new
+  escalations are announced in ``[telegram] staff_chat_id`` (``telegram_alerts``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hmac
+import logging
+import os
+from collections.abc import Coroutine
+from typing import Any
+
+from aiohttp import web
+from telegram import Update
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+from telegram.ext import Application, ContextTypes, TypeHandler
+
+from ..app import App
+from ..clock import iso
+from ..config import ConfigError
+from ..storage import telegram as tg_store
+from ..workers import WAKEUP, Wakeup
+from . import telegram_render as render
+from .base import OutgoingMessage, SendResult
+from .telegram_alerts import StaffAlerts
+from .telegram_pacing import PRIVATE_GAP, Pacer
+
+# Durations as ``timedelta`` (PTB's next major default): reading
+# ``RetryAfter.retry_after`` then raises no deprecation warning.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+# httpx logs every request URL at INFO, and Bot API URLs contain the bot token.
+logging.getLogger("httpx").setLevel(logging.WARNING)
+
+log = logging.getLogger(__name__)
+
+CHANNEL = render.CHANNEL
+WEBHOOK_PATH = "/telegram/webhook"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+
+
+class TelegramChannel:
+    name = CHANNEL
+
+    def __init__(self, app: App, *, poll_timeout: float = 10.0, alert_interval: float = 5.0,
+                 chat_gap: float = PRIVATE_GAP) -> None:
+        cfg = app.config.telegram
+        if not cfg.token:
+            raise ConfigError("[telegram] enabled needs [telegram] token "
+                              "(or CASECHECK_TELEGRAM_TOKEN)")
+        if cfg.mode not in ("polling", "webhook"):
+            raise ConfigError(f"[telegram] mode must be 'polling' or 'webhook', not {cfg.mode!r}")
+        if cfg.mode == "webhook" and not (cfg.webhook_url and cfg.secret_token):
+            raise ConfigError("[telegram] mode = 'webhook' needs [telegram] webhook_url "
+                              "and [telegram] secret_token")
+        self.app = app
+        self.cfg = cfg
+        self.webhook = cfg.mode == "webhook"
+        self.rate_per_second: float = cfg.rate_per_second
+        self.poll_timeout = poll_timeout
+        self.pacer = Pacer(cfg.rate_per_second, private_gap=chat_gap)
+        self.wakeup: Wakeup | None = None  # the service's; webhooks use the web app's
+        builder = Application.builder().token(cfg.token).base_url(cfg.base_url)
+        if self.webhook:
+            builder = builder.updater(None)
+        self.application = builder.build()
+        self.application.add_handler(TypeHandler(Update, self._on_polled_update))
+        self.alerts = (StaffAlerts(app, cfg.staff_chat_id, interval=alert_interval,
+                                   on_queued=self._wake_outbox)
+                       if cfg.staff_chat_id else None)
+        self._tasks: set[asyncio.Task[Any]] = set()  # callback answers in flight
+        self._alert_task: asyncio.Task[None] | None = None
+        self._started = False
+
+    # -- lifecycle -------------------------------------------------------------
+    def routes(self) -> list[web.RouteDef]:
+        return [web.post(WEBHOOK_PATH, self._on_webhook)] if self.webhook else []
+
+    async def start(self) -> None:
+        application = self.application
+        await application.initialize()  # getMe: a wrong token stops the start here
+        self._started = True
+        await self._register_commands()
+        if self.webhook:
+            await application.bot.set_webhook(
+                self.cfg.webhook_url, secret_token=self.cfg.secret_token,
+                allowed_updates=ALLOWED_UPDATES)
+        else:
+            await application.start()
+            assert application.updater is not None
+            await application.updater.start_polling(
+                timeout=dt.timedelta(seconds=self.poll_timeout), allowed_updates=ALLOWED_UPDATES)
+        if self.alerts is not None:
+            self._alert_task = asyncio.create_task(self.alerts.run())
+        log.info("telegram channel started (%s)", self.cfg.mode)
+
+    async def stop(self) -> None:
+        """Stop polling (PTB stores what it already fetched), wait for callback
+        answers in flight, close the HTTP clients. The webhook stays set, so
+        Telegram keeps updates until the service is back."""
+        if not self._started:
+            return
+        self._started = False
+        application = self.application
+        if application.updater is not None and application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+        if self._alert_task is not None:
+            self._alert_task.cancel()
+            await asyncio.gather(self._alert_task, return_exceptions=True)
+            self._alert_task = None
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=5.0)
+        await application.shutdown()
+
+    async def _register_commands(self) -> None:
+        bot = self.application.bot
+        for language, commands in render.bot_commands(
+                self.app.translator, self.app.config.dialogue.default_locale):
+            try:
+                await bot.set_my_commands(commands, language_code=language)
+            except TelegramError as exc:  # the menu is a convenience: serve without it
+                log.warning("setMyCommands (%s) failed: %s", language or "default",
+                            type(exc).__name__)
+
+    # -- inbound ---------------------------------------------------------------
+    async def _on_webhook(self, request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self.cfg.secret_token.encode()):
+            return web.Response(status=403, text="forbidden")
+        try:
+            data = await request.json()
+            update = Update.de_json(data, self.application.bot)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return web.Response(status=400, text="not a Telegram update")
+        if update is None:
+            return web.Response(status=400, text="not a Telegram update")
+        await self._ingest(update, request.app[WAKEUP])
+        return web.Response(text="ok")
+
+    async def _on_polled_update(self, update: object,
+                                _context: ContextTypes.DEFAULT_TYPE) -> None:
+        if isinstance(update, Update):
+            await self._ingest(update, self.wakeup)
+
+    async def _ingest(self, update: Update, wakeup: Wakeup | None) -> None:
+        """Store a person's message durably (then wake the inbox worker); ignore the rest."""
+        blocked = render.blocked_the_bot(update)
+        if blocked is not None and update.effective_chat is not None:
+            await tg_store.set_reachable(self.app.db, str(update.effective_chat.id), not blocked)
+            return
+        inbound = render.inbound_from_update(update)
+        if inbound is not None:
+            inbox_id = await tg_store.store_update(self.app.db, inbound, iso(self.app.clock()))
+            if inbox_id is not None and wakeup is not None:
+                wakeup.inbox.set()
+        query = update.callback_query
+        if query is not None:
+            self._spawn(self._acknowledge(query.id, query.message, remove=inbound is not None))
+
+    async def _acknowledge(self, query_id: str, message: Any, *, remove: bool) -> None:
+        """Stop the button's spinner; take the keyboard off the message it was on,
+        so an old choice cannot be pressed again."""
+        bot = self.application.bot
+        try:
+            await bot.answer_callback_query(query_id)
+            if remove and message is not None:
+                await bot.edit_message_reply_markup(message.chat.id, message.message_id,
+                                                    reply_markup=None)
+        except TelegramError as exc:  # too old, already edited: nothing to repair
+            log.debug("callback acknowledgement failed: %s", type(exc).__name__)
+
+    # -- outbound --------------------------------------------------------------
+    async def send(self, message: OutgoingMessage) -> SendResult:
+        try:
+            chat_id = int(message.address)
+        except ValueError:
+            return SendResult("failed", error_code="bad_address")
+        if message.kind != "alert" and await tg_store.is_unreachable(self.app.db,
+                                                                     message.address):
+            return SendResult("failed", error_code="unreachable")
+        parts = render.split_text(message.body)
+        markup = render.keyboard(message.options)
+        bot = self.application.bot
+        try:
+            for i, part in enumerate(parts):
+                async with self.pacer.slot(chat_id):
+                    sent = await bot.send_message(
+                        chat_id, part, reply_markup=markup if i == len(parts) - 1 else None)
+        except RetryAfter as exc:
+            seconds = _seconds(exc.retry_after)
+            self.pacer.pause(chat_id, seconds)
+            return SendResult("retry", error_code="429", retry_after=seconds)
+        except Forbidden:
+            return SendResult("failed", error_code="403", unreachable=True)
+        except ChatMigrated:
+            log.warning("a Telegram group became a supergroup: update [telegram] staff_chat_id")
+            return SendResult("failed", error_code="chat_migrated")
+        except BadRequest as exc:  # chat not found, text rejected: sending again won't help
+            log.warning("outbox row %d rejected by Telegram: %s", message.id, type(exc).__name__)
+            return SendResult("failed", error_code="400")
+        except TelegramError as exc:  # network, timeout, 5xx
+            return SendResult("retry", error_code=type(exc).__name__)
+        return SendResult("sent", provider_id=f"{chat_id}:{sent.message_id}")
+
+    # -- helpers ---------------------------------------------------------------
+    def _wake_outbox(self) -> None:
+        if self.wakeup is not None:
+            self.wakeup.outbox.set()
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+
+def _seconds(value: int | float | dt.timedelta) -> float:
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)

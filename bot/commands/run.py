@@ -1,0 +1,34 @@
+"""``casecheck run``: the long-running service (web server, channels, workers)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from ..app import App
+from ..config import Config
+from ..server import Service
+
+
+def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("run", parents=[parent],
+                       help="serve the enabled channels until SIGTERM/SIGINT")
+    p.set_defaults(func=run)
+
+
+async def run(args: argparse.Namespace, config: Config) -> int:
+    logging.getLogger("bot").setLevel(logging.INFO)
+    app = await App.create(config)
+    try:
+        service = Service(app)
+        try:
+            await service.start()
+            names = ", ".join(ch.name for ch in service.channels) or "none (only /healthz)"
+            print(f"casecheck: serving on {service.url}; channels: {names}", flush=True)
+            await service.run_until_signalled()
+        finally:
+            await service.stop()
+        print("casecheck: stopped", flush=True)
+    finally:
+        await app.close()
+    return 0

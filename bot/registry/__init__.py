@@ -1,0 +1,1 @@
+"""The case registry: normalisation of what people type and CSV import."""

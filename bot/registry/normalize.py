@@ -1,0 +1,118 @@
+"""Normalisation of dockets, names, dates, phones and notice codes.
+
+The same functions serve the importer (what staff load) and the dialogue (what
+people type), so that both sides meet on identical keys.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+
+_NOT_ALNUM = re.compile(r"[^0-9A-Z]")
+_NAME_DROP = str.maketrans("", "", " -'.\u2019\u2018\u2010\u2011\u2013\u00a0\t")
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
+_US = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})", re.ASCII)
+NOTICE_PREFIX = "casecheck-notice:"
+
+
+def normalize_docket(raw: str) -> str:
+    """Upper case, letters and digits only: ``"0912-cr-004411 "`` -> ``"0912CR004411"``."""
+    return _NOT_ALNUM.sub("", raw.upper())
+
+
+def name_key(raw: str) -> str:
+    """Comparable form of a name: no accents, casefolded, no spaces/hyphens/apostrophes/dots."""
+    decomposed = unicodedata.normalize("NFKD", raw)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return stripped.casefold().translate(_NAME_DROP)
+
+
+def within_typos(a_key: str, b_key: str, max_edits: int = 1) -> bool:
+    """True if the (optimal string alignment) Damerau-Levenshtein distance is <= max_edits."""
+    if a_key == b_key:
+        return True
+    la, lb = len(a_key), len(b_key)
+    if abs(la - lb) > max_edits:
+        return False
+    if max_edits == 1:
+        return _within_one(a_key, b_key)
+    prev2: list[int] = []
+    prev = list(range(lb + 1))
+    for i in range(1, la + 1):
+        cur = [i] + [0] * lb
+        for j in range(1, lb + 1):
+            cost = 0 if a_key[i - 1] == b_key[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if (i > 1 and j > 1 and a_key[i - 1] == b_key[j - 2]
+                    and a_key[i - 2] == b_key[j - 1]):
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > max_edits:
+            return False
+        prev2, prev = prev, cur
+    return prev[lb] <= max_edits
+
+
+def _within_one(a: str, b: str) -> bool:
+    """Linear check for one substitution, insertion, deletion or adjacent swap."""
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        if a[i + 1:] == b[i + 1:]:
+            return True  # one substitution
+        return (i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i]
+                and a[i + 2:] == b[i + 2:])
+    return a[i:] == b[i + 1:]  # one insertion into the shorter
+
+
+def parse_date(raw: str) -> dt.date:
+    """Parse YYYY-MM-DD, MM/DD/YYYY or M/D/YYYY; ValueError names the problem."""
+    text = raw.strip()
+    if len(text) == 10 and text[4] == "-" and text[7] == "-" and text.isascii():
+        try:  # fast path for the common, exact ISO form
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+    if m := _ISO.fullmatch(text):
+        year, month, day = int(m[1]), int(m[2]), int(m[3])
+    elif m := _US.fullmatch(text):
+        month, day, year = int(m[1]), int(m[2]), int(m[3])
+    else:
+        raise ValueError("date must be YYYY-MM-DD or MM/DD/YYYY")
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise ValueError("date does not exist in the calendar") from None
+
+
+def normalize_phone(raw: str, default_region: str = "US") -> str:
+    """E.164 form of a phone number; ValueError if it cannot be one.
+
+    Only the US/Canada numbering plan is known for numbers without ``+``.
+    """
+    text = raw.strip()
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if text.startswith(("+", "00")):
+        if text.startswith("00"):
+            digits = digits[2:]
+        if 8 <= len(digits) <= 15 and not digits.startswith("0"):
+            return "+" + digits
+        raise ValueError("international phone number must have 8 to 15 digits")
+    if default_region != "US":
+        raise ValueError(f"no dialling rules for region {default_region}")
+    if len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    if len(digits) == 10:
+        return "+1" + digits
+    raise ValueError("phone number must have 10 digits (US)")
+
+
+def hash_notice_code(code: str) -> str:
+    """Stored form of a notice code: sha256 of the normalised code with a domain prefix."""
+    normal = normalize_docket(code)
+    return hashlib.sha256((NOTICE_PREFIX + normal).encode("ascii")).hexdigest()

@@ -1,0 +1,172 @@
+"""The long-running service: web server, enabled channels, inbox and outbox workers.
+
+``casecheck run`` builds an ``App``, the enabled channels and a ``Service``,
+and serves until SIGTERM or SIGINT. Stopping: the web server stops taking
+requests (in-flight ones finish), the workers finish the item in hand (or
+leave it persisted as 'pending'), the channels close their clients; the
+caller then closes the database.
+
+Extending the web server: add ``"package.module:function"`` to ``EXTENSIONS``.
+Each function is called as ``function(app, web_app)`` while the aiohttp
+application is built and may add routes, middlewares and startup/cleanup
+hooks; request handlers find the App as ``request.app[APP]``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Sequence
+
+from aiohttp import web
+
+from .app import App
+from .channels.base import Channel
+from .workers import WAKEUP, BeforeDialogue, InboxWorker, OutboxWorker, Wakeup
+
+log = logging.getLogger(__name__)
+
+# Web extensions, as "module:function"; each is called (app: App, web_app) -> None.
+# The web console adds its entry here.
+EXTENSIONS: list[str] = []
+
+Extension = Callable[[App, web.Application], None]
+
+APP = web.AppKey("casecheck_app", App)
+CHANNELS = web.AppKey("casecheck_channels", list)
+
+
+def enabled_channels(app: App) -> list[Channel]:
+    """The channels switched on in the configuration."""
+    channels: list[Channel] = []
+    if app.config.sms.enabled:
+        from .channels.sms import SmsChannel
+
+        channels.append(SmsChannel(app))
+    if app.config.telegram.enabled:
+        from .channels.telegram import TelegramChannel
+
+        channels.append(TelegramChannel(app))
+    return channels
+
+
+def _load_extension(spec: str) -> Extension:
+    module, _, attr = spec.partition(":")
+    fn: Extension = getattr(importlib.import_module(module), attr)
+    return fn
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """200 when the database answers a query, 503 otherwise."""
+    app = request.app[APP]
+    channels = [ch.name for ch in request.app[CHANNELS]]
+    try:
+        row = await asyncio.wait_for(app.db.fetchone("SELECT 1"), timeout=2.0)
+        ok = row is not None and row[0] == 1
+    except Exception:  # closed, locked past the timeout, broken file: all mean "not ready"
+        ok = False
+    return web.json_response({"status": "ok" if ok else "unavailable", "channels": channels},
+                             status=200 if ok else 503)
+
+
+def build_web_app(app: App, channels: Sequence[Channel],
+                  wakeup: Wakeup | None = None,
+                  extensions: Sequence[str] | None = None) -> web.Application:
+    """The aiohttp application: /healthz, each channel's routes, then the extensions."""
+    web_app = web.Application()
+    web_app[APP] = app
+    web_app[CHANNELS] = list(channels)
+    web_app[WAKEUP] = wakeup or Wakeup()
+    web_app.router.add_get("/healthz", healthz)
+    for channel in channels:
+        web_app.router.add_routes(channel.routes())
+    for spec in EXTENSIONS if extensions is None else extensions:
+        _load_extension(spec)(app, web_app)
+    return web_app
+
+
+class Service:
+    """Web server + channels + workers, started and stopped together."""
+
+    def __init__(self, app: App, channels: Sequence[Channel] | None = None, *,
+                 host: str | None = None, port: int | None = None,
+                 extensions: Sequence[str] | None = None) -> None:
+        self.app = app
+        self.channels = list(enabled_channels(app) if channels is None else channels)
+        self.host = host if host is not None else app.config.server.host
+        self.requested_port = port if port is not None else app.config.server.port
+        self.port: int | None = None  # the bound port, once started
+        self.wakeup = Wakeup()
+        self.web_app = build_web_app(app, self.channels, self.wakeup, extensions)
+        before: dict[str, BeforeDialogue] = {}
+        for channel in self.channels:
+            hook = getattr(channel, "before_dialogue", None)
+            if hook is not None:
+                before[channel.name] = hook
+            if hasattr(channel, "wakeup"):  # channels that store messages outside a request
+                channel.wakeup = self.wakeup
+        self.inbox_worker = InboxWorker(app, self.wakeup, before=before)
+        self.outbox_worker = OutboxWorker(app, self.channels, self.wakeup)
+        self._runner: web.AppRunner | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._signalled = asyncio.Event()
+        self._stopped = False
+
+    async def start(self) -> None:
+        for channel in self.channels:
+            await channel.start()
+        self._runner = web.AppRunner(self.web_app, access_log=None, shutdown_timeout=5.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.requested_port)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+        self._tasks = [asyncio.create_task(self._guard("inbox", self.inbox_worker.run)),
+                       asyncio.create_task(self._guard("outbox", self.outbox_worker.run))]
+        log.info("serving on %s:%s; channels: %s", self.host, self.port,
+                 ", ".join(ch.name for ch in self.channels) or "none")
+
+    async def _guard(self, name: str, run: Callable[[], Awaitable[None]]) -> None:
+        """Keep a worker alive: log and restart it if its loop ever raises."""
+        while True:
+            try:
+                await run()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.error("%s worker crashed (%s); restarting", name, type(exc).__name__)
+                await asyncio.sleep(1.0)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    async def stop(self) -> None:
+        """Stop taking requests, let the workers finish or persist, close channels."""
+        if self._stopped:
+            return
+        self._stopped = True
+        if self._runner is not None:
+            await self._runner.cleanup()
+        await self.inbox_worker.stop()
+        await self.outbox_worker.stop()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for channel in self.channels:
+            await channel.stop()
+
+    async def run_until_signalled(self) -> None:
+        """Serve until SIGTERM or SIGINT, then stop cleanly."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self._signalled.set)
+        try:
+            await self._signalled.wait()
+        finally:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(sig)
+        log.info("stopping")
+        await self.stop()

@@ -1,0 +1,162 @@
+"""The case registry: lookups for the dialogue, and the bulk upsert of the importer.
+
+Keys given to these functions are already normalised (``bot.registry.normalize``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import aiosqlite
+
+from . import Database
+
+Row = aiosqlite.Row
+
+
+async def get(db: Database, case_id: int) -> Row | None:
+    return await db.fetchone("SELECT * FROM cases WHERE id=?", (case_id,))
+
+
+async def by_docket(db: Database, docket: str) -> list[Row]:
+    """Cases with this normalised docket number (one per court)."""
+    return await db.fetchall("SELECT * FROM cases WHERE docket_number=? ORDER BY id", (docket,))
+
+
+async def by_notice_hash(db: Database, code_hash: str) -> Row | None:
+    return await db.fetchone(
+        "SELECT * FROM cases WHERE notice_code_hash=? ORDER BY id LIMIT 1", (code_hash,))
+
+
+async def by_dob(db: Database, dob_iso: str) -> list[Row]:
+    """Cases with this date of birth, for tolerant name matching by the caller."""
+    return await db.fetchall("SELECT * FROM cases WHERE date_of_birth=? ORDER BY id", (dob_iso,))
+
+
+async def same_person(db: Database, last_name_key: str, first_name_key: str,
+                      dob_iso: str) -> list[Row]:
+    """Cases of one person: same name keys and date of birth, oldest first."""
+    return await db.fetchall(
+        "SELECT * FROM cases WHERE last_name_key=? AND date_of_birth=? AND first_name_key=?"
+        " ORDER BY id", (last_name_key, dob_iso, first_name_key))
+
+
+async def mark_phone_wrong(conn: aiosqlite.Connection, phone_e164: str) -> None:
+    """Flag every case reachable at this number as a wrong number (caller's transaction)."""
+    await conn.execute("UPDATE cases SET phone_wrong=1 WHERE phone=?", (phone_e164,))
+
+
+# --- bulk import -----------------------------------------------------------
+# The importer stages every parsed row (with its CSV line) in a TEMP table, checks
+# the whole file there, then upserts into ``cases`` in one transaction.
+
+STAGED_COLUMNS = (
+    "line", "docket_number", "docket_display", "court", "last_name", "last_name_key",
+    "first_name", "first_name_key", "date_of_birth", "lab", "status", "status_date",
+    "phone", "language", "notice_code_hash", "row_hash")
+_CASE_COLUMNS = STAGED_COLUMNS[1:]
+_UPDATED = [c for c in _CASE_COLUMNS if c not in ("docket_number", "court")]
+
+
+async def stage_begin(conn: aiosqlite.Connection) -> None:
+    await conn.execute("DROP TABLE IF EXISTS temp.import_rows")
+    await conn.execute(f"CREATE TEMP TABLE import_rows ({', '.join(STAGED_COLUMNS)})")
+
+
+async def stage_rows(conn: aiosqlite.Connection, rows: Iterable[Sequence[Any]]) -> None:
+    marks = ",".join("?" * len(STAGED_COLUMNS))
+    await conn.executemany(f"INSERT INTO temp.import_rows VALUES ({marks})", rows)
+
+
+async def stage_end(conn: aiosqlite.Connection) -> None:
+    await conn.execute("DROP TABLE IF EXISTS temp.import_rows")
+
+
+async def staged_conflicts(db: Database) -> list[tuple[list[int], str]]:
+    """Groups of staged lines that contradict each other: ``(lines, what)``.
+
+    The same docket number and court with different data, or one notice code
+    given to different cases (in the file, or against a case already stored).
+    """
+    found: list[tuple[list[int], str]] = []
+    rows = await db.fetchall(
+        """SELECT group_concat(line) FROM temp.import_rows
+           GROUP BY docket_number, court HAVING COUNT(DISTINCT row_hash) > 1""")
+    found += [(_lines(r[0]), "docket") for r in rows]
+    rows = await db.fetchall(
+        """SELECT group_concat(line) FROM temp.import_rows
+           WHERE notice_code_hash IS NOT NULL GROUP BY notice_code_hash
+           HAVING COUNT(DISTINCT docket_number || char(31) || court) > 1""")
+    found += [(_lines(r[0]), "notice") for r in rows]
+    rows = await db.fetchall(
+        """SELECT group_concat(s.line) FROM temp.import_rows s
+           JOIN cases c ON c.notice_code_hash = s.notice_code_hash
+           WHERE s.notice_code_hash IS NOT NULL
+             AND (c.docket_number <> s.docket_number OR c.court <> s.court)
+             AND NOT EXISTS (SELECT 1 FROM temp.import_rows t
+                             WHERE t.docket_number = c.docket_number AND t.court = c.court
+                               AND t.notice_code_hash IS NOT c.notice_code_hash)
+           GROUP BY s.notice_code_hash""")
+    found += [(_lines(r[0]), "notice_stored") for r in rows]
+    return found
+
+
+def _lines(concat: str) -> list[int]:
+    return sorted({int(x) for x in str(concat).split(",")})
+
+
+async def unstage_lines(conn: aiosqlite.Connection, lines: Iterable[int]) -> None:
+    await conn.executemany(
+        "DELETE FROM temp.import_rows WHERE line=?", [(line,) for line in lines])
+
+
+async def staged_keys(db: Database) -> int:
+    """Distinct (docket number, court) keys staged."""
+    row = await db.fetchone(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM temp.import_rows GROUP BY docket_number, court)")
+    return int(row[0]) if row else 0
+
+
+async def count(db: Database | aiosqlite.Connection) -> int:
+    async with (db.conn if isinstance(db, Database) else db).execute(
+            "SELECT COUNT(*) FROM cases") as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def upsert_staged(conn: aiosqlite.Connection, now: str) -> tuple[int, int]:
+    """Insert new cases and update changed ones from the stage: ``(inserted, updated)``.
+
+    A row whose ``row_hash`` is unchanged is left alone, so re-importing the same
+    file writes nothing.
+    """
+    before = await count(conn)
+    cols = ", ".join(_CASE_COLUMNS)
+    sets = ", ".join(f"{c}=excluded.{c}" for c in _UPDATED)
+    cur = await conn.execute(
+        f"""INSERT INTO cases ({cols}, imported_at)
+            SELECT {cols}, ? FROM temp.import_rows WHERE true ORDER BY line
+            ON CONFLICT(docket_number, court) DO UPDATE SET {sets},
+              imported_at=excluded.imported_at
+            WHERE cases.row_hash <> excluded.row_hash""", (now,))
+    changed = cur.rowcount
+    inserted = await count(conn) - before
+    return inserted, changed - inserted
+
+
+async def set_cache_kib(db: Database, kib: int) -> None:
+    """Page cache of this connection (large during a bulk import, small at rest)."""
+    await db.conn.execute(f"PRAGMA cache_size=-{int(kib)}")
+
+
+async def stats(db: Database) -> dict[str, Any]:
+    """Total and counts per lab and per status."""
+    total = await count(db)
+    labs = await db.fetchall(
+        "SELECT lab, COUNT(*) AS n FROM cases GROUP BY lab ORDER BY n DESC, lab")
+    statuses = await db.fetchall(
+        "SELECT status, COUNT(*) AS n FROM cases GROUP BY status ORDER BY n DESC, status")
+    return {"total": total,
+            "labs": [(r["lab"], r["n"]) for r in labs],
+            "statuses": [(r["status"], r["n"]) for r in statuses]}

@@ -1,0 +1,401 @@
+"""The staff console's SQL: accounts, sessions, sign-in limits, the escalation queue
+and its live handoff, notes and history, registry search for staff, the audit listing.
+
+Every staff action is written with its history event and its audit row in one
+transaction. Times are ISO 8601 UTC strings, as everywhere in the database.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from ..model import Reply
+from . import Database, audit, outbox, people
+
+Row = aiosqlite.Row
+
+ROLES = ("admin", "staff", "advocate")
+STATUSES = ("open", "claimed", "waiting", "resolved")
+LIVE_STATUSES = ("claimed", "waiting")
+
+
+# -- accounts ---------------------------------------------------------------
+
+async def create_user(db: Database, email: str, role: str, password_hash: str, now: str,
+                      actor: str) -> int | None:
+    """The new user's id, or None if the email is taken."""
+    try:
+        async with db.transaction() as conn:
+            cur = await conn.execute(
+                "INSERT INTO users(email, role, password_hash, created_at) VALUES (?,?,?,?)",
+                (email, role, password_hash, now))
+            user_id = cur.lastrowid or 0
+            await audit.record(conn, now, actor, "user_created",
+                               detail=f"user={user_id} role={role}")
+    except aiosqlite.IntegrityError:
+        return None
+    return user_id
+
+
+async def user_by_email(db: Database, email: str) -> Row | None:
+    return await db.fetchone("SELECT * FROM users WHERE email=?", (email,))
+
+
+async def user_by_id(db: Database, user_id: int) -> Row | None:
+    return await db.fetchone("SELECT * FROM users WHERE id=?", (user_id,))
+
+
+async def list_users(db: Database) -> list[Row]:
+    return await db.fetchall(
+        "SELECT id, email, role, disabled, created_at FROM users ORDER BY email")
+
+
+async def user_emails(db: Database) -> dict[str, str]:
+    """'staff:<id>' -> email, to show who did what."""
+    rows = await db.fetchall("SELECT id, email FROM users")
+    return {f"staff:{r['id']}": r["email"] for r in rows}
+
+
+async def set_disabled(db: Database, user_id: int, disabled: bool, actor: str, now: str) -> bool:
+    """Disable (and sign out everywhere) or re-enable an account."""
+    async with db.transaction() as conn:
+        cur = await conn.execute("UPDATE users SET disabled=? WHERE id=?",
+                                 (int(disabled), user_id))
+        if cur.rowcount == 0:
+            return False
+        if disabled:
+            await conn.execute("DELETE FROM sessions WHERE user_id=?", (user_id,))
+        await audit.record(conn, now, actor, "user_disabled" if disabled else "user_enabled",
+                           detail=f"user={user_id}")
+    return True
+
+
+async def set_password(db: Database, user_id: int, password_hash: str, keep_token_hash: str,
+                       actor: str, now: str) -> None:
+    """New password; every other session of the account ends."""
+    async with db.transaction() as conn:
+        await conn.execute("UPDATE users SET password_hash=? WHERE id=?",
+                           (password_hash, user_id))
+        await conn.execute("DELETE FROM sessions WHERE user_id=? AND token_hash!=?",
+                           (user_id, keep_token_hash))
+        await audit.record(conn, now, actor, "password_changed", detail=f"user={user_id}")
+
+
+# -- sessions and sign-in limits -----------------------------------------------
+
+async def create_session(db: Database, token_hash: str, user_id: int, csrf: str, now: str,
+                         expires_at: str) -> None:
+    async with db.transaction() as conn:
+        await conn.execute("DELETE FROM sessions WHERE expires_at<?", (now,))
+        await conn.execute(
+            "INSERT INTO sessions(token_hash, user_id, csrf, created_at, last_seen, expires_at)"
+            " VALUES (?,?,?,?,?,?)", (token_hash, user_id, csrf, now, now, expires_at))
+        await audit.record(conn, now, f"staff:{user_id}", "signed_in")
+
+
+async def session_user(db: Database, token_hash: str) -> Row | None:
+    return await db.fetchone(
+        """SELECT s.token_hash, s.csrf, s.last_seen, s.expires_at,
+                  u.id AS user_id, u.email, u.role, u.disabled
+           FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash=?""",
+        (token_hash,))
+
+
+async def touch_session(db: Database, token_hash: str, now: str) -> None:
+    await db.execute("UPDATE sessions SET last_seen=? WHERE token_hash=?", (now, token_hash))
+
+
+async def end_session(db: Database, token_hash: str) -> None:
+    await db.execute("DELETE FROM sessions WHERE token_hash=?", (token_hash,))
+
+
+async def record_login(db: Database, keys: Sequence[str], success: bool, now: str) -> None:
+    async with db.transaction() as conn:
+        await conn.executemany(
+            "INSERT INTO login_attempts(key, success, at) VALUES (?,?,?)",
+            [(key, int(success), now) for key in keys])
+
+
+async def failed_logins(db: Database, key: str, since: str) -> int:
+    """Failures of ``key`` since ``since`` and after its last success."""
+    row = await db.fetchone(
+        """SELECT COUNT(*) FROM login_attempts
+           WHERE key=? AND success=0 AND at>=?
+             AND id > COALESCE((SELECT MAX(id) FROM login_attempts
+                                WHERE key=? AND success=1), 0)""",
+        (key, since, key))
+    return int(row[0]) if row else 0
+
+
+# -- the escalation queue -----------------------------------------------------
+
+@dataclass(frozen=True)
+class QueueFilter:
+    status: str = "active"  # active (not resolved), all, or one of STATUSES
+    locale: str = ""
+    channel: str = ""
+    age: str = ""  # "", "overdue" (older than the target), "recent" (within it), "week"
+
+
+def _queue_where(f: QueueFilter, overdue_before: str, week_before: str) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    if f.status == "active":
+        clauses.append("status != 'resolved'")  # matches the partial index escalations_active
+    elif f.status in STATUSES:
+        clauses.append("status = ?")
+        params.append(f.status)
+    if f.locale:
+        clauses.append("locale = ?")
+        params.append(f.locale)
+    if f.channel:
+        clauses.append("channel = ?")
+        params.append(f.channel)
+    if f.age == "overdue":
+        clauses.append("created_at < ? AND status != 'resolved'")
+        params.append(overdue_before)
+    elif f.age == "recent":
+        clauses.append("created_at >= ?")
+        params.append(overdue_before)
+    elif f.age == "week":
+        clauses.append("created_at < ?")
+        params.append(week_before)
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+async def queue(db: Database, f: QueueFilter, *, overdue_before: str, week_before: str,
+                limit: int, offset: int) -> tuple[list[Row], int]:
+    """One page of escalations (oldest first while unresolved) and the total count."""
+    where, params = _queue_where(f, overdue_before, week_before)
+    order = "DESC" if f.status in ("resolved", "all") else "ASC"
+    rows = await db.fetchall(
+        "SELECT id, ref, status, locale, channel, reason, claimed_by, created_at, updated_at,"
+        f" person_wrote_at FROM escalations{where} ORDER BY id {order} LIMIT ? OFFSET ?",
+        [*params, limit, offset])
+    total = await db.fetchone(f"SELECT COUNT(*) FROM escalations{where}", params)
+    return rows, int(total[0]) if total else 0
+
+
+async def overdue_count(db: Database, overdue_before: str) -> int:
+    row = await db.fetchone(
+        "SELECT COUNT(*) FROM escalations WHERE status != 'resolved' AND created_at < ?",
+        (overdue_before,))
+    return int(row[0]) if row else 0
+
+
+async def escalation(db: Database, escalation_id: int) -> Row | None:
+    return await db.fetchone(
+        """SELECT e.*, p.locale AS person_locale, p.verified_case_id
+           FROM escalations e JOIN people p ON p.id = e.person_id WHERE e.id=?""",
+        (escalation_id,))
+
+
+async def cases_by_ids(db: Database, ids: Sequence[int]) -> list[Row]:
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    return await db.fetchall(f"SELECT * FROM cases WHERE id IN ({marks}) ORDER BY id", list(ids))
+
+
+def candidate_ids(esc: Row) -> list[int]:
+    try:
+        ids = json.loads(esc["candidates"] or "[]")
+    except ValueError:
+        return []
+    return [i for i in ids if isinstance(i, int)][:20]
+
+
+async def notes(db: Database, escalation_id: int) -> list[Row]:
+    return await db.fetchall(
+        "SELECT author, body, at FROM escalation_notes WHERE escalation_id=? ORDER BY id",
+        (escalation_id,))
+
+
+async def events(db: Database, escalation_id: int) -> list[Row]:
+    return await db.fetchall(
+        "SELECT actor, action, at FROM escalation_events WHERE escalation_id=? ORDER BY id",
+        (escalation_id,))
+
+
+async def record_view(db: Database, esc: Row, actor: str, now: str) -> None:
+    """Opening an escalation shows a transcript and case data: audit it."""
+    async with db.transaction() as conn:
+        await audit.record(conn, now, actor, "escalation_view", person_id=esc["person_id"],
+                           case_id=esc["case_id"], detail=f"escalation={esc['id']}")
+
+
+async def _event(conn: aiosqlite.Connection, esc: Row, actor: str, action: str, now: str) -> None:
+    await conn.execute(
+        "INSERT INTO escalation_events(escalation_id, actor, action, at) VALUES (?,?,?,?)",
+        (esc["id"], actor, action, now))
+    await audit.record(conn, now, actor, f"escalation_{action}", person_id=esc["person_id"],
+                       case_id=esc["case_id"], detail=f"escalation={esc['id']}")
+
+
+async def claim(db: Database, esc: Row, actor: str, now: str) -> bool:
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "UPDATE escalations SET status='claimed', claimed_by=?, updated_at=?"
+            " WHERE id=? AND status != 'resolved'", (actor, now, esc["id"]))
+        if cur.rowcount == 0:
+            return False
+        await _event(conn, esc, actor, "claimed", now)
+    return True
+
+
+async def mark_waiting(db: Database, esc: Row, actor: str, now: str) -> bool:
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "UPDATE escalations SET status='waiting', updated_at=?"
+            " WHERE id=? AND status='claimed' AND claimed_by=?", (now, esc["id"], actor))
+        if cur.rowcount == 0:
+            return False
+        await _event(conn, esc, actor, "waiting", now)
+    return True
+
+
+async def _send(conn: aiosqlite.Connection, esc: Row, actor: str, text: str, now: str) -> None:
+    """Queue a message to the person on their channel and put it in the transcript."""
+    await outbox.enqueue(conn, esc["channel"], esc["address"], Reply(text), now,
+                         person_id=esc["person_id"], author=actor, kind="staff")
+    await people.add_message(conn, esc["person_id"], "out", esc["channel"], text, now,
+                             author=actor)
+
+
+async def reply(db: Database, esc: Row, actor: str, text: str, now: str, *,
+                then_wait: bool) -> bool:
+    """Send a staff reply; only the claimant of a live escalation may."""
+    status = "waiting" if then_wait else "claimed"
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "UPDATE escalations SET status=?, person_wrote_at=NULL, updated_at=?"
+            " WHERE id=? AND status IN ('claimed','waiting') AND claimed_by=?",
+            (status, now, esc["id"], actor))
+        if cur.rowcount == 0:
+            return False
+        await _send(conn, esc, actor, text, now)
+        await _event(conn, esc, actor, "replied", now)
+        if then_wait:
+            await _event(conn, esc, actor, "waiting", now)
+    return True
+
+
+async def resolve(db: Database, esc: Row, actor: str, closing: str, now: str) -> bool:
+    """Close the escalation and hand the person back to the bot with ``closing``."""
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "UPDATE escalations SET status='resolved', person_wrote_at=NULL, updated_at=?"
+            " WHERE id=? AND status != 'resolved'", (now, esc["id"]))
+        if cur.rowcount == 0:
+            return False
+        await _send(conn, esc, actor, closing, now)
+        await _event(conn, esc, actor, "resolved", now)
+    return True
+
+
+async def add_note(db: Database, esc: Row, actor: str, body: str, now: str) -> None:
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO escalation_notes(escalation_id, author, body, at) VALUES (?,?,?,?)",
+            (esc["id"], actor, body, now))
+        await _event(conn, esc, actor, "noted", now)
+
+
+# -- the person's side of a live handoff -------------------------------------------
+
+async def live_escalation(db: Database, person_id: int) -> Row | None:
+    """The person's claimed or waiting escalation, if any: staff are talking with them."""
+    return await db.fetchone(
+        "SELECT id, person_id, case_id, status, after_hours_told FROM escalations"
+        " WHERE person_id=? AND status IN ('claimed','waiting') ORDER BY id DESC LIMIT 1",
+        (person_id,))
+
+
+async def person_wrote(conn: aiosqlite.Connection, escalation_id: int, now: str,
+                       *, told_after_hours: bool) -> None:
+    """The person answered in the thread: it is staff's turn again."""
+    await conn.execute(
+        """UPDATE escalations SET person_wrote_at=?, updated_at=?,
+               status=CASE status WHEN 'waiting' THEN 'claimed' ELSE status END,
+               after_hours_told=MAX(after_hours_told, ?)
+           WHERE id=?""", (now, now, int(told_after_hours), escalation_id))
+    await conn.execute(
+        "INSERT INTO escalation_events(escalation_id, actor, action, at) VALUES (?,?,?,?)",
+        (escalation_id, "person", "person_wrote", now))
+
+
+async def take_console_outbox(db: Database, address: str, now: str) -> list[Row]:
+    """Pending console-channel messages for ``address``, marked sent as they are handed over.
+
+    An opt-out cancels them (except compliance messages), as the other channels do.
+    """
+    waiting = await db.fetchone(
+        "SELECT 1 FROM outbox WHERE channel='console' AND address=? AND status='pending' LIMIT 1",
+        (address,))
+    if waiting is None:
+        return []
+    async with db.transaction() as conn:
+        opted = await (await conn.execute(
+            "SELECT 1 FROM optouts WHERE channel='console' AND address=?", (address,))).fetchone()
+        if opted is not None:
+            await conn.execute(
+                "UPDATE outbox SET status='cancelled', updated_at=? WHERE channel='console'"
+                " AND address=? AND status='pending' AND kind!='compliance'", (now, address))
+        cur = await conn.execute(
+            "UPDATE outbox SET status='sent', attempts=attempts+1, updated_at=?"
+            " WHERE channel='console' AND address=? AND status='pending'"
+            " RETURNING id, body, author, kind", (now, address))
+        rows = list(await cur.fetchall())
+    return sorted(rows, key=lambda r: r["id"])
+
+
+# -- registry search and audit listing --------------------------------------------
+
+async def search_cases(db: Database, *, docket: str = "", last_name_key: str = "",
+                       first_name_key: str = "", dob: str = "", limit: int = 50) -> list[Row]:
+    """Registry rows matching every given key (at least one of docket, last name, dob)."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    for column, value in (("docket_number", docket), ("last_name_key", last_name_key),
+                          ("first_name_key", first_name_key), ("date_of_birth", dob)):
+        if value:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    if not (docket or last_name_key or dob):
+        return []
+    return await db.fetchall(
+        f"SELECT * FROM cases WHERE {' AND '.join(clauses)}"
+        " ORDER BY last_name_key, first_name_key, date_of_birth, id LIMIT ?", [*params, limit])
+
+
+async def record_search(db: Database, actor: str, fields: Sequence[str], case_ids: Sequence[int],
+                        now: str) -> None:
+    """One audit row per search, naming the fields used (not their values) and each case shown."""
+    async with db.transaction() as conn:
+        await audit.record(conn, now, actor, "registry_search", outcome=str(len(case_ids)),
+                           detail="by=" + ",".join(fields))
+        for case_id in case_ids:
+            await audit.record(conn, now, actor, "case_view", case_id=case_id,
+                               detail="registry_search")
+
+
+async def audit_page(db: Database, *, actor: str = "", action: str = "", limit: int = 100,
+                     offset: int = 0) -> tuple[list[Row], int]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    if actor:
+        clauses.append("actor = ?")
+        params.append(actor)
+    if action:
+        clauses.append("action = ?")
+        params.append(action)
+    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    rows = await db.fetchall(f"SELECT * FROM audit{where} ORDER BY id DESC LIMIT ? OFFSET ?",
+                             [*params, limit, offset])
+    total = await db.fetchone(f"SELECT COUNT(*) FROM audit{where}", params)
+    return rows, int(total[0]) if total else 0

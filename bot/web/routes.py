@@ -1,0 +1,173 @@
+"""The home page, the escalation queue, an escalation's page and the live handoff actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from aiohttp import web
+
+from .. import handoff
+from ..clock import iso
+from ..storage import optouts, people, staff
+from .auth import EVERYONE, STAFF, requires
+from .pages import CHANNEL_LABELS, N_, STATUS_LABELS, console_of, render
+
+PAGE_SIZE = 50
+MAX_REPLY = 1600  # Twilio's limit for one message body; SMS splitting happens in the channel
+MAX_NOTE = 4000
+
+AGE_FILTERS = {"overdue": N_("Overdue"), "recent": N_("Within the target"),
+               "week": N_("Older than a week")}
+STATUS_FILTERS = {"active": N_("Not resolved"), **STATUS_LABELS, "all": N_("All")}
+DONE_MESSAGES = {
+    "claimed": N_("You claimed this escalation."),
+    "waiting": N_("Marked as waiting on the person."),
+    "replied": N_("Your reply is on its way to the person."),
+    "resolved": N_("Resolved. The person got the closing message and the bot answers them "
+                   "again."),
+    "noted": N_("Note added."),
+    "not_claimant": N_("Claim this escalation first."),
+    "closed": N_("This escalation is already resolved."),
+    "empty": N_("Write something first."),
+    "too_long": N_("That is too long."),
+}
+
+
+@requires(EVERYONE)
+async def home(request: web.Request) -> web.StreamResponse:
+    return render(request, "home.html")
+
+
+def _int(value: str | None, default: int, low: int = 1, high: int = 1_000_000) -> int:
+    try:
+        return min(max(int(value or default), low), high)
+    except ValueError:
+        return default
+
+
+def _queue_filter(request: web.Request) -> staff.QueueFilter:
+    q = request.query
+    locales = console_of(request).app.translator.locales
+    status = q.get("status", "active")
+    return staff.QueueFilter(
+        status=status if status in STATUS_FILTERS else "active",
+        locale=q.get("language", "") if q.get("language", "") in locales else "",
+        channel=q.get("channel", "") if q.get("channel", "") in CHANNEL_LABELS else "",
+        age=q.get("age", "") if q.get("age", "") in AGE_FILTERS else "")
+
+
+@requires(STAFF)
+async def queue(request: web.Request) -> web.StreamResponse:
+    console = console_of(request)
+    f = _queue_filter(request)
+    page = _int(request.query.get("page"), 1)
+    now = console.now()
+    overdue_before = iso(now - dt.timedelta(hours=console.app.config.console.overdue_hours))
+    rows, total = await staff.queue(
+        console.app.db, f, overdue_before=overdue_before,
+        week_before=iso(now - dt.timedelta(days=7)), limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE)
+    overdue = await staff.overdue_count(console.app.db, overdue_before)
+    translator = console.app.translator
+    languages = {loc: translator.language_name(loc) for loc in translator.locales}
+    params = {"status": f.status, "language": f.locale, "channel": f.channel, "age": f.age}
+    return render(
+        request, "queue.html", rows=rows, total=total, page=page, page_size=PAGE_SIZE,
+        pages=max(1, -(-total // PAGE_SIZE)), filters=f, params=params,
+        overdue_before=overdue_before, overdue_count=overdue,
+        overdue_hours=console.app.config.console.overdue_hours, languages=languages,
+        status_filters=STATUS_FILTERS, age_filters=AGE_FILTERS,
+        emails=await staff.user_emails(console.app.db))
+
+
+async def _escalation(request: web.Request) -> Any:
+    esc = await staff.escalation(console_of(request).app.db, _int(
+        request.match_info["id"], 0, 0))
+    if esc is None:
+        raise web.HTTPNotFound()
+    return esc
+
+
+@requires(STAFF)
+async def detail(request: web.Request) -> web.StreamResponse:
+    console = console_of(request)
+    db, user = console.app.db, request["user"]
+    esc = await _escalation(request)
+    await staff.record_view(db, esc, user["actor"], console.stamp())
+    case_id = esc["case_id"] or esc["verified_case_id"]
+    case = (await staff.cases_by_ids(db, [case_id]) or [None])[0] if case_id else None
+    candidates = [] if case else await staff.cases_by_ids(db, staff.candidate_ids(esc))
+    overdue_before = iso(console.now() - dt.timedelta(
+        hours=console.app.config.console.overdue_hours))
+    locale = esc["person_locale"] or esc["locale"]
+    return render(
+        request, "detail.html", esc=esc, case=case, candidates=candidates,
+        transcript=await people.transcript(db, esc["person_id"]),
+        notes=await staff.notes(db, esc["id"]), history=await staff.events(db, esc["id"]),
+        emails=await staff.user_emails(db), mine=esc["claimed_by"] == user["actor"],
+        overdue=esc["status"] != "resolved" and esc["created_at"] < overdue_before,
+        opted_out=await optouts.is_opted_out(db, esc["channel"], esc["address"]),
+        language=console.app.translator.language_name(locale) if locale else "",
+        done=DONE_MESSAGES.get(request.query.get("done", "")),
+        failed=request.query.get("failed") == "1", max_reply=MAX_REPLY, max_note=MAX_NOTE)
+
+
+def _back(esc: Any, code: str, failed: bool = False) -> web.HTTPSeeOther:
+    query = f"?done={code}" + ("&failed=1" if failed else "")
+    return web.HTTPSeeOther(f"/console/escalations/{esc['id']}{query}#status")
+
+
+@requires(STAFF)
+async def claim(request: web.Request) -> web.StreamResponse:
+    console, esc = console_of(request), await _escalation(request)
+    ok = await staff.claim(console.app.db, esc, request["user"]["actor"], console.stamp())
+    raise _back(esc, "claimed" if ok else "closed", not ok)
+
+
+@requires(STAFF)
+async def waiting(request: web.Request) -> web.StreamResponse:
+    console, esc = console_of(request), await _escalation(request)
+    ok = await staff.mark_waiting(console.app.db, esc, request["user"]["actor"], console.stamp())
+    raise _back(esc, "waiting" if ok else "not_claimant", not ok)
+
+
+async def _text(request: web.Request, limit: int) -> tuple[str, str | None]:
+    text = str((await request.post()).get("text", "")).strip()
+    if not text:
+        return text, "empty"
+    if len(text) > limit:
+        return text, "too_long"
+    return text, None
+
+
+@requires(STAFF)
+async def reply(request: web.Request) -> web.StreamResponse:
+    console, esc = console_of(request), await _escalation(request)
+    text, problem = await _text(request, MAX_REPLY)
+    if problem:
+        raise _back(esc, problem, True)
+    then_wait = (await request.post()).get("then") == "waiting"
+    ok = await staff.reply(console.app.db, esc, request["user"]["actor"], text,
+                           console.stamp(), then_wait=then_wait)
+    raise _back(esc, "replied" if ok else "not_claimant", not ok)
+
+
+@requires(STAFF)
+async def resolve(request: web.Request) -> web.StreamResponse:
+    console, esc = console_of(request), await _escalation(request)
+    app = console.app
+    closing = handoff.closing_text(app.translator, app.config,
+                                   esc["person_locale"] or esc["locale"])
+    ok = await staff.resolve(app.db, esc, request["user"]["actor"], closing, console.stamp())
+    raise _back(esc, "resolved" if ok else "closed", not ok)
+
+
+@requires(STAFF)
+async def note(request: web.Request) -> web.StreamResponse:
+    console, esc = console_of(request), await _escalation(request)
+    text, problem = await _text(request, MAX_NOTE)
+    if problem:
+        raise _back(esc, problem, True)
+    await staff.add_note(console.app.db, esc, request["user"]["actor"], text, console.stamp())
+    raise _back(esc, "noted")

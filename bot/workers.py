@@ -1,0 +1,378 @@
+"""The two background workers of the service: inbox -> dialogue, outbox -> providers.
+
+**Inbox worker.** Every stored inbound message (``inbox`` row, status
+``pending``) goes through ``Dialogue.handle(inbound, inbox_id=...)``, which
+marks the row done in the same transaction that queues the replies. Rows are
+scanned in id order, so rows left pending by a crash are simply the first
+ones processed at start. One sender's messages are handled one at a time, in
+order; different senders run concurrently (bounded). A channel may look at a
+row before the dialogue does (``before_dialogue``, e.g. SMS MORE or MMS). A
+handler that raises does not stop the worker: the row is retried a few times,
+then marked ``failed`` and the person gets a localised apology.
+
+**Outbox worker.** Due ``pending`` rows are claimed per channel (at most one
+per address, earliest first, so a person's messages leave in order), as many
+as the channel's token bucket allows right now, and handed to
+``Channel.send``. Results are written back in small batches. See
+``bot/storage/outbox.py`` for the states and for what happens to a row a
+crash left ``sending`` (it becomes ``unknown``, for review: never resent
+blindly).
+
+Both workers sleep on an ``asyncio.Event`` (``Wakeup``) that the webhooks and
+the inbox worker set, with a short poll as a safety net.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+import random
+import time
+import traceback
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Generic, Protocol, TypeVar
+
+import aiosqlite
+from aiohttp import web
+
+from .app import App
+from .channels.base import Channel, OutgoingMessage, SendResult
+from .clock import iso
+from .dialogue import QUEUED_CHANNELS
+from .model import Inbound, Reply
+from .storage import inbox, outbox
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+POLL_SECONDS = 1.0
+
+
+@dataclass
+class Wakeup:
+    """Events that wake the workers: set ``inbox`` after storing a message,
+    ``outbox`` after queueing one."""
+
+    inbox: asyncio.Event = field(default_factory=asyncio.Event)
+    outbox: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+# Where channel request handlers find the Wakeup: ``request.app[WAKEUP].inbox.set()``.
+WAKEUP = web.AppKey("casecheck_wakeup", Wakeup)
+
+
+class BeforeDialogue(Protocol):
+    """Optional channel hook: handle an inbox row itself (return True) or let the
+    dialogue have it (False). If it returns True it has marked the row done."""
+
+    async def __call__(self, inbox_id: int, inbound: Inbound) -> bool: ...
+
+
+class Batcher(Generic[T, R]):
+    """Group commit: items submitted while one batch is being written go in the next.
+
+    ``fn`` gets a list of items and returns one result per item, in order.
+    """
+
+    def __init__(self, fn: Callable[[list[T]], Awaitable[list[R]]]) -> None:
+        self._fn = fn
+        self._queue: list[tuple[T, asyncio.Future[R]]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def submit(self, item: T) -> R:
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._queue.append((item, future))
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue, []
+            try:
+                results = await self._fn([item for item, _ in batch])
+            except BaseException as exc:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                if isinstance(exc, asyncio.CancelledError):
+                    raise
+                continue
+            for (_, future), result in zip(batch, results, strict=True):
+                if not future.done():
+                    future.set_result(result)
+
+
+class TokenBucket:
+    """``rate`` tokens a second, bursts up to one second's worth (at least 1)."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = max(rate, 0.001)
+        self.capacity = max(1.0, self.rate)
+        self.tokens = self.capacity
+        self._at = time.monotonic()
+
+    def _refill(self) -> None:
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self._at) * self.rate)
+        self._at = now
+
+    def available(self) -> int:
+        self._refill()
+        return int(self.tokens)
+
+    def take(self) -> None:
+        self._refill()
+        self.tokens -= 1
+
+    def wait_time(self) -> float:
+        """Seconds until one token is available."""
+        self._refill()
+        return max(0.0, (1 - self.tokens) / self.rate)
+
+
+def where(exc: BaseException) -> str:
+    """Exception type and the innermost frame: enough to debug, no message text
+    (which might quote a person's words)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    at = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+    return f"{type(exc).__name__}{at}"
+
+
+def row_inbound(row: aiosqlite.Row) -> Inbound:
+    keys = row.keys()
+    return Inbound(
+        channel=row["channel"], address=row["address"], text=row["body"],
+        language_hint=row["language_hint"], provider_id=row["provider_id"],
+        media_count=row["media_count"],
+        campaign_id=row["campaign_id"] if "campaign_id" in keys else None,
+        notice_code=row["notice_code"] if "notice_code" in keys else None)
+
+
+class InboxWorker:
+    def __init__(self, app: App, wakeup: Wakeup, *,
+                 before: dict[str, BeforeDialogue] | None = None,
+                 concurrency: int = 64, max_attempts: int = 3,
+                 retry_delay: float = 1.0) -> None:
+        self.app = app
+        self.wakeup = wakeup
+        self.before = before or {}
+        self.max_attempts = max_attempts
+        self.retry_delay = retry_delay
+        self._slots = asyncio.Semaphore(concurrency)
+        self._busy: set[tuple[str, str]] = set()  # senders with a row in hand
+        self._not_before: dict[int, float] = {}  # row id -> monotonic time of next try
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._stopping = False
+
+    async def run(self) -> None:
+        while not self._stopping:
+            self.wakeup.inbox.clear()
+            await self._scan()
+            try:
+                await asyncio.wait_for(self.wakeup.inbox.wait(), POLL_SECONDS)
+            except TimeoutError:
+                pass
+
+    async def _scan(self) -> None:
+        rows = await inbox.pending(self.app.db, limit=1000)
+        seen: set[tuple[str, str]] = set()
+        now = time.monotonic()
+        for row in rows:
+            if self._stopping:
+                return
+            sender = (row["channel"], row["address"])
+            if sender in seen or sender in self._busy:
+                seen.add(sender)  # later rows of a sender wait for the earlier ones
+                continue
+            seen.add(sender)
+            if self._not_before.get(row["id"], 0.0) > now:
+                continue
+            await self._slots.acquire()
+            self._busy.add(sender)
+            task = asyncio.create_task(self._handle(row, sender))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _handle(self, row: aiosqlite.Row, sender: tuple[str, str]) -> None:
+        try:
+            inbound = row_inbound(row)
+            hook = self.before.get(inbound.channel)
+            if hook is None or not await hook(row["id"], inbound):
+                await self.app.dialogue.handle(inbound, inbox_id=row["id"])
+            self._not_before.pop(row["id"], None)
+            self.wakeup.outbox.set()
+        except Exception as exc:
+            log.error("inbox row %d (%s) failed: %s", row["id"], row["channel"], where(exc))
+            await self._failed(row)
+        finally:
+            self._busy.discard(sender)
+            self._slots.release()
+            self.wakeup.inbox.set()
+
+    async def _failed(self, row: aiosqlite.Row) -> None:
+        try:
+            attempts = await inbox.add_attempt(self.app.db, row["id"])
+            if attempts < self.max_attempts:
+                self._not_before[row["id"]] = time.monotonic() + self.retry_delay * attempts
+                return
+            self._not_before.pop(row["id"], None)
+            await self._apologise(row)
+            log.error("inbox row %d marked failed after %d attempts", row["id"], attempts)
+        except Exception as exc:  # the database itself is failing: keep the row pending
+            log.error("inbox row %d: could not record the failure: %s", row["id"], where(exc))
+
+    async def _apologise(self, row: aiosqlite.Row) -> None:
+        db, config = self.app.db, self.app.config
+        who = await outbox.recipient(db, row["channel"], row["address"])
+        locale = (who["locale"] if who else None) or config.dialogue.default_locale
+        text = self.app.translator.gettext(
+            locale, "Sorry, something went wrong on our side. Please try again later, "
+            "or call {phone}.", phone=config.organization.phone)
+        now = iso(self.app.clock())
+        async with db.transaction() as conn:
+            if row["channel"] in QUEUED_CHANNELS:
+                await outbox.enqueue(conn, row["channel"], row["address"], Reply(text), now,
+                                     person_id=who["person_id"] if who else None,
+                                     inbox_id=row["id"])
+            await inbox.mark_failed(conn, row["id"], now)
+        self.wakeup.outbox.set()
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Finish the rows in hand (or leave them pending if they take too long)."""
+        self._stopping = True
+        self.wakeup.inbox.set()
+        await _finish(self._tasks, timeout)
+
+
+class OutboxWorker:
+    def __init__(self, app: App, channels: list[Channel], wakeup: Wakeup, *,
+                 batch: int = 200, concurrency: int = 100, max_attempts: int = 8,
+                 base_delay: float = 2.0, max_delay: float = 900.0) -> None:
+        self.app = app
+        self.channels = {ch.name: ch for ch in channels}
+        self.buckets = {ch.name: TokenBucket(ch.rate_per_second) for ch in channels}
+        self.wakeup = wakeup
+        self.batch = batch
+        self.max_attempts = max_attempts
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self._slots = asyncio.Semaphore(concurrency)
+        self._results: Batcher[tuple[aiosqlite.Row, SendResult], None] = Batcher(self._record)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._stopping = False
+
+    async def recover(self) -> int:
+        """Rows a crash left 'sending' become 'unknown' (see outbox.recover_sending)."""
+        count = await outbox.recover_sending(self.app.db, iso(self.app.clock()))
+        if count:
+            log.warning("%d outbox rows were being sent when the service stopped;"
+                        " marked 'unknown' for review", count)
+        return count
+
+    async def run(self) -> None:
+        await self.recover()
+        while not self._stopping:
+            self.wakeup.outbox.clear()
+            timeout = POLL_SECONDS
+            for name in self.channels:
+                timeout = min(timeout, await self._dispatch(name))
+            try:
+                await asyncio.wait_for(self.wakeup.outbox.wait(), max(timeout, 0.001))
+            except TimeoutError:
+                pass
+
+    async def _dispatch(self, name: str) -> float:
+        """Claim and start sending what is due; return how long to sleep at most."""
+        bucket = self.buckets[name]
+        room = min(self.batch, bucket.available())
+        if room < 1:
+            return bucket.wait_time()
+        now = self.app.clock()
+        rows = await outbox.claim_due(self.app.db, name, iso(now), room)
+        for row in rows:
+            bucket.take()
+            await self._slots.acquire()
+            task = asyncio.create_task(self._send(name, row))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        if rows:
+            return 0.0 if len(rows) == room else POLL_SECONDS
+        due = await outbox.next_due(self.app.db, name)
+        if due is None:
+            return POLL_SECONDS
+        return (dt.datetime.fromisoformat(due) - now).total_seconds()
+
+    async def _send(self, name: str, row: aiosqlite.Row) -> None:
+        message = OutgoingMessage(
+            id=row["id"], channel=name, address=row["address"], body=row["body"],
+            options=_options(row["options"]), kind=row["kind"], attempts=row["attempts"])
+        try:
+            try:
+                result = await self.channels[name].send(message)
+            except Exception as exc:
+                log.error("outbox row %d: %s send raised %s", row["id"], name, where(exc))
+                result = SendResult("retry", error_code="exception")
+            await self._results.submit((row, result))
+        except Exception as exc:  # could not record: the row stays 'sending' -> 'unknown'
+            log.error("outbox row %d: result not recorded: %s", row["id"], where(exc))
+        finally:
+            self._slots.release()
+            self.wakeup.outbox.set()
+
+    def _delay(self, attempts: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return max(retry_after, 1.0)
+        delay = min(self.max_delay, self.base_delay * 2 ** max(attempts - 1, 0))
+        return delay * random.uniform(0.8, 1.2)
+
+    async def _record(self, items: list[tuple[aiosqlite.Row, SendResult]]) -> list[None]:
+        now = self.app.clock()
+        stamp = iso(now)
+        async with self.app.db.transaction() as conn:
+            for row, result in items:
+                if result.outcome == "sent":
+                    await outbox.mark_sent(conn, row["id"], result.provider_id, stamp)
+                elif result.outcome == "retry" and row["attempts"] < self.max_attempts:
+                    later = now + dt.timedelta(seconds=self._delay(row["attempts"],
+                                                                   result.retry_after))
+                    await outbox.mark_retry(conn, row["id"], iso(later), result.error_code,
+                                            stamp)
+                else:
+                    await outbox.mark_failed(conn, row["id"], result.error_code, stamp)
+                    log.warning("outbox row %d failed (%s): %s", row["id"], row["channel"],
+                                result.error_code)
+                if result.opt_out:
+                    await outbox.opt_out(conn, row["channel"], row["address"], stamp)
+                if result.unreachable:
+                    await outbox.mark_unreachable(conn, row["channel"], row["address"])
+        return [None] * len(items)
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Let the sends in flight finish and be recorded."""
+        self._stopping = True
+        self.wakeup.outbox.set()
+        await _finish(self._tasks, timeout)
+
+
+def _options(raw: str | None) -> list[dict[str, str]]:
+    try:
+        value = json.loads(raw or "[]")
+    except ValueError:
+        return []
+    return [o for o in value if isinstance(o, dict)] if isinstance(value, list) else []
+
+
+async def _finish(tasks: set[asyncio.Task[None]], timeout: float) -> None:
+    if not tasks:
+        return
+    _done, late = await asyncio.wait(set(tasks), timeout=timeout)
+    for task in late:
+        task.cancel()
+    if late:
+        await asyncio.wait(late)

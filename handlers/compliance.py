@@ -1,0 +1,138 @@
+"""Compliance keywords: STOP and its kin, START, HELP, and "wrong number".
+
+These run before anything else, at every step. An opted-out person gets no
+reply at all, except to the words that opt them back in. Replies here are of
+kind "compliance" so the outbox sends them even to an opted-out address.
+"""
+
+from __future__ import annotations
+
+import re
+
+import aiosqlite
+
+from bot.context import Context
+from bot.registry.normalize import normalize_phone
+from bot.storage import cases as cases_store
+from bot.storage import optouts
+
+from .text import fold, keyword
+
+# Single-word messages (folded: lower case, no accents). Carrier words first.
+OPT_OUT_WORDS = frozenset({
+    "stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout",
+    "parar", "pare", "detener", "cancelar",  # es, pt
+    "sispann",  # ht
+})
+OPT_IN_WORDS = frozenset({"start", "yes", "unstop"})
+HELP_WORDS = frozenset({"help", "info", "ayuda", "ajuda", "ede"})
+
+# Clear requests to stop, as phrases (folded text contains one of them).
+_STOP_PHRASES = (
+    "stop texting", "stop messaging", "stop sending", "stop contacting", "stop writing",
+    "dont text me", "don't text me", "do not text me", "do not message me",
+    "do not contact me", "don't contact me", "leave me alone", "remove me from",
+    "remove my number", "take me off", "unsubscribe me",
+    "no me escriban", "no me escribas", "no me manden", "no me envien", "no me mande",
+    "dejen de escribir", "deje de escribir", "dejen de mandar", "no quiero mas mensajes",
+    "no quiero recibir", "no me contacten", "dejenme en paz",
+    "parem de mandar", "nao quero mais mensagens", "nao me mande",
+)
+# "Wrong number" in the languages we are sure of; matched on folded text.
+_WRONG_NUMBER = re.compile(
+    r"(?<!\w)(wrong (?:number|person|phone|#)|you have the wrong"
+    r"|(?:numero|telefono) (?:equivocado|incorrecto|errado)|se equivoco de numero"
+    r"|persona equivocada|equivocado de numero"
+    r"|move nimewo|pa bon nimewo"
+    r"|nham so"
+    r"|mauvais numero)(?!\w)"
+    r"|не тот номер|ошиблись номером|打错|打錯|发错|發錯")
+
+
+def is_stop_phrase(text: str) -> bool:
+    folded = fold(text).replace("\u2019", "'")
+    return any(phrase in folded for phrase in _STOP_PHRASES)
+
+
+def is_wrong_number(text: str) -> bool:
+    return bool(_WRONG_NUMBER.search(fold(text)))
+
+
+async def handle(ctx: Context, text: str) -> bool:
+    """Answer a compliance message; True if the turn is done (answered or kept silent)."""
+    word = keyword(text.lstrip("/"))
+    if ctx.opted_out:
+        if word in OPT_IN_WORDS:
+            await opt_in(ctx)
+        elif is_wrong_number(text):
+            _record_opt_out(ctx, "wrong_number")  # phone marked wrong, nothing sent
+            ctx.silent = True
+        else:
+            ctx.silent = True
+        return True
+    if word in OPT_OUT_WORDS or is_stop_phrase(text):
+        opt_out(ctx, "stop")
+        return True
+    if is_wrong_number(text):
+        opt_out(ctx, "wrong_number")
+        return True
+    if word in HELP_WORDS:
+        help_reply(ctx)
+        return True
+    return False
+
+
+def opt_out(ctx: Context, reason: str) -> None:
+    _record_opt_out(ctx, reason)
+    ctx.reply_kind = "compliance"
+    org = ctx.config.organization
+    if reason == "wrong_number":
+        ctx.say(ctx._("Sorry for the mistake. We will not send messages to this number again."))
+    else:
+        ctx.say(ctx._("You will not get more messages from {org}. Reply START to get "
+                      "messages again.", org=org.name))
+    ctx.ask(None, step="opted_out")
+
+
+def _record_opt_out(ctx: Context, reason: str) -> None:
+    channel, address = ctx.inbound.channel, ctx.inbound.address
+    phone = _phone(channel, address) if reason == "wrong_number" else None
+
+    async def write(conn: aiosqlite.Connection, now: str) -> None:
+        await optouts.opt_out(conn, channel, address, reason, now)
+        if phone:
+            await cases_store.mark_phone_wrong(conn, phone)
+    ctx.effect(write)
+    ctx.audit("optout", reason)
+
+
+def _phone(channel: str, address: str) -> str | None:
+    if channel != "sms":
+        return None
+    try:
+        return normalize_phone(address)
+    except ValueError:
+        return None
+
+
+async def opt_in(ctx: Context) -> None:
+    from .welcome import show_menu  # welcome imports nothing from here; avoid a cycle
+
+    channel, address = ctx.inbound.channel, ctx.inbound.address
+
+    async def write(conn: aiosqlite.Connection, now: str) -> None:
+        await optouts.opt_in(conn, channel, address)
+    ctx.effect(write)
+    ctx.audit("optin")
+    ctx.reply_kind = "compliance"
+    ctx.say(ctx._("Welcome back. You will get messages from {org} again. Reply STOP to end.",
+                  org=ctx.config.organization.name))
+    await show_menu(ctx)
+
+
+def help_reply(ctx: Context) -> None:
+    org = ctx.config.organization
+    ctx.reply_kind = "compliance"
+    ctx.say(ctx._("{org}: free help about the drug lab cases. Call {phone} ({hours}) or visit "
+                  "{website}. Reply MENU for options. Reply STOP to end messages.",
+                  org=org.name, phone=org.phone, hours=org.office_hours, website=org.website))
