@@ -21,6 +21,9 @@ COMMAND_MODULES = [
     "bot.commands.registry",
     "bot.commands.demo",
     "bot.commands.run",
+    "bot.commands.escalations",
+    "bot.commands.users",
+    "bot.commands.outreach",
 ]
 
 Handler = Callable[[argparse.Namespace, Config], Awaitable[int]]

@@ -108,6 +108,24 @@ SETTINGS: list[Setting] = [
     Setting("console", "login_max_failures_per_address", int, 20,
             "Failed sign-ins allowed per client address in the window."),
     Setting("console", "login_window_minutes", int, 15, "Window for counting failed sign-ins."),
+    # outreach campaigns
+    Setting("outreach", "sms_rate_per_second", float, 1.0,
+            "Campaign SMS per second (a long code sends about 1, toll-free 3, a short code 100)."),
+    Setting("outreach", "telegram_rate_per_second", float, 25.0,
+            "Campaign Telegram messages per second (Telegram allows about 30)."),
+    Setting("outreach", "cost_per_segment", float, 0.0079,
+            "Price of one SMS segment, for the cost estimate in the preview (USD)."),
+    Setting("outreach", "timezone", str, "America/New_York",
+            "Recipients' time zone, for quiet hours."),
+    Setting("outreach", "quiet_start", str, "08:00",
+            "Campaign messages are sent from this local time (HH:MM)..."),
+    Setting("outreach", "quiet_end", str, "21:00", "...until this local time (HH:MM)."),
+    Setting("outreach", "max_attempts", int, 6,
+            "Attempts per recipient on transient errors (429, 5xx, network) before failing."),
+    Setting("outreach", "retry_seconds", float, 2.0,
+            "First wait after a transient error; it doubles with each attempt."),
+    Setting("outreach", "reply_window_days", int, 30,
+            "A message within this many days of a campaign message counts as a reply to it."),
 ]
 
 _BY_KEY = {(s.section, s.key): s for s in SETTINGS}

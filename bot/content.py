@@ -9,13 +9,26 @@ changes.
 
 from __future__ import annotations
 
+import argparse
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import write_po
+
 from .config import ConfigError
 from .i18n import Translator, locales_dir
+
+
+# What every pack must hold: the dialogue shows these topics and explains these statuses.
+TOPICS = ("record", "refund", "housing", "employment", "immigration", "next_steps")
+STATUSES = ("dismissed", "pending", "not_dismissed", "under_review")
+# Placeholders topic texts may use besides the pack's contact ids ({cpcs}, ...).
+ORG_FIELDS = frozenset({"org", "phone", "website"})
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def packs_dir() -> Path:
@@ -40,9 +53,37 @@ class ContentPack:
     @classmethod
     def load(cls, name_or_path: str) -> ContentPack:
         path = resolve_pack(name_or_path)
-        with (path / "pack.toml").open("rb") as fh:
-            data = tomllib.load(fh)
-        return cls(path, data)
+        try:
+            with (path / "pack.toml").open("rb") as fh:
+                data = tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path / 'pack.toml'}: {exc}") from exc
+        pack = cls(path, data)
+        pack.validate()
+        return pack
+
+    def validate(self) -> None:
+        """Every required text is there; placeholders are ones the bot fills. Names the key."""
+        where = self.path / "pack.toml"
+        required = [("status", s) for s in STATUSES]
+        required += [("topics", t, part) for t in TOPICS for part in ("title", "body")]
+        for keys in required:
+            if self.source(*keys) is None:
+                raise ConfigError(f"{where}: missing text {'.'.join(keys)}")
+        allowed = ORG_FIELDS | set(self.contacts())
+        for key, text in self.entries():
+            used = set(_PLACEHOLDER.findall(text))
+            extra = used - allowed if key.startswith("topics.") else used
+            if extra:
+                raise ConfigError(f"{where}: {key} uses unknown placeholder "
+                                  f"{{{sorted(extra)[0]}}}")
+        self.keywords()
+
+    def contacts(self) -> list[str]:
+        """Ids of the organisations in ``[contacts]`` (each has a translatable name)."""
+        table = self.data.get("contacts", {})
+        return [key for key, value in table.items()
+                if isinstance(value, dict) and isinstance(value.get("name"), str)]
 
     def source(self, *keys: str) -> str | None:
         """The English source text at a dotted path, or None."""
@@ -61,19 +102,78 @@ class ContentPack:
             return source.format(**kwargs) if kwargs else source
         return self.translator.gettext(locale, source, **kwargs)
 
+    def entries(self) -> list[tuple[str, str]]:
+        """Every translatable text as (dotted key, English source), in file order.
+
+        ``[meta]`` (for operators) and ``[keywords]`` (matched, not shown) are left out.
+        """
+        out: list[tuple[str, str]] = []
+
+        def walk(prefix: str, node: Any) -> None:
+            if isinstance(node, str):
+                out.append((prefix, node))
+            elif isinstance(node, dict):
+                for key, value in node.items():
+                    walk(f"{prefix}.{key}" if prefix else key, value)
+
+        walk("", {k: v for k, v in self.data.items() if k not in UNTRANSLATED})
+        return out
+
     def sources(self) -> list[str]:
         """Every English source text in the pack (for catalog extraction)."""
-        out: list[str] = []
+        return [text for _, text in self.entries()]
 
-        def walk(node: Any) -> None:
-            if isinstance(node, str):
-                out.append(node)
-            elif isinstance(node, dict):
-                for value in node.values():
-                    walk(value)
-            elif isinstance(node, list):
-                for value in node:
-                    walk(value)
+    def keywords(self) -> dict[str, list[str]]:
+        """``[keywords]``: intent -> words that point to this deployment's cases."""
+        table = self.data.get("keywords", {})
+        if not isinstance(table, dict) or not all(
+                isinstance(v, list) and all(isinstance(w, str) for w in v) for v in table.values()):
+            raise ConfigError(f"{self.path / 'pack.toml'}: [keywords] must map intents to "
+                              "lists of words")
+        return table
 
-        walk({k: v for k, v in self.data.items() if k != "meta"})
-        return out
+
+UNTRANSLATED = frozenset({"meta", "keywords"})
+
+
+def extract_catalog(pack: ContentPack) -> Catalog:
+    """The pack's texts as a gettext template; each entry says which key it is."""
+    name = pack.source("meta", "name") or pack.path.name
+    header = (f"# Texts of the content pack {pack.path.name!r} ({name}).\n"
+              f"# Regenerate this template with: python -m bot.content {pack.path.name}")
+    catalog = Catalog(project=f"casecheck content pack {pack.path.name}", version="1",
+                      header_comment=header, msgid_bugs_address="maintainers@example.org",
+                      charset="UTF-8", fuzzy=False)
+    for key, text in pack.entries():
+        if text in catalog:
+            catalog[text].auto_comments.append(key)
+            continue
+        flags = ["python-brace-format"] if _PLACEHOLDER.search(text) else []
+        catalog.add(text, locations=[("pack.toml", None)], auto_comments=[key], flags=flags)
+    return catalog
+
+
+
+def write_pot(pack: ContentPack, path: Path) -> int:
+    """Write ``content.pot`` for translators; returns the number of messages."""
+    catalog = extract_catalog(pack)
+    with path.open("wb") as fh:
+        write_po(fh, catalog, width=100, omit_header=False, include_lineno=False)
+    return len(catalog)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bot.content [PACK] [--out FILE]``: regenerate a pack's content.pot."""
+    parser = argparse.ArgumentParser(prog="python -m bot.content", description=main.__doc__)
+    parser.add_argument("pack", nargs="?", default="massachusetts", help="pack name or directory")
+    parser.add_argument("--out", type=Path, help="default: <pack>/content.pot")
+    args = parser.parse_args(argv)
+    pack = ContentPack.load(args.pack)
+    out = args.out or pack.path / "content.pot"
+    count = write_pot(pack, out)
+    print(f"{out}: {count} messages")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -16,24 +16,28 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 from babel.dates import format_datetime, format_time
 
+from handlers import compliance
+from handlers.text import keyword
+
 from .config import Config
 from .context import Context
 from .i18n import Translator
 from .storage import staff
 
-# Single-word messages the bot answers even during a handoff (carrier rules).
-# "YES" opts back in only after an opt-out, and then the bot handles everything.
-COMPLIANCE_WORDS = frozenset({
-    "STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT",
-    "START", "UNSTOP", "HELP", "INFO",
-})
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HOURS = re.compile(r"^\s*([A-Za-z]{3})(?:\s*-\s*([A-Za-z]{3}))?\s+"
                     r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 
-def is_compliance_keyword(text: str) -> bool:
-    return text.strip().strip(".!").upper() in COMPLIANCE_WORDS
+def is_compliance_message(text: str) -> bool:
+    """STOP and its kin, HELP, "wrong number": the bot answers these even during a handoff.
+
+    (Opting back in only matters after an opt-out, and an opted-out person's
+    messages always go to the bot.)
+    """
+    word = keyword(text.lstrip("/"))
+    return (word in compliance.OPT_OUT_WORDS or word in compliance.HELP_WORDS
+            or compliance.is_stop_phrase(text) or compliance.is_wrong_number(text))
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,7 @@ def closing_text(translator: Translator, config: Config, locale: str) -> str:
 
 async def intercept(ctx: Context) -> bool:
     """Route the message to a live staff thread; True if the bot must not handle it."""
-    if ctx.opted_out or is_compliance_keyword(ctx.inbound.text):
+    if ctx.opted_out or is_compliance_message(ctx.inbound.text):
         return False
     live = await staff.live_escalation(ctx.services.db, ctx.state.person_id)
     if live is None:

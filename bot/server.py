@@ -6,7 +6,8 @@ requests (in-flight ones finish), the workers finish the item in hand (or
 leave it persisted as 'pending'), the channels close their clients; the
 caller then closes the database.
 
-Extending the web server: add ``"package.module:function"`` to ``EXTENSIONS``.
+Extending the web server: add ``"package.module:function"`` to ``EXTENSIONS``
+(or pass ``extensions=[...]`` to ``build_web_app``/``Service``).
 Each function is called as ``function(app, web_app)`` while the aiohttp
 application is built and may add routes, middlewares and startup/cleanup
 hooks; request handlers find the App as ``request.app[APP]``.
@@ -28,11 +29,12 @@ from .workers import WAKEUP, BeforeDialogue, InboxWorker, OutboxWorker, Wakeup
 
 log = logging.getLogger(__name__)
 
-# Web extensions, as "module:function"; each is called (app: App, web_app) -> None.
-# The web console adds its entry here.
-EXTENSIONS: list[str] = []
-
 Extension = Callable[[App, web.Application], None]
+
+# Web extensions: "module:function" (or the function itself); each is called as
+# function(app, web_app) when the web application is built. The web console adds
+# its entry here.
+EXTENSIONS: list[str | Extension] = ["bot.web:setup_console"]
 
 APP = web.AppKey("casecheck_app", App)
 CHANNELS = web.AppKey("casecheck_channels", list)
@@ -52,7 +54,9 @@ def enabled_channels(app: App) -> list[Channel]:
     return channels
 
 
-def _load_extension(spec: str) -> Extension:
+def _load_extension(spec: str | Extension) -> Extension:
+    if callable(spec):
+        return spec
     module, _, attr = spec.partition(":")
     fn: Extension = getattr(importlib.import_module(module), attr)
     return fn
@@ -73,7 +77,7 @@ async def healthz(request: web.Request) -> web.Response:
 
 def build_web_app(app: App, channels: Sequence[Channel],
                   wakeup: Wakeup | None = None,
-                  extensions: Sequence[str] | None = None) -> web.Application:
+                  extensions: Sequence[str | Extension] | None = None) -> web.Application:
     """The aiohttp application: /healthz, each channel's routes, then the extensions."""
     web_app = web.Application()
     web_app[APP] = app
@@ -92,7 +96,7 @@ class Service:
 
     def __init__(self, app: App, channels: Sequence[Channel] | None = None, *,
                  host: str | None = None, port: int | None = None,
-                 extensions: Sequence[str] | None = None) -> None:
+                 extensions: Sequence[str | Extension] | None = None) -> None:
         self.app = app
         self.channels = list(enabled_channels(app) if channels is None else channels)
         self.host = host if host is not None else app.config.server.host

@@ -93,7 +93,7 @@ def parse(raw: str, today: dt.date, locales: tuple[str, ...] = ("en", "es")) -> 
             return _make(head, int(text[4:6]), int(text[6:]))
         return _make(int(text[4:]), int(text[:2]), int(text[2:4]))
     if m := _NUMERIC.fullmatch(text):
-        return _numeric(*m.groups(), today)
+        return _numeric(m[1], m[2], m[3], today)
     if len(text) > 40:
         raise BadDate("too long")
     return _worded(text, locales, today)

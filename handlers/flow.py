@@ -1,30 +1,245 @@
-"""The conversation's state table: what the bot waits for -> the step that handles it.
+"""The conversation's state table and the router.
 
-See ``flow.mmd`` beside this file for the diagram. Each step is a small async
-function taking the Context; it answers with ``ctx.say`` and sets the next
-state with ``ctx.ask``.
+``STEPS`` maps each step (``state.step``) to what it waits for (``awaiting``,
+the public slot name of the console protocol), the function that handles an
+answer and the one that asks the question again. ``flow.mmd`` beside this
+file draws it. Every message passes, in order: compliance keywords (STOP,
+START, HELP, wrong number), size and emptiness checks, Telegram-style
+commands and MENU, then the current step; free text the step does not take is
+understood by ``intents.classify`` wherever the person is.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from bot.context import Context
+from bot.outreach import replies as outreach_replies
 
-from . import welcome
+from . import compliance, disclose, intents, lawyer, lookup, nameonly, topics, welcome
+from .text import MAX_CHARS, as_name, clean, find_docket, has_words, is_sentence, keyword
 
-Step = Callable[[Context, str], Awaitable[None]]
+Handler = Callable[[Context, str], Awaitable[bool]]
+Prompt = Callable[[Context], Awaitable[None] | None]
 
-STEPS: dict[str | None, Step] = {
-    "language": welcome.on_language,
-    "menu": welcome.on_menu,
+TOPIC_INTENTS = {"topic_record": "record", "topic_refund": "refund",
+                 "topic_housing": "housing", "topic_employment": "employment",
+                 "topic_immigration": "immigration"}
+# Intents that interrupt a question whose answer is data (a name, a date, a number).
+INTERRUPTING = frozenset({"lawyer", "help", "language", "stop", *TOPIC_INTENTS})
+
+
+@dataclass(frozen=True)
+class Step:
+    awaiting: str | None
+    handle: Handler
+    prompt: Prompt
+    data: bool = False  # answers are data: only clear requests interrupt
+    names: bool = False  # a single word here is a name
+
+
+async def on_main_menu(ctx: Context, text: str) -> bool:
+    actions = {"1": lookup.start, "2": topics.show_topics, "3": lawyer.request,
+               "4": _ask_language}
+    if text not in actions:
+        return False
+    await actions[text](ctx)
+    return True
+
+
+async def on_verified(ctx: Context, text: str) -> bool:
+    actions = {"1": topics.show_topics, "2": lawyer.request, "3": disclose.next_case,
+               "4": welcome.show_menu}
+    if text not in actions:
+        return False
+    await actions[text](ctx)
+    return True
+
+
+async def on_failed(ctx: Context, text: str) -> bool:
+    actions = {"1": lookup.start, "2": lawyer.request, "3": welcome.show_menu}
+    if text not in actions:
+        return False
+    await actions[text](ctx)
+    return True
+
+
+async def on_locked(ctx: Context, text: str) -> bool:
+    answer = lookup.yes_no(text)
+    if answer is None:
+        return False
+    if answer:
+        await lawyer.request(ctx, "locked_out")
+    else:
+        ctx.say(ctx._("All right."))
+        await welcome.show_menu(ctx)
+    return True
+
+
+async def on_topics(ctx: Context, text: str) -> bool:
+    if not text.isdigit():
+        return False
+    await topics.on_topic(ctx, text)
+    return True
+
+
+async def on_language(ctx: Context, text: str) -> bool:
+    await welcome.on_language(ctx, text)
+    return True
+
+
+async def _ask_language(ctx: Context) -> None:
+    welcome.ask_language(ctx)
+
+
+def _dob_prompt(step: str) -> Prompt:
+    return lambda ctx: lookup.ask_dob(ctx, step)
+
+
+STEPS: dict[str, Step] = {
+    "language": Step("language", on_language, welcome.ask_language),
+    "menu": Step("menu", on_main_menu, welcome.show_menu),
+    "lookup_id": Step("docket_number", lookup.on_identifier, lookup.ask_identifier, data=True),
+    "notice_code": Step("notice_code", lookup.on_notice_code, lookup.ask_notice_code,
+                        data=True),
+    "docket_last_name": Step("last_name", lookup.on_last_name, lookup.ask_last_name,
+                             data=True, names=True),
+    "docket_dob": Step("date_of_birth", lookup.on_docket_dob, _dob_prompt("docket_dob"),
+                       data=True),
+    "notice_dob": Step("date_of_birth", lookup.on_notice_dob, _dob_prompt("notice_dob"),
+                       data=True),
+    "name_last": Step("last_name", nameonly.on_last_name, nameonly.ask_last_name,
+                      data=True, names=True),
+    "name_first": Step("first_name", nameonly.on_first_name, nameonly.ask_first_name,
+                       data=True, names=True),
+    "name_dob": Step("date_of_birth", nameonly.on_dob, _dob_prompt("name_dob"), data=True),
+    "name_offer": Step("confirm", nameonly.on_offer, nameonly.offer),
+    "lookup_failed": Step("menu", on_failed, lookup.failed_options),
+    "locked": Step("confirm", on_locked, lookup.locked_offer),
+    "verified": Step("menu", on_verified, disclose.show_options),
+    "topics": Step("menu", on_topics, topics.show_topics),
+    "opted_out": Step(None, on_main_menu, welcome.show_menu),
 }
 
 
+async def prompt(ctx: Context) -> None:
+    """Ask the current step's question again (the main menu if there is none)."""
+    step = STEPS.get(ctx.state.step or "")
+    result = step.prompt(ctx) if step else welcome.show_menu(ctx)
+    if inspect.isawaitable(result):
+        await result
+
+
 async def route(ctx: Context) -> None:
-    text = ctx.inbound.text.strip()
+    text = clean(ctx.inbound.text)
+    too_long = len(text) > MAX_CHARS
+    if not too_long and await outreach_replies.on_message(ctx, text):  # campaign YES
+        return
+    if (ctx.opted_out or not too_long) and await compliance.handle(ctx, text):
+        return
+    if too_long:  # refused whole: nothing of it reaches a slot
+        ctx.say(ctx._("That message is too long. Please send a shorter message."))
+        await prompt(ctx)
+        return
+    code = ctx.inbound.notice_code
+    if code and ctx.config.privacy.allow_notice_code:
+        if ctx.state.is_new:
+            await welcome.greet(ctx)
+            ctx.replies = ctx.replies[:1]  # the welcome, not the menu: we ask for the date
+        await lookup.start_with_notice(ctx, code)
+        return
     if ctx.state.is_new:
         await welcome.greet(ctx)
         return
-    step = STEPS.get(ctx.state.awaiting, welcome.on_menu)
-    await step(ctx, text)
+    if not has_words(text):
+        ctx.say(ctx._("I did not get any words. Please reply with words or a number."))
+        await prompt(ctx)
+        return
+    if await command(ctx, text):
+        return
+    step = STEPS.get(ctx.state.step or "")
+    if step is None:
+        await dispatch(ctx, text)
+        return
+    intent = intents.classify(text, ctx.content)
+    if step.data and interrupts(text, intent, step):
+        await dispatch(ctx, text, intent)
+    elif await step.handle(ctx, text):
+        return
+    elif step.data or (intent == "other" and not find_docket(text)):
+        ctx.say(ctx._("Sorry, I did not understand."))
+        await prompt(ctx)
+    else:
+        await dispatch(ctx, text, intent)
+
+
+async def command(ctx: Context, text: str) -> bool:
+    """START, MENU and Telegram commands (/start, /language, /lawyer, /menu)."""
+    word = keyword(text)
+    name = text[1:].split(maxsplit=1)[0].split("@")[0].lower() if text.startswith("/") else None
+    if word == "start" or name == "start":
+        await welcome.greet(ctx)
+    elif welcome.is_menu_word(text) or name == "menu":
+        await welcome.show_menu(ctx)
+    elif name == "language" or word in welcome.LANGUAGE_WORDS:
+        welcome.ask_language(ctx)
+    elif name == "lawyer":
+        await lawyer.request(ctx)
+    elif name is not None:
+        await welcome.fallback(ctx)
+    else:
+        return False
+    return True
+
+
+def interrupts(text: str, intent: str, step: Step) -> bool:
+    """Does a clear request win over the answer the step waits for?
+
+    At a name question, only a message that reads as a sentence ("I want a
+    lawyer") interrupts: a name that happens to look like a keyword is a name.
+    """
+    if intent not in INTERRUPTING:
+        return False
+    return not step.names or as_name(text) is None or is_sentence(text)
+
+
+async def dispatch(ctx: Context, text: str, intent: str | None = None) -> None:
+    """Free text anywhere: what the person means, whatever step they are at."""
+    intent = intent or intents.classify(text, ctx.content)
+    docket = find_docket(text)
+    if docket and intent not in INTERRUPTING:
+        await lookup.start_with_docket(ctx, docket)
+    elif intent == "lookup":
+        await lookup.start(ctx)
+    elif intent == "lawyer":
+        await lawyer.request(ctx)
+    elif intent in TOPIC_INTENTS:
+        seen = ctx.slots.setdefault("topics_seen", [])
+        if TOPIC_INTENTS[intent] not in seen:
+            seen.append(TOPIC_INTENTS[intent])
+        await topics.show_topic(ctx, TOPIC_INTENTS[intent])
+    elif intent == "stop":
+        compliance.opt_out(ctx, "stop")
+    elif intent == "help":
+        compliance.help_reply(ctx)
+    elif intent == "language":
+        await change_language(ctx, text)
+    elif intent == "greeting":
+        ctx.say(ctx._("Hello!"))
+        await welcome.show_menu(ctx)
+    elif intent == "thanks":
+        ctx.say(ctx._("You are welcome. Reply MENU at any time to see the options."))
+        ctx.ask("menu")
+    else:
+        await welcome.fallback(ctx)
+
+
+async def change_language(ctx: Context, text: str) -> None:
+    wanted = intents.requested_locale(text)
+    if wanted in ctx.translator.locales:
+        welcome.set_locale(ctx, wanted)
+        await welcome.show_menu(ctx)
+    else:
+        welcome.ask_language(ctx)

@@ -78,7 +78,7 @@ def as_identifier(text: str) -> str | None:
         return None
     ident = normalize_docket(fold(text))
     digits = sum(ch.isdigit() for ch in ident)
-    return ident if 5 <= len(ident) <= 24 and digits >= 3 else None
+    return ident if 5 <= len(ident) <= 24 and digits >= 1 else None
 
 
 def as_name(text: str) -> str | None:
@@ -87,3 +87,19 @@ def as_name(text: str) -> str | None:
         return None
     ok = all(unicodedata.category(ch)[0] in "LM" or ch in _NAME_PUNCT for ch in text)
     return text if ok and any(unicodedata.category(ch)[0] == "L" for ch in text) else None
+
+
+# Words that make a "name" a sentence ("I want a lawyer", "quiero hablar con un abogado").
+# Name particles (de, la, da, van, von, st) are not here.
+_SENTENCE_WORDS = frozenset("""
+    i im me my we want need talk speak with the a an to about what how why can please help
+    lawyer attorney is are do does this that yes no hello hi thanks
+    quiero necesito hablar con un una que como mi por favor sobre ayuda abogado abogada
+    eu quero preciso falar com advogado ajuda mwen vle pale avoka
+""".split())
+
+
+def is_sentence(text: str) -> bool:
+    """True if the text reads as a request rather than a name."""
+    words = fold(text).replace("'", " ").split()
+    return len(words) > 5 or any(word.strip(".,!?¡¿") in _SENTENCE_WORDS for word in words)

@@ -38,7 +38,10 @@ async def greet(ctx: Context) -> None:
 
 
 def ask_language(ctx: Context) -> None:
-    ctx.say(ctx._("Choose your language:"), language_options(ctx))
+    """The question in every offered language, so anyone can read it before choosing."""
+    asks = [ctx.translator.gettext(loc, "Choose your language:")
+            for loc in dict.fromkeys([ctx.locale, *ctx.translator.locales])]
+    ctx.say(" / ".join(dict.fromkeys(asks)), language_options(ctx))
     ctx.ask("language")
 
 
@@ -88,6 +91,7 @@ async def show_menu(ctx: Context) -> None:
     ctx.ask("menu")
 
 
+LANGUAGE_WORDS = frozenset({"language", "languages", "idioma", "idiomas", "langue", "lingua"})
 MENU_WORDS = frozenset({"menu", "inicio", "main", "back", "volver", "atras", "0"})
 
 

@@ -9,8 +9,9 @@ woken, and Twilio gets an empty TwiML ``<Response/>`` at once: the dialogue
 runs later, from the inbox.
 
 Before the dialogue (``before_dialogue``, called by the inbox worker): MORE
-sends the next part of a long reply; MMS, empty, over-long or unreadable
-messages get a short localised answer through the outbox.
+sends the next part of a long reply; MMS and unreadable messages get a short
+localised answer through the outbox. Empty and over-long texts (stored cut
+at 1,601 characters) go to the dialogue, which says so and asks again.
 
 Status callbacks (``POST [sms] status_path``, signed the same way) update the
 outbox row by MessageSid, idempotently and never backwards; only final
@@ -174,16 +175,11 @@ class SmsChannel:
             await self._answer(inbox_id, inbound, "Sorry, we can only read text messages. "
                                "Please type your answer.", done=not has_text)
             return not has_text
-        if "\ufffd" in text:
-            msgid = "Sorry, we could not read your message. Please type it again."
-        elif not text.strip():
-            msgid = "Your message was empty. Please type your answer."
-        elif len(text) > MAX_BODY:
-            msgid = "Your message is too long. Please send a shorter one."
-        else:
-            return False
-        await self._answer(inbox_id, inbound, msgid, done=True)
-        return True
+        if "\ufffd" in text:  # bytes that were not UTF-8 (see parse_form)
+            await self._answer(inbox_id, inbound, "Sorry, we could not read your message. "
+                               "Please type it again.", done=True)
+            return True
+        return False  # empty and over-long texts: the dialogue answers and asks again
 
     async def _send_rest(self, inbox_id: int, inbound: Inbound) -> bool:
         now = iso(self.app.clock())

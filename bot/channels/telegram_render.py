@@ -122,9 +122,8 @@ def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str
     text = text.strip() or "…"
     parts: list[str] = []
     while len(text) > limit:
-        cut = max(text.rfind(sep, 0, limit) for sep in ("\n\n", "\n", " "))
-        if cut <= 0:
-            cut = limit
+        cut = next((at for sep in ("\n\n", "\n", " ")
+                    if (at := text.rfind(sep, 0, limit)) > limit // 2), limit)
         parts.append(text[:cut].rstrip())
         text = text[cut:].lstrip()
     parts.append(text)

@@ -13,6 +13,7 @@ from ..config import Config
 from ..demo_data import shipped_csv
 from ..registry.importer import import_csv
 from ..storage import cases as store
+from ..web import demo as demo_console
 
 DEFAULT_PATH = "casecheck-demo.db"
 
@@ -55,7 +56,12 @@ async def run(args: argparse.Namespace, config: Config) -> int:
         total = await store.count(app.db)
         for line in TRY_LINES:
             print(line.format(path=path, total=total))
-        await console.run_interactive(app, args.address)
+        staff_console = await demo_console.start(app, config.server.port)
+        print("\n".join(staff_console.lines()))
+        try:
+            await console.run_interactive(app, args.address)
+        finally:
+            await staff_console.stop()
     finally:
         await app.close()
     return 0

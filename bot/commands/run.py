@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 
 from ..app import App
 from ..config import Config
@@ -17,7 +16,6 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
 
 
 async def run(args: argparse.Namespace, config: Config) -> int:
-    logging.getLogger("bot").setLevel(logging.INFO)
     app = await App.create(config)
     try:
         service = Service(app)

@@ -1,11 +1,13 @@
 """Import the case registry from a CSV file.
 
-The whole file is checked before anything changes: rows are parsed in a worker
-thread (chunk by chunk, so the event loop keeps running), staged in a temporary
-table, checked together (duplicates, shared notice codes), and only then
-upserted into ``cases`` in one transaction. Any invalid row means nothing is
-imported, unless ``skip_invalid`` is set. Reports name lines and columns, never
-the values (they are personal data).
+Rows are parsed and checked by a generator that feeds one upsert inside one
+transaction; the generator runs in the database's worker thread, so the event
+loop keeps running. When the whole file has been read, rows that contradict
+each other (one docket number and court with different data, one notice code
+for two cases) are looked for; if any row is invalid the transaction is rolled
+back and nothing is imported, unless ``skip_invalid`` is set, in which case the
+valid rows are imported. Reports name lines and columns, never the values
+(they are personal data).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import io
 import json
 import operator
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -33,9 +35,10 @@ OPTIONAL = ("court", "first_name", "lab", "status_date", "phone", "language", "n
 _PICKED = ("docket_number", "court", "last_name", "first_name", "date_of_birth", "lab",
            "status", "status_date", "phone", "language", "notice_code")
 STATUSES = ("dismissed", "pending", "not_dismissed", "under_review")
-CHUNK_ROWS = 20_000
 MAX_FIELD = 200
 IMPORT_CACHE_KIB = 128_000  # page cache while importing; the default is 2,000
+REBUILD_INDEXES_FROM = 100_000  # rows: a bulk load builds secondary indexes afterwards
+BYTES_PER_ROW = 100  # to estimate the rows of a file from its size
 _LANGUAGE = re.compile(r"[a-z]{2,3}(_[a-z0-9]{2,8})*", re.ASCII)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SPACES = re.compile(r"\s+")
@@ -88,11 +91,19 @@ class CsvRows:
         self.today = today.isoformat()
         self._fh: BinaryIO | None = None
         self._reader: Any = None
-        self._pick: Callable[[list[str]], tuple[str, ...]] = operator.itemgetter()
+        self._pick: Callable[[list[str]], tuple[str, ...]] = operator.itemgetter(0)
         self._pad = False
         self._width = 0
         self._last_line = 1
         self.rows = 0
+        self.problems: list[Problem] = []
+        self.written = 0
+        # Hashes of every (docket, court) and notice code seen: a repeat makes a suspect,
+        # checked exactly in SQL. Ints keep this small for a million rows.
+        self._seen_keys: set[int] = set()
+        self._seen_codes: set[int] = set()
+        self.suspect_keys: set[tuple[str, str]] = set()
+        self.suspect_codes: set[str] = set()
 
     def open(self) -> None:
         """Open the file and read the header; FileProblem if it cannot be used."""
@@ -140,25 +151,46 @@ class CsvRows:
         except csv.Error as exc:
             raise FileProblem(f"line {self._reader.line_num}: not valid CSV ({exc})") from None
 
-    def next_chunk(self, size: int = CHUNK_ROWS) -> tuple[list[tuple[Any, ...]], list[Problem]]:
-        """Up to ``size`` staged rows and the problems found; both empty at the end."""
-        rows: list[tuple[Any, ...]] = []
-        problems: list[Problem] = []
-        while len(rows) + len(problems) < size:
-            record = self._next_record()
-            if record is None:
-                break
+    def checked(self, exclude: Set[int] = frozenset()) -> Iterator[tuple[int, tuple[str, ...]]]:
+        """``(line, row)`` for each valid row (``CASE_COLUMNS`` values) not excluded.
+
+        Problems collect in ``self.problems``; keys and notice codes seen twice
+        collect in ``suspect_keys`` / ``suspect_codes``.
+        """
+        seen_keys, seen_codes = self._seen_keys, self._seen_codes
+        while (record := self._next_record()) is not None:
             line, self._last_line = self._last_line + 1, self._reader.line_num
             if not any(record):
                 continue
             self.rows += 1
+            if line in exclude:
+                continue
             try:
-                rows.append(self._row(line, record))
+                row = self._row(record)
             except ValueError as exc:
-                problems.append(Problem(line, str(exc)))
-        return rows, problems
+                self.problems.append(Problem(line, str(exc)))
+                continue
+            key = hash((row[0], row[2]))
+            if key in seen_keys:
+                self.suspect_keys.add((row[0], row[2]))
+            else:
+                seen_keys.add(key)
+            if row[13] is not None:
+                code = hash(row[13])
+                if code in seen_codes:
+                    self.suspect_codes.add(row[13])
+                else:
+                    seen_codes.add(code)
+            yield line, row
 
-    def _row(self, line: int, record: list[str]) -> tuple[Any, ...]:
+    def to_import(self, skip_invalid: bool, exclude: Set[int]) -> Iterator[tuple[str, ...]]:
+        """Rows to write; after a problem, only with ``skip_invalid`` (else all is undone)."""
+        for _line, row in self.checked(exclude):
+            if skip_invalid or not self.problems:
+                self.written += 1
+                yield row
+
+    def _row(self, record: list[str]) -> tuple[str, ...]:
         """One checked, normalised row; ValueError lists every problem (column names only)."""
         if len(record) != self._width:
             raise ValueError(f"has {len(record)} fields but the header has {self._width}")
@@ -201,7 +233,7 @@ class CsvRows:
                   _key(first_name), dob, _clean(lab), status, status_date, phone, language,
                   notice]
         digest = hashlib.blake2b("\x1f".join(normal).encode(), digest_size=16).hexdigest()
-        return (line, *normal[:10], status_date or None, phone or None, language or None,
+        return (*normal[:10], status_date or None, phone or None, language or None,
                 notice or None, digest)
 
 
@@ -269,72 +301,117 @@ _CONFLICTS = {
 }
 
 
-def _conflict_problems(groups: Sequence[tuple[list[int], str]]) -> list[Problem]:
-    problems = []
-    for lines, kind in groups:
-        for line in lines:
-            others = ", ".join(str(n) for n in lines if n != line) or "?"
-            problems.append(Problem(line, _CONFLICTS[kind].format(others=others)))
-    return problems
+class _Rejected(Exception):
+    """Raised inside the import transaction to roll it back."""
+
+
+@dataclass
+class _Retry(Exception):
+    """Contradicting rows found with skip_invalid: undo, and import again without them."""
+    lines: set[int]
+    problems: list[Problem]
+
+
+def find_conflicts(path: Path, today: dt.date, exclude: Set[int],
+                   keys: Set[tuple[str, str]], codes: Set[str]) -> tuple[list[Problem], int]:
+    """Second reading of the file (only when the first found suspects): the problems of
+    contradicting rows, and how many rows merely repeat an earlier identical one."""
+    parser = CsvRows(path, today)
+    parser.open()
+    by_key: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    by_code: dict[str, dict[tuple[str, str], int]] = {}
+    try:
+        for line, row in parser.checked(exclude):
+            key = (row[0], row[2])
+            if key in keys:
+                by_key.setdefault(key, []).append((line, row[14]))
+            if row[13] in codes:
+                by_code.setdefault(row[13], {}).setdefault(key, line)
+    finally:
+        parser.close()
+    problems: list[Problem] = []
+    repeats = 0
+    for group in by_key.values():
+        if len({digest for _line, digest in group}) > 1:
+            problems += _group([line for line, _digest in group], "docket")
+        else:
+            repeats += len(group) - 1
+    for lines_by_key in by_code.values():
+        lines = sorted(lines_by_key.values())
+        problems += _group(lines, "notice" if len(lines) > 1 else "notice_stored")
+    return problems, repeats
+
+
+def _group(lines: list[int], kind: str) -> list[Problem]:
+    return [Problem(line, _CONFLICTS[kind].format(
+        others=", ".join(str(n) for n in lines if n != line))) for line in lines]
 
 
 async def import_csv(db: Database, path: str | Path, *, now: dt.datetime,
                      skip_invalid: bool = False) -> ImportReport:
-    """Check the whole file, then import it (all or, with ``skip_invalid``, the valid rows)."""
-    report = ImportReport()
-    parser = CsvRows(path, now.date())
+    """Check the whole file and import it: all of it, or with ``skip_invalid`` the valid rows."""
     stamp = now.astimezone(dt.UTC).isoformat(timespec="seconds")
+    exclude: set[int] = set()
+    carried: list[Problem] = []
+    await store.set_cache_kib(db, IMPORT_CACHE_KIB)
     try:
-        await asyncio.to_thread(parser.open)
-        await _stage(db, parser, report, skip_invalid)
-        report.rows = parser.rows
-        if not report.rows:
-            raise FileProblem("the file has a header but no data rows")
-        report.problems += _conflict_problems(await store.staged_conflicts(db))
-        report.problems.sort(key=lambda p: p.line)
-        if report.problems and not skip_invalid:
-            await _audit(db, stamp, "rejected", report)
+        existing = await store.count(db)
+        size = await asyncio.to_thread(lambda: Path(path).stat().st_size if Path(path).is_file()
+                                       else 0)
+        bulk = size // BYTES_PER_ROW > max(REBUILD_INDEXES_FROM, existing)
+        while True:
+            report = ImportReport()
+            parser = CsvRows(path, now.date())
+            try:
+                await asyncio.to_thread(parser.open)
+                await _attempt(db, parser, report, stamp, skip_invalid, exclude, bulk)
+            except _Retry as retry:
+                exclude |= retry.lines
+                carried += retry.problems
+                continue
+            except FileProblem as exc:
+                report.file_error = str(exc)
+            finally:
+                await asyncio.to_thread(parser.close)
+                report.rows = parser.rows
+            report.problems = sorted(report.problems + carried, key=lambda p: p.line)
+            if not report.imported:
+                await _audit(db, stamp, "rejected", report)
             return report
-        async with db.transaction() as conn:
-            await store.unstage_lines(conn, {p.line for p in report.problems})
-        keys = await store.staged_keys(db)
-        async with db.transaction() as conn:
-            report.inserted, report.updated = await store.upsert_staged(conn, stamp)
-            report.unchanged = keys - report.inserted - report.updated
-            report.imported = True
-            await audit.record(conn, stamp, "cli", "import", "imported", detail=_detail(report))
-        return report
-    except FileProblem as exc:
-        report.file_error = str(exc)
-        report.rows = parser.rows
-        await _audit(db, stamp, "rejected", report)
-        return report
     finally:
-        await asyncio.to_thread(parser.close)
-        async with db.transaction() as conn:
-            await store.stage_end(conn)
         await store.set_cache_kib(db, 2_000)
 
 
-async def _stage(db: Database, parser: CsvRows, report: ImportReport, skip_invalid: bool) -> None:
-    """Parse chunk N+1 in a thread while chunk N is written to the stage."""
-    await store.set_cache_kib(db, IMPORT_CACHE_KIB)
-    async with db.transaction() as conn:
-        await store.stage_begin(conn)
-    pending = asyncio.ensure_future(asyncio.to_thread(parser.next_chunk))
+async def _attempt(db: Database, parser: CsvRows, report: ImportReport, stamp: str,
+                   skip_invalid: bool, exclude: set[int], bulk: bool) -> None:
+    """One pass: write in a transaction, keep it only if the file is fit to import."""
     try:
-        while True:
-            rows, problems = await pending
-            if not rows and not problems:
-                return
-            pending = asyncio.ensure_future(asyncio.to_thread(parser.next_chunk))
-            report.problems += problems
-            if rows and (skip_invalid or not report.problems):
-                async with db.transaction() as conn:
-                    await store.stage_rows(conn, rows)
-    finally:
-        if not pending.done():
-            await asyncio.gather(pending, return_exceptions=True)
+        async with db.transaction() as conn:
+            before = await store.count(conn)
+            changed = await store.upsert_rows(conn, parser.to_import(skip_invalid, exclude),
+                                              stamp, rebuild_indexes=bulk)
+            report.problems = list(parser.problems)
+            if parser.rows == 0:
+                raise FileProblem("the file has a header but no data rows")
+            shared = await store.shared_notice_codes(conn)
+            repeats = 0
+            if parser.suspect_keys or shared:
+                conflicts, repeats = await asyncio.to_thread(
+                    find_conflicts, parser.path, dt.date.fromisoformat(parser.today), exclude,
+                    parser.suspect_keys, shared)
+                if conflicts and skip_invalid:
+                    raise _Retry({p.line for p in conflicts}, conflicts)
+                report.problems += conflicts
+            if report.problems and not skip_invalid:
+                raise _Rejected
+            report.inserted = await store.count(conn) - before
+            report.updated = changed - report.inserted
+            report.unchanged = parser.written - repeats - changed
+            report.imported = True
+            await audit.record(conn, stamp, "cli", "import", "imported",
+                               detail=_detail(report))
+    except _Rejected:
+        pass
 
 
 async def _audit(db: Database, stamp: str, outcome: str, report: ImportReport) -> None:

@@ -48,74 +48,53 @@ async def mark_phone_wrong(conn: aiosqlite.Connection, phone_e164: str) -> None:
 
 
 # --- bulk import -----------------------------------------------------------
-# The importer stages every parsed row (with its CSV line) in a TEMP table, checks
-# the whole file there, then upserts into ``cases`` in one transaction.
+# The importer feeds checked rows straight from the CSV parser into one upsert,
+# inside one transaction that it rolls back if the file turns out to be invalid.
 
-STAGED_COLUMNS = (
-    "line", "docket_number", "docket_display", "court", "last_name", "last_name_key",
+CASE_COLUMNS = (
+    "docket_number", "docket_display", "court", "last_name", "last_name_key",
     "first_name", "first_name_key", "date_of_birth", "lab", "status", "status_date",
     "phone", "language", "notice_code_hash", "row_hash")
-_CASE_COLUMNS = STAGED_COLUMNS[1:]
-_UPDATED = [c for c in _CASE_COLUMNS if c not in ("docket_number", "court")]
+_UPDATED = [c for c in CASE_COLUMNS if c not in ("docket_number", "court")]
+_UPSERT = (
+    f"INSERT INTO cases ({', '.join(CASE_COLUMNS)}, imported_at)"
+    f" VALUES ({', '.join('?' * (len(CASE_COLUMNS) + 1))})"
+    f" ON CONFLICT(docket_number, court) DO UPDATE SET"
+    f" {', '.join(f'{c}=excluded.{c}' for c in _UPDATED)}, imported_at=excluded.imported_at"
+    f" WHERE cases.row_hash <> excluded.row_hash")
 
 
-async def stage_begin(conn: aiosqlite.Connection) -> None:
-    await conn.execute("DROP TABLE IF EXISTS temp.import_rows")
-    await conn.execute(f"CREATE TEMP TABLE import_rows ({', '.join(STAGED_COLUMNS)})")
+async def upsert_rows(conn: aiosqlite.Connection, rows: Iterable[Sequence[Any]], now: str, *,
+                      rebuild_indexes: bool) -> int:
+    """Insert new cases, update changed ones; return how many rows were written.
 
-
-async def stage_rows(conn: aiosqlite.Connection, rows: Iterable[Sequence[Any]]) -> None:
-    marks = ",".join("?" * len(STAGED_COLUMNS))
-    await conn.executemany(f"INSERT INTO temp.import_rows VALUES ({marks})", rows)
-
-
-async def stage_end(conn: aiosqlite.Connection) -> None:
-    await conn.execute("DROP TABLE IF EXISTS temp.import_rows")
-
-
-async def staged_conflicts(db: Database) -> list[tuple[list[int], str]]:
-    """Groups of staged lines that contradict each other: ``(lines, what)``.
-
-    The same docket number and court with different data, or one notice code
-    given to different cases (in the file, or against a case already stored).
+    ``rows`` hold ``CASE_COLUMNS`` values and may be a generator (it runs in the
+    database thread). A row whose ``row_hash`` is unchanged is left alone, so
+    re-importing a file writes nothing. For a bulk load, ``rebuild_indexes``
+    drops the secondary indexes and builds them again afterwards, which is much
+    faster than updating them row by row.
     """
-    found: list[tuple[list[int], str]] = []
-    rows = await db.fetchall(
-        """SELECT group_concat(line) FROM temp.import_rows
-           GROUP BY docket_number, court HAVING COUNT(DISTINCT row_hash) > 1""")
-    found += [(_lines(r[0]), "docket") for r in rows]
-    rows = await db.fetchall(
-        """SELECT group_concat(line) FROM temp.import_rows
-           WHERE notice_code_hash IS NOT NULL GROUP BY notice_code_hash
-           HAVING COUNT(DISTINCT docket_number || char(31) || court) > 1""")
-    found += [(_lines(r[0]), "notice") for r in rows]
-    rows = await db.fetchall(
-        """SELECT group_concat(s.line) FROM temp.import_rows s
-           JOIN cases c ON c.notice_code_hash = s.notice_code_hash
-           WHERE s.notice_code_hash IS NOT NULL
-             AND (c.docket_number <> s.docket_number OR c.court <> s.court)
-             AND NOT EXISTS (SELECT 1 FROM temp.import_rows t
-                             WHERE t.docket_number = c.docket_number AND t.court = c.court
-                               AND t.notice_code_hash IS NOT c.notice_code_hash)
-           GROUP BY s.notice_code_hash""")
-    found += [(_lines(r[0]), "notice_stored") for r in rows]
-    return found
+    indexes: list[str] = []
+    if rebuild_indexes:
+        async with conn.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type='index'"
+                " AND tbl_name='cases' AND sql IS NOT NULL") as cur:
+            found = list(await cur.fetchall())
+        for name, sql in found:
+            await conn.execute(f'DROP INDEX "{name}"')
+            indexes.append(sql)
+    cur = await conn.executemany(_UPSERT, ((*row, now) for row in rows))
+    for sql in indexes:
+        await conn.execute(sql)
+    return cur.rowcount
 
 
-def _lines(concat: str) -> list[int]:
-    return sorted({int(x) for x in str(concat).split(",")})
-
-
-async def unstage_lines(conn: aiosqlite.Connection, lines: Iterable[int]) -> None:
-    await conn.executemany(
-        "DELETE FROM temp.import_rows WHERE line=?", [(line,) for line in lines])
-
-
-async def staged_keys(db: Database) -> int:
-    """Distinct (docket number, court) keys staged."""
-    row = await db.fetchone(
-        "SELECT COUNT(*) FROM (SELECT 1 FROM temp.import_rows GROUP BY docket_number, court)")
-    return int(row[0]) if row else 0
+async def shared_notice_codes(conn: aiosqlite.Connection) -> set[str]:
+    """Notice code hashes held by more than one case (each must name one case)."""
+    async with conn.execute(
+            "SELECT notice_code_hash FROM cases WHERE notice_code_hash IS NOT NULL"
+            " GROUP BY notice_code_hash HAVING COUNT(*) > 1") as cur:
+        return {row[0] for row in await cur.fetchall()}
 
 
 async def count(db: Database | aiosqlite.Connection) -> int:
@@ -123,26 +102,6 @@ async def count(db: Database | aiosqlite.Connection) -> int:
             "SELECT COUNT(*) FROM cases") as cur:
         row = await cur.fetchone()
     return int(row[0]) if row else 0
-
-
-async def upsert_staged(conn: aiosqlite.Connection, now: str) -> tuple[int, int]:
-    """Insert new cases and update changed ones from the stage: ``(inserted, updated)``.
-
-    A row whose ``row_hash`` is unchanged is left alone, so re-importing the same
-    file writes nothing.
-    """
-    before = await count(conn)
-    cols = ", ".join(_CASE_COLUMNS)
-    sets = ", ".join(f"{c}=excluded.{c}" for c in _UPDATED)
-    cur = await conn.execute(
-        f"""INSERT INTO cases ({cols}, imported_at)
-            SELECT {cols}, ? FROM temp.import_rows WHERE true ORDER BY line
-            ON CONFLICT(docket_number, court) DO UPDATE SET {sets},
-              imported_at=excluded.imported_at
-            WHERE cases.row_hash <> excluded.row_hash""", (now,))
-    changed = cur.rowcount
-    inserted = await count(conn) - before
-    return inserted, changed - inserted
 
 
 async def set_cache_kib(db: Database, kib: int) -> None:

@@ -36,7 +36,8 @@ async def get_or_create(db: Database, channel: str, address: str, now: str) -> S
                     "INSERT INTO people(created_at, updated_at) VALUES (?, ?)", (now, now))
                 person_id = cur.lastrowid
                 await conn.execute(
-                    "INSERT INTO contacts(person_id, channel, address, created_at) VALUES (?,?,?,?)",
+                    "INSERT INTO contacts(person_id, channel, address, created_at)"
+                    " VALUES (?,?,?,?)",
                     (person_id, channel, address, now))
                 await conn.execute(
                     "INSERT INTO conversations(person_id, slots, updated_at) VALUES (?, '{}', ?)",

@@ -7,7 +7,7 @@ from aiohttp import web
 from ..registry.normalize import name_key, normalize_docket, parse_date
 from ..storage import staff
 from .auth import ADMIN, STAFF, hash_password, password_problem, requires
-from .pages import N_, console_of, render
+from .pages import N_, USER, console_of, render
 
 SEARCH_LIMIT = 50
 AUDIT_PAGE = 100
@@ -34,7 +34,7 @@ async def registry(request: web.Request) -> web.StreamResponse:
     if searched and not error:
         results = await staff.search_cases(console.app.db, limit=SEARCH_LIMIT, **keys)
         fields = [k for k in ("docket", "last_name", "first_name", "dob") if form[k]]
-        await staff.record_search(console.app.db, request["user"]["actor"], fields,
+        await staff.record_search(console.app.db, request[USER]["actor"], fields,
                                   [r["id"] for r in results], console.stamp())
     return render(request, "registry.html", status=status, form=form, error=error,
                   results=results, searched=searched and not error, limit=SEARCH_LIMIT)
@@ -68,7 +68,7 @@ async def add_user(request: web.Request) -> web.StreamResponse:
     if error is None:
         user_id = await staff.create_user(console.app.db, email, role,
                                           await hash_password(password), console.stamp(),
-                                          request["user"]["actor"])
+                                          request[USER]["actor"])
         if user_id is None:
             error = N_("An account with this email already exists.")
         else:
@@ -82,11 +82,11 @@ async def _toggle(request: web.Request, disabled: bool) -> web.StreamResponse:
         user_id = int(request.match_info["id"])
     except ValueError:
         raise web.HTTPNotFound() from None
-    if user_id == request["user"]["id"]:
+    if user_id == request[USER]["id"]:
         return await _users_page(request, status=400,
                                  error=N_("You cannot disable your own account."))
     if not await staff.set_disabled(console.app.db, user_id, disabled,
-                                    request["user"]["actor"], console.stamp()):
+                                    request[USER]["actor"], console.stamp()):
         raise web.HTTPNotFound()
     raise web.HTTPSeeOther("/console/users?done=" + ("disabled" if disabled else "enabled"))
 

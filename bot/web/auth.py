@@ -28,7 +28,7 @@ from yarl import URL
 
 from ..clock import iso
 from ..storage import staff
-from .pages import N_, Handler, console_of, render
+from .pages import N_, USER, Handler, console_of, render
 
 SESSION_COOKIE = "cc_session"
 LOGIN_COOKIE = "cc_login"
@@ -139,7 +139,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     user = await _session(request)
     if user is None:
         raise _to_login(request)
-    request["user"] = user
+    request[USER] = user
     if not roles or user["role"] not in roles:
         raise web.HTTPForbidden()
     if request.method not in ("GET", "HEAD"):
@@ -172,7 +172,8 @@ def _login_page(request: web.Request, *, status: int = 200, error: str | None = 
     token = secrets.token_urlsafe(24)
     note = LOGIN_NOTES.get(request.query.get("reason", ""))
     response = render(request, "login.html", status=status, login_csrf=token, error=error,
-                      note=note, email=email, next_path=next_path)
+                      note=note, email=email, next_path=next_path,
+                      config_window=console_of(request).app.config.console.login_window_minutes)
     _set_cookie(request, response, LOGIN_COOKIE, token, max_age=3600)
     return response
 
@@ -238,7 +239,7 @@ async def console_dummy_hash(request: web.Request) -> str:
 @requires(EVERYONE)
 async def logout(request: web.Request) -> web.StreamResponse:
     console = console_of(request)
-    user = request["user"]
+    user = request[USER]
     await staff.end_session(console.app.db, user["token_hash"])
     response = web.HTTPSeeOther("/console/login?reason=signed_out")
     response.del_cookie(SESSION_COOKIE, path=COOKIE_PATH)
@@ -254,7 +255,7 @@ async def account(request: web.Request) -> web.StreamResponse:
 @requires(EVERYONE)
 async def change_password(request: web.Request) -> web.StreamResponse:
     console = console_of(request)
-    db, user = console.app.db, request["user"]
+    db, user = console.app.db, request[USER]
     form = await request.post()
     current, new = str(form.get("current", "")), str(form.get("new", ""))
     row = await staff.user_by_id(db, user["id"])

@@ -81,6 +81,7 @@ class Console:
 
 
 CONSOLE = web.AppKey("console", Console)
+USER = web.RequestKey("console_user", dict)  # the signed-in user, set by auth
 
 
 def build_env() -> jinja2.Environment:
@@ -114,6 +115,9 @@ def render(request: web.Request, template: str, *, status: int = 200,
     def _(msgid: str, **kw: Any) -> str:
         return translator.gettext(locale, msgid, **kw)
 
+    def n_(singular: str, plural: str, n: int, **kw: Any) -> str:
+        return translator.ngettext(locale, singular, plural, n, **kw)
+
     def when(stamp: str | None) -> str:
         if not stamp:
             return ""
@@ -126,10 +130,10 @@ def render(request: web.Request, template: str, *, status: int = 200,
         delta = now - dt.datetime.fromisoformat(stamp)
         return format_timedelta(delta, threshold=1.5, locale=locale)
 
-    user = request.get("user")
+    user = request.get(USER)
     sections = [s for s in console.sections if user and user["role"] in s.roles]
     html = console.env.get_template(template).render(
-        _=_, when=when, age=age, locale=locale, user=user, sections=sections,
+        _=_, n_=n_, when=when, age=age, locale=locale, user=user, sections=sections,
         csrf=user["csrf"] if user else "", path=request.path,
         status_labels=STATUS_LABELS, channel_labels=CHANNEL_LABELS,
         case_status_labels=CASE_STATUS_LABELS, reason_labels=REASON_LABELS,

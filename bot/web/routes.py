@@ -11,7 +11,7 @@ from .. import handoff
 from ..clock import iso
 from ..storage import optouts, people, staff
 from .auth import EVERYONE, STAFF, requires
-from .pages import CHANNEL_LABELS, N_, STATUS_LABELS, console_of, render
+from .pages import CHANNEL_LABELS, N_, STATUS_LABELS, USER, console_of, render
 
 PAGE_SIZE = 50
 MAX_REPLY = 1600  # Twilio's limit for one message body; SMS splitting happens in the channel
@@ -92,11 +92,12 @@ async def _escalation(request: web.Request) -> Any:
 @requires(STAFF)
 async def detail(request: web.Request) -> web.StreamResponse:
     console = console_of(request)
-    db, user = console.app.db, request["user"]
+    db, user = console.app.db, request[USER]
     esc = await _escalation(request)
     await staff.record_view(db, esc, user["actor"], console.stamp())
     case_id = esc["case_id"] or esc["verified_case_id"]
-    case = (await staff.cases_by_ids(db, [case_id]) or [None])[0] if case_id else None
+    linked = await staff.cases_by_ids(db, [case_id]) if case_id else []
+    case = linked[0] if linked else None
     candidates = [] if case else await staff.cases_by_ids(db, staff.candidate_ids(esc))
     overdue_before = iso(console.now() - dt.timedelta(
         hours=console.app.config.console.overdue_hours))
@@ -121,14 +122,14 @@ def _back(esc: Any, code: str, failed: bool = False) -> web.HTTPSeeOther:
 @requires(STAFF)
 async def claim(request: web.Request) -> web.StreamResponse:
     console, esc = console_of(request), await _escalation(request)
-    ok = await staff.claim(console.app.db, esc, request["user"]["actor"], console.stamp())
+    ok = await staff.claim(console.app.db, esc, request[USER]["actor"], console.stamp())
     raise _back(esc, "claimed" if ok else "closed", not ok)
 
 
 @requires(STAFF)
 async def waiting(request: web.Request) -> web.StreamResponse:
     console, esc = console_of(request), await _escalation(request)
-    ok = await staff.mark_waiting(console.app.db, esc, request["user"]["actor"], console.stamp())
+    ok = await staff.mark_waiting(console.app.db, esc, request[USER]["actor"], console.stamp())
     raise _back(esc, "waiting" if ok else "not_claimant", not ok)
 
 
@@ -148,7 +149,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
     if problem:
         raise _back(esc, problem, True)
     then_wait = (await request.post()).get("then") == "waiting"
-    ok = await staff.reply(console.app.db, esc, request["user"]["actor"], text,
+    ok = await staff.reply(console.app.db, esc, request[USER]["actor"], text,
                            console.stamp(), then_wait=then_wait)
     raise _back(esc, "replied" if ok else "not_claimant", not ok)
 
@@ -159,7 +160,7 @@ async def resolve(request: web.Request) -> web.StreamResponse:
     app = console.app
     closing = handoff.closing_text(app.translator, app.config,
                                    esc["person_locale"] or esc["locale"])
-    ok = await staff.resolve(app.db, esc, request["user"]["actor"], closing, console.stamp())
+    ok = await staff.resolve(app.db, esc, request[USER]["actor"], closing, console.stamp())
     raise _back(esc, "resolved" if ok else "closed", not ok)
 
 
@@ -169,5 +170,5 @@ async def note(request: web.Request) -> web.StreamResponse:
     text, problem = await _text(request, MAX_NOTE)
     if problem:
         raise _back(esc, problem, True)
-    await staff.add_note(console.app.db, esc, request["user"]["actor"], text, console.stamp())
+    await staff.add_note(console.app.db, esc, request[USER]["actor"], text, console.stamp())
     raise _back(esc, "noted")

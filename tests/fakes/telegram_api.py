@@ -17,6 +17,8 @@ import itertools
 import json
 import time
 from collections import deque
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,6 +82,7 @@ class FakeTelegram:
         self.port = 0
         self.confirmed_offset = 0
         self._closing = False
+        self.on_sent: Callable[[Sent], None] | None = None  # called for each accepted message
 
     # -- lifecycle ------------------------------------------------------
     async def start(self) -> FakeTelegram:
@@ -248,8 +251,11 @@ class FakeTelegram:
         chat_id = int(params["chat_id"])
         markup = params.get("reply_markup") or {}
         message_id = next(self._message_ids)
-        self.sent.append(Sent(chat_id, str(params.get("text", "")),
-                              markup.get("inline_keyboard", []), message_id, time.monotonic()))
+        sent = Sent(chat_id, str(params.get("text", "")), markup.get("inline_keyboard", []),
+                    message_id, time.monotonic())
+        self.sent.append(sent)
+        if self.on_sent is not None:
+            self.on_sent(sent)
         chat_type = "private" if chat_id > 0 else "supergroup"
         return {"message_id": message_id, "date": int(time.time()),
                 "chat": {"id": chat_id, "type": chat_type},
@@ -297,3 +303,110 @@ def _error(status: int, description: str,
     if parameters:
         body["parameters"] = parameters
     return web.json_response(body, status=status)
+
+
+# -- a running casecheck with the Telegram channel, for tests -------------------
+
+SECRET = "s3cret-token_for-tests"
+WEBHOOK_URL = "https://bot.example.org/telegram/webhook"
+
+
+def telegram_config(config: Any, fake: FakeTelegram, mode: str = "polling",
+                    **overrides: Any) -> Any:
+    """``config`` with the Telegram channel on, talking to ``fake``; server on port 0."""
+    values = {("telegram", "enabled"): True, ("telegram", "token"): fake.token,
+              ("telegram", "base_url"): fake.base_url, ("telegram", "mode"): mode,
+              ("telegram", "webhook_url"): WEBHOOK_URL, ("telegram", "secret_token"): SECRET,
+              ("telegram", "rate_per_second"): 1000.0, ("server", "port"): 0}
+    values.update({tuple(k.split(".")): v for k, v in overrides.items()})
+    for (section, key), value in values.items():
+        config = config.replace(section, key, value)
+    return config
+
+
+@dataclass
+class TelegramRig:
+    """A running casecheck Service with the Telegram channel, and the fake behind it."""
+
+    app: Any  # bot.app.App
+    service: Any  # bot.server.Service
+    channel: Any  # bot.channels.telegram.TelegramChannel
+    fake: FakeTelegram
+    mode: str
+
+    @property
+    def webhook(self) -> str:
+        return self.service.url + "/telegram/webhook"
+
+    async def deliver(self, update: dict[str, Any], secret: str | None = SECRET) -> int:
+        """Hand an update to the bot the way the mode does; the webhook's status (or 200)."""
+        if self.mode == "webhook":
+            return await self.fake.post_update(self.webhook, update, secret)
+        await self.fake.queue_update(update)
+        return 200
+
+    async def turn(self, chat_id: int, text: str | None = None, *, press: str | None = None,
+                   language_code: str | None = "en", timeout: float = 10.0) -> list[Sent]:
+        """The person types ``text`` (or presses the button ``press``); return what the
+        bot sent back once the turn is handled and its replies are out."""
+        before = len(self.fake.sent_to(chat_id))
+        if press is not None:
+            update = self.fake.callback_update(chat_id, press, language_code=language_code)
+        else:
+            update = self.fake.message_update(chat_id, text or "", language_code=language_code)
+        status = await self.deliver(update)
+        assert status == 200, status
+        await self.handled(update["update_id"], timeout)
+        await self.idle(timeout)
+        return self.fake.sent_to(chat_id)[before:]
+
+    async def handled(self, update_id: int, timeout: float = 10.0) -> None:
+        """Wait until the update is stored and the dialogue has handled it."""
+        async with asyncio.timeout(timeout):
+            while True:
+                row = await self.app.db.fetchone(
+                    "SELECT status FROM inbox WHERE channel='telegram' AND provider_id=?",
+                    (str(update_id),))
+                if row is not None and row["status"] != "pending":
+                    return
+                await asyncio.sleep(0.01)
+
+    async def idle(self, timeout: float = 10.0) -> None:
+        """Wait until no inbox row is pending and no due outbox row is waiting."""
+        async with asyncio.timeout(timeout):
+            while True:
+                now = self.app.clock().isoformat(timespec="seconds")
+                row = await self.app.db.fetchone(
+                    "SELECT (SELECT COUNT(*) FROM inbox WHERE status='pending')"
+                    " + (SELECT COUNT(*) FROM outbox WHERE status='sending'"
+                    "    OR (status='pending' AND next_attempt_at<=?))", (now,))
+                if row[0] == 0:
+                    return
+                await asyncio.sleep(0.01)
+
+
+@asynccontextmanager
+async def telegram_rig(config: Any, *, clock: Any = None, mode: str = "polling",
+                       chat_gap: float = 0.0, alert_interval: float = 0.05,
+                       fake: FakeTelegram | None = None, extra_channels: Any = (),
+                       **overrides: Any) -> AsyncIterator[TelegramRig]:
+    """Start the fake Bot API, an App and the Service with the Telegram channel
+    (plus ``extra_channels(app)`` if given); stop all after."""
+    from bot.app import App
+    from bot.channels.telegram import TelegramChannel
+    from bot.server import Service
+
+    fake = fake or FakeTelegram()
+    await fake.start()
+    app = await App.create(telegram_config(config, fake, mode, **overrides),
+                           **({"clock": clock} if clock is not None else {}))
+    channel = TelegramChannel(app, poll_timeout=1.0, alert_interval=alert_interval,
+                              chat_gap=chat_gap)
+    service = Service(app, [channel, *(extra_channels(app) if extra_channels else [])])
+    try:
+        await service.start()
+        yield TelegramRig(app, service, channel, fake, mode)
+    finally:
+        await service.stop()
+        await fake.stop()
+        await app.close()

@@ -8,7 +8,7 @@ accepted message, can be scripted to fail (``fail_next(500)``,
 ``StatusCallback`` URL, signed with twilio's ``RequestValidator`` exactly as
 Twilio signs them. Callbacks may be shuffled and repeated, as Twilio's are.
 
-``webhook_base`` redirects callbacks: the signature is computed over the
+``webhook_base`` redirects callbacks (none are posted until it is set): the signature is computed over the
 public URL the app gave (``https://sms.example.org/sms/status``), the POST
 goes to the local server (``http://127.0.0.1:PORT/sms/status``), as a TLS
 proxy would do. Nothing ever leaves 127.0.0.1.
@@ -56,6 +56,7 @@ class SentMessage:
     messaging_service_sid: str | None
     status_callback: str | None
     statuses_posted: list[str] = field(default_factory=list)
+    created: str = ""  # RFC 2822, as Twilio's date_created
 
 
 class FakeTwilio:
@@ -91,6 +92,7 @@ class FakeTwilio:
     async def start(self) -> FakeTwilio:
         app = web.Application()
         app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self._create)
+        app.router.add_get("/2010-04-01/Accounts/{sid}/Messages.json", self._list)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -163,7 +165,8 @@ class FakeTwilio:
         sid = f"SM{next(self._sids):032x}"
         message = SentMessage(sid, to, body, str(from_) if from_ else None,
                               str(service) if service else None,
-                              str(callback) if callback else None)
+                              str(callback) if callback else None,
+                              created=email.utils.formatdate(usegmt=True))
         async with self._arrived:
             self.messages.append(message)
             self._arrived.notify_all()
@@ -185,6 +188,26 @@ class FakeTwilio:
                                           f"/Messages/{sid}/Media.json"},
         }, status=201)
 
+    async def _list(self, request: web.Request) -> web.Response:
+        """GET Messages.json (To, From filters; newest first): what outreach asks
+        to reconcile a send whose outcome it lost."""
+        if not self._authorized(request):
+            return self._error(401, 20003)
+        to, from_ = request.query.get("To"), request.query.get("From")
+        size = int(request.query.get("PageSize", "50"))
+        found = [m for m in reversed(self.messages)
+                 if (to is None or m.to == to) and (from_ is None or m.from_ == from_)][:size]
+        uri = f"/2010-04-01/Accounts/{self.account_sid}/Messages.json"
+        return web.json_response({
+            "messages": [{"sid": m.sid, "account_sid": self.account_sid, "to": m.to,
+                          "from": m.from_, "messaging_service_sid": m.messaging_service_sid,
+                          "body": m.body, "status": "sent", "direction": "outbound-api",
+                          "date_created": m.created, "date_updated": m.created,
+                          "date_sent": m.created, "num_segments": "1"} for m in found],
+            "first_page_uri": uri, "next_page_uri": None, "previous_page_uri": None,
+            "page": 0, "page_size": size, "start": 0, "end": max(len(found) - 1, 0),
+            "uri": uri})
+
     # -- status callbacks ----------------------------------------------------------
     async def _post_callbacks(self, message: SentMessage) -> None:
         statuses = [s for s in self.callbacks for _ in range(self.repeat_callbacks)]
@@ -199,13 +222,18 @@ class FakeTwilio:
                           error_code: int | None = None) -> int:
         """Post one signed status callback for ``message``; return the HTTP status."""
         assert message.status_callback and self._session is not None
+        if self.webhook_base is None:  # never call the public URL itself
+            return 0
         params = {"MessageSid": message.sid, "SmsSid": message.sid, "MessageStatus": status,
                   "SmsStatus": status, "AccountSid": self.account_sid, "To": message.to,
                   "From": message.from_ or "", "ApiVersion": "2010-04-01"}
         if error_code is not None:
             params["ErrorCode"] = str(error_code)
-        response_status = await post_signed(self._session, message.status_callback, params,
-                                            self.auth_token, self.webhook_base)
+        try:
+            response_status = await post_signed(self._session, message.status_callback,
+                                                params, self.auth_token, self.webhook_base)
+        except aiohttp.ClientError:  # the app is down: Twilio would just give up
+            response_status = 0
         message.statuses_posted.append(status)
         self.callback_responses.append(response_status)
         return response_status

@@ -1,0 +1,97 @@
+"""``casecheck users``: console accounts (add, list, disable).
+
+The password is never a command-line argument (it would land in shell history
+and in the process list): it is asked twice at a terminal, or read as one line
+from standard input when that is not a terminal (for scripts).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from typing import TextIO
+
+from ..app import App
+from ..clock import iso
+from ..config import Config
+from ..storage import staff
+from ..web.auth import hash_password, password_problem
+
+ACTOR = "cli"
+
+
+def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("users", help="manage staff console accounts")
+    users = p.add_subparsers(dest="users_command", metavar="ACTION", required=True)
+    add = users.add_parser("add", parents=[parent], help="add an account (password from a "
+                           "prompt, or one line of standard input)")
+    add.add_argument("email")
+    add.add_argument("--role", choices=staff.ROLES, required=True)
+    add.set_defaults(func=add_user)
+    lst = users.add_parser("list", parents=[parent], help="list the accounts")
+    lst.set_defaults(func=list_users)
+    dis = users.add_parser("disable", parents=[parent],
+                           help="disable an account and end its sessions")
+    dis.add_argument("email")
+    dis.set_defaults(func=disable_user)
+
+
+async def read_password(stdin: TextIO | None = None) -> str | None:
+    """A new password from a terminal prompt (asked twice) or one line of stdin."""
+    stdin = stdin or sys.stdin
+    if stdin.isatty():
+        first = await asyncio.to_thread(getpass.getpass, "Password: ")
+        again = await asyncio.to_thread(getpass.getpass, "Password again: ")
+        if first != again:
+            print("casecheck: the two passwords are not the same", file=sys.stderr)
+            return None
+        return first
+    return (await asyncio.to_thread(stdin.readline)).rstrip("\r\n")
+
+
+async def add_user(args: argparse.Namespace, config: Config) -> int:
+    email = args.email.strip()
+    if "@" not in email or any(c.isspace() for c in email) or len(email) > 254:
+        print(f"casecheck: not an email address: {email!r}", file=sys.stderr)
+        return 2
+    password = await read_password()
+    if password is None:
+        return 1
+    problem = password_problem(password)
+    if problem:
+        print(f"casecheck: password refused: {problem}", file=sys.stderr)
+        return 2
+    async with await App.create(config) as app:
+        user_id = await staff.create_user(app.db, email, args.role,
+                                          await hash_password(password), iso(app.clock()), ACTOR)
+    if user_id is None:
+        print(f"casecheck: an account with this email already exists: {email}", file=sys.stderr)
+        return 1
+    print(f"added {email} ({args.role})")
+    return 0
+
+
+async def list_users(args: argparse.Namespace, config: Config) -> int:
+    async with await App.create(config) as app:
+        rows = await staff.list_users(app.db)
+    if not rows:
+        print("no accounts yet: casecheck users add EMAIL --role admin")
+        return 0
+    width = max(len(r["email"]) for r in rows)
+    for r in rows:
+        state = "disabled" if r["disabled"] else "active"
+        print(f"{r['email']:<{width}}  {r['role']:<8}  {state:<8}  {r['created_at']}")
+    return 0
+
+
+async def disable_user(args: argparse.Namespace, config: Config) -> int:
+    async with await App.create(config) as app:
+        user = await staff.user_by_email(app.db, args.email.strip())
+        if user is None:
+            print(f"casecheck: no such account: {args.email}", file=sys.stderr)
+            return 1
+        await staff.set_disabled(app.db, user["id"], True, ACTOR, iso(app.clock()))
+    print(f"disabled {user['email']}")
+    return 0

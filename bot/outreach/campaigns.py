@@ -1,0 +1,218 @@
+"""Campaign operations shared by the CLI and the console: create, preview, launch,
+pause, resume, cancel, test-send. Each checks its input and names the problem
+(a msgid of the "outreach" catalog) instead of storing something half right."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from ..app import App
+from ..clock import iso
+from ..registry.normalize import normalize_phone
+from ..storage import outreach as store
+from ..storage.outreach import Audience
+from . import discretion
+from . import texts as texts_mod
+from .providers import Outcome
+from .sender import Sender
+from .texts import N_, TextProblem
+
+STATUSES = ("dismissed", "pending", "not_dismissed", "under_review")
+MAX_NAME = 120
+MAX_VALUES = 50
+_LANGUAGE = re.compile(r"[a-z]{2,3}(_[A-Za-z0-9]{2,8})*", re.ASCII)
+CAN_PAUSE = ("scheduled", "running")
+CAN_CANCEL = ("draft", "scheduled", "running", "paused")
+
+
+class Problem(TextProblem):
+    """Campaign input that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Draft:
+    name: str
+    audience: Audience
+    texts: dict[str, str]  # only the languages whose text differs from the default
+    start_at: str | None  # UTC
+
+
+def _values(raw: Iterable[str], what: str) -> tuple[str, ...]:
+    values = tuple(dict.fromkeys(v.strip() for v in raw if v and v.strip()))
+    if len(values) > MAX_VALUES or any(len(v) > 200 for v in values):
+        raise Problem(N_("Too many or too long values for {what}."), what=what)
+    return values
+
+
+def parse_start(value: str | None, timezone: str) -> str | None:
+    """'' -> None (as soon as launched); 'YYYY-MM-DD HH:MM' in the outreach time zone,
+    or ISO 8601 with an offset -> UTC."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.replace(" ", "T", 1))
+    except ValueError:
+        raise Problem(N_("The start time must look like 2026-12-01 10:00.")) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(timezone))
+    return iso(moment)
+
+
+def validate(app: App, *, name: str, labs: Iterable[str] = (), statuses: Iterable[str] = (),
+             courts: Iterable[str] = (), languages: Iterable[str] = (), channel: str = "sms",
+             include_reached: bool = False, texts: Mapping[str, str] | None = None,
+             start: str | None = None) -> Draft:
+    name = name.strip()
+    if not name or len(name) > MAX_NAME:
+        raise Problem(N_("Give the campaign a name (at most {n} characters)."), n=str(MAX_NAME))
+    status_values = _values(statuses, "status")
+    if any(s not in STATUSES for s in status_values):
+        raise Problem(N_("Unknown case status. Use: {statuses}."), statuses=", ".join(STATUSES))
+    language_values = _values(languages, "language")
+    if any(not _LANGUAGE.fullmatch(v) for v in language_values):
+        raise Problem(N_("A language must be a code like en or es."))
+    if channel not in store.CHANNELS:
+        raise Problem(N_("The channel must be sms, telegram or any."))
+    translator = app.translator
+    kept: dict[str, str] = {}
+    for locale, text in (texts or {}).items():
+        if locale not in translator.locales:
+            raise Problem(N_("No such language: {locale}."), locale=locale)
+        text = text.replace("\r\n", "\n").strip()
+        if text and text != texts_mod.default_text(translator, locale):
+            texts_mod.check_placeholders(text)
+            kept[locale] = text
+    audience = Audience(labs=_values(labs, "lab"), statuses=status_values,
+                        courts=_values(courts, "court"), languages=language_values,
+                        channel=channel, include_reached=include_reached)
+    return Draft(name, audience, kept, parse_start(start, app.config.outreach.timezone))
+
+
+async def create(app: App, draft: Draft, actor: str) -> int:
+    return await store.create(app.db, draft.name, draft.audience, draft.texts, draft.start_at,
+                              actor, iso(app.clock()))
+
+
+async def update(app: App, campaign_id: int, draft: Draft, actor: str) -> bool:
+    return await store.update_draft(app.db, campaign_id, draft.name, draft.audience,
+                                    draft.texts, draft.start_at, actor, iso(app.clock()))
+
+
+async def materialise(app: App, campaign_id: int) -> int:
+    campaign = await store.get(app.db, campaign_id)
+    assert campaign is not None
+    return await store.materialise(
+        app.db, campaign_id, Audience.from_json(campaign["filters"]), app.translator.locales,
+        app.config.dialogue.default_locale, iso(app.clock()))
+
+
+# -- preview -------------------------------------------------------------------
+
+@dataclass
+class LocalePreview:
+    locale: str
+    language: str
+    text: str  # as sent by SMS (placeholders filled)
+    edited: bool
+    sms: int  # recipients by SMS
+    telegram: int
+    segments: int
+    unicode: bool
+    cost: float
+    warnings: list[discretion.Warning] = field(default_factory=list)
+
+
+@dataclass
+class Preview:
+    recipients: int
+    cost: float
+    locales: list[LocalePreview]
+
+    @property
+    def warnings(self) -> int:
+        return sum(len(p.warnings) for p in self.locales)
+
+
+async def preview(app: App, campaign_id: int) -> Preview:
+    """Recipients, segments, cost and discretion warnings per language. A draft's
+    audience is (re)computed first; afterwards the recipients are what they are."""
+    campaign = await store.get(app.db, campaign_id)
+    if campaign is None:
+        raise Problem(N_("No such campaign."))
+    if campaign["state"] == "draft":
+        await materialise(app, campaign_id)
+    counts: dict[str, dict[str, int]] = {}
+    for row in await store.per_locale(app.db, campaign_id):
+        counts.setdefault(row["locale"], {})[row["channel"]] = int(row["n"])
+    stored = json.loads(campaign["texts"] or "{}")
+    texts = texts_mod.campaign_texts(stored, app.translator)
+    extra = (await store.distinct_values(app.db, "lab")
+             + await store.distinct_values(app.db, "court"))
+    org = app.config.organization.name
+    cost_per_segment = app.config.outreach.cost_per_segment
+    out = []
+    for locale in app.translator.locales:
+        sms_text = texts_mod.for_channel(texts_mod.fill(texts[locale], app.config), "sms")
+        n = counts.get(locale, {})
+        estimate = texts_mod.estimate(sms_text, n.get("sms", 0), cost_per_segment)
+        out.append(LocalePreview(
+            locale, app.translator.language_name(locale), sms_text, locale in stored,
+            n.get("sms", 0), n.get("telegram", 0), estimate.segments, estimate.unicode,
+            estimate.cost, discretion.check(texts[locale], org, extra)))
+    return Preview(sum(p.sms + p.telegram for p in out), round(sum(p.cost for p in out), 2),
+                   out)
+
+
+# -- state changes ---------------------------------------------------------------
+
+async def launch(app: App, campaign_id: int, actor: str) -> int | None:
+    """Fix a draft's audience and schedule it; return the recipients (None: not a draft)."""
+    campaign = await store.get(app.db, campaign_id)
+    if campaign is None or campaign["state"] != "draft":
+        return None
+    recipients = await materialise(app, campaign_id)
+    if not await store.transition(app.db, campaign_id, ["draft"], "scheduled", actor,
+                                  iso(app.clock())):
+        return None
+    return recipients
+
+
+async def pause(app: App, campaign_id: int, actor: str) -> bool:
+    return await store.transition(app.db, campaign_id, CAN_PAUSE, "paused", actor,
+                                  iso(app.clock()))
+
+
+async def resume(app: App, campaign_id: int, actor: str) -> bool:
+    return await store.transition(app.db, campaign_id, ["paused"], "scheduled", actor,
+                                  iso(app.clock()))
+
+
+async def cancel(app: App, campaign_id: int, actor: str) -> bool:
+    return await store.transition(app.db, campaign_id, CAN_CANCEL, "cancelled", actor,
+                                  iso(app.clock()))
+
+
+async def test_send(app: App, sender: Sender, campaign_id: int, locale: str, phone: str,
+                    actor: str) -> Outcome:
+    """Send the campaign's text in ``locale`` to one number (the advocate's own),
+    outside the campaign: no recipient row, an audit entry."""
+    campaign = await store.get(app.db, campaign_id)
+    if campaign is None:
+        raise Problem(N_("No such campaign."))
+    if locale not in app.translator.locales:
+        raise Problem(N_("No such language: {locale}."), locale=locale)
+    try:
+        address = normalize_phone(phone)
+    except ValueError:
+        raise Problem(N_("That phone number does not look right.")) from None
+    texts = texts_mod.campaign_texts(json.loads(campaign["texts"] or "{}"), app.translator)
+    text = texts_mod.for_channel(texts_mod.fill(texts[locale], app.config), "sms")
+    outcome = await sender.test_send("sms", address, text)
+    await store.record_test_send(app.db, campaign_id, actor, outcome.kind, iso(app.clock()))
+    return outcome

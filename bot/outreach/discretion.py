@@ -1,0 +1,103 @@
+"""The discretion check of an outreach text: a phone may be read by others.
+
+An outreach message must not name a drug case, a court or an offence (nor a
+lab, a court of the registry, or the people at the heart of the scandal); it
+must name the organisation, invite a reply and say how to stop. The check runs
+on the advocate's text (placeholders removed) against the word lists of every
+shipped language, since a Spanish text may well contain an English word. The
+organisation's own name is checked apart: a name like "Drug Lab Case Help"
+gives the case away in every message, which the advocate should know.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .texts import N_
+
+# Folded (lower case, no accents) words and phrases, per shipped language.
+FORBIDDEN: dict[str, tuple[str, ...]] = {
+    "en": ("drug", "drugs", "cocaine", "crack", "heroin", "fentanyl", "marijuana", "cannabis",
+           "narcotic", "narcotics", "controlled substance", "possession", "trafficking",
+           "court", "courts", "courthouse", "tribunal", "judge", "conviction", "convictions",
+           "convicted", "offence", "offences", "offense", "offenses", "crime", "crimes",
+           "criminal", "docket", "felony", "misdemeanor", "arrest", "arrested", "charge",
+           "charges", "prosecutor", "sentence", "probation", "lab", "labs", "laboratory",
+           "chemist", "dookhan", "farak", "hinton", "amherst"),
+    "es": ("droga", "drogas", "cocaina", "heroina", "fentanilo", "marihuana", "narcotico",
+           "narcoticos", "estupefaciente", "estupefacientes", "posesion", "trafico", "corte",
+           "cortes", "tribunal", "tribunales", "juzgado", "juez", "condena", "condenas",
+           "condenado", "condenada", "delito", "delitos", "crimen", "crimenes", "criminal",
+           "expediente", "arresto", "arrestado", "cargos", "fiscal", "sentencia",
+           "laboratorio", "laboratorios", "quimica"),
+}
+# Words that invite a reply, and words that say how to stop (folded, any language).
+REPLY_WORDS = ("reply", "respond", "text back", "text us", "responda", "responde", "conteste",
+               "contesta", "escriba", "escribanos")
+STOP_WORDS = ("stop", "parar", "unsubscribe", "cancelar")
+
+
+@dataclass(frozen=True)
+class Warning:
+    """One problem found; ``msgid`` (catalog "outreach") with ``kwargs``."""
+
+    code: str  # forbidden, org_name, no_org, no_reply, no_stop
+    msgid: str
+    kwargs: dict[str, str] = field(default_factory=dict)
+
+
+def fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _found(folded: str, terms: Iterable[str]) -> list[str]:
+    hits = []
+    for term in terms:
+        term = fold(term).strip()
+        if term and re.search(rf"(?<!\w){re.escape(term)}(?!\w)", folded):
+            hits.append(term)
+    return hits
+
+
+def _without_placeholders(text: str) -> str:
+    try:
+        return "".join(literal for literal, *_ in string.Formatter().parse(text))
+    except ValueError:
+        return text
+
+
+def check(text: str, org_name: str, extra_terms: Iterable[str] = ()) -> list[Warning]:
+    """Problems of one campaign text (with ``{org}`` placeholders or the name written out).
+
+    ``extra_terms``: names that also give a case away in this deployment, e.g.
+    the registry's labs and courts.
+    """
+    warnings: list[Warning] = []
+    own = fold(_without_placeholders(text))
+    terms = [t for words in FORBIDDEN.values() for t in words] + list(extra_terms)
+    org_folded = fold(org_name)
+    # The organisation's name, written out, is judged apart from the advocate's words.
+    hits = sorted(set(_found(own.replace(org_folded, " ") if org_folded else own, terms)))
+    if hits:
+        warnings.append(Warning("forbidden", N_(
+            "It names a drug case, a court or an offence: {words}. A phone may be read by "
+            "others."), {"words": ", ".join(hits)}))
+    if "{org}" not in text and (not org_folded or org_folded not in own):
+        warnings.append(Warning("no_org", N_("It does not name the organisation ({org})."),
+                                {"org": org_name}))
+    elif _found(org_folded, terms):
+        warnings.append(Warning("org_name", N_(
+            "The organisation's name ({org}) gives the case away. Consider a neutral name "
+            "for outreach."), {"org": org_name}))
+    if not _found(own, REPLY_WORDS):
+        warnings.append(Warning("no_reply", N_(
+            "It does not invite a reply (for example: Reply YES to learn more).")))
+    if not _found(own, STOP_WORDS):
+        warnings.append(Warning("no_stop", N_(
+            "It does not say how to stop (for example: Reply STOP to end messages).")))
+    return warnings

@@ -1,0 +1,180 @@
+"""The two ways a campaign message leaves: Twilio SMS and the Telegram Bot API.
+
+Each provider sends one text to one address and says what happened
+(``Outcome``); the SMS provider can also tell whether a message was accepted
+when our own record of it was lost (``find``: a kill between the provider's
+answer and our commit). Telegram has no such query: a Telegram recipient
+found 'sending' after a crash is recorded as failed ('interrupted'), never
+sent twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from dataclasses import dataclass
+from typing import Protocol
+
+import aiohttp
+from twilio.base.exceptions import TwilioException
+from twilio.rest import Client
+
+from ..channels.sms import TwilioHttp, classify
+from ..config import Config, ConfigError
+
+log = logging.getLogger(__name__)
+
+STATUS_PATH = "/outreach/status"
+THROTTLE_CODES = frozenset({"20429", "http-429", "429"})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: str  # sent | retry | failed | opted_out | unreachable
+    provider_id: str | None = None
+    reason: str | None = None
+    retry_after: float | None = None
+    throttled: bool = False  # the provider asks everyone to slow down (429)
+
+
+class Provider(Protocol):
+    channel: str
+    can_reconcile: bool
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def send(self, address: str, text: str) -> Outcome: ...
+
+    async def find(self, address: str, text: str, since: dt.datetime) -> str | None: ...
+
+
+class SmsProvider:
+    """Twilio's async client; campaign status callbacks come to ``/outreach/status``."""
+
+    channel = "sms"
+    can_reconcile = True
+
+    def __init__(self, config: Config) -> None:
+        cfg = config.sms
+        missing = [f"[sms] {k}" for k in ("account_sid", "auth_token") if not getattr(cfg, k)]
+        if not (cfg.from_number or cfg.messaging_service_sid):
+            missing.append("[sms] from_number (or messaging_service_sid)")
+        if missing:
+            raise ConfigError("SMS outreach needs " + ", ".join(missing))
+        self.cfg = cfg
+        self.status_callback = (cfg.public_url.rstrip("/") + STATUS_PATH
+                                if cfg.public_url else None)
+        self._http: TwilioHttp | None = None
+        self._client: Client | None = None
+
+    async def start(self) -> None:
+        self._http = TwilioHttp(timeout=15)
+        self._client = Client(self.cfg.account_sid, self.cfg.auth_token, http_client=self._http)
+        self._client.api.base_url = self.cfg.api_base_url.rstrip("/")
+
+    async def stop(self) -> None:
+        if self._http is not None:
+            http, self._http, self._client = self._http, None, None
+            await http.close()
+
+    def _sender(self) -> dict[str, str]:
+        if self.cfg.from_number:
+            return {"from_": self.cfg.from_number}
+        return {"messaging_service_sid": self.cfg.messaging_service_sid}
+
+    async def send(self, address: str, text: str) -> Outcome:
+        assert self._client is not None, "start() first"
+        extra = {"status_callback": self.status_callback} if self.status_callback else {}
+        try:
+            sent = await self._client.messages.create_async(
+                to=address, body=text, **self._sender(), **extra)
+        except TwilioException as exc:
+            result = classify(exc)
+            code = result.error_code or "twilio"
+            if result.opt_out:
+                return Outcome("opted_out", reason=code)
+            if result.outcome == "retry":
+                return Outcome("retry", reason=code, throttled=code in THROTTLE_CODES)
+            return Outcome("failed", reason=code)
+        except (aiohttp.ClientError, TimeoutError, OSError):
+            return Outcome("retry", reason="network")
+        return Outcome("sent", provider_id=sent.sid)
+
+    async def find(self, address: str, text: str, since: dt.datetime) -> str | None:
+        """The SID of a message with this body sent to ``address`` since ``since``
+        (newest first; date_created, since a queued message has no date_sent yet)."""
+        assert self._client is not None, "start() first"
+        sender = {"from_": self.cfg.from_number} if self.cfg.from_number else {}
+        messages = await self._client.messages.list_async(to=address, limit=50, **sender)
+        for message in messages:
+            created = message.date_created
+            if message.body == text and (created is None or created >= since):
+                return str(message.sid)
+        return None
+
+
+class TelegramProvider:
+    """python-telegram-bot's ``Bot`` on its own HTTP pool (the channel's polling is untouched)."""
+
+    channel = "telegram"
+    can_reconcile = False
+
+    def __init__(self, config: Config) -> None:
+        if not config.telegram.token:
+            raise ConfigError("Telegram outreach needs [telegram] token")
+        self.cfg = config.telegram
+        self._bot: object | None = None
+
+    async def start(self) -> None:
+        # Durations as timedelta (PTB's next default; no deprecation warning); httpx
+        # would log URLs, which contain the token.
+        os.environ.setdefault("PTB_TIMEDELTA", "true")
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        from telegram import Bot
+        from telegram.request import HTTPXRequest
+
+        bot = Bot(self.cfg.token, base_url=self.cfg.base_url,
+                  request=HTTPXRequest(connection_pool_size=16))
+        await bot.initialize()
+        self._bot = bot
+
+    async def stop(self) -> None:
+        if self._bot is not None:
+            bot, self._bot = self._bot, None
+            await bot.shutdown()  # type: ignore[attr-defined]
+
+    async def send(self, address: str, text: str) -> Outcome:
+        from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+
+        assert self._bot is not None, "start() first"
+        try:
+            chat_id = int(address)
+        except ValueError:
+            return Outcome("failed", reason="bad_address")
+        try:
+            sent = await self._bot.send_message(chat_id, text)  # type: ignore[attr-defined]
+        except RetryAfter as exc:
+            wait = exc.retry_after
+            seconds = wait.total_seconds() if isinstance(wait, dt.timedelta) else float(wait)
+            return Outcome("retry", reason="429", retry_after=seconds, throttled=True)
+        except Forbidden:
+            return Outcome("unreachable", reason="403")
+        except BadRequest:
+            return Outcome("failed", reason="400")
+        except TelegramError as exc:
+            return Outcome("retry", reason=type(exc).__name__)
+        return Outcome("sent", provider_id=f"{chat_id}:{sent.message_id}")
+
+    async def find(self, address: str, text: str, since: dt.datetime) -> str | None:
+        raise NotImplementedError("the Bot API cannot list sent messages")
+
+
+def make_provider(channel: str, config: Config) -> Provider:
+    if channel == "sms":
+        return SmsProvider(config)
+    if channel == "telegram":
+        return TelegramProvider(config)
+    raise ValueError(channel)

@@ -1,0 +1,381 @@
+"""Sending a campaign: at most once per person, at the configured rate, in daylight.
+
+Life of a recipient: ``pending`` -> ``sending`` -> ``sent`` -> ``delivered`` |
+``failed``; or ``skipped`` (opted_out, wrong_number, unreachable, cancelled).
+
+- **At most once.** A recipient is marked 'sending' (in the transaction that
+  also re-checks opt-outs and wrong numbers) *before* the provider is called.
+  One process at a time sends a campaign (a lease in ``campaigns``, renewed
+  while it runs; a holder on this host whose pid is gone is taken over at
+  once). On start, rows left 'sending' by a dead sender are reconciled: the
+  SMS provider is asked for messages to that number since the attempt; found
+  -> 'sent' with its SID, not found -> back to 'pending'. Telegram cannot be
+  asked, so those become 'failed' ('interrupted') rather than risk a second
+  message.
+- **Rate.** Each channel has its own ``Pacer`` (absolute time slots, never
+  above the configured rate). Recipients are claimed a short window ahead
+  (``lead`` seconds of slots), sends run concurrently (bounded), results are
+  written in group commits. Memory does not grow with the campaign: only the
+  claimed window is held.
+- **Quiet hours** (``[outreach] timezone``, ``quiet_start``, ``quiet_end``) on
+  the App's clock: outside them nothing is claimed and the campaign waits.
+- **Errors.** Transient (429, 5xx, network) -> back to 'pending' with an
+  exponential backoff (``retry_seconds``, doubled per attempt) up to
+  ``max_attempts``; a 429 also holds the channel's pacer. Twilio 21610 ->
+  skipped + opt-out recorded; Telegram Forbidden -> skipped + unreachable.
+- **Control.** The campaign's state is polled every ``poll`` seconds: pause or
+  cancel stop new sends within a second, claimed-but-unsent recipients go
+  back to 'pending'; resume continues from there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+import os
+import random
+import socket
+from dataclasses import dataclass, field
+
+import aiosqlite
+
+from ..app import App
+from ..clock import iso
+from ..config import ConfigError
+from ..storage import outreach as store
+from ..workers import Batcher, where
+from . import texts as texts_mod
+from .pacing import Pacer, QuietHours
+from .providers import Outcome, Provider, make_provider
+
+log = logging.getLogger(__name__)
+
+RECONCILE_SLACK = dt.timedelta(minutes=2)  # clock skew between us and the provider
+
+
+def runner_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _dead(runner: str | None) -> bool:
+    """True if ``runner`` was a process on this host that no longer exists."""
+    if not runner:
+        return False
+    host, _, pid = runner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+@dataclass
+class _Run:
+    """One campaign being sent by this process."""
+
+    campaign_id: int
+    texts: dict[str, dict[str, str]]  # channel -> locale -> rendered text
+    default_locale: str
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def text(self, channel: str, locale: str) -> str:
+        by_locale = self.texts[channel]
+        return by_locale.get(locale) or by_locale[self.default_locale]
+
+    async def sleep(self, seconds: float) -> bool:
+        """Wait ``seconds`` unless told to stop; True if stopped."""
+        if seconds > 0:
+            try:
+                await asyncio.wait_for(self.stop.wait(), seconds)
+            except TimeoutError:
+                pass
+        return self.stop.is_set()
+
+
+class Sender:
+    def __init__(self, app: App, *, providers: dict[str, Provider] | None = None,
+                 poll: float = 0.2, lead: float = 0.2, lease_seconds: float = 15.0,
+                 max_in_flight: int = 64) -> None:
+        cfg = app.config.outreach
+        self.app = app
+        self.cfg = cfg
+        self.quiet = QuietHours(cfg.timezone, cfg.quiet_start, cfg.quiet_end)
+        self.rates = {"sms": cfg.sms_rate_per_second, "telegram": cfg.telegram_rate_per_second}
+        for channel, rate in self.rates.items():
+            if rate <= 0:
+                raise ConfigError(f"[outreach] {channel}_rate_per_second must be positive")
+        self.poll = poll
+        self.lead = lead
+        self.lease_seconds = lease_seconds
+        self.runner = runner_id()
+        self._providers: dict[str, Provider] = dict(providers or {})
+        self._owned: list[Provider] = []
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self._results: Batcher[store.Result, None] = Batcher(self._record)
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._runs: dict[int, _Run] = {}
+
+    # -- providers -----------------------------------------------------------------
+    async def provider(self, channel: str) -> Provider:
+        """The channel's provider, started on first use."""
+        if channel not in self._providers:
+            provider = make_provider(channel, self.app.config)
+            await provider.start()
+            self._providers[channel] = provider
+            self._owned.append(provider)
+        return self._providers[channel]
+
+    async def close(self) -> None:
+        for provider in self._owned:
+            await provider.stop()
+        self._owned.clear()
+
+    # -- service mode --------------------------------------------------------------
+    def poke(self, campaign_id: int | None = None) -> None:
+        """A campaign was launched, paused or resumed: look now, not at the next poll."""
+        self._wake.set()
+        run = self._runs.get(campaign_id) if campaign_id is not None else None
+        if run is not None:
+            run.stop.set()  # the run re-reads the campaign and goes on if it may
+
+    async def run_forever(self) -> None:
+        """Send every due campaign, one at a time, until ``stop``."""
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                for campaign in await store.due(self.app.db, iso(self.app.clock())):
+                    if self._stopping:
+                        break
+                    await self.run_campaign(campaign["id"])
+            except Exception as exc:  # keep serving; the next poll tries again
+                log.error("outreach sender: %s", where(exc))
+            try:
+                await asyncio.wait_for(self._wake.wait(), 1.0)
+            except TimeoutError:
+                pass
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
+    def stop(self) -> None:
+        """Stop sending: claimed recipients are released, sends in flight finish."""
+        self._stopping = True
+        self._wake.set()
+        for run in list(self._runs.values()):
+            run.stop.set()
+
+    # -- one campaign --------------------------------------------------------------
+    async def run_campaign(self, campaign_id: int) -> str:
+        """Send a campaign until it is done, paused, cancelled, not yet due, or this
+        sender stops; return the campaign's state then ('busy': another process
+        is sending it)."""
+        db = self.app.db
+        campaign = await store.get(db, campaign_id)
+        if campaign is None:
+            return "missing"
+        if not await self._lease(campaign):
+            return "busy"
+        run = _Run(campaign_id, self._texts(campaign), self.app.config.dialogue.default_locale)
+        self._runs[campaign_id] = run
+        try:
+            await self._reconcile(run)
+            while not self._stopping:
+                state = await self._begin(campaign_id)
+                if state != "running":
+                    return state
+                run.stop.clear()
+                control = asyncio.create_task(self._control(run))
+                try:
+                    await asyncio.gather(*(self._lane(run, ch) for ch in ("sms", "telegram")))
+                finally:
+                    control.cancel()
+                    await asyncio.gather(control, return_exceptions=True)
+                if not self._stopping and await self._finish_if_done(campaign_id) == "done":
+                    return "done"
+            current = await store.get(db, campaign_id)
+            return str(current["state"]) if current else "missing"
+        finally:
+            self._runs.pop(campaign_id, None)
+            await store.drop_lease(db, campaign_id, self.runner)
+
+    def _texts(self, campaign: aiosqlite.Row) -> dict[str, dict[str, str]]:
+        stored = json.loads(campaign["texts"] or "{}")
+        texts = texts_mod.campaign_texts(stored, self.app.translator)
+        filled = {loc: texts_mod.fill(text, self.app.config) for loc, text in texts.items()}
+        return {ch: {loc: texts_mod.for_channel(t, ch) for loc, t in filled.items()}
+                for ch in ("sms", "telegram")}
+
+    async def _lease(self, campaign: aiosqlite.Row) -> bool:
+        now = self.app.clock()
+        dead = campaign["runner"] if _dead(campaign["runner"]) else None
+        return await store.take_lease(
+            self.app.db, campaign["id"], self.runner, iso(now),
+            iso(now + dt.timedelta(seconds=self.lease_seconds)), dead)
+
+    async def _begin(self, campaign_id: int) -> str:
+        """'running' if the campaign may send now (scheduled -> running), else its state."""
+        campaign = await store.get(self.app.db, campaign_id)
+        if campaign is None:
+            return "missing"
+        now = iso(self.app.clock())
+        if campaign["state"] == "scheduled":
+            if campaign["start_at"] and campaign["start_at"] > now:
+                return "scheduled"
+            await store.transition(self.app.db, campaign_id, ["scheduled"], "running",
+                                   "bot", now)
+            return "running"
+        return str(campaign["state"])
+
+    async def _finish_if_done(self, campaign_id: int) -> str:
+        pending, sending, _ = await store.next_retry(self.app.db, campaign_id)
+        if pending == 0 and sending == 0:
+            await store.transition(self.app.db, campaign_id, ["running"], "done", "bot",
+                                   iso(self.app.clock()))
+            return "done"
+        return "running"
+
+    async def _control(self, run: _Run) -> None:
+        """Watch the campaign's state and keep the lease; stop the lanes on a change."""
+        db = self.app.db
+        renew_every = self.lease_seconds / 3
+        renewed = asyncio.get_running_loop().time()
+        while not run.stop.is_set():
+            await asyncio.sleep(self.poll)
+            campaign = await store.get(db, run.campaign_id)
+            if campaign is None or campaign["state"] != "running" or self._stopping:
+                run.stop.set()
+                return
+            if asyncio.get_running_loop().time() - renewed >= renew_every:
+                if not await self._lease(campaign):
+                    log.error("campaign %d: lease lost; stopping", run.campaign_id)
+                    run.stop.set()
+                    return
+                renewed = asyncio.get_running_loop().time()
+
+    # -- a channel's lane --------------------------------------------------------------
+    async def _lane(self, run: _Run, channel: str) -> None:
+        db, cid = self.app.db, run.campaign_id
+        rate = self.rates[channel]
+        pacer = Pacer(rate)
+        # Telegram cannot be reconciled after a crash: claim one at a time there.
+        window = 1 if channel == "telegram" else max(1, int(rate * self.lead))
+        provider: Provider | None = None
+        while not run.stop.is_set():
+            now = self.app.clock()
+            if not self.quiet.allowed(now):
+                await run.sleep(min(self.poll * 5, 1.0))
+                continue
+            pending, sending, retry_at = await store.next_retry(db, cid, channel)
+            if pending == 0:
+                if sending == 0 or not run.tasks:
+                    break
+                await asyncio.wait(set(run.tasks), timeout=self.poll)
+                continue
+            if provider is None:
+                try:
+                    provider = await self.provider(channel)
+                except Exception as exc:
+                    log.error("campaign %d: %s provider unavailable: %s", cid, channel,
+                              exc if isinstance(exc, ConfigError) else where(exc))
+                    await run.sleep(5.0)
+                    continue
+            rows = await store.claim(db, cid, channel, iso(now), window)
+            if not rows:
+                wait = self.poll
+                if retry_at:
+                    wait = min(wait, max(0.01, (dt.datetime.fromisoformat(retry_at)
+                                                - now).total_seconds()))
+                await run.sleep(wait)
+                continue
+            await self._send_window(run, channel, provider, pacer, rows)
+        if run.tasks:
+            await asyncio.wait(set(run.tasks))
+
+    async def _send_window(self, run: _Run, channel: str, provider: Provider, pacer: Pacer,
+                           rows: list[aiosqlite.Row]) -> None:
+        for i, row in enumerate(rows):
+            if run.stop.is_set() or not self.quiet.allowed(self.app.clock()):
+                await store.release(self.app.db, [r["id"] for r in rows[i:]])
+                return
+            await self._slots.acquire()
+            if await run.sleep(pacer.reserve()):
+                self._slots.release()
+                await store.release(self.app.db, [r["id"] for r in rows[i:]])
+                return
+            task = asyncio.create_task(self._send(run, channel, provider, pacer, row))
+            run.tasks.add(task)
+            task.add_done_callback(run.tasks.discard)
+
+    async def _send(self, run: _Run, channel: str, provider: Provider, pacer: Pacer,
+                    row: aiosqlite.Row) -> None:
+        try:
+            try:
+                outcome = await provider.send(row["address"], run.text(channel, row["locale"]))
+            except Exception as exc:
+                log.error("campaign %d: %s send raised %s", run.campaign_id, channel, where(exc))
+                outcome = Outcome("retry", reason="exception")
+            if outcome.throttled:
+                pacer.hold(outcome.retry_after or self.cfg.retry_seconds)
+            await self._results.submit(self._result(row, outcome))
+        except Exception as exc:  # not recorded: the row stays 'sending', reconciled later
+            log.error("campaign %d: result not recorded: %s", run.campaign_id, where(exc))
+        finally:
+            self._slots.release()
+
+    def _result(self, row: aiosqlite.Row, outcome: Outcome) -> store.Result:
+        if outcome.kind != "retry":
+            return store.Result(row["id"], outcome.kind, outcome.provider_id, outcome.reason)
+        attempts = int(row["attempts"])
+        if attempts >= self.cfg.max_attempts:
+            return store.Result(row["id"], "failed", reason=outcome.reason)
+        delay = self.cfg.retry_seconds * 2 ** (attempts - 1) * random.uniform(0.8, 1.2)
+        delay = max(delay, outcome.retry_after or 0.0)
+        later = self.app.clock() + dt.timedelta(seconds=delay)
+        return store.Result(row["id"], "retry", reason=outcome.reason,
+                            next_attempt_at=later.astimezone(dt.UTC).isoformat())
+
+    async def _record(self, results: list[store.Result]) -> list[None]:
+        await store.record(self.app.db, results, iso(self.app.clock()))
+        return [None] * len(results)
+
+    # -- after a crash -----------------------------------------------------------------
+    async def _reconcile(self, run: _Run) -> None:
+        """Settle recipients a dead sender left 'sending' (we hold the lease now)."""
+        db = self.app.db
+        after = 0
+        while rows := await store.in_doubt(db, run.campaign_id, after):
+            results: list[store.Result] = []
+            back: list[int] = []
+            for row in rows:
+                after = row["id"]
+                provider = await self.provider(row["channel"])
+                if not provider.can_reconcile:
+                    results.append(store.Result(row["id"], "failed", reason="interrupted"))
+                    continue
+                since = dt.datetime.fromisoformat(row["attempted_at"]) - RECONCILE_SLACK
+                sid = await provider.find(row["address"],
+                                          run.text(row["channel"], row["locale"]), since)
+                if sid:
+                    results.append(store.Result(row["id"], "sent", provider_id=sid))
+                else:
+                    back.append(row["id"])
+            await store.record(db, results, iso(self.app.clock()))
+            await store.release(db, back)
+            log.warning("campaign %d: reconciled %d interrupted sends (%d had been accepted)",
+                        run.campaign_id, len(rows),
+                        sum(1 for r in results if r.outcome == "sent"))
+
+    # -- one message, outside any campaign -----------------------------------------------
+    async def test_send(self, channel: str, address: str, text: str) -> Outcome:
+        provider = await self.provider(channel)
+        return await provider.send(address, text)
+

@@ -1,0 +1,96 @@
+"""What a verified person hears: status, court, status date, what it means; other cases.
+
+Only ``lookup.verified`` (docket or notice code + date of birth, and last name)
+leads here. Each case shown is audited as a disclosure. The offence is never
+named (the registry does not even hold it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import aiosqlite
+
+from bot.context import Context
+from bot.storage import people
+
+from . import topics
+
+
+def status_label(ctx: Context, status: str) -> str:
+    labels = {
+        "dismissed": ctx._("Dismissed"),
+        "pending": ctx._("Pending"),
+        "not_dismissed": ctx._("Not dismissed"),
+        "under_review": ctx._("Under review"),
+    }
+    return labels.get(status, status)
+
+
+def case_text(ctx: Context, row: aiosqlite.Row) -> str:
+    docket, court = row["docket_display"], row["court"]
+    head = (ctx._("Case {docket}, {court}.", docket=docket, court=court) if court
+            else ctx._("Case {docket}.", docket=docket))
+    label = status_label(ctx, row["status"])
+    if row["status_date"]:
+        when = ctx.translator.format_date(ctx.locale, dt.date.fromisoformat(row["status_date"]))
+        status = ctx._("Status: {status}, since {date}.", status=label, date=when)
+    else:
+        status = ctx._("Status: {status}.", status=label)
+    return f"{head}\n{status}\n{topics.explain_status(ctx, row['status'])}"
+
+
+def _remember(ctx: Context, row: aiosqlite.Row) -> None:
+    case_id, person_id = row["id"], ctx.state.person_id
+    ctx.slots["verified_case_id"] = case_id
+    ctx.slots["verified_status"] = row["status"]
+
+    async def write(conn: aiosqlite.Connection, now: str) -> None:
+        await people.set_verified_case(conn, person_id, case_id, now)
+    ctx.effect(write)
+    ctx.audit("disclosure", case_id=case_id)
+
+
+async def first_case(ctx: Context, row: aiosqlite.Row) -> None:
+    """Disclose the verified case, and count the person's other cases."""
+    same = await ctx.services.same_person(row["last_name_key"], row["first_name_key"],
+                                          row["date_of_birth"])
+    others = [r["id"] for r in same if r["id"] != row["id"]]
+    ctx.slots["other_cases"] = others
+    ctx.slots["verified_key"] = [row["last_name_key"], row["first_name_key"],
+                                 row["date_of_birth"]]
+    _remember(ctx, row)
+    ctx.say(ctx._("Thank you. We found your case.") + "\n" + case_text(ctx, row))
+    if others:
+        ctx.say(ctx.n_("We also found {n} other case with your name and date of birth.",
+                       "We also found {n} other cases with your name and date of birth.",
+                       len(others)))
+    show_options(ctx)
+
+
+async def next_case(ctx: Context) -> None:
+    """Show the next of the person's other cases, one at a time."""
+    others = list(ctx.slots.get("other_cases") or [])
+    key = ctx.slots.get("verified_key")
+    row = await ctx.services.case(others.pop(0)) if others else None
+    # Only cases of the verified person (same name keys and date of birth) are shown.
+    if row is None or key != [row["last_name_key"], row["first_name_key"],
+                              row["date_of_birth"]]:
+        ctx.slots["other_cases"] = []
+        show_options(ctx)
+        return
+    ctx.slots["other_cases"] = others
+    _remember(ctx, row)
+    ctx.say(case_text(ctx, row))
+    if others:
+        ctx.say(ctx.n_("{n} more case to see.", "{n} more cases to see.", len(others)))
+    show_options(ctx)
+
+
+def show_options(ctx: Context) -> None:
+    options = [("1", ctx._("What this means for me")), ("2", ctx._("Talk to a lawyer"))]
+    if ctx.slots.get("other_cases"):
+        options.append(("3", ctx._("See my other case")))
+    options.append(("4", ctx._("Main menu")))
+    ctx.say(ctx._("What would you like to do next?"), options)
+    ctx.ask("menu", step="verified")

@@ -1,0 +1,76 @@
+"""Handoff to counsel: "talk to a lawyer" at any point opens one escalation per person."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+
+import aiosqlite
+
+from bot.context import Context
+from bot.storage import escalations
+
+from .welcome import show_menu
+
+# No 0/O, 1/I/L: a reference people can read out on the phone.
+_REF_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+async def new_ref(ctx: Context) -> str:
+    while True:
+        ref = "".join(secrets.choice(_REF_ALPHABET) for _ in range(6))
+        if not await ctx.services.escalation_ref_taken(ref):
+            return ref
+
+
+async def summary(ctx: Context, reason: str, candidates: Sequence[int]) -> str:
+    """What staff read first: where the person was, never what they typed."""
+    failures = await ctx.services.failed_attempts(ctx.sender_key, ctx.now)
+    parts = [f"reason: {reason}", f"language: {ctx.locale}",
+             f"last step: {ctx.state.step or 'start'}",
+             f"lookup: {ctx.slots.get('last_lookup', 'none')}",
+             f"failed lookups (window): {failures}"]
+    if ctx.slots.get("verified_case_id"):
+        parts.append(f"verified case: {ctx.slots['verified_case_id']}")
+    if candidates:
+        parts.append(f"possible cases: {len(candidates)}")
+    if ctx.slots.get("topics_seen"):
+        parts.append("topics: " + ", ".join(ctx.slots["topics_seen"]))
+    return "; ".join(parts)
+
+
+async def request(ctx: Context, reason: str = "asked", candidates: Sequence[int] = ()) -> None:
+    """Open an escalation (or point to the open one) and say what happens next."""
+    existing = await ctx.services.open_escalation(ctx.state.person_id)
+    if existing is not None:
+        if candidates:
+            esc_id, more = existing["id"], list(candidates)
+
+            async def merge(conn: aiosqlite.Connection, now: str) -> None:
+                await escalations.add_candidates(conn, esc_id, more, now)
+            ctx.effect(merge)
+        ctx.say(ctx._("You already have an open request with a lawyer. Your reference is {ref}. "
+                      "We will contact you here.", ref=existing["ref"]))
+        await show_menu(ctx)
+        return
+    ref = await new_ref(ctx)
+    case_id: int | None = ctx.slots.get("verified_case_id")
+    note = await summary(ctx, reason, candidates)
+    person_id, channel, address = ctx.state.person_id, ctx.inbound.channel, ctx.inbound.address
+    locale, ids = ctx.locale, list(candidates)
+
+    async def create(conn: aiosqlite.Connection, now: str) -> None:
+        await escalations.create(conn, ref=ref, person_id=person_id, channel=channel,
+                                 address=address, locale=locale, reason=reason,
+                                 case_id=case_id, candidates=ids, summary=note, now=now)
+    ctx.effect(create)
+    ctx.audit("escalation", reason, case_id=case_id, detail=ref)
+    org = ctx.config.organization
+    hours = ctx.config.dialogue.escalation_target_hours
+    ctx.say(ctx.n_("Thank you. A lawyer from {org} will contact you here within {n} business "
+                   "hour. Your reference is {ref}.",
+                   "Thank you. A lawyer from {org} will contact you here within {n} business "
+                   "hours. Your reference is {ref}.", hours, org=org.name, ref=ref)
+            + " " + ctx._("You can also call {phone} ({hours}).", phone=org.phone,
+                          hours=org.office_hours))
+    await show_menu(ctx)

@@ -1,0 +1,266 @@
+"""Case lookup: collect a docket number or notice code, a last name and a date of birth.
+
+Verification and disclosure follow DESIGN.md: a wrong answer, an unknown
+docket and a docket locked by too many failures all get the same reply;
+failures count per sender and per docket; name + date of birth alone never
+discloses (``handlers.nameonly``).
+"""
+
+from __future__ import annotations
+
+import aiosqlite
+
+from bot.context import Context
+from bot.registry.normalize import hash_notice_code, name_key, within_typos
+from bot.storage import attempts
+
+from . import disclose
+from .dates import BadDate, parse_birth_date
+from .text import as_identifier, as_name, fold
+
+SLOTS = ("lk_docket", "lk_notice", "lk_last")
+
+
+def clear(ctx: Context) -> None:
+    for slot in SLOTS:
+        ctx.slots.pop(slot, None)
+
+
+def locales(ctx: Context) -> tuple[str, ...]:
+    return tuple(dict.fromkeys([ctx.locale, "en", "es", *ctx.translator.locales]))
+
+
+# -- asking -------------------------------------------------------------
+async def start(ctx: Context) -> None:
+    """The person wants to check a case: refuse if locked out, else ask how."""
+    clear(ctx)
+    if await ctx.services.locked(ctx.sender_key, ctx.now):
+        locked(ctx)
+        return
+    ask_identifier(ctx)
+
+
+def ask_identifier(ctx: Context) -> None:
+    options = [("1", ctx._("I have a code from a letter"))] if _codes(ctx) else []
+    options.append(("2", ctx._("I do not have a number")))
+    ctx.say(ctx._("Please send your docket number. It is on your court papers, for example "
+                  "0912CR004411."), options)
+    ctx.ask("docket_number", step="lookup_id")
+
+
+def _codes(ctx: Context) -> bool:
+    return bool(ctx.config.privacy.allow_notice_code)
+
+
+async def start_with_docket(ctx: Context, docket: str) -> None:
+    clear(ctx)
+    if await ctx.services.locked(ctx.sender_key, ctx.now):
+        locked(ctx)
+        return
+    ctx.slots["lk_docket"] = docket
+    ask_after_docket(ctx)
+
+
+async def start_with_notice(ctx: Context, code: str) -> None:
+    clear(ctx)
+    if await ctx.services.locked(ctx.sender_key, ctx.now):
+        locked(ctx)
+        return
+    ctx.slots["lk_notice"] = hash_notice_code(code)
+    ask_dob(ctx, "notice_dob")
+
+
+def ask_after_docket(ctx: Context) -> None:
+    if ctx.config.privacy.require_last_name:
+        ask_last_name(ctx)
+    else:
+        ask_dob(ctx, "docket_dob")
+
+
+def ask_last_name(ctx: Context) -> None:
+    ctx.say(ctx._("What is your last name?"))
+    ctx.ask("last_name", step="docket_last_name")
+
+
+def ask_notice_code(ctx: Context) -> None:
+    ctx.say(ctx._("Please send the code from your letter. It looks like AB12-CD34."))
+    ctx.ask("notice_code", step="notice_code")
+
+
+def ask_dob(ctx: Context, step: str) -> None:
+    ctx.say(ctx._("What is your date of birth? For example: 03/14/1975."))
+    ctx.ask("date_of_birth", step=step)
+
+
+def bad_date(ctx: Context) -> None:
+    ctx.say(ctx._("That date does not look right. Please send your date of birth like this: "
+                  "03/14/1975 (month/day/year)."))
+
+
+def bad_name(ctx: Context) -> None:
+    ctx.say(ctx._("That does not look like a name. Please send only your name, in letters."))
+
+
+# -- steps ----------------------------------------------------------------
+async def on_identifier(ctx: Context, text: str) -> bool:
+    if text == "1" and _codes(ctx):
+        ask_notice_code(ctx)
+        return True
+    if text == "2" or _no_number(text):
+        from . import nameonly
+        nameonly.ask_last_name(ctx)
+        return True
+    ident = as_identifier(text)
+    if ident is None:
+        return False
+    clear(ctx)
+    if _codes(ctx) and await ctx.services.case_by_notice(hash_notice_code(ident)):
+        ctx.slots["lk_notice"] = hash_notice_code(ident)
+        ask_dob(ctx, "notice_dob")
+        return True
+    ctx.slots["lk_docket"] = ident
+    ask_after_docket(ctx)
+    return True
+
+
+_NO_NUMBER = ("dont have", "don't have", "do not have", "no number", "no tengo", "nao tenho",
+              "dont know", "don't know", "do not know", "no se", "no lo se")
+
+
+def _no_number(text: str) -> bool:
+    folded = fold(text)
+    return not any(ch.isdigit() for ch in folded) and any(p in folded for p in _NO_NUMBER)
+
+
+async def on_notice_code(ctx: Context, text: str) -> bool:
+    ident = as_identifier(text)
+    if ident is None:
+        return False
+    ctx.slots["lk_notice"] = hash_notice_code(ident)
+    ask_dob(ctx, "notice_dob")
+    return True
+
+
+async def on_last_name(ctx: Context, text: str) -> bool:
+    name = as_name(text)
+    if name is None:
+        bad_name(ctx)
+        ask_last_name(ctx)
+        return True
+    ctx.slots["lk_last"] = name_key(name)
+    ask_dob(ctx, "docket_dob")
+    return True
+
+
+def read_dob(ctx: Context, text: str, step: str) -> str | None:
+    try:
+        return parse_birth_date(text, ctx.now.date(), locales(ctx)).isoformat()
+    except BadDate:
+        bad_date(ctx)
+        ask_dob(ctx, step)
+        return None
+
+
+async def on_docket_dob(ctx: Context, text: str) -> bool:
+    if (dob := read_dob(ctx, text, "docket_dob")) is None:
+        return True
+    docket = ctx.slots.get("lk_docket")
+    if not docket:
+        await start(ctx)
+        return True
+    last = ctx.slots.get("lk_last", "")
+    if await ctx.services.locked(ctx.sender_key, ctx.now):
+        locked(ctx)
+        return True
+    key = f"docket:{docket}"
+    if await ctx.services.locked(key, ctx.now):
+        failed(ctx, key, "locked")
+        return True
+    typos = ctx.config.privacy.name_typos
+    need_name = ctx.config.privacy.require_last_name
+    for row in await ctx.services.cases_by_docket(docket):
+        if row["date_of_birth"] == dob and (
+                not need_name or within_typos(last, row["last_name_key"], typos)):
+            await verified(ctx, row)
+            return True
+    failed(ctx, key, "failed")
+    return True
+
+
+async def on_notice_dob(ctx: Context, text: str) -> bool:
+    if (dob := read_dob(ctx, text, "notice_dob")) is None:
+        return True
+    code_hash = ctx.slots.get("lk_notice")
+    if not code_hash:
+        await start(ctx)
+        return True
+    if await ctx.services.locked(ctx.sender_key, ctx.now):
+        locked(ctx)
+        return True
+    row = await ctx.services.case_by_notice(code_hash)
+    key = f"docket:{row['docket_number']}" if row else f"notice:{code_hash[:16]}"
+    if await ctx.services.locked(key, ctx.now):
+        failed(ctx, key, "locked")
+    elif row is not None and row["date_of_birth"] == dob and _codes(ctx):
+        await verified(ctx, row)
+    else:
+        failed(ctx, key, "failed")
+    return True
+
+
+# -- outcomes -------------------------------------------------------------
+def _attempt(ctx: Context, keys: list[str], success: bool) -> None:
+    async def write(conn: aiosqlite.Connection, now: str) -> None:
+        for key in keys:
+            await attempts.record(conn, key, success, now)
+    ctx.effect(write)
+
+
+async def verified(ctx: Context, row: aiosqlite.Row) -> None:
+    clear(ctx)
+    _attempt(ctx, [ctx.sender_key], True)
+    ctx.audit("lookup", "verified")
+    ctx.slots["last_lookup"] = "verified"
+    await disclose.first_case(ctx, row)
+
+
+def failed(ctx: Context, key: str, outcome: str) -> None:
+    """The one reply for a wrong answer, an unknown docket or code, and a locked docket."""
+    clear(ctx)
+    _attempt(ctx, [ctx.sender_key, key], False)
+    ctx.audit("lookup", outcome)
+    ctx.slots["last_lookup"] = "failed"
+    ctx.say(ctx._("We could not confirm these details. Please check them and try again, "
+                  "or talk to a lawyer."))
+    failed_options(ctx)
+
+
+def failed_options(ctx: Context) -> None:
+    ctx.say(ctx._("What would you like to do?"),
+            [("1", ctx._("Try again")), ("2", ctx._("Talk to a lawyer")),
+             ("3", ctx._("Main menu"))])
+    ctx.ask("menu", step="lookup_failed")
+
+
+def locked(ctx: Context) -> None:
+    """Too many failed lookups from this sender: no more lookups; offer a human."""
+    clear(ctx)
+    ctx.audit("lookup", "locked")
+    ctx.slots["last_lookup"] = "locked"
+    locked_offer(ctx)
+
+
+def locked_offer(ctx: Context) -> None:
+    ctx.say(ctx._("For your safety, we cannot check cases from here right now. A lawyer can "
+                  "help you. Do you want a lawyer to contact you?"),
+            [("1", ctx._("Yes")), ("2", ctx._("No"))])
+    ctx.ask("confirm", step="locked")
+
+
+YES = frozenset({"1", "yes", "y", "si", "ok", "okay", "sim", "wi", "co", "oui"})
+NO = frozenset({"2", "no", "n", "nao", "non", "khong"})
+
+
+def yes_no(text: str) -> bool | None:
+    word = fold(text).strip(" .!?¡¿")
+    return True if word in YES else False if word in NO else None

@@ -1,0 +1,148 @@
+"""The person's side of a live handoff: the thread, quiet bot, compliance words,
+office hours, the closing message, and console-channel delivery of staff replies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from typing import Any
+
+import pytest
+
+from bot.app import App
+from bot.channels import console
+from bot.clock import iso
+from bot.handoff import OfficeHours
+from bot.storage import optouts, outbox, people, staff
+from tests.web_support import make_escalation
+
+ADDRESS = "tester"  # the conftest ConsoleSession's address
+
+
+async def poll(app: App, address: str = ADDRESS) -> list[dict[str, Any]]:
+    """What the console channel hands the person without them saying anything."""
+    stdout = io.StringIO()
+    await console.run_json(app, address, stdin=io.StringIO('{"poll": true}\n'), stdout=stdout)
+    return json.loads(stdout.getvalue())["delivered"]
+
+
+async def live(app: App, *, locale: str = "en", status: str = "claimed") -> int:
+    esc = await make_escalation(app, channel="console", address=ADDRESS, locale=locale)
+    row = await staff.escalation(app.db, esc)
+    await staff.claim(app.db, row, "staff:7", iso(app.clock()))
+    if status == "waiting":
+        await staff.mark_waiting(app.db, row, "staff:7", iso(app.clock()))
+    return esc
+
+
+async def test_open_escalation_leaves_the_bot_answering(app, session):
+    await session.say("hi")
+    await make_escalation(app, channel="console", address=ADDRESS)
+    assert (await session.say("menu"))["replies"]
+
+
+async def test_while_claimed_the_message_goes_to_the_thread_and_the_bot_is_quiet(app, session):
+    await session.say("hi")
+    esc = await live(app)
+    turn = await session.say("My date of birth is 1975-03-14")
+    assert turn["replies"] == []
+    row = await staff.escalation(app.db, esc)
+    assert row["person_wrote_at"] is not None
+    transcript = await people.transcript(app.db, row["person_id"])
+    assert transcript[-1]["body"] == "My date of birth is 1975-03-14"
+    assert transcript[-1]["direction"] == "in"
+    assert [e["action"] for e in await staff.events(app.db, esc)][-1] == "person_wrote"
+
+
+async def test_an_answer_while_waiting_makes_it_staffs_turn(app, session):
+    await session.say("hi")
+    esc = await live(app, status="waiting")
+    assert (await session.say("yes"))["replies"] == []  # "yes" is talk, not a keyword here
+    assert (await staff.escalation(app.db, esc))["status"] == "claimed"
+
+
+@pytest.mark.parametrize("word", ["STOP", "help"])
+async def test_compliance_words_are_still_answered(app, session, word):
+    await session.say("hi")
+    await live(app)
+    assert (await session.say(word))["replies"]
+
+
+async def test_stop_during_a_handoff_opts_out(app, session):
+    await session.say("hi")
+    await live(app)
+    await session.say("STOP")
+    assert await optouts.is_opted_out(app.db, "console", ADDRESS)
+
+
+async def test_after_hours_the_person_is_told_once_in_their_language(app, session, clock):
+    await session.say("hi")
+    await live(app, locale="es")
+    state = await people.get_or_create(app.db, "console", ADDRESS, iso(clock()))
+    async with app.db.transaction() as conn:
+        state.locale = "es"
+        await people.save_state(conn, state, "console", iso(clock()))
+    clock.now = dt.datetime(2026, 11, 28, 23, 0, tzinfo=dt.UTC)  # Saturday evening in Boston
+    first = await session.say("Hola, ¿hay alguien?")
+    text = session.text(first)
+    assert "cerrada" in text and "lunes" in text and "9:00" in text
+    assert (await session.say("¿Hola?"))["replies"] == []
+
+
+async def test_during_office_hours_nothing_is_said(app, session, clock):
+    await session.say("hi")
+    await live(app)
+    clock.now = dt.datetime(2026, 11, 25, 15, 0, tzinfo=dt.UTC)  # Wednesday 10:00 in Boston
+    assert (await session.say("hello?"))["replies"] == []
+
+
+async def test_staff_replies_reach_a_console_person_once(app, session):
+    await session.say("hi")
+    esc = await live(app)
+    row = await staff.escalation(app.db, esc)
+    await staff.reply(app.db, row, "staff:7", "Hi, I am a lawyer. Can we talk?",
+                      iso(app.clock()), then_wait=True)
+    assert await poll(app) == [{"text": "Hi, I am a lawyer. Can we talk?", "author": "staff:7"}]
+    assert await poll(app) == []
+    assert [r["status"] for r in await outbox.for_address(app.db, "console", ADDRESS)] == ["sent"]
+    await staff.reply(app.db, row, "staff:7", "Still there?", iso(app.clock()), then_wait=False)
+    turn = await session.say("yes, sorry")
+    assert turn["delivered"] == [{"text": "Still there?", "author": "staff:7"}]
+    assert turn["replies"] == []
+
+
+async def test_resolve_hands_the_person_back_to_the_bot(app, session):
+    await session.say("hi")
+    esc = await live(app)
+    closing = "Our lawyer has closed this chat."
+    await staff.resolve(app.db, await staff.escalation(app.db, esc), "staff:7", closing,
+                        iso(app.clock()))
+    assert [m["text"] for m in await poll(app)] == [closing]
+    assert (await session.say("menu"))["replies"]
+
+
+async def test_opted_out_console_person_gets_no_staff_message(app, session):
+    await session.say("hi")
+    esc = await live(app)
+    async with app.db.transaction() as conn:
+        await optouts.opt_out(conn, "console", ADDRESS, "stop", iso(app.clock()))
+    await staff.reply(app.db, await staff.escalation(app.db, esc), "staff:7", "Hello",
+                      iso(app.clock()), then_wait=False)
+    assert await poll(app) == []
+    assert [r["status"] for r in await outbox.for_address(app.db, "console", ADDRESS)] == [
+        "cancelled"]
+
+
+def test_office_hours(config):
+    hours = OfficeHours.from_config(config)  # Mon-Fri 9:00-17:00, America/New_York
+    wed_noon = dt.datetime(2026, 11, 25, 17, 0, tzinfo=dt.UTC)
+    assert hours.next_opening(wed_noon) is None
+    fri_night = dt.datetime(2026, 11, 28, 1, 0, tzinfo=dt.UTC)  # Fri 20:00 in Boston
+    opening = hours.next_opening(fri_night)
+    assert opening is not None and opening.weekday() == 0 and opening.hour == 9
+    weekend = OfficeHours.from_config(config.replace("organization", "office_hours",
+                                                     "Fri-Mon 10:00-14:00"))
+    assert weekend.days == frozenset({4, 5, 6, 0})
+    with pytest.raises(ValueError, match="office_hours"):
+        OfficeHours.from_config(config.replace("organization", "office_hours", "weekdays"))
