@@ -113,11 +113,11 @@ async def main() -> None:
     app = await App.create(config)
     try:
         existing = await staff.queue(app.db, staff.QueueFilter(status="all"), overdue_before="",
-                                     week_before="", limit=1, offset=0)
+                                     week_before="", limit=1, offset=0, count_cap=10**9)
         if existing[1] < args.n:
             await seed(app, args.n - existing[1])
         total = (await staff.queue(app.db, staff.QueueFilter(status="all"), overdue_before="",
-                                   week_before="", limit=1, offset=0))[1]
+                                   week_before="", limit=1, offset=0, count_cap=10**9))[1]
         client = await start_console(app)
         try:
             if await staff.user_by_email(app.db, "bench@example.org") is None:
@@ -132,6 +132,7 @@ async def main() -> None:
                 ("queue, Spanish + SMS", "/console/escalations?language=es&channel=sms"),
                 ("queue, overdue only", "/console/escalations?age=overdue"),
                 ("queue, all statuses, page 100", "/console/escalations?status=all&page=100"),
+                ("queue, all statuses, Spanish", "/console/escalations?status=all&language=es"),
                 ("queue, waiting on the person", "/console/escalations?status=waiting"),
             ]
             for name, page in pages:

@@ -5,14 +5,13 @@ No module globals: each command and each test builds its own ``App``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .clock import Clock, utcnow
 from .config import Config
 from .content import ContentPack
 from .dialogue import Dialogue
-from .i18n import Translator, shipped_locales
+from .i18n import Translator, offered_locales
 from .storage import Database
 
 
@@ -29,7 +28,7 @@ class App:
     async def create(cls, config: Config, *, clock: Clock = utcnow,
                      db_path: str | None = None) -> App:
         content = ContentPack.load(config.content.pack)
-        translator = Translator(_locales(config), extra_dirs=[(content.path, "content")])
+        translator = Translator(offered_locales(config), extra_dirs=[(content.path, "content")])
         db = await Database.open(db_path or config.storage.path)
         dialogue = Dialogue(db, config, translator, content, clock=clock)
         return cls(config, db, translator, content, dialogue, clock)
@@ -43,8 +42,3 @@ class App:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-
-def _locales(config: Config) -> Iterable[str]:
-    shipped = shipped_locales()
-    wanted = config.dialogue.locales or shipped
-    return [loc for loc in wanted if loc in shipped] or ["en"]

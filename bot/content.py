@@ -22,7 +22,6 @@ from babel.messages.pofile import write_po
 from .config import ConfigError
 from .i18n import Translator, locales_dir
 
-
 # What every pack must hold: the dialogue shows these topics and explains these statuses.
 TOPICS = ("record", "refund", "housing", "employment", "immigration", "next_steps")
 STATUSES = ("dismissed", "pending", "not_dismissed", "under_review")
@@ -65,7 +64,7 @@ class ContentPack:
     def validate(self) -> None:
         """Every required text is there; placeholders are ones the bot fills. Names the key."""
         where = self.path / "pack.toml"
-        required = [("status", s) for s in STATUSES]
+        required: list[tuple[str, ...]] = [("status", s) for s in STATUSES]
         required += [("topics", t, part) for t in TOPICS for part in ("title", "body")]
         for keys in required:
             if self.source(*keys) is None:
@@ -149,7 +148,7 @@ def extract_catalog(pack: ContentPack) -> Catalog:
             catalog[text].auto_comments.append(key)
             continue
         flags = ["python-brace-format"] if _PLACEHOLDER.search(text) else []
-        catalog.add(text, locations=[("pack.toml", None)], auto_comments=[key], flags=flags)
+        catalog.add(text, locations=[("pack.toml", 0)], auto_comments=[key], flags=flags)
     return catalog
 
 

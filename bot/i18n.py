@@ -15,14 +15,24 @@ import io
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.plural import PluralRule
 from babel.support import NullTranslations, Translations
 
+if TYPE_CHECKING:
+    from .config import Config
+
 DEFAULT_LOCALE = "en"
+
+# Menu names where Babel's own is unclear or long; the rest is Babel's name in
+# the language itself, capitalised ("Español", "Português (Brasil)", "ខ្មែរ").
+LANGUAGE_NAMES = {"ht": "Kreyòl ayisyen", "kea": "Kabuverdianu",
+                  "zh_Hant": "中文（繁體）", "zh_Hans": "中文（简体）"}
 
 
 def locales_dir() -> Path:
@@ -97,7 +107,8 @@ class Translator:
             self._catalogs[loc] = trans
 
     def catalog(self, locale: str) -> NullTranslations:
-        return self._catalogs.get(locale) or self._catalogs.get(DEFAULT_LOCALE) or NullTranslations()
+        found = self._catalogs.get(locale) or self._catalogs.get(DEFAULT_LOCALE)
+        return found or NullTranslations()
 
     def gettext(self, locale: str, msgid: str, **kwargs: object) -> str:
         text = self.catalog(locale).gettext(msgid)
@@ -112,5 +123,104 @@ class Translator:
 
     def language_name(self, locale: str) -> str:
         """The language in its own name and script, e.g. 'Español'."""
-        name = Locale.parse(locale).get_display_name(locale) or locale
-        return name[:1].upper() + name[1:]
+        return language_name(locale)
+
+
+def language_name(locale: str) -> str:
+    """The language in its own name and script: 'Español', 'Kreyòl ayisyen', 'العربية'."""
+    if locale in LANGUAGE_NAMES:
+        return LANGUAGE_NAMES[locale]
+    name = Locale.parse(locale).get_display_name(locale) or locale
+    return name[:1].upper() + name[1:]
+
+
+_PLURAL_TAGS = ("zero", "one", "two", "few", "many", "other")
+_ZERO_OPERANDS = frozenset("vwftec")  # whole numbers: no fraction digits, no exponent
+Node = tuple[str, Any]
+
+
+def _constant(expr: Node) -> bool:
+    op, args = expr
+    return op in _ZERO_OPERANDS or op == "value" or (op == "mod" and all(map(_constant, args)))
+
+
+def _evaluate(expr: Node) -> int:
+    op, args = expr
+    if op == "value":
+        return int(args[0])
+    if op == "mod":
+        return _evaluate(args[0]) % _evaluate(args[1])
+    return 0
+
+
+def _simplify(node: Node) -> Node:
+    """Fold the CLDR conditions that are constant for whole numbers (``v = 0``, ``e = 0``)."""
+    op, args = node
+    if op == "relation":
+        _method, expr, (_, ranges) = args
+        if not _constant(expr):
+            return node
+        value = _evaluate(expr)
+        return ("const", any(_evaluate(lo) <= value <= _evaluate(hi) for lo, hi in ranges))
+    if op == "not":
+        inner = _simplify(args[0])
+        return ("const", not inner[1]) if inner[0] == "const" else ("not", (inner,))
+    if op in ("and", "or"):
+        a, b = (_simplify(x) for x in args)
+        for const, other in ((a, b), (b, a)):
+            if const[0] == "const":
+                keep_other = const[1] if op == "and" else not const[1]
+                return other if keep_other else const
+        return (op, (a, b))
+    raise ValueError(f"unexpected plural rule node {op!r}")
+
+
+def _gettext_expr(node: Node) -> str:
+    op, args = node
+    if op == "const":
+        return "1" if args else "0"
+    if op in ("n", "i"):
+        return "n"
+    if op == "value":
+        return str(args[0])
+    if op == "mod":
+        return f"n % {_gettext_expr(args[1])}" if args[0][0] in ("n", "i") else \
+            f"({_gettext_expr(args[0])}) % {_gettext_expr(args[1])}"
+    if op == "not":
+        return f"!{_gettext_expr(args[0])}"
+    if op in ("and", "or"):
+        joiner = " && " if op == "and" else " || "
+        return f"({_gettext_expr(args[0])}{joiner}{_gettext_expr(args[1])})"
+    if op == "relation":
+        _method, expr, (_, ranges) = args
+        left = _gettext_expr(expr)
+        tests = [f"{left} == {_gettext_expr(lo)}" if lo == hi else
+                 f"{left} >= {_gettext_expr(lo)} && {left} <= {_gettext_expr(hi)}"
+                 for lo, hi in ranges]
+        return f"({' || '.join(tests)})"
+    raise ValueError(f"unexpected plural rule node {op!r}")
+
+
+def plural_forms(locale: str) -> str:
+    """The ``Plural-Forms`` header for ``locale`` from CLDR, as gettext can read it.
+
+    ``pybabel init`` takes nplurals from an old table (2 for kea and ht); CLDR
+    has 1 for kea and 3 (one, many, other) for ht. ``babel.plural.to_gettext``
+    leaves CLDR operands (``e``, the exponent) that gettext cannot evaluate, so
+    the rule is folded for whole numbers here: es "many" becomes a million.
+    """
+    rule = PluralRule.parse(Locale.parse(locale).plural_form)
+    tags = [tag for tag in _PLURAL_TAGS if tag in rule.tags | {"other"}]
+    parts = []
+    for tag, ast in rule.abstract:
+        node = _simplify(ast)
+        if node != ("const", False):
+            parts.append(f"{_gettext_expr(node)} ? {tags.index(tag)} : ")
+    return f"nplurals={len(tags)}; plural=({''.join(parts)}{tags.index('other')});"
+
+
+def offered_locales(config: Config) -> list[str]:
+    """The locales this deployment offers: ``[dialogue] locales`` that are shipped, or all."""
+    shipped = shipped_locales()
+    wanted = config.dialogue.locales or shipped
+    return [loc for loc in wanted if loc in shipped] or [DEFAULT_LOCALE]

@@ -34,7 +34,8 @@ Extension = Callable[[App, web.Application], None]
 # Web extensions: "module:function" (or the function itself); each is called as
 # function(app, web_app) when the web application is built. The web console adds
 # its entry here.
-EXTENSIONS: list[str | Extension] = ["bot.web:setup_console"]
+EXTENSIONS: list[str | Extension] = ["bot.web:setup_console", "bot.outreach.service:setup",
+                                     "bot.web.outreach:setup"]
 
 APP = web.AppKey("casecheck_app", App)
 CHANNELS = web.AppKey("casecheck_channels", list)

@@ -11,6 +11,8 @@ import datetime as dt
 import aiosqlite
 
 from .config import Config
+from .i18n import offered_locales
+from .langdetect import Detection, LazyDetector
 from .storage import Database, attempts, cases, escalations
 from .storage import optouts as optouts_store
 
@@ -19,6 +21,11 @@ class Services:
     def __init__(self, db: Database, config: Config) -> None:
         self.db = db
         self.config = config
+        self.languages = LazyDetector(offered_locales(config))  # model loaded on first need
+
+    async def detect_language(self, text: str) -> Detection:
+        """The offered locale a message is confidently written in (``locale`` None if unsure)."""
+        return await self.languages.detect(text)
 
     async def is_opted_out(self, channel: str, address: str) -> bool:
         return await optouts_store.is_opted_out(self.db, channel, address)

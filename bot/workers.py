@@ -31,9 +31,10 @@ import logging
 import random
 import time
 import traceback
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import aiosqlite
 from aiohttp import web
@@ -155,49 +156,84 @@ def row_inbound(row: aiosqlite.Row) -> Inbound:
 
 
 class InboxWorker:
+    """Inbox rows -> dialogue: in order per sender, senders concurrently (bounded).
+
+    Pending rows are read once (new ones by id as webhooks announce them, and
+    all of them again on each idle poll, which also picks up rows a crash left)
+    into a queue per sender; a finished row starts that sender's next one.
+    """
+
     def __init__(self, app: App, wakeup: Wakeup, *,
                  before: dict[str, BeforeDialogue] | None = None,
-                 concurrency: int = 64, max_attempts: int = 3,
-                 retry_delay: float = 1.0) -> None:
+                 concurrency: int = 16, max_attempts: int = 3,
+                 retry_delay: float = 1.0, max_queued: int = 5000) -> None:
         self.app = app
         self.wakeup = wakeup
         self.before = before or {}
+        self.concurrency = concurrency
         self.max_attempts = max_attempts
         self.retry_delay = retry_delay
-        self._slots = asyncio.Semaphore(concurrency)
+        self.max_queued = max_queued
+        self._queues: dict[tuple[str, str], deque[aiosqlite.Row]] = {}
+        self._known: set[int] = set()  # row ids queued or in hand
+        self._last_id = 0
         self._busy: set[tuple[str, str]] = set()  # senders with a row in hand
         self._not_before: dict[int, float] = {}  # row id -> monotonic time of next try
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = False
 
     async def run(self) -> None:
+        full = True  # at start: every pending row, crash leftovers first
         while not self._stopping:
             self.wakeup.inbox.clear()
-            await self._scan()
+            more = await self._read(full)
+            self._start_ready()
+            if more:
+                full = False
+                continue
             try:
-                await asyncio.wait_for(self.wakeup.inbox.wait(), POLL_SECONDS)
+                await asyncio.wait_for(self.wakeup.inbox.wait(), self._sleep())
+                full = False
             except TimeoutError:
-                pass
+                full = True
 
-    async def _scan(self) -> None:
-        rows = await inbox.pending(self.app.db, limit=1000)
-        seen: set[tuple[str, str]] = set()
-        now = time.monotonic()
+    async def _read(self, full: bool) -> bool:
+        """Queue pending rows not yet known; True if more are waiting to be read."""
+        room = self.max_queued - len(self._known)
+        if room <= 0:
+            return False
+        rows = await inbox.pending_after(self.app.db, 0 if full else self._last_id, room)
         for row in rows:
-            if self._stopping:
+            self._last_id = max(self._last_id, row["id"])
+            if row["id"] in self._known:
+                continue
+            self._known.add(row["id"])
+            self._queues.setdefault((row["channel"], row["address"]), deque()).append(row)
+        return len(rows) == room
+
+    def _sleep(self) -> float:
+        waits = [t - time.monotonic() for t in self._not_before.values()]
+        return max(0.001, min([POLL_SECONDS, *waits]))
+
+    def _start_ready(self) -> None:
+        now = time.monotonic()
+        for sender, queue in list(self._queues.items()):
+            if len(self._tasks) >= self.concurrency or self._stopping:
                 return
-            sender = (row["channel"], row["address"])
-            if sender in seen or sender in self._busy:
-                seen.add(sender)  # later rows of a sender wait for the earlier ones
+            if sender in self._busy or self._not_before.get(queue[0]["id"], 0.0) > now:
                 continue
-            seen.add(sender)
-            if self._not_before.get(row["id"], 0.0) > now:
-                continue
-            await self._slots.acquire()
             self._busy.add(sender)
-            task = asyncio.create_task(self._handle(row, sender))
+            task = asyncio.create_task(self._handle(queue[0], sender))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+
+    def _finish(self, row: aiosqlite.Row, sender: tuple[str, str]) -> None:
+        queue = self._queues[sender]
+        queue.popleft()
+        if not queue:
+            del self._queues[sender]
+        self._known.discard(row["id"])
+        self._not_before.pop(row["id"], None)
 
     async def _handle(self, row: aiosqlite.Row, sender: tuple[str, str]) -> None:
         try:
@@ -205,27 +241,31 @@ class InboxWorker:
             hook = self.before.get(inbound.channel)
             if hook is None or not await hook(row["id"], inbound):
                 await self.app.dialogue.handle(inbound, inbox_id=row["id"])
-            self._not_before.pop(row["id"], None)
+            self._finish(row, sender)
             self.wakeup.outbox.set()
         except Exception as exc:
             log.error("inbox row %d (%s) failed: %s", row["id"], row["channel"], where(exc))
-            await self._failed(row)
+            if await self._failed(row):
+                self._finish(row, sender)
         finally:
             self._busy.discard(sender)
-            self._slots.release()
-            self.wakeup.inbox.set()
+            asyncio.get_running_loop().call_soon(self._start_ready)
 
-    async def _failed(self, row: aiosqlite.Row) -> None:
+    async def _failed(self, row: aiosqlite.Row) -> bool:
+        """Count a failed try; after the last one apologise. True if the row is closed."""
         try:
             attempts = await inbox.add_attempt(self.app.db, row["id"])
             if attempts < self.max_attempts:
                 self._not_before[row["id"]] = time.monotonic() + self.retry_delay * attempts
-                return
-            self._not_before.pop(row["id"], None)
+                self.wakeup.inbox.set()  # recompute the sleep
+                return False
             await self._apologise(row)
             log.error("inbox row %d marked failed after %d attempts", row["id"], attempts)
+            return True
         except Exception as exc:  # the database itself is failing: keep the row pending
             log.error("inbox row %d: could not record the failure: %s", row["id"], where(exc))
+            self._not_before[row["id"]] = time.monotonic() + self.retry_delay
+            return False
 
     async def _apologise(self, row: aiosqlite.Row) -> None:
         db, config = self.app.db, self.app.config
@@ -252,7 +292,7 @@ class InboxWorker:
 
 class OutboxWorker:
     def __init__(self, app: App, channels: list[Channel], wakeup: Wakeup, *,
-                 batch: int = 200, concurrency: int = 100, max_attempts: int = 8,
+                 batch: int = 200, concurrency: int = 32, max_attempts: int = 8,
                  base_delay: float = 2.0, max_delay: float = 900.0) -> None:
         self.app = app
         self.channels = {ch.name: ch for ch in channels}
@@ -263,7 +303,7 @@ class OutboxWorker:
         self.base_delay = base_delay
         self.max_delay = max_delay
         self._slots = asyncio.Semaphore(concurrency)
-        self._results: Batcher[tuple[aiosqlite.Row, SendResult], None] = Batcher(self._record)
+        self._results: Batcher[tuple[dict[str, Any], SendResult], None] = Batcher(self._record)
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = False
 
@@ -308,10 +348,11 @@ class OutboxWorker:
             return POLL_SECONDS
         return (dt.datetime.fromisoformat(due) - now).total_seconds()
 
-    async def _send(self, name: str, row: aiosqlite.Row) -> None:
+    async def _send(self, name: str, row: dict[str, Any]) -> None:
         message = OutgoingMessage(
             id=row["id"], channel=name, address=row["address"], body=row["body"],
-            options=_options(row["options"]), kind=row["kind"], attempts=row["attempts"])
+            options=_options(row["options"]), kind=row["kind"], attempts=row["attempts"],
+            locale=row["locale"])
         try:
             try:
                 result = await self.channels[name].send(message)
@@ -323,7 +364,6 @@ class OutboxWorker:
             log.error("outbox row %d: result not recorded: %s", row["id"], where(exc))
         finally:
             self._slots.release()
-            self.wakeup.outbox.set()
 
     def _delay(self, attempts: int, retry_after: float | None) -> float:
         if retry_after is not None:
@@ -331,7 +371,7 @@ class OutboxWorker:
         delay = min(self.max_delay, self.base_delay * 2 ** max(attempts - 1, 0))
         return delay * random.uniform(0.8, 1.2)
 
-    async def _record(self, items: list[tuple[aiosqlite.Row, SendResult]]) -> list[None]:
+    async def _record(self, items: list[tuple[dict[str, Any], SendResult]]) -> list[None]:
         now = self.app.clock()
         stamp = iso(now)
         async with self.app.db.transaction() as conn:
@@ -351,6 +391,7 @@ class OutboxWorker:
                     await outbox.opt_out(conn, row["channel"], row["address"], stamp)
                 if result.unreachable:
                     await outbox.mark_unreachable(conn, row["channel"], row["address"])
+        self.wakeup.outbox.set()  # the next message of these addresses may go now
         return [None] * len(items)
 
     async def stop(self, timeout: float = 10.0) -> None:

@@ -183,7 +183,7 @@ async def command(ctx: Context, text: str) -> bool:
         await welcome.greet(ctx)
     elif welcome.is_menu_word(text) or name == "menu":
         await welcome.show_menu(ctx)
-    elif name == "language" or word in welcome.LANGUAGE_WORDS:
+    elif name == "language" or welcome.is_language_word(text):
         welcome.ask_language(ctx)
     elif name == "lawyer":
         await lawyer.request(ctx)

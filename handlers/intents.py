@@ -34,6 +34,8 @@ _LETTER_MAP = str.maketrans({"đ": "d", "ø": "o", "ł": "l", "æ": "ae", "œ": 
 FUZZY_MIN_KEYWORD = 6  # only long keywords tolerate a typo...
 FUZZY_MIN_TOKEN = 5  # ...in a word that is not too short either
 FUZZY_MAX_TOKEN = 20  # nor a run of letters too long to be a word
+FUZZY_STEM_TAIL = 3  # a word read as a misspelt stem ends at most this much after it
+MEMO_SIZE = 50_000  # distinct words remembered between calls
 
 
 def _strippable(ch: str) -> bool:
@@ -43,14 +45,31 @@ def _strippable(ch: str) -> bool:
             or 0x20D0 <= cp < 0x2100 or 0xFE20 <= cp < 0xFE30)
 
 
+class _FoldTable(dict[int, str]):
+    """str.translate table filled on first use: each character's NFKD form without accents."""
+
+    def __missing__(self, codepoint: int) -> str:
+        decomposed = unicodedata.normalize("NFKD", chr(codepoint))
+        kept = "".join(ch for ch in decomposed
+                       if not (unicodedata.category(ch) == "Mn" and _strippable(ch)))
+        folded = kept.translate(_LETTER_MAP)
+        if len(self) < MEMO_SIZE:
+            self[codepoint] = folded
+        return folded
+
+
+_FOLD = _FoldTable()
+
+
 def fold(text: str) -> str:
-    """Lower case without accents ("Èske" -> "eske", "Моё" -> "мое", "أريد" -> "اريد")."""
+    """Lower case without accents ("Èske" -> "eske", "Моё" -> "мое", "أريد" -> "اريد").
+
+    Per character, so keywords and messages fold alike (Khmer stays decomposed on
+    both sides); ASCII, the common case, takes a shortcut.
+    """
     if text.isascii():
         return text.lower().translate(_LETTER_MAP)
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    kept = "".join(ch for ch in decomposed
-                   if not (unicodedata.category(ch) == "Mn" and _strippable(ch)))
-    return unicodedata.normalize("NFC", kept).translate(_LETTER_MAP)
+    return text.casefold().translate(_FOLD)
 
 
 @dataclass(frozen=True)
@@ -58,12 +77,14 @@ class Phrase:
     intent: str
     weight: float
     words: tuple[str, ...]  # folded words; a trailing "*" marks a prefix
-    source: str
 
-    def matches_at(self, tokens: list[str], start: int) -> bool:
+    def rest_matches(self, tokens: list[str], start: int) -> bool:
+        """Do the words after the first (already matched at ``start``) follow in ``tokens``?"""
+        if len(self.words) == 1:
+            return True
         if start + len(self.words) > len(tokens):
             return False
-        for word, token in zip(self.words, tokens[start:], strict=False):
+        for word, token in zip(self.words[1:], tokens[start + 1:], strict=False):
             if word.endswith("*"):
                 if not token.startswith(word[:-1]):
                     return False
@@ -72,12 +93,24 @@ class Phrase:
         return True
 
 
+_Word = tuple[tuple[Phrase, ...], tuple[tuple[str, float], ...]]
+
+
 def _deletions(word: str) -> set[str]:
     return {word[:i] + word[i + 1:] for i in range(len(word))}
 
 
-def parse_phrase(raw: str, intent: str, default_weight: float) -> tuple[str, bool, float]:
-    """'=stop' / 'refund @3' -> (folded text, whole message only, weight)."""
+@dataclass(frozen=True)
+class Spec:
+    """One phrase of the tables, parsed: '=stop', 'refund @3', 'despejo!'."""
+
+    text: str  # folded
+    whole: bool  # only when it is the whole message
+    weight: float
+    exact: bool  # no typo tolerance
+
+
+def parse_phrase(raw: str, intent: str, default_weight: float) -> Spec:
     text, weight = raw.strip(), default_weight
     if " @" in text:
         text, _, number = text.rpartition(" @")
@@ -85,11 +118,12 @@ def parse_phrase(raw: str, intent: str, default_weight: float) -> tuple[str, boo
             weight = float(number)
         except ValueError as exc:
             raise ValueError(f"intent {intent}: bad weight in {raw!r}") from exc
+    exact = text.endswith("!")
     whole = text.startswith("=")
-    folded = fold(text.lstrip("=")).strip()
+    folded = fold(text.rstrip("!").lstrip("=")).strip()
     if not folded:
         raise ValueError(f"intent {intent}: empty phrase {raw!r}")
-    return folded, whole, weight
+    return Spec(folded, whole, weight, exact)
 
 
 class Classifier:
@@ -104,11 +138,16 @@ class Classifier:
         self._exact: dict[str, list[Phrase]] = {}  # first word -> phrases
         self._prefix: dict[str, list[Phrase]] = {}  # first word's stem -> phrases
         self._stem_lengths: list[int] = []
+        self._seen: dict[str, _Word] = {}  # token -> candidate phrases, typo matches
         self._whole: dict[str, tuple[str, float]] = {}  # the whole folded message -> intent
-        self._substrings: list[tuple[str, str, float]] = []
+        self._substrings: dict[str, list[tuple[str, str, float]]] = {}  # by first character
+        # One typo: the keyword (or stem) and its one-letter deletions -> what it means.
         self._fuzzy: dict[str, list[tuple[str, str, float]]] = {}
+        self._fuzzy_stems: dict[str, list[tuple[str, str, float]]] = {}
         self._patterns = [(re.compile(p), intent) for intent, pats in
                           table.get("patterns", {}).items() for p in pats]
+        for _, intent in self._patterns:
+            self._check_intent(intent, "intents.toml [patterns]")
         specs: Mapping[str, Any] = table.get("intents", {})
         self.weights = {intent: float(spec.get("weight", 1)) for intent, spec in specs.items()}
         for intent, spec in specs.items():
@@ -123,6 +162,8 @@ class Classifier:
                 self._add(raw, intent, self.weights.get(intent, 1.0),
                           specs.get(intent, {}).get("fuzzy", True))
         self._stem_lengths.sort()
+        self._fuzzy_stem_lengths = sorted({len(stem) for entries in self._fuzzy_stems.values()
+                                           for stem, _, _ in entries})
         self._languages = _LanguageNames(table.get("languages", {}),
                                          table.get("negations", {}).get("words", []))
 
@@ -133,28 +174,30 @@ class Classifier:
             self.priority[intent] = len(self.priority)
 
     def _add(self, raw: str, intent: str, weight: float, fuzzy: bool) -> None:
-        text, whole, weight = parse_phrase(raw, intent, weight)
-        if whole:
+        spec = parse_phrase(raw, intent, weight)
+        text, weight = spec.text, spec.weight
+        if spec.whole:
             key = " ".join(_WORDS.findall(text)) if text.isascii() else _core(text)
             if weight > self._whole.get(key, ("", 0.0))[1]:
                 self._whole[key] = (intent, weight)
             return
         if not text.isascii():
-            self._substrings.append((text, intent, weight))
+            self._substrings.setdefault(text[0], []).append((text, intent, weight))
             return
         words = tuple(text.split())
-        phrase = Phrase(intent, weight, words, raw)
+        phrase = Phrase(intent, weight, words)
         first = words[0]
+        stem = first.rstrip("*")
         if first.endswith("*"):
-            stem = first[:-1]
             self._prefix.setdefault(stem, []).append(phrase)
             if len(stem) not in self._stem_lengths:
                 self._stem_lengths.append(len(stem))
         else:
             self._exact.setdefault(first, []).append(phrase)
-            if fuzzy and len(words) == 1 and len(first) >= FUZZY_MIN_KEYWORD:
-                for variant in _deletions(first) | {first}:
-                    self._fuzzy.setdefault(variant, []).append((first, intent, weight))
+        if fuzzy and not spec.exact and len(words) == 1 and len(stem) >= FUZZY_MIN_KEYWORD:
+            index = self._fuzzy_stems if first.endswith("*") else self._fuzzy
+            for variant in _deletions(stem) | {stem}:
+                index.setdefault(variant, []).append((stem, intent, weight))
 
     # -- classifying ----------------------------------------------------
     def scores(self, text: str) -> dict[str, float]:
@@ -167,24 +210,21 @@ class Classifier:
             if weight > best.get(intent, 0.0):
                 best[intent] = weight
 
-        whole = self._whole.get(" ".join(tokens) if folded.isascii() else _core(folded))
+        whole = self._whole.get(_whole_key(folded, tokens))
         if whole:
             hit(*whole)
         for i, token in enumerate(tokens):
-            matched = False
-            for phrase in self._candidates(token):
-                if phrase.matches_at(tokens, i):
+            candidates, typos = self._word(token)
+            for phrase in candidates:
+                if phrase.rest_matches(tokens, i):
                     hit(phrase.intent, phrase.weight)
-                    matched = True
-            if not matched and FUZZY_MIN_TOKEN <= len(token) <= FUZZY_MAX_TOKEN:
-                for variant in _deletions(token) | {token}:
-                    for keyword, intent, weight in self._fuzzy.get(variant, ()):
-                        if keyword[0] == token[0]:
-                            hit(intent, weight)
+            for intent, weight in typos:
+                hit(intent, weight)
         if not folded.isascii():
-            for needle, intent, weight in self._substrings:
-                if needle in folded:
-                    hit(intent, weight)
+            for ch in set(folded):
+                for needle, intent, weight in self._substrings.get(ch, ()):
+                    if needle in folded:
+                        hit(intent, weight)
         for pattern, intent in self._patterns:
             if pattern.search(folded):
                 hit(intent, self.weights.get(intent, 1.0))
@@ -192,13 +232,42 @@ class Classifier:
             hit("language", self.name_weight)
         return best
 
-    def _candidates(self, token: str) -> list[Phrase]:
-        found = list(self._exact.get(token, ()))
-        for length in self._stem_lengths:
-            if length > len(token):
-                break
-            found.extend(self._prefix.get(token[:length], ()))
+    def _word(self, token: str) -> _Word:
+        """Phrases whose first word is this token, else what it means with one typo.
+
+        Memoised: people use few distinct words.
+        """
+        found = self._seen.get(token)
+        if found is None:
+            candidates = list(self._exact.get(token, ()))
+            for length in self._stem_lengths:
+                if length > len(token):
+                    break
+                candidates.extend(self._prefix.get(token[:length], ()))
+            typos = () if candidates else self._typos(token)
+            if len(self._seen) >= MEMO_SIZE:
+                self._seen.clear()
+            found = self._seen[token] = (tuple(candidates), typos)
         return found
+
+    def _typos(self, token: str) -> tuple[tuple[str, float], ...]:
+        """Keywords (or stems) one edit away from the token, with the same first letter."""
+        if not FUZZY_MIN_TOKEN <= len(token) <= FUZZY_MAX_TOKEN:
+            return ()
+        found: set[tuple[str, float]] = set()
+        for variant in _deletions(token) | {token}:
+            found.update((intent, weight) for keyword, intent, weight
+                         in self._fuzzy.get(variant, ()) if keyword[0] == token[0])
+        for length in self._fuzzy_stem_lengths:
+            if len(token) > length + FUZZY_STEM_TAIL:
+                continue  # "department" is no typo of "deport*"
+            head, longer = token[:length], token[:length + 1]
+            variants = {head} | _deletions(head) | (_deletions(longer) if longer != head else set())
+            for variant in variants:
+                found.update((intent, weight) for stem, intent, weight
+                             in self._fuzzy_stems.get(variant, ())
+                             if len(stem) == length and stem[0] == token[0])
+        return tuple(found)
 
     def classify(self, text: str) -> str:
         """The intent with the highest score; ties go to the earlier one in ``priority``."""
@@ -217,18 +286,19 @@ class _LanguageNames:
     def __init__(self, table: Mapping[str, list[str]], negations: Iterable[str]) -> None:
         self.words: dict[str, list[tuple[tuple[str, ...], str]]] = {}  # first word -> names
         self.whole: dict[str, str] = {}
-        self.substrings: list[tuple[str, str]] = []
+        self.substrings: dict[str, list[tuple[str, str]]] = {}  # by first character
         self.negations = frozenset(fold(w) for w in negations)
         for locale, names in table.items():
             for raw in names:
-                name, whole, _ = parse_phrase(raw, "language", 0)
-                if whole:
+                spec = parse_phrase(raw, "language", 0)
+                name = spec.text
+                if spec.whole:
                     self.whole[name] = locale
                 elif name.isascii():
                     words = tuple(name.split())
                     self.words.setdefault(words[0], []).append((words, locale))
                 else:
-                    self.substrings.append((name, locale))
+                    self.substrings.setdefault(name[0], []).append((name, locale))
 
     def _found(self, folded: str, tokens: list[str]) -> list[tuple[int, int, str, bool]]:
         """(length, -position, locale, negated) of every name in the text."""
@@ -239,13 +309,14 @@ class _LanguageNames:
         for i, token in enumerate(tokens):
             for words, locale in self.words.get(token, ()):
                 if tuple(tokens[i:i + len(words)]) == words:
-                    negated = bool(self.negations.intersection(tokens[max(0, i - 3):i]))
+                    negated = bool(self.negations.intersection(tokens[max(0, i - 2):i]))
                     found.append((len(" ".join(words)), -i, locale, negated))
         if not folded.isascii():
-            for name, locale in self.substrings:
-                pos = folded.find(name)
-                if pos >= 0:
-                    found.append((len(name), -pos, locale, False))
+            for ch in set(folded):
+                for name, locale in self.substrings.get(ch, ()):
+                    pos = folded.find(name)
+                    if pos >= 0:
+                        found.append((len(name), -pos, locale, False))
         return found
 
     def mentioned(self, folded: str, tokens: list[str]) -> bool:
@@ -260,6 +331,15 @@ class _LanguageNames:
 def _core(folded: str) -> str:
     """A non-Latin message without spaces and punctuation, for whole-message phrases."""
     return "".join(ch for ch in folded if unicodedata.category(ch)[0] in "LMN")
+
+
+def _whole_key(folded: str, tokens: list[str]) -> str:
+    """The message as one whole-message key: its words ("stop please"), or, when it has
+    letters of other scripts, all its letters ("стоп")."""
+    if folded.isascii():
+        return " ".join(tokens)
+    core = _core(folded)
+    return " ".join(tokens) if core == "".join(tokens) else core
 
 
 def load_table(path: Path = TABLE_PATH) -> dict[str, Any]:

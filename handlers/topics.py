@@ -61,7 +61,7 @@ def fields(ctx: Context) -> dict[str, str]:
 def topic_text(ctx: Context, topic: str) -> str:
     """Title and body of a topic, in the status variant when the verified case has one."""
     status = ctx.slots.get("verified_status")
-    keys = ("topics", topic, "body")
+    keys: tuple[str, ...] = ("topics", topic, "body")
     if status and ctx.content.source("topics", topic, "status", status) is not None:
         keys = ("topics", topic, "status", status)
     title = ctx.content.text(ctx.locale, "topics", topic, "title")

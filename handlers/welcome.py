@@ -29,12 +29,33 @@ async def greet(ctx: Context) -> None:
     hinted = normalize_locale(ctx.inbound.language_hint, ctx.translator.locales)
     if hinted and not ctx.state.locale_chosen:
         ctx.state.locale = hinted
-    ctx.say(welcome_text(ctx))
+    hinted = await language_from_text(ctx) or hinted
     if hinted or ctx.state.locale_chosen:
-        ctx.say(ctx._("To change the language, reply LANGUAGE at any time."))
+        ctx.say(welcome_text(ctx) + "\n" + ctx._("To change the language, reply LANGUAGE at "
+                                                  "any time."))
         await show_menu(ctx)
     else:
+        ctx.say(welcome_text(ctx))
         ask_language(ctx)
+
+
+async def language_from_text(ctx: Context) -> str | None:
+    """A new person's first message: a language asked for by name is a choice (it
+    sticks); else the language it is confidently written in (bot/langdetect.py).
+    None when it does not tell: the caller shows the language menu."""
+    if ctx.state.locale_chosen:
+        return None
+    from . import intents
+    text = ctx.inbound.text
+    if intents.classify(text, ctx.content) == "language":
+        asked = intents.requested_locale(text)
+        if asked in ctx.translator.locales:
+            set_locale(ctx, asked)
+            return asked
+    found = await ctx.services.detect_language(text)
+    if found.locale:
+        ctx.state.locale = found.locale
+    return found.locale
 
 
 def ask_language(ctx: Context) -> None:
@@ -91,8 +112,17 @@ async def show_menu(ctx: Context) -> None:
     ctx.ask("menu")
 
 
-LANGUAGE_WORDS = frozenset({"language", "languages", "idioma", "idiomas", "langue", "lingua"})
+# Whole messages that open the language menu at any step, even a name question (none
+# is a name). "LANG" and Haitian "LAN" are in intents.toml: they are names too, so
+# they open the menu at every question but a name.
+LANGUAGE_WORDS = frozenset(fold(word) for word in (
+    "language", "languages", "idioma", "idiomas", "langue", "língua", "línguas", "lingua",
+    "ngôn ngữ", "語言", "语言", "ភាសា", "язык", "языки", "اللغة", "لغة"))
 MENU_WORDS = frozenset({"menu", "inicio", "main", "back", "volver", "atras", "0"})
+
+
+def is_language_word(text: str) -> bool:
+    return fold(text).strip(" .!?¡¿") in LANGUAGE_WORDS
 
 
 def is_menu_word(text: str) -> bool:

@@ -33,7 +33,7 @@ async def test_start_greets_with_a_language_keyboard(config, clock):
         assert {c["command"] for c in rig.fake.commands["es"]} == {
             "start", "help", "language", "lawyer", "stop"}
         assert rig.fake.calls_of("deleteWebhook") and rig.fake.calls_of("getUpdates")
-    assert all(status == "sent" for status, _ in await outbox_rows(rig.app, ALICE))
+        assert all(status == "sent" for status, _ in await outbox_rows(rig.app, ALICE))
 
 
 async def test_a_button_press_is_answered_and_continues_the_dialogue(config, clock):

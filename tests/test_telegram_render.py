@@ -160,14 +160,3 @@ async def test_the_pacer_spaces_one_chat_and_the_whole_bot():
         assert all(g >= 0.19 for g in gaps), gaps
     every = sorted(stamps[1] + stamps[2])
     assert all(b - a >= 0.015 for a, b in zip(every, every[1:], strict=False))
-
-
-async def test_a_retry_after_pauses_that_chat_only():
-    pacer = Pacer(rate_per_second=1000, private_gap=0.0)
-    pacer.pause(7, 0.3)
-    start = time.monotonic()
-    async with pacer.slot(8):
-        other = time.monotonic() - start
-    async with pacer.slot(7):
-        paused = time.monotonic() - start
-    assert other < 0.1 and paused >= 0.29

@@ -25,6 +25,7 @@ class OutgoingMessage:
     options: list[dict[str, str]]  # [{"key": "1", "label": "..."}]
     kind: str  # reply, compliance, staff, outreach, alert
     attempts: int
+    locale: str | None = None  # the person's language, for channel-made text (menus, MORE)
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,7 @@ class SmsChannel:
         self._statuses: Batcher[tuple[str, str, str | None], str] = Batcher(self._apply_many)
         self._http: TwilioHttp | None = None
         self._client: Client | None = None
+        self._rests: set[str] = set()  # addresses with the rest of a long reply waiting
         self._more_words = {_keyword(app.translator.gettext(loc, "MORE"))
                             for loc in app.translator.locales} | {"MORE"}
 
@@ -104,6 +105,7 @@ class SmsChannel:
 
     async def start(self) -> None:
         """Create the async Twilio client inside the running loop."""
+        self._rests = await sms_store.addresses_with_rest(self.app.db)
         self._http = TwilioHttp(timeout=15)
         self._client = Client(self.cfg.account_sid, self.cfg.auth_token, http_client=self._http)
         self._client.api.base_url = self.cfg.api_base_url.rstrip("/")
@@ -164,12 +166,13 @@ class SmsChannel:
     # -- before the dialogue -------------------------------------------------
     async def before_dialogue(self, inbox_id: int, inbound: Inbound) -> bool:
         """Handle MORE, MMS and unreadable messages; True if the row is done."""
-        db, text = self.app.db, inbound.text
+        text = inbound.text
         if _keyword(text) in self._more_words:
             if await self._send_rest(inbox_id, inbound):
                 return True
-        elif await sms_store.has_rest(db, inbound.address):
-            await sms_store.drop_rest(db, inbound.address)  # they moved on
+        elif inbound.address in self._rests:  # they moved on: the rest is stale
+            self._rests.discard(inbound.address)
+            await sms_store.drop_rest(self.app.db, inbound.address)
         if inbound.media_count > 0:
             has_text = bool(text.strip())
             await self._answer(inbox_id, inbound, "Sorry, we can only read text messages. "
@@ -182,14 +185,17 @@ class SmsChannel:
         return False  # empty and over-long texts: the dialogue answers and asks again
 
     async def _send_rest(self, inbox_id: int, inbound: Inbound) -> bool:
+        who = await outbox.recipient(self.app.db, CHANNEL, inbound.address)
         now = iso(self.app.clock())
         async with self.app.db.transaction() as conn:
             rest = await sms_store.take_rest(conn, inbound.address)
             if rest is None:
                 return False
-            await outbox.enqueue(conn, CHANNEL, inbound.address, Reply(rest["body"]), now,
-                                 person_id=rest["person_id"], inbox_id=inbox_id)
+            await outbox.enqueue(conn, CHANNEL, inbound.address, Reply(rest), now,
+                                 person_id=who["person_id"] if who else None,
+                                 inbox_id=inbox_id)
             await inbox.mark_done(conn, inbox_id, now)
+        self._rests.discard(inbound.address)
         return True
 
     async def _answer(self, inbox_id: int, inbound: Inbound, msgid: str, *, done: bool) -> None:
@@ -212,8 +218,7 @@ class SmsChannel:
     async def send(self, message: OutgoingMessage) -> SendResult:
         if self._client is None:
             return SendResult("retry", error_code="not_started")
-        who = await outbox.recipient(self.app.db, CHANNEL, message.address)
-        locale = (who["locale"] if who else None) or self.app.config.dialogue.default_locale
+        locale = message.locale or self.app.config.dialogue.default_locale
         _ = functools.partial(self.app.translator.gettext, locale)
         reply = Reply(message.body, [Option(o.get("key", ""), o.get("label", ""))
                                      for o in message.options])
@@ -229,9 +234,8 @@ class SmsChannel:
         except (aiohttp.ClientError, TimeoutError, OSError):
             return SendResult("retry", error_code="network")
         if rest:
-            await sms_store.keep_rest(self.app.db, message.address, rest,
-                                      who["person_id"] if who else None,
-                                      iso(self.app.clock()))
+            await sms_store.keep_rest(self.app.db, message.address, rest, iso(self.app.clock()))
+            self._rests.add(message.address)
         return SendResult("sent", provider_id=sent.sid)
 
 

@@ -213,9 +213,8 @@ class TelegramChannel:
                     sent = await bot.send_message(
                         chat_id, part, reply_markup=markup if i == len(parts) - 1 else None)
         except RetryAfter as exc:
-            seconds = _seconds(exc.retry_after)
-            self.pacer.pause(chat_id, seconds)
-            return SendResult("retry", error_code="429", retry_after=seconds)
+            # The outbox worker holds the row (and so the chat) back that long.
+            return SendResult("retry", error_code="429", retry_after=_seconds(exc.retry_after))
         except Forbidden:
             return SendResult("failed", error_code="403", unreachable=True)
         except ChatMigrated:

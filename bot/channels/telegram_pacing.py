@@ -58,10 +58,5 @@ class Pacer:
             if len(self._next_chat) > _PURGE_AT:
                 self._purge(done)
 
-    def pause(self, chat_id: int, seconds: float) -> None:
-        """Telegram asked to wait (RetryAfter): nothing more to this chat before then."""
-        until = self._clock() + seconds
-        self._next_chat[chat_id] = max(self._next_chat.get(chat_id, 0.0), until)
-
     def _purge(self, now: float) -> None:
         self._next_chat = {chat: at for chat, at in self._next_chat.items() if at > now}

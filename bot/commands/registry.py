@@ -18,7 +18,7 @@ from ..storage import cases as store
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser("registry", help="import and inspect the case registry")
-    actions = p.add_subparsers(dest="registry_command", metavar="ACTION", required=True)
+    actions = p.add_subparsers(dest="registry_command", required=True)
     imp = actions.add_parser("import", parents=[parent], help="import cases from a CSV file")
     imp.add_argument("file", metavar="FILE.csv", help="UTF-8 CSV with a header row")
     imp.add_argument("--skip-invalid", action="store_true",

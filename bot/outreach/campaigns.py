@@ -30,8 +30,7 @@ CAN_PAUSE = ("scheduled", "running")
 CAN_CANCEL = ("draft", "scheduled", "running", "paused")
 
 
-class Problem(TextProblem):
-    """Campaign input that cannot be used."""
+Problem = TextProblem  # campaign input that cannot be used (a msgid and its kwargs)
 
 
 @dataclass(frozen=True)

@@ -190,6 +190,8 @@ class Sender:
             await self._reconcile(run)
             while not self._stopping:
                 state = await self._begin(campaign_id)
+                if state == "cancelled":  # what the lanes released after the cancel
+                    await store.skip_pending(db, campaign_id, iso(self.app.clock()))
                 if state != "running":
                     return state
                 run.stop.clear()
@@ -237,9 +239,8 @@ class Sender:
 
     async def _finish_if_done(self, campaign_id: int) -> str:
         pending, sending, _ = await store.next_retry(self.app.db, campaign_id)
-        if pending == 0 and sending == 0:
-            await store.transition(self.app.db, campaign_id, ["running"], "done", "bot",
-                                   iso(self.app.clock()))
+        if pending == 0 and sending == 0 and await store.transition(
+                self.app.db, campaign_id, ["running"], "done", "bot", iso(self.app.clock())):
             return "done"
         return "running"
 

@@ -44,15 +44,15 @@ def check_placeholders(text: str) -> None:
     if len(text) > MAX_TEXT:
         raise TextProblem(N_("The message is too long (at most {n} characters)."),
                           n=str(MAX_TEXT))
+    known = ", ".join("{" + name + "}" for name in PLACEHOLDERS)
     try:
         fields = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
     except ValueError:
-        raise TextProblem(N_("A brace {{ or }} is not closed. Use {{org}}, {{phone}} or "
-                             "{{website}}.")) from None
+        raise TextProblem(N_("A brace is not closed. Use only {known}."), known=known) from None
     for name in fields:
         if name not in PLACEHOLDERS:
-            raise TextProblem(N_("Unknown placeholder {name}. Use {{org}}, {{phone}} or "
-                                 "{{website}}."), name="{" + name + "}")
+            raise TextProblem(N_("Unknown placeholder {name}. Use only {known}."),
+                              name="{" + name + "}", known=known)
 
 
 def fill(text: str, config: Config) -> str:

@@ -1,13 +1,12 @@
 """Import the case registry from a CSV file.
 
-Rows are parsed and checked by a generator that feeds one upsert inside one
-transaction; the generator runs in the database's worker thread, so the event
-loop keeps running. When the whole file has been read, rows that contradict
-each other (one docket number and court with different data, one notice code
-for two cases) are looked for; if any row is invalid the transaction is rolled
-back and nothing is imported, unless ``skip_invalid`` is set, in which case the
-valid rows are imported. Reports name lines and columns, never the values
-(they are personal data).
+The whole file is checked before anything changes. A generator parses and
+checks the rows and feeds them to a temporary stage database; it runs in the
+database's worker thread, so the event loop keeps running. The stage is then
+checked as a whole (one docket number and court with different data, one
+notice code for two cases). If any row is invalid nothing is imported, unless
+``skip_invalid`` is set; then the valid rows are upserted into ``cases`` in one
+transaction. Reports name lines and columns, never values (personal data).
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ import io
 import json
 import operator
 import re
-from collections.abc import Callable, Iterator, Sequence, Set
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -38,7 +37,6 @@ STATUSES = ("dismissed", "pending", "not_dismissed", "under_review")
 MAX_FIELD = 200
 IMPORT_CACHE_KIB = 128_000  # page cache while importing; the default is 2,000
 REBUILD_INDEXES_FROM = 100_000  # rows: a bulk load builds secondary indexes afterwards
-BYTES_PER_ROW = 100  # to estimate the rows of a file from its size
 _LANGUAGE = re.compile(r"[a-z]{2,3}(_[a-z0-9]{2,8})*", re.ASCII)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SPACES = re.compile(r"\s+")
@@ -94,16 +92,16 @@ class CsvRows:
         self._pick: Callable[[list[str]], tuple[str, ...]] = operator.itemgetter(0)
         self._pad = False
         self._width = 0
-        self._last_line = 1
+        self._last_line = 0
         self.rows = 0
         self.problems: list[Problem] = []
-        self.written = 0
+        self.staged = 0
         # Hashes of every (docket, court) and notice code seen: a repeat makes a suspect,
         # checked exactly in SQL. Ints keep this small for a million rows.
         self._seen_keys: set[int] = set()
         self._seen_codes: set[int] = set()
-        self.suspect_keys: set[tuple[str, str]] = set()
-        self.suspect_codes: set[str] = set()
+        self.suspect_keys: set[tuple[Any, Any]] = set()
+        self.suspect_codes: set[Any] = set()
 
     def open(self) -> None:
         """Open the file and read the header; FileProblem if it cannot be used."""
@@ -111,7 +109,7 @@ class CsvRows:
             raise FileProblem(f"no such file: {self.path}")
         self._fh = self.path.open("rb")
         text = io.TextIOWrapper(self._fh, encoding="utf-8-sig", newline="")
-        self._reader = csv.reader(text)
+        self._reader = csv.reader(text, strict=True)
         header = self._next_record()
         while header is not None and not any(cell.strip() for cell in header):
             header = self._next_record()
@@ -149,10 +147,11 @@ class CsvRows:
         except UnicodeDecodeError:
             raise FileProblem(_encoding_message(self.path)) from None
         except csv.Error as exc:
-            raise FileProblem(f"line {self._reader.line_num}: not valid CSV ({exc})") from None
+            raise FileProblem(f"line {self._last_line + 1}: not valid CSV ({exc}); check the"
+                              " quotes on this line") from None
 
-    def checked(self, exclude: Set[int] = frozenset()) -> Iterator[tuple[int, tuple[str, ...]]]:
-        """``(line, row)`` for each valid row (``CASE_COLUMNS`` values) not excluded.
+    def checked(self) -> Iterator[tuple[int, tuple[str | None, ...]]]:
+        """``(line, row)`` for each valid row (the values of the case columns).
 
         Problems collect in ``self.problems``; keys and notice codes seen twice
         collect in ``suspect_keys`` / ``suspect_codes``.
@@ -163,8 +162,6 @@ class CsvRows:
             if not any(record):
                 continue
             self.rows += 1
-            if line in exclude:
-                continue
             try:
                 row = self._row(record)
             except ValueError as exc:
@@ -183,14 +180,14 @@ class CsvRows:
                     seen_codes.add(code)
             yield line, row
 
-    def to_import(self, skip_invalid: bool, exclude: Set[int]) -> Iterator[tuple[str, ...]]:
-        """Rows to write; after a problem, only with ``skip_invalid`` (else all is undone)."""
-        for _line, row in self.checked(exclude):
+    def to_stage(self, skip_invalid: bool) -> Iterator[tuple[Any, ...]]:
+        """``(line, *row)`` to stage; after a problem, only with ``skip_invalid``."""
+        for line, row in self.checked():
             if skip_invalid or not self.problems:
-                self.written += 1
-                yield row
+                self.staged += 1
+                yield (line, *row)
 
-    def _row(self, record: list[str]) -> tuple[str, ...]:
+    def _row(self, record: list[str]) -> tuple[str | None, ...]:
         """One checked, normalised row; ValueError lists every problem (column names only)."""
         if len(record) != self._width:
             raise ValueError(f"has {len(record)} fields but the header has {self._width}")
@@ -221,6 +218,7 @@ class CsvRows:
         language = _language(language_raw) if language_raw else ""
         if language is None:
             errors.append("language: must be a language code such as en or es")
+            language = ""
         notice = ""
         if code:
             if normalize_docket(code):
@@ -301,117 +299,59 @@ _CONFLICTS = {
 }
 
 
-class _Rejected(Exception):
-    """Raised inside the import transaction to roll it back."""
-
-
-@dataclass
-class _Retry(Exception):
-    """Contradicting rows found with skip_invalid: undo, and import again without them."""
-    lines: set[int]
-    problems: list[Problem]
-
-
-def find_conflicts(path: Path, today: dt.date, exclude: Set[int],
-                   keys: Set[tuple[str, str]], codes: Set[str]) -> tuple[list[Problem], int]:
-    """Second reading of the file (only when the first found suspects): the problems of
-    contradicting rows, and how many rows merely repeat an earlier identical one."""
-    parser = CsvRows(path, today)
-    parser.open()
-    by_key: dict[tuple[str, str], list[tuple[int, str]]] = {}
-    by_code: dict[str, dict[tuple[str, str], int]] = {}
-    try:
-        for line, row in parser.checked(exclude):
-            key = (row[0], row[2])
-            if key in keys:
-                by_key.setdefault(key, []).append((line, row[14]))
-            if row[13] in codes:
-                by_code.setdefault(row[13], {}).setdefault(key, line)
-    finally:
-        parser.close()
-    problems: list[Problem] = []
-    repeats = 0
-    for group in by_key.values():
-        if len({digest for _line, digest in group}) > 1:
-            problems += _group([line for line, _digest in group], "docket")
-        else:
-            repeats += len(group) - 1
-    for lines_by_key in by_code.values():
-        lines = sorted(lines_by_key.values())
-        problems += _group(lines, "notice" if len(lines) > 1 else "notice_stored")
-    return problems, repeats
-
-
-def _group(lines: list[int], kind: str) -> list[Problem]:
-    return [Problem(line, _CONFLICTS[kind].format(
-        others=", ".join(str(n) for n in lines if n != line))) for line in lines]
+def _conflict_problems(groups: Sequence[tuple[list[int], str]]) -> list[Problem]:
+    problems = []
+    for lines, kind in groups:
+        for line in lines:
+            others = ", ".join(str(n) for n in lines if n != line)
+            problems.append(Problem(line, _CONFLICTS[kind].format(others=others)))
+    return problems
 
 
 async def import_csv(db: Database, path: str | Path, *, now: dt.datetime,
                      skip_invalid: bool = False) -> ImportReport:
-    """Check the whole file and import it: all of it, or with ``skip_invalid`` the valid rows."""
+    """Check the whole file, then import it (all or, with ``skip_invalid``, the valid rows)."""
+    report = ImportReport()
+    parser = CsvRows(path, now.date())
     stamp = now.astimezone(dt.UTC).isoformat(timespec="seconds")
-    exclude: set[int] = set()
-    carried: list[Problem] = []
-    await store.set_cache_kib(db, IMPORT_CACHE_KIB)
     try:
+        await asyncio.to_thread(parser.open)
         existing = await store.count(db)
-        size = await asyncio.to_thread(lambda: Path(path).stat().st_size if Path(path).is_file()
-                                       else 0)
-        bulk = size // BYTES_PER_ROW > max(REBUILD_INDEXES_FROM, existing)
-        while True:
-            report = ImportReport()
-            parser = CsvRows(path, now.date())
-            try:
-                await asyncio.to_thread(parser.open)
-                await _attempt(db, parser, report, stamp, skip_invalid, exclude, bulk)
-            except _Retry as retry:
-                exclude |= retry.lines
-                carried += retry.problems
-                continue
-            except FileProblem as exc:
-                report.file_error = str(exc)
-            finally:
-                await asyncio.to_thread(parser.close)
-                report.rows = parser.rows
-            report.problems = sorted(report.problems + carried, key=lambda p: p.line)
-            if not report.imported:
-                await _audit(db, stamp, "rejected", report)
-            return report
-    finally:
-        await store.set_cache_kib(db, 2_000)
-
-
-async def _attempt(db: Database, parser: CsvRows, report: ImportReport, stamp: str,
-                   skip_invalid: bool, exclude: set[int], bulk: bool) -> None:
-    """One pass: write in a transaction, keep it only if the file is fit to import."""
-    try:
+        await store.set_cache_kib(db, IMPORT_CACHE_KIB)
+        await store.stage_begin(db)
         async with db.transaction() as conn:
-            before = await store.count(conn)
-            changed = await store.upsert_rows(conn, parser.to_import(skip_invalid, exclude),
-                                              stamp, rebuild_indexes=bulk)
-            report.problems = list(parser.problems)
-            if parser.rows == 0:
-                raise FileProblem("the file has a header but no data rows")
-            shared = await store.shared_notice_codes(conn)
-            repeats = 0
-            if parser.suspect_keys or shared:
-                conflicts, repeats = await asyncio.to_thread(
-                    find_conflicts, parser.path, dt.date.fromisoformat(parser.today), exclude,
-                    parser.suspect_keys, shared)
-                if conflicts and skip_invalid:
-                    raise _Retry({p.line for p in conflicts}, conflicts)
-                report.problems += conflicts
-            if report.problems and not skip_invalid:
-                raise _Rejected
-            report.inserted = await store.count(conn) - before
-            report.updated = changed - report.inserted
-            report.unchanged = parser.written - repeats - changed
+            await store.stage_rows(conn, parser.to_stage(skip_invalid))
+        report.rows = parser.rows
+        if not report.rows:
+            raise FileProblem("the file has a header but no data rows")
+        conflicts, repeats = await store.staged_conflicts(
+            db, parser.suspect_keys, parser.suspect_codes, check_stored=existing > 0)
+        report.problems = sorted(parser.problems + _conflict_problems(conflicts),
+                                 key=lambda p: p.line)
+        if report.problems and not skip_invalid:
+            await _audit(db, stamp, "rejected", report)
+            return report
+        conflicting = {line for lines, _kind in conflicts for line in lines}
+        if conflicting:
+            async with db.transaction() as conn:
+                await store.unstage_lines(conn, conflicting)
+        keys = parser.staged - len(conflicting) - repeats
+        async with db.transaction() as conn:
+            report.inserted, report.updated = await store.upsert_staged(
+                conn, stamp, rebuild_indexes=keys > max(REBUILD_INDEXES_FROM, existing))
+            report.unchanged = keys - report.inserted - report.updated
             report.imported = True
-            await audit.record(conn, stamp, "cli", "import", "imported",
-                               detail=_detail(report))
-    except _Rejected:
-        pass
+            await audit.record(conn, stamp, "cli", "import", "imported", detail=_detail(report))
+        return report
+    except FileProblem as exc:
+        report.file_error = str(exc)
+        report.rows = parser.rows
+        await _audit(db, stamp, "rejected", report)
+        return report
+    finally:
+        await asyncio.to_thread(parser.close)
+        await store.stage_end(db)
+        await store.set_cache_kib(db, 2_000)
 
 
 async def _audit(db: Database, stamp: str, outcome: str, report: ImportReport) -> None:

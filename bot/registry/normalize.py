@@ -12,6 +12,7 @@ import re
 import unicodedata
 
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]")
+_NOT_DIGIT = re.compile(r"[^0-9]")
 _NAME_DROP = str.maketrans("", "", " -'.\u2019\u2018\u2010\u2011\u2013\u00a0\t")
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
 _US = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})", re.ASCII)
@@ -96,7 +97,7 @@ def normalize_phone(raw: str, default_region: str = "US") -> str:
     Only the US/Canada numbering plan is known for numbers without ``+``.
     """
     text = raw.strip()
-    digits = "".join(ch for ch in text if ch.isdigit())
+    digits = _NOT_DIGIT.sub("", text)
     if text.startswith(("+", "00")):
         if text.startswith("00"):
             digits = digits[2:]

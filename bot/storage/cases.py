@@ -48,32 +48,110 @@ async def mark_phone_wrong(conn: aiosqlite.Connection, phone_e164: str) -> None:
 
 
 # --- bulk import -----------------------------------------------------------
-# The importer feeds checked rows straight from the CSV parser into one upsert,
-# inside one transaction that it rolls back if the file turns out to be invalid.
+# The importer stages every checked row (with its CSV line) in a private temporary
+# database attached as ``stage``, checks the whole file there, then upserts into
+# ``cases`` in one transaction. Detaching drops the stage at once, whatever its size.
 
-CASE_COLUMNS = (
-    "docket_number", "docket_display", "court", "last_name", "last_name_key",
+STAGED_COLUMNS = (
+    "line", "docket_number", "docket_display", "court", "last_name", "last_name_key",
     "first_name", "first_name_key", "date_of_birth", "lab", "status", "status_date",
     "phone", "language", "notice_code_hash", "row_hash")
-_UPDATED = [c for c in CASE_COLUMNS if c not in ("docket_number", "court")]
-_UPSERT = (
-    f"INSERT INTO cases ({', '.join(CASE_COLUMNS)}, imported_at)"
-    f" VALUES ({', '.join('?' * (len(CASE_COLUMNS) + 1))})"
-    f" ON CONFLICT(docket_number, court) DO UPDATE SET"
-    f" {', '.join(f'{c}=excluded.{c}' for c in _UPDATED)}, imported_at=excluded.imported_at"
-    f" WHERE cases.row_hash <> excluded.row_hash")
+_CASE_COLUMNS = STAGED_COLUMNS[1:]
+_UPDATED = [c for c in _CASE_COLUMNS if c not in ("docket_number", "court")]
 
 
-async def upsert_rows(conn: aiosqlite.Connection, rows: Iterable[Sequence[Any]], now: str, *,
-                      rebuild_indexes: bool) -> int:
-    """Insert new cases, update changed ones; return how many rows were written.
+async def stage_begin(db: Database) -> None:
+    await stage_end(db)
+    await db.conn.execute("ATTACH DATABASE '' AS stage")  # a private temporary file
+    await db.conn.execute("PRAGMA stage.journal_mode=OFF")
+    async with db.transaction() as conn:
+        await conn.execute(f"CREATE TABLE stage.rows ({', '.join(STAGED_COLUMNS)})")
+        await conn.execute("CREATE TABLE stage.suspect_keys (docket_number, court)")
+        await conn.execute("CREATE TABLE stage.suspect_codes (notice_code_hash)")
 
-    ``rows`` hold ``CASE_COLUMNS`` values and may be a generator (it runs in the
-    database thread). A row whose ``row_hash`` is unchanged is left alone, so
-    re-importing a file writes nothing. For a bulk load, ``rebuild_indexes``
-    drops the secondary indexes and builds them again afterwards, which is much
-    faster than updating them row by row.
+
+async def stage_end(db: Database) -> None:
+    attached = await db.fetchall("PRAGMA database_list")
+    if any(row["name"] == "stage" for row in attached):
+        await db.conn.execute("DETACH DATABASE stage")
+
+
+async def stage_rows(conn: aiosqlite.Connection, rows: Iterable[Sequence[Any]]) -> None:
+    """Stage ``STAGED_COLUMNS`` rows; ``rows`` may be a generator (it runs in the db thread)."""
+    marks = ",".join("?" * len(STAGED_COLUMNS))
+    await conn.executemany(f"INSERT INTO stage.rows VALUES ({marks})", rows)
+
+
+async def staged_conflicts(db: Database, suspect_keys: Iterable[tuple[str, str]],
+                           suspect_codes: Iterable[str],
+                           check_stored: bool) -> tuple[list[tuple[list[int], str]], int]:
+    """Staged lines that contradict each other, and the count of harmless repeats.
+
+    Conflicts are ``(lines, what)``: the same docket number and court with
+    different data ("docket"), one notice code for different cases in the file
+    ("notice") or against a stored case ("notice_stored"). The parser names the
+    suspects (keys and codes seen twice), so a clean file costs no scan for them.
     """
+    async with db.transaction() as conn:
+        await conn.executemany("INSERT INTO stage.suspect_keys VALUES (?, ?)", suspect_keys)
+        await conn.executemany("INSERT INTO stage.suspect_codes VALUES (?)",
+                               [(code,) for code in suspect_codes])
+    found: list[tuple[list[int], str]] = []
+    repeats = 0
+    for row in await db.fetchall(
+            """SELECT group_concat(line), COUNT(*), COUNT(DISTINCT row_hash) FROM stage.rows
+               WHERE (docket_number, court) IN (SELECT docket_number, court
+                                                FROM stage.suspect_keys)
+               GROUP BY docket_number, court HAVING COUNT(*) > 1"""):
+        if row[2] > 1:
+            found.append((_lines(row[0]), "docket"))
+        else:
+            repeats += row[1] - 1
+    rows = await db.fetchall(
+        """SELECT group_concat(line) FROM stage.rows
+           WHERE notice_code_hash IN (SELECT notice_code_hash FROM stage.suspect_codes)
+           GROUP BY notice_code_hash
+           HAVING COUNT(DISTINCT docket_number || char(31) || court) > 1""")
+    found += [(_lines(r[0]), "notice") for r in rows]
+    if check_stored:
+        rows = await db.fetchall(
+            """SELECT group_concat(s.line) FROM stage.rows s
+               JOIN cases c ON c.notice_code_hash = s.notice_code_hash
+               WHERE s.notice_code_hash IS NOT NULL
+                 AND (c.docket_number <> s.docket_number OR c.court <> s.court)
+                 AND NOT EXISTS (SELECT 1 FROM stage.rows t
+                                 WHERE t.docket_number = c.docket_number AND t.court = c.court
+                                   AND t.notice_code_hash IS NOT c.notice_code_hash)
+               GROUP BY s.notice_code_hash""")
+        found += [(_lines(r[0]), "notice_stored") for r in rows]
+    return found, repeats
+
+
+def _lines(concat: str) -> list[int]:
+    return sorted({int(x) for x in str(concat).split(",")})
+
+
+async def unstage_lines(conn: aiosqlite.Connection, lines: Iterable[int]) -> None:
+    await conn.executemany("DELETE FROM stage.rows WHERE line=?", [(line,) for line in lines])
+
+
+async def count(db: Database | aiosqlite.Connection) -> int:
+    async with (db.conn if isinstance(db, Database) else db).execute(
+            "SELECT COUNT(*) FROM cases") as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def upsert_staged(conn: aiosqlite.Connection, now: str, *,
+                        rebuild_indexes: bool) -> tuple[int, int]:
+    """Insert new cases and update changed ones from the stage: ``(inserted, updated)``.
+
+    A row whose ``row_hash`` is unchanged is left alone, so re-importing the same
+    file writes nothing. Rows go in file order (ids follow the file). For a bulk
+    load, ``rebuild_indexes`` drops the secondary indexes and builds them again
+    afterwards, which is faster than updating them row by row.
+    """
+    before = await count(conn)
     indexes: list[str] = []
     if rebuild_indexes:
         async with conn.execute(
@@ -83,25 +161,19 @@ async def upsert_rows(conn: aiosqlite.Connection, rows: Iterable[Sequence[Any]],
         for name, sql in found:
             await conn.execute(f'DROP INDEX "{name}"')
             indexes.append(sql)
-    cur = await conn.executemany(_UPSERT, ((*row, now) for row in rows))
+    cols = ", ".join(_CASE_COLUMNS)
+    sets = ", ".join(f"{c}=excluded.{c}" for c in _UPDATED)
+    cur = await conn.execute(
+        f"""INSERT INTO cases ({cols}, imported_at)
+            SELECT {cols}, ? FROM stage.rows WHERE true ORDER BY line
+            ON CONFLICT(docket_number, court) DO UPDATE SET {sets},
+              imported_at=excluded.imported_at
+            WHERE cases.row_hash <> excluded.row_hash""", (now,))
+    changed = cur.rowcount
     for sql in indexes:
         await conn.execute(sql)
-    return cur.rowcount
-
-
-async def shared_notice_codes(conn: aiosqlite.Connection) -> set[str]:
-    """Notice code hashes held by more than one case (each must name one case)."""
-    async with conn.execute(
-            "SELECT notice_code_hash FROM cases WHERE notice_code_hash IS NOT NULL"
-            " GROUP BY notice_code_hash HAVING COUNT(*) > 1") as cur:
-        return {row[0] for row in await cur.fetchall()}
-
-
-async def count(db: Database | aiosqlite.Connection) -> int:
-    async with (db.conn if isinstance(db, Database) else db).execute(
-            "SELECT COUNT(*) FROM cases") as cur:
-        row = await cur.fetchone()
-    return int(row[0]) if row else 0
+    inserted = await count(conn) - before
+    return inserted, changed - inserted
 
 
 async def set_cache_kib(db: Database, kib: int) -> None:

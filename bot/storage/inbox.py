@@ -63,6 +63,8 @@ async def pending(db: Database, channel: str | None = None,
         (channel, limit))
 
 
-async def by_provider_id(db: Database, channel: str, provider_id: str) -> aiosqlite.Row | None:
-    return await db.fetchone(
-        "SELECT * FROM inbox WHERE channel=? AND provider_id=?", (channel, provider_id))
+async def pending_after(db: Database, after_id: int, limit: int) -> list[aiosqlite.Row]:
+    """Pending rows with an id above ``after_id``, oldest first."""
+    return await db.fetchall(
+        "SELECT * FROM inbox WHERE status='pending' AND id>? ORDER BY id LIMIT ?",
+        (after_id, limit))

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import aiosqlite
 
-from . import Database
+from . import Database, linking
 
 
 async def is_opted_out(db: Database, channel: str, address: str) -> bool:
-    row = await db.fetchone(
-        "SELECT 1 FROM optouts WHERE channel=? AND address=?", (channel, address))
-    return row is not None
+    """This address opted out, or another contact of the same person did (linking)."""
+    row = await db.fetchone(f"SELECT {linking.opted_out_clause('?', '?')}",
+                            (channel, address, channel, address))
+    return bool(row and row[0])
 
 
 async def opt_out(conn: aiosqlite.Connection, channel: str, address: str, reason: str,
@@ -27,3 +28,4 @@ async def opt_out(conn: aiosqlite.Connection, channel: str, address: str, reason
 
 async def opt_in(conn: aiosqlite.Connection, channel: str, address: str) -> None:
     await conn.execute("DELETE FROM optouts WHERE channel=? AND address=?", (channel, address))
+    await linking.opt_in_person(conn, channel, address)

@@ -14,11 +14,12 @@ text the person twice, so it is left for review instead (see ``recover_sending``
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import aiosqlite
 
 from ..model import Reply
-from . import Database
+from . import Database, linking
 from . import optouts as optouts_store
 
 # Order of delivery states; a status update never moves a row to a lower rank.
@@ -67,32 +68,42 @@ async def has_for_inbox(db: Database, inbox_id: int) -> bool:
     return row is not None
 
 
-async def claim_due(db: Database, channel: str, now: str, limit: int) -> list[aiosqlite.Row]:
-    """Cancel rows an opt-out forbids, then mark up to ``limit`` due rows 'sending'.
+async def claim_due(db: Database, channel: str, now: str, limit: int) -> list[dict[str, Any]]:
+    """Mark up to ``limit`` due rows 'sending' and return them, each with the
+    recipient's ``locale``; cancel instead the ones an opt-out forbids.
 
     At most one row per address is claimed, and only when no earlier row of that
     address is still waiting, so one person's messages leave in order.
     """
     async with db.transaction() as conn:
+        due = await (await conn.execute(
+            f"""SELECT o.id, o.kind != 'compliance'
+                        AND {linking.opted_out_clause('o.channel', 'o.address')} AS blocked
+               FROM outbox o
+               WHERE o.status='pending' AND o.channel=? AND o.next_attempt_at<=?
+                 AND NOT EXISTS (SELECT 1 FROM outbox e
+                                 WHERE e.channel=o.channel AND e.address=o.address
+                                   AND e.status IN ('pending','sending') AND e.id<o.id)
+               ORDER BY o.id LIMIT ?""", (channel, now, limit))).fetchall()
+        blocked = [r["id"] for r in due if r["blocked"]]
+        wanted = [r["id"] for r in due if not r["blocked"]]
+        if blocked:
+            await conn.execute(
+                f"UPDATE outbox SET status='cancelled', updated_at=?"
+                f" WHERE id IN ({_marks(blocked)})", (now, *blocked))
+        if not wanted:
+            return []
         await conn.execute(
-            """UPDATE outbox SET status='cancelled', updated_at=?
-               WHERE status='pending' AND channel=? AND kind!='compliance'
-                 AND EXISTS (SELECT 1 FROM optouts o
-                             WHERE o.channel=outbox.channel AND o.address=outbox.address)""",
-            (now, channel))
-        cur = await conn.execute(
-            """UPDATE outbox SET status='sending', attempts=attempts+1, updated_at=?
-               WHERE id IN (
-                 SELECT o.id FROM outbox o
-                 WHERE o.status='pending' AND o.channel=? AND o.next_attempt_at<=?
-                   AND NOT EXISTS (SELECT 1 FROM outbox e
-                                   WHERE e.channel=o.channel AND e.address=o.address
-                                     AND e.status IN ('pending','sending') AND e.id<o.id)
-                 ORDER BY o.id LIMIT ?)
-               RETURNING *""",
-            (now, channel, now, limit))
-        rows = list(await cur.fetchall())
-    return sorted(rows, key=lambda r: r["id"])
+            f"UPDATE outbox SET status='sending', attempts=attempts+1, updated_at=?"
+            f" WHERE id IN ({_marks(wanted)})", (now, *wanted))
+        rows = await (await conn.execute(
+            f"""SELECT o.*, p.locale FROM outbox o LEFT JOIN people p ON p.id=o.person_id
+                WHERE o.id IN ({_marks(wanted)}) ORDER BY o.id""", wanted)).fetchall()
+    return [dict(row) for row in rows]
+
+
+def _marks(values: list[Any]) -> str:
+    return ",".join("?" * len(values))
 
 
 async def next_due(db: Database, channel: str) -> str | None:

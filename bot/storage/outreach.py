@@ -118,12 +118,22 @@ async def transition(db: Database, campaign_id: int, from_states: Sequence[str],
         if cur.rowcount != 1:
             return False
         if to_state == "cancelled":
-            await conn.execute(
-                "UPDATE outreach_recipients SET state='skipped', reason='cancelled', done_at=?"
-                " WHERE campaign_id=? AND state='pending'", (now, campaign_id))
+            await _skip_pending(conn, campaign_id, now)
         await audit.record(conn, now, actor, "outreach", to_state,
                            detail=f"campaign {campaign_id}")
     return True
+
+
+async def _skip_pending(conn: aiosqlite.Connection, campaign_id: int, now: str) -> None:
+    await conn.execute(
+        "UPDATE outreach_recipients SET state='skipped', reason='cancelled', done_at=?"
+        " WHERE campaign_id=? AND state='pending'", (now, campaign_id))
+
+
+async def skip_pending(db: Database, campaign_id: int, now: str) -> None:
+    """A cancelled campaign's recipients released by its sender after the cancel."""
+    async with db.transaction() as conn:
+        await _skip_pending(conn, campaign_id, now)
 
 
 async def due(db: Database, now: str) -> list[aiosqlite.Row]:

@@ -169,15 +169,21 @@ def _queue_where(f: QueueFilter, overdue_before: str, week_before: str) -> tuple
 
 
 async def queue(db: Database, f: QueueFilter, *, overdue_before: str, week_before: str,
-                limit: int, offset: int) -> tuple[list[Row], int]:
-    """One page of escalations (oldest first while unresolved) and the total count."""
+                limit: int, offset: int, count_cap: int = 5000) -> tuple[list[Row], int]:
+    """One page of escalations (oldest first while unresolved) and how many match.
+
+    The count stops at ``count_cap`` + 1 so that a huge backlog costs no more
+    than a page (the page shows "more than N").
+    """
     where, params = _queue_where(f, overdue_before, week_before)
     order = "DESC" if f.status in ("resolved", "all") else "ASC"
     rows = await db.fetchall(
         "SELECT id, ref, status, locale, channel, reason, claimed_by, created_at, updated_at,"
-        f" person_wrote_at FROM escalations{where} ORDER BY id {order} LIMIT ? OFFSET ?",
-        [*params, limit, offset])
-    total = await db.fetchone(f"SELECT COUNT(*) FROM escalations{where}", params)
+        f" person_wrote_at FROM escalations{where} ORDER BY created_at {order}, id {order}"
+        " LIMIT ? OFFSET ?", [*params, limit, offset])
+    total = await db.fetchone(
+        f"SELECT COUNT(*) FROM (SELECT 1 FROM escalations{where} LIMIT ?)",
+        [*params, count_cap + 1])
     return rows, int(total[0]) if total else 0
 
 

@@ -14,7 +14,9 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 from aiohttp import web
+from babel import Locale
 from babel.dates import format_datetime, format_timedelta
+from babel.numbers import format_decimal
 
 from ..app import App
 from ..clock import iso
@@ -111,6 +113,7 @@ def render(request: web.Request, template: str, *, status: int = 200,
     locale = ui_locale(request, translator.locales)
     now = console.now()
     tz = console.tz
+    babel_locale = Locale.parse(locale)
 
     def _(msgid: str, **kw: Any) -> str:
         return translator.gettext(locale, msgid, **kw)
@@ -118,26 +121,32 @@ def render(request: web.Request, template: str, *, status: int = 200,
     def n_(singular: str, plural: str, n: int, **kw: Any) -> str:
         return translator.ngettext(locale, singular, plural, n, **kw)
 
+    def num(n: int) -> str:
+        return format_decimal(n, locale=babel_locale)
+
     def when(stamp: str | None) -> str:
         if not stamp:
             return ""
         moment = dt.datetime.fromisoformat(stamp)
-        return format_datetime(moment, "short", tzinfo=tz, locale=locale)
+        return format_datetime(moment, "short", tzinfo=tz, locale=babel_locale)
 
     def age(stamp: str | None) -> str:
         if not stamp:
             return ""
         delta = now - dt.datetime.fromisoformat(stamp)
-        return format_timedelta(delta, threshold=1.5, locale=locale)
+        return format_timedelta(delta, threshold=1.5, locale=babel_locale)
+
+    def labels(msgids: dict[str, str]) -> dict[str, str]:
+        return {key: _(msgid) for key, msgid in msgids.items()}
 
     user = request.get(USER)
     sections = [s for s in console.sections if user and user["role"] in s.roles]
     html = console.env.get_template(template).render(
-        _=_, n_=n_, when=when, age=age, locale=locale, user=user, sections=sections,
+        _=_, n_=n_, num=num, when=when, age=age, locale=locale, user=user, sections=sections,
         csrf=user["csrf"] if user else "", path=request.path,
-        status_labels=STATUS_LABELS, channel_labels=CHANNEL_LABELS,
-        case_status_labels=CASE_STATUS_LABELS, reason_labels=REASON_LABELS,
-        role_labels=ROLE_LABELS, **context)
+        status_labels=labels(STATUS_LABELS), channel_labels=labels(CHANNEL_LABELS),
+        case_status_labels=labels(CASE_STATUS_LABELS), reason_labels=labels(REASON_LABELS),
+        role_labels=labels(ROLE_LABELS), **context)
     response = web.Response(text=html, content_type="text/html", status=status)
     response.headers["Cache-Control"] = "no-store"
     return response

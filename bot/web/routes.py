@@ -14,6 +14,7 @@ from .auth import EVERYONE, STAFF, requires
 from .pages import CHANNEL_LABELS, N_, STATUS_LABELS, USER, console_of, render
 
 PAGE_SIZE = 50
+COUNT_CAP = 5000  # beyond this the queue says "more than 5,000"
 MAX_REPLY = 1600  # Twilio's limit for one message body; SMS splitting happens in the channel
 MAX_NOTE = 4000
 
@@ -67,14 +68,17 @@ async def queue(request: web.Request) -> web.StreamResponse:
     rows, total = await staff.queue(
         console.app.db, f, overdue_before=overdue_before,
         week_before=iso(now - dt.timedelta(days=7)), limit=PAGE_SIZE,
-        offset=(page - 1) * PAGE_SIZE)
+        offset=(page - 1) * PAGE_SIZE, count_cap=COUNT_CAP)
     overdue = await staff.overdue_count(console.app.db, overdue_before)
     translator = console.app.translator
     languages = {loc: translator.language_name(loc) for loc in translator.locales}
     params = {"status": f.status, "language": f.locale, "channel": f.channel, "age": f.age}
+    capped = total > COUNT_CAP
     return render(
-        request, "queue.html", rows=rows, total=total, page=page, page_size=PAGE_SIZE,
-        pages=max(1, -(-total // PAGE_SIZE)), filters=f, params=params,
+        request, "queue.html", rows=rows, total=min(total, COUNT_CAP), capped=capped,
+        page=page, page_size=PAGE_SIZE, pages=max(1, -(-total // PAGE_SIZE)),
+        has_next=len(rows) == PAGE_SIZE and (capped or page * PAGE_SIZE < total),
+        filters=f, params=params,
         overdue_before=overdue_before, overdue_count=overdue,
         overdue_hours=console.app.config.console.overdue_hours, languages=languages,
         status_filters=STATUS_FILTERS, age_filters=AGE_FILTERS,

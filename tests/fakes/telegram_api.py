@@ -402,7 +402,8 @@ async def telegram_rig(config: Any, *, clock: Any = None, mode: str = "polling",
                            **({"clock": clock} if clock is not None else {}))
     channel = TelegramChannel(app, poll_timeout=1.0, alert_interval=alert_interval,
                               chat_gap=chat_gap)
-    service = Service(app, [channel, *(extra_channels(app) if extra_channels else [])])
+    service = Service(app, [channel, *(extra_channels(app) if extra_channels else [])],
+                      extensions=[])
     try:
         await service.start()
         yield TelegramRig(app, service, channel, fake, mode)

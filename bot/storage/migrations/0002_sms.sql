@@ -11,7 +11,6 @@ CREATE INDEX outbox_address ON outbox (channel, address, status, id);
 CREATE TABLE sms_more (
     address TEXT PRIMARY KEY,
     body TEXT NOT NULL,                         -- already rendered text, re-split on send
-    person_id INTEGER REFERENCES people(id) ON DELETE CASCADE,
     created_at TEXT NOT NULL
 );
 

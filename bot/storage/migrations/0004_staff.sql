@@ -54,7 +54,14 @@ CREATE INDEX escalation_notes_esc ON escalation_notes (escalation_id, id);
 ALTER TABLE escalations ADD COLUMN person_wrote_at TEXT;
 ALTER TABLE escalations ADD COLUMN after_hours_told INTEGER NOT NULL DEFAULT 0;
 
--- Queue filters: language and channel pages, oldest first; the unresolved queue.
-CREATE INDEX escalations_locale ON escalations (locale, status, id);
-CREATE INDEX escalations_channel ON escalations (channel, status, id);
-CREATE INDEX escalations_active ON escalations (id) WHERE status != 'resolved';
+-- The queue pages are index walks that stop at the page's last row: every escalation
+-- by age (index entries end with the rowid, so "ORDER BY created_at, id" is in index
+-- order), and the unresolved ones by age, language or channel (partial indexes:
+-- resolved escalations are most rows). escalations_status serves one status.
+CREATE INDEX escalations_active ON escalations (created_at, id) WHERE status != 'resolved';
+-- (each carries the other filter's column, so both filters are checked in the index)
+CREATE INDEX escalations_active_locale ON escalations (locale, created_at, channel)
+    WHERE status != 'resolved';
+CREATE INDEX escalations_active_channel ON escalations (channel, created_at, locale)
+    WHERE status != 'resolved';
+CREATE INDEX escalations_created ON escalations (created_at);

@@ -39,6 +39,7 @@ CREATE TABLE outreach_recipients (
     sent_at TEXT,
     done_at TEXT,                               -- delivered, failed or skipped
     replied_at TEXT,                            -- first reply after the message
+    created_at TEXT NOT NULL,
     UNIQUE (campaign_id, channel, address)
 );
 CREATE INDEX outreach_recipients_todo ON outreach_recipients (campaign_id, state, id);

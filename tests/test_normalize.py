@@ -1,0 +1,121 @@
+"""What people type and what staff import meet on the same keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.registry.normalize import (
+    hash_notice_code,
+    name_key,
+    normalize_docket,
+    normalize_phone,
+    parse_date,
+    within_typos,
+)
+
+
+@pytest.mark.parametrize("raw", ["0912-cr-004411 ", "0912 CR 004411", " 0912.CR/004411",
+                                 "0912CR004411", "0912–CR–004411"])
+def test_docket_numbers_typed_any_way_meet(raw: str) -> None:
+    assert normalize_docket(raw) == "0912CR004411"
+
+
+def test_docket_with_nothing_usable_is_empty() -> None:
+    assert normalize_docket(" -- / ") == ""
+    assert normalize_docket("😀") == ""
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("O'Brien-Núñez", "obrien nunez"),
+    ("NÚÑEZ", "Nunez"),
+    ("St. Fleur", "stfleur"),
+    ("Van der Berg", "vanderberg"),
+    ("Lê", "LE"),
+    ("O’Brien", "OBrien"),  # typographic apostrophe
+])
+def test_name_keys_ignore_case_accents_and_punctuation(a: str, b: str) -> None:
+    assert name_key(a) == name_key(b)
+
+
+def test_name_key_example() -> None:
+    assert name_key("O'Brien-Núñez") == "obriennunez"
+    assert name_key("Smith") != name_key("Smyth")
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("smith", "smith"), ("smith", "smyth"), ("smith", "smit"), ("smith", "smiths"),
+    ("smith", "msith"), ("smith", "smiht"), ("nunez", "nuenz"), ("a", ""),
+])
+def test_one_typo_is_tolerated(a: str, b: str) -> None:
+    assert within_typos(a, b)
+    assert within_typos(b, a)
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("smith", "jones"), ("smith", "smithson"), ("smith", "simht"), ("smith", "sm"),
+    ("abcd", "badc"), ("", "ab"),
+])
+def test_two_typos_are_not(a: str, b: str) -> None:
+    assert not within_typos(a, b)
+    assert not within_typos(b, a)
+
+
+def test_more_typos_when_configured() -> None:
+    assert within_typos("smith", "simht", max_edits=2)
+    assert within_typos("abcd", "badc", max_edits=2)
+    assert not within_typos("smith", "jones", max_edits=2)
+    assert within_typos("kowalski", "kowalski", max_edits=0)
+    assert not within_typos("kowalski", "kowalsky", max_edits=0)
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("1975-03-14", dt.date(1975, 3, 14)),
+    ("03/14/1975", dt.date(1975, 3, 14)),
+    ("3/4/1975", dt.date(1975, 3, 4)),
+    (" 1975-3-4 ", dt.date(1975, 3, 4)),
+    ("2000-02-29", dt.date(2000, 2, 29)),
+])
+def test_dates_in_the_accepted_forms(raw: str, expected: dt.date) -> None:
+    assert parse_date(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["1980-02-31", "02/30/1980", "13/01/1980", "1900-02-29"])
+def test_impossible_dates_say_so(raw: str) -> None:
+    with pytest.raises(ValueError, match="does not exist"):
+        parse_date(raw)
+
+
+@pytest.mark.parametrize("raw", ["", "tomorrow", "14.03.1975", "1975/03/14", "75-03-14",
+                                 "19750314", "1975-W11-5", "١٩٧٥-٠٣-١٤", "03/14/75"])
+def test_other_date_forms_are_refused_clearly(raw: str) -> None:
+    with pytest.raises(ValueError, match="YYYY-MM-DD or MM/DD/YYYY"):
+        parse_date(raw)
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("(555) 010-0101", "+15550100101"),
+    ("555.010.0101", "+15550100101"),
+    ("1-555-010-0101", "+15550100101"),
+    ("+1 555 010 0101", "+15550100101"),
+    ("+44 20 7946 0958", "+442079460958"),
+    ("0044 20 7946 0958", "+442079460958"),
+])
+def test_phones_become_e164(raw: str, expected: str) -> None:
+    assert normalize_phone(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["", "555-0101", "2-555-010-0101", "+12", "+1234567890123456",
+                                 "call me"])
+def test_unusable_phones_are_refused(raw: str) -> None:
+    with pytest.raises(ValueError):
+        normalize_phone(raw)
+
+
+def test_notice_codes_hash_the_same_however_typed() -> None:
+    digest = hash_notice_code("HX7K-29QP")
+    assert hash_notice_code(" hx7k 29qp ") == digest
+    assert hash_notice_code("HX7K29QP") == digest
+    assert hash_notice_code("HX7K-29QB") != digest
+    assert len(digest) == 64 and "HX7K" not in digest.upper()

@@ -1,0 +1,297 @@
+"""``casecheck registry import`` through the real CLI, on SQLite files in tmp dirs."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.registry.normalize import hash_notice_code, name_key
+from bot.storage import Database, cases
+
+HEADER = ("docket_number,court,last_name,first_name,date_of_birth,lab,status,status_date,"
+          "phone,language,notice_code\n")
+GOOD = [
+    "0912-cr-004411 ,Boston Municipal Court,Núñez,María,1975-03-14,Hinton,Dismissed,"
+    "2017-04-19,(555) 010-0101,es,HX7K-29QP\n",
+    "1081 CR 000217,Springfield District Court,O'Brien,Patrick,11/02/1968,Amherst,pending,"
+    ",,en,\n",
+    "0845-CR-001203,Boston Municipal Court,Carter-Whitfield,Denise,1981-07-09,Hinton,"
+    "UNDER_REVIEW,3/5/2019,555-010-0103,,\n",
+]
+
+
+def write(tmp_path: Path, text: str, name: str = "cases.csv", encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def rows(db_path: Path) -> list[sqlite3.Row]:
+    conn = sqlite3.connect(db_path)
+    conn.row_factory = sqlite3.Row
+    try:
+        return conn.execute("SELECT * FROM cases ORDER BY id").fetchall()
+    finally:
+        conn.close()
+
+
+def test_import_normalises_every_column(tmp_path: Path, db_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    csv_path = write(tmp_path, HEADER + "".join(GOOD))
+    code, out, err = run(capsys, "registry", "import", str(csv_path), "--db", str(db_path))
+    assert (code, err) == (0, "")
+    assert "3 new, 0 updated, 0 unchanged" in out
+    nunez, obrien, carter = rows(db_path)
+    assert nunez["docket_number"] == "0912CR004411"
+    assert nunez["docket_display"] == "0912-cr-004411"
+    assert nunez["last_name"] == "Núñez" and nunez["last_name_key"] == "nunez"
+    assert nunez["first_name_key"] == "maria"
+    assert nunez["status"] == "dismissed" and nunez["status_date"] == "2017-04-19"
+    assert nunez["phone"] == "+15550100101" and nunez["language"] == "es"
+    assert nunez["notice_code_hash"] == hash_notice_code("hx7k29qp")
+    assert obrien["docket_number"] == "1081CR000217"
+    assert obrien["date_of_birth"] == "1968-11-02" and obrien["last_name_key"] == "obrien"
+    assert obrien["phone"] is None and obrien["notice_code_hash"] is None
+    assert obrien["status_date"] is None
+    assert carter["status"] == "under_review" and carter["status_date"] == "2019-03-05"
+    assert carter["phone"] == "+15550100103" and carter["language"] is None
+
+
+def test_header_is_case_insensitive_with_bom_and_extra_columns(
+        tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = ("\ufeff Status ,DATE_OF_BIRTH,Notes,Last Name,Docket-Number\r\n"
+            "pending,1990-01-02,call after 5,Kim,0701CR1\r\n")
+    code, out, _ = run(capsys, "registry", "import", str(write(tmp_path, text)),
+                       "--db", str(db_path))
+    assert code == 0 and "1 new" in out
+    (row,) = rows(db_path)
+    assert (row["docket_number"], row["court"], row["lab"]) == ("0701CR1", "", "")
+
+
+def test_reimport_of_the_same_file_changes_nothing(
+        tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    csv_path = write(tmp_path, HEADER + "".join(GOOD))
+    run(capsys, "registry", "import", str(csv_path), "--db", str(db_path))
+    before = [tuple(r) for r in rows(db_path)]
+    code, out, _ = run(capsys, "registry", "import", str(csv_path), "--db", str(db_path))
+    assert code == 0
+    assert "0 new, 0 updated, 3 unchanged" in out
+    assert [tuple(r) for r in rows(db_path)] == before
+
+
+def test_a_changed_row_updates_its_case(tmp_path: Path, db_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "registry", "import", str(write(tmp_path, HEADER + "".join(GOOD))),
+        "--db", str(db_path))
+    before = {r["docket_number"]: r for r in rows(db_path)}
+    changed = GOOD[1].replace("pending,,,en,", "dismissed,2019-06-01,,en,")
+    new = "0123CR000001,Boston Municipal Court,Reyes,Ana,1990-05-05,Hinton,pending,,,,\n"
+    csv_path = write(tmp_path, HEADER + GOOD[0] + changed + GOOD[2] + new, "v2.csv")
+    code, out, _ = run(capsys, "registry", "import", str(csv_path), "--db", str(db_path))
+    assert code == 0
+    assert "1 new, 1 updated, 2 unchanged" in out
+    after = {r["docket_number"]: r for r in rows(db_path)}
+    assert len(after) == 4
+    obrien = after["1081CR000217"]
+    assert obrien["id"] == before["1081CR000217"]["id"]
+    assert (obrien["status"], obrien["status_date"]) == ("dismissed", "2019-06-01")
+    assert tuple(after["0912CR004411"]) == tuple(before["0912CR004411"])
+
+
+def test_same_docket_in_another_court_is_another_case(
+        tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    other = GOOD[0].replace("Boston Municipal Court", "Lowell District Court")
+    code, out, _ = run(capsys, "registry", "import",
+                       str(write(tmp_path, HEADER + GOOD[0] + other.replace("HX7K-29QP", ""))),
+                       "--db", str(db_path))
+    assert code == 0 and "2 new" in out
+    assert [r["court"] for r in rows(db_path)] == ["Boston Municipal Court",
+                                                   "Lowell District Court"]
+
+
+BAD = {
+    3: ("0101CR1,,Lopez,,1980-02-31,,pending,,,,\n", "date_of_birth: date does not exist"),
+    4: ("0101CR2,,Lopez,,14.03.1975,,pending,,,,\n", "date_of_birth: date must be YYYY-MM-DD"),
+    5: ("0101CR3,,Lopez,,1975-03-14,,closed,,,,\n", "status: must be one of dismissed"),
+    6: ("0101CR4,,,,1975-03-14,,pending,,,,\n", "last_name: missing"),
+    7: ("--,,Lopez,,1975-03-14,,pending,,,,\n", "docket_number: has no letters or digits"),
+    8: ("0101CR5,,Lopez,,1975-03-14,,pending,,555-0101,,\n", "phone: phone number must have"),
+    9: ("0101CR6,,Lopez,,2999-01-01,,pending,,,,\n", "date_of_birth: is in the future"),
+    10: ("0101CR7,,Lopez,,1975-03-14,,pending\n", "has 7 fields but the header has 11"),
+    11: ("0101CR8,,Lopez,,1975-03-14,,pending,,,Español!,\n", "language: must be"),
+    12: ("0101CR9,,Lo\x07pez,,1975-03-14,,pending,,,,\n", "last_name: contains control"),
+    13: ("0101CR10,,Lopez,,,,,,,,\n", "date_of_birth: missing; status: missing"),
+}
+
+
+def bad_file(tmp_path: Path) -> Path:
+    lines = [HEADER, GOOD[0]] + [BAD[n][0] for n in sorted(BAD)] + [GOOD[1]]
+    return write(tmp_path, "".join(lines))
+
+
+def test_any_invalid_row_imports_nothing_and_every_bad_line_is_named(
+        tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "registry", "import", str(bad_file(tmp_path)),
+                         "--db", str(db_path))
+    assert code == 1
+    assert out == ""
+    reported = [line for line in err.splitlines() if line.startswith("line ")]
+    assert [int(line.split()[1].rstrip(":")) for line in reported] == sorted(BAD)
+    for number, (_row, reason) in BAD.items():
+        assert any(line.startswith(f"line {number}: {reason}") for line in reported), number
+    assert f"{len(BAD)} invalid row(s) out of {len(BAD) + 2}; nothing was imported" in err
+    assert rows(db_path) == []
+    for value in ("Lopez", "Núñez", "1975-03-14", "0101CR", "555"):
+        assert value not in err  # reasons name columns, never values
+
+
+def test_skip_invalid_imports_the_valid_rows(tmp_path: Path, db_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "registry", "import", str(bad_file(tmp_path)), "--skip-invalid",
+                         "--db", str(db_path))
+    assert code == 0
+    assert f"2 new, 0 updated, 0 unchanged, {len(BAD)} invalid (skipped)" in out
+    assert err.count("\nline ") + err.startswith("line ") == len(BAD)
+    assert [r["docket_number"] for r in rows(db_path)] == ["0912CR004411", "1081CR000217"]
+
+
+def test_duplicate_docket_with_different_data_names_both_lines(
+        tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    twin = GOOD[1].replace("pending", "dismissed")
+    csv_path = write(tmp_path, HEADER + GOOD[1] + GOOD[0] + GOOD[0] + twin + GOOD[2])
+    code, _, err = run(capsys, "registry", "import", str(csv_path), "--db", str(db_path))
+    assert code == 1
+    assert "line 2: docket_number: same docket number and court as line 5" in err
+    assert "line 5: docket_number: same docket number and court as line 2" in err
+    assert "line 3" not in err and "line 4" not in err  # identical repeats are fine
+    assert rows(db_path) == []
+    code, out, err = run(capsys, "registry", "import", str(csv_path), "--skip-invalid",
+                         "--db", str(db_path))
+    assert code == 0
+    assert "2 new, 0 updated, 0 unchanged, 2 invalid (skipped)" in out
+    assert [r["docket_number"] for r in rows(db_path)] == ["0912CR004411", "0845CR001203"]
+
+
+def test_identical_duplicates_are_counted_once(tmp_path: Path, db_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    csv_path = write(tmp_path, HEADER + GOOD[0] + GOOD[1] + GOOD[0])
+    code, out, _ = run(capsys, "registry", "import", str(csv_path), "--db", str(db_path))
+    assert code == 0 and "Imported 3 row(s): 2 new, 0 updated, 0 unchanged" in out
+    code, out, _ = run(capsys, "registry", "import", str(csv_path), "--db", str(db_path))
+    assert "0 new, 0 updated, 2 unchanged" in out
+
+
+def test_one_notice_code_for_two_cases_is_refused(
+        tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "registry", "import", str(write(tmp_path, HEADER + GOOD[0])), "--db", str(db_path))
+    same_code = GOOD[2].replace(",,\n", ",,hx7k 29qp\n")
+    code, _, err = run(capsys, "registry", "import",
+                       str(write(tmp_path, HEADER + GOOD[1] + same_code, "v2.csv")),
+                       "--db", str(db_path))
+    assert code == 1
+    assert "line 3: notice_code: the same notice code already belongs to another case" in err
+    in_file = GOOD[1].replace(",en,\n", ",en,QQ22-RR33\n")
+    code, _, err = run(capsys, "registry", "import",
+                       str(write(tmp_path, HEADER + in_file + GOOD[2].replace(
+                           ",,\n", ",,QQ22RR33\n"), "v3.csv")), "--db", str(db_path))
+    assert code == 1
+    assert "line 2: notice_code: the same notice code is given to another case on line 3" in err
+    assert len(rows(db_path)) == 1
+
+
+def test_notice_codes_are_never_stored_in_clear(
+        tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "registry", "import", str(write(tmp_path, HEADER + "".join(GOOD))),
+        "--db", str(db_path))
+    stored = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("casecheck"))
+    assert b"Boston Municipal Court" in stored  # the bytes searched do hold the data
+    for form in (b"HX7K-29QP", b"HX7K29QP", b"hx7k", b"HX7K"):
+        assert form not in stored
+
+
+def test_wrong_encoding_is_named_with_its_line(tmp_path: Path, db_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    csv_path = write(tmp_path, HEADER + GOOD[1] + GOOD[0], encoding="latin-1")
+    code, out, err = run(capsys, "registry", "import", str(csv_path), "--db", str(db_path))
+    assert code == 1 and out == ""
+    assert "line 3: the file is not UTF-8 text" in err
+    assert "Nothing was imported." in err
+    assert rows(db_path) == []
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("", "the file is empty"),
+    ("\n\n  \n", "the file is empty"),
+    (GOOD[0] + GOOD[1], "line 1: no header row; the first line must name the columns"),
+    ("docket_number,court,first_name,date_of_birth\n0101CR1,,Ana,1990-01-01\n",
+     "missing required column(s): last_name, status"),
+    (HEADER, "the file has a header but no data rows"),
+    ("docket_number,last_name,Last_Name,date_of_birth,status\n",
+     "the header names the column last_name twice"),
+    (HEADER + '"0101CR1,,Kim,,1990-01-01,,pending,,,,\n',
+     "not valid CSV"),
+])
+def test_malformed_files_are_reported_and_import_nothing(
+        tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str],
+        text: str, message: str) -> None:
+    code, out, err = run(capsys, "registry", "import", str(write(tmp_path, text)),
+                         "--db", str(db_path))
+    assert code == 1 and out == ""
+    assert message in err
+    assert rows(db_path) == []
+
+
+def test_missing_file(tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "registry", "import", str(tmp_path / "nope.csv"),
+                       "--db", str(db_path))
+    assert code == 1 and "no such file" in err
+
+
+def test_each_import_is_audited_with_counts_only(
+        tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "registry", "import", str(write(tmp_path, HEADER + "".join(GOOD))),
+        "--db", str(db_path))
+    run(capsys, "registry", "import", str(bad_file(tmp_path)), "--db", str(db_path))
+    conn = sqlite3.connect(db_path)
+    audit = conn.execute("SELECT actor, action, outcome, detail FROM audit ORDER BY id").fetchall()
+    conn.close()
+    assert [(a, b, c) for a, b, c, _ in audit] == [("cli", "import", "imported"),
+                                                    ("cli", "import", "rejected")]
+    assert '"inserted": 3' in audit[0][3]
+    assert "Núñez" not in audit[0][3] and "0912" not in audit[0][3]
+
+
+async def test_lookups_the_dialogue_uses(tmp_path: Path, db_path: Path) -> None:
+    person = "0777CR000001,Lowell District Court,Núñez,María,1975-03-14,Amherst,pending,,,,\n"
+    csv_path = write(tmp_path, HEADER + "".join(GOOD) + person)
+    import asyncio
+    code = await asyncio.to_thread(main, ["registry", "import", str(csv_path),
+                                          "--db", str(db_path)])
+    assert code == 0
+    async with await Database.open(db_path) as db:
+        (found,) = await cases.by_docket(db, "0912CR004411")
+        assert found["last_name"] == "Núñez"
+        assert await cases.by_docket(db, "0912-CR-004411") == []  # callers normalise
+        code_row = await cases.by_notice_hash(db, hash_notice_code("HX7K 29QP"))
+        assert code_row is not None and code_row["id"] == found["id"]
+        assert await cases.by_notice_hash(db, hash_notice_code("HX7K-29QB")) is None
+        assert [r["docket_number"] for r in await cases.by_dob(db, "1975-03-14")] == [
+            "0912CR004411", "0777CR000001"]
+        both = await cases.same_person(db, name_key("NUNEZ"), name_key("Maria"), "1975-03-14")
+        assert [r["id"] for r in both] == [found["id"], found["id"] + 3]
+        assert await cases.same_person(db, "nunez", "jose", "1975-03-14") == []
+        assert (await cases.get(db, found["id"]))["court"] == "Boston Municipal Court"
+        assert await cases.get(db, 999) is None
+        async with db.transaction() as conn:
+            await cases.mark_phone_wrong(conn, "+15550100101")
+        assert (await cases.get(db, found["id"]))["phone_wrong"] == 1
+        assert (await cases.by_docket(db, "0845CR001203"))[0]["phone_wrong"] == 0
