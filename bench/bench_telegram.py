@@ -4,7 +4,8 @@ Runs, on 127.0.0.1 only, with the fake Bot API and the load in this process
 and each server in a child process:
 
 1. **ceiling**: a bare aiohttp webhook handler (secret check, ``Update.de_json``,
-   then ``sendMessage`` through python-telegram-bot before answering 200);
+   then ``sendMessage`` through python-telegram-bot, with the channel's
+   connection pool, before answering 200);
 2. **service**: casecheck's Service with the Telegram channel (webhook mode,
    fresh database): update stored in the inbox, 200, dialogue from the inbox,
    replies through the outbox. The global rate is set very high and the
@@ -52,8 +53,13 @@ async def bare_server(base_url: str, token: str) -> None:
     import hmac
 
     from telegram import Bot, Update
+    from telegram.request import HTTPXRequest
 
-    bot = Bot(token, base_url=base_url)
+    from bot.channels.telegram import CONNECTIONS, POOL_TIMEOUT
+
+    # The same connection pool as the channel's, so only the handler differs.
+    bot = Bot(token, base_url=base_url, request=HTTPXRequest(
+        connection_pool_size=CONNECTIONS, pool_timeout=POOL_TIMEOUT))
     await bot.initialize()
 
     async def handler(request: web.Request) -> web.Response:

@@ -24,6 +24,8 @@ COMMAND_MODULES = [
     "bot.commands.escalations",
     "bot.commands.users",
     "bot.commands.outreach",
+    "bot.commands.i18n",
+    "bot.commands.retention",
 ]
 
 Handler = Callable[[argparse.Namespace, Config], Awaitable[int]]
@@ -64,7 +66,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         config = resolve_config(args)
-        return asyncio.run(func(args, config))
+        # A command may ask for a faster event loop (``run`` uses uvloop when installed).
+        with asyncio.Runner(loop_factory=getattr(args, "loop_factory", None)) as runner:
+            return runner.run(func(args, config))
     except ConfigError as exc:
         print(f"casecheck: configuration error: {exc}", file=sys.stderr)
         return 2

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po, unescape, write_po
@@ -90,7 +90,7 @@ def new_catalog(domain: str, locale: str | None = None) -> Catalog:
                       copyright_holder="casecheck contributors",
                       last_translator="casecheck contributors",
                       language_team=f"{locale} <maintainers@example.org>" if locale else None,
-                      charset="utf-8", fuzzy=False)
+                      charset="UTF-8", fuzzy=False)
     if locale:
         catalog.mime_headers = [("Plural-Forms", plural_forms(locale))]
     return catalog
@@ -128,18 +128,22 @@ def extract_source(root: Path = SOURCE_ROOT) -> Extraction:
     return out
 
 
-def packs() -> list[ContentPack]:
-    """Every content pack shipped under ``locales/packs``."""
-    return [ContentPack.load(str(p.parent)) for p in sorted(packs_dir().glob("*/pack.toml"))]
+def packs(root: Path | None = None) -> list[ContentPack]:
+    """Every content pack under ``<locales>/packs``."""
+    base = root / "packs" if root is not None else packs_dir()
+    return [ContentPack.load(str(p.parent)) for p in sorted(base.glob("*/pack.toml"))]
 
 
-def pot_path(domain: str) -> Path:
-    return locales_dir() / f"{domain}.pot"
-
-
-def po_path(locale: str, domain: str, pack: ContentPack | None = None) -> Path:
-    base = pack.path if pack is not None else locales_dir()
+def po_path(locale: str, domain: str, pack: ContentPack | None = None,
+            root: Path | None = None) -> Path:
+    base = pack.path if pack is not None else root or locales_dir()
     return base / locale / "LC_MESSAGES" / f"{domain}.po"
+
+
+def locales_in(root: Path) -> list[str]:
+    """Locales with UI catalogs under ``root`` (``en`` first)."""
+    found = {p.parent.parent.name for p in root.glob("*/LC_MESSAGES/*.po")}
+    return sorted(found, key=lambda loc: (loc != DEFAULT_LOCALE, loc))
 
 
 def render(catalog: Catalog) -> bytes:
@@ -166,18 +170,22 @@ def read_catalog(path: Path, locale: str | None = None) -> Catalog:
 # -- the commands --------------------------------------------------------------
 
 
-def extract(root: Path = SOURCE_ROOT) -> dict[Path, int]:
-    """Write every template; returns {path: message count}. Raises on unmapped files."""
-    found = extract_source(root)
+def extract(root: Path | None = None) -> dict[Path, int]:
+    """Write every template under ``root`` (the locales directory); returns {path: count}.
+
+    Raises ValueError naming any source file with msgids but no domain.
+    """
+    root = root or locales_dir()
+    found = extract_source()
     if found.unmapped:
         raise ValueError("no catalog domain for " + ", ".join(found.unmapped)
                          + ": add a row to DOMAINS in bot/i18n_tools.py")
     written: dict[Path, int] = {}
     for domain, template in sorted(found.templates.items()):
-        path = pot_path(domain)
+        path = root / f"{domain}.pot"
         write_if_changed(path, template)
         written[path] = len(template)
-    for pack in packs():
+    for pack in packs(root):
         template = extract_catalog(pack)
         path = pack.path / "content.pot"
         write_if_changed(path, template)
@@ -185,34 +193,33 @@ def extract(root: Path = SOURCE_ROOT) -> dict[Path, int]:
     return written
 
 
-def templates() -> list[tuple[str, ContentPack | None, Catalog]]:
+def templates(root: Path) -> list[tuple[str, ContentPack | None, Catalog]]:
     """(domain, pack, template) for every written ``.pot``."""
     out: list[tuple[str, ContentPack | None, Catalog]] = []
-    for path in sorted(locales_dir().glob("*.pot")):
+    for path in sorted(root.glob("*.pot")):
         out.append((path.stem, None, read_catalog(path)))
-    for pack in packs():
+    for pack in packs(root):
         path = pack.path / "content.pot"
         if path.is_file():
             out.append((CONTENT_DOMAIN, pack, read_catalog(path)))
     return out
 
 
-def sync_header(catalog: Catalog, locale: str) -> None:
-    """CLDR plural forms and UTF-8, whatever the file said."""
-    catalog.mime_headers = [("Plural-Forms", plural_forms(locale))]
-    catalog.charset = "utf-8"
 
 
-def update(locales: Iterable[str] | None = None) -> list[Path]:
+def update(locales: Iterable[str] | None = None, root: Path | None = None) -> list[Path]:
     """Merge the templates into each locale's catalogs (created when missing)."""
+    root = root or locales_dir()
     changed: list[Path] = []
-    for loc in locales or shipped_locales():
-        for domain, pack, template in templates():
-            path = po_path(loc, domain, pack)
+    for loc in locales or locales_in(root):
+        for domain, pack, template in templates(root):
+            path = po_path(loc, domain, pack, root)
             if path.is_file():
                 catalog = read_catalog(path, loc)
-                sync_header(catalog, loc)  # before update: plural entries are re-checked
-                catalog.update(template, update_creation_date=True)
+                catalog.charset = "UTF-8"
+                if plural_problem(path, loc):  # before update: plural entries get re-checked
+                    catalog.mime_headers = [("Plural-Forms", plural_forms(loc))]
+                catalog.update(template)
             else:
                 catalog = new_catalog(domain, loc)
                 catalog.update(template)
@@ -221,15 +228,22 @@ def update(locales: Iterable[str] | None = None) -> list[Path]:
     return changed
 
 
-def init(locale: str) -> list[Path]:
+def init(locale: str, root: Path | None = None) -> list[Path]:
     """Start a new locale: every domain's catalog, empty, with CLDR plural forms."""
-    loc = str(Locale.parse(locale))  # raises on an unknown locale
+    root = root or locales_dir()
+    try:
+        loc = str(Locale.parse(locale))
+    except (ValueError, UnknownLocaleError) as exc:
+        raise ValueError(f"{locale!r} is not a locale Babel knows: {exc}") from exc
     if loc != locale:
         raise ValueError(f"write the locale as {loc!r}")
-    existing = [po_path(locale, d, p) for d, p, _ in templates() if po_path(locale, d, p).exists()]
+    paths = [po_path(locale, d, p, root) for d, p, _ in templates(root)]
+    if not paths:
+        raise ValueError("no templates: run 'casecheck i18n extract' first")
+    existing = [path for path in paths if path.exists()]
     if existing:
         raise ValueError(f"{existing[0]} exists: use 'casecheck i18n update'")
-    return update([locale])
+    return update([locale], root)
 
 
 # -- checking ------------------------------------------------------------------
@@ -264,6 +278,11 @@ class Tally:
     problems: list[Problem] = field(default_factory=list)
 
 
+def forms_of(value: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
+    """A msgid or msgstr as a tuple of its forms (one unless plural)."""
+    return (value,) if isinstance(value, str) else tuple(value or ())
+
+
 def placeholders(text: str) -> set[str] | None:
     """The ``{names}`` of a str.format text; None when its braces are broken."""
     try:
@@ -279,11 +298,11 @@ def expected_msgids(domain: str, pack: ContentPack | None,
     out: dict[str, Message] = {}
     template = extract_catalog(pack) if pack is not None else source.templates.get(domain)
     if template is not None:
-        out.update({m.id if isinstance(m.id, str) else m.id[0]: m for m in template if m.id})
+        out.update({forms_of(m.id)[0]: m for m in template if m.id})
     en = po_path(DEFAULT_LOCALE, domain, pack)
     if en.is_file():
         for m in read_catalog(en, DEFAULT_LOCALE):
-            key = m.id if isinstance(m.id, str) else m.id[0]
+            key = forms_of(m.id)[0] if m.id else ""
             if m.id and key not in out:
                 out[key] = m
     return out
@@ -330,7 +349,7 @@ def plural_problem(path: Path, locale: str) -> str | None:
 
 
 def check_entry(tally: Tally, locale: str, want: Message, got: Message | None) -> None:
-    key = want.id if isinstance(want.id, str) else want.id[0]
+    key = forms_of(want.id)[0]
 
     def problem(kind: str, detail: str = "") -> None:
         tally.problems.append(Problem(locale, tally.domain, kind, key, detail))
@@ -339,8 +358,7 @@ def check_entry(tally: Tally, locale: str, want: Message, got: Message | None) -
         return problem("missing")
     if got.fuzzy:
         return problem("fuzzy")
-    ids = got.id if isinstance(got.id, tuple) else (got.id,)
-    forms = got.string if isinstance(got.string, tuple) else (got.string,)
+    ids, forms = forms_of(got.id), forms_of(got.string)
     if locale == DEFAULT_LOCALE and not any(forms):
         tally.translated += 1  # English: the msgid is the text
         return None
@@ -384,7 +402,7 @@ def check_catalog(locale: str, domain: str, pack: ContentPack | None,
     why = plural_problem(path, locale)
     if why:
         tally.problems.append(Problem(locale, name, "plural-forms", detail=why))
-    present = {(m.id if isinstance(m.id, str) else m.id[0]): m for m in catalog if m.id}
+    present = {forms_of(m.id)[0]: m for m in catalog if m.id}
     for key, want in expected.items():
         check_entry(tally, locale, want, present.get(key))
     tally.unused = len(set(present) - set(expected))
@@ -425,9 +443,9 @@ def check(locales: Iterable[str] | None = None) -> list[Tally]:
         expected = {d: expected_msgids(d, pack, source) for d in names}
         for loc in locales:
             mine = [check_catalog(loc, d, pack, expected[d]) for d in names]
-            extra = check_loading(loc, names, pack)
-            if extra:
-                mine[0].problems.extend(extra)
+            by_label = {t.domain: t for t in mine}
+            for problem in check_loading(loc, names, pack):
+                by_label.get(problem.domain, mine[0]).problems.append(problem)
             tallies += mine
     for rel in source.unmapped:
         tallies.append(Tally("*", "*", problems=[Problem("*", "*", "no-file", rel,
@@ -471,21 +489,20 @@ def sms_rows(config: Config, locales: Iterable[str] | None = None) -> list[SmsRo
     translator = Translator(locales, extra_dirs=[(pack.path, CONTENT_DOMAIN)])
     pack.translator = translator
     org = config.organization
-    texts: list[tuple[str, str | tuple[str, str]]] = []  # (domain, msgid or (singular, plural))
+    texts: list[tuple[str, tuple[str, ...]]] = []  # (domain, (msgid,) or (singular, plural))
     for domain, template in sorted(extract_source().templates.items()):
-        texts += [(domain, m.id) for m in template if m.id and _sms_facing(m)]
-    texts += [(label(CONTENT_DOMAIN, pack), source) for source in pack.sources()]
+        texts += [(domain, forms_of(m.id)) for m in template if m.id and _sms_facing(m)]
+    texts += [(label(CONTENT_DOMAIN, pack), (source,)) for source in pack.sources()]
     rows = []
     for loc in locales:
         values = {"org": org.name, "phone": org.phone, "website": org.website, "n": "12"}
         values |= {key: pack.text(loc, "contacts", key, "name") for key in pack.contacts()}
         for domain, msgid in texts:
-            if isinstance(msgid, tuple):
+            if len(msgid) == 2:
                 text = translator.catalog(loc).ngettext(msgid[0], msgid[1], 12)
-                english = msgid[1]
             else:
-                english = msgid
-                text = translator.catalog(loc).gettext(msgid)
+                text = translator.catalog(loc).gettext(msgid[0])
+            english = msgid[-1]
             filled = sms_render.plain(_fill(text, values))
             count = sms_render.segments(filled)
             rows.append(SmsRow(

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -151,6 +150,10 @@ class LazyDetector:
         self._detector: LanguageDetector | None = None
         self._lock = asyncio.Lock()
 
+    @property
+    def loaded(self) -> bool:
+        return self._detector is not None
+
     async def detector(self) -> LanguageDetector:
         if self._detector is None:
             async with self._lock:
@@ -163,12 +166,3 @@ class LazyDetector:
             return Detection(None, "short")
         return (await self.detector()).detect(text)
 
-
-def script_of(text: str) -> str:
-    """The script most letters of ``text`` are in (latin, han, khmer, cyrillic, arabic)."""
-    counts: dict[str, int] = {}
-    for ch in text:
-        if unicodedata.category(ch)[0] == "L":
-            script = _script(ch)
-            counts[script] = counts.get(script, 0) + 1
-    return max(counts, key=lambda s: counts[s]) if counts else "other"

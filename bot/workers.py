@@ -3,9 +3,11 @@
 **Inbox worker.** Every stored inbound message (``inbox`` row, status
 ``pending``) goes through ``Dialogue.handle(inbound, inbox_id=...)``, which
 marks the row done in the same transaction that queues the replies. Rows are
-scanned in id order, so rows left pending by a crash are simply the first
-ones processed at start. One sender's messages are handled one at a time, in
-order; different senders run concurrently (bounded). A channel may look at a
+read in id order, so rows left pending by a crash are simply the first ones
+processed at start. One sender's messages are handled one at a time, in
+order; different senders run concurrently (a few at a time: every turn goes
+through the one database connection, and more concurrency only lengthens its
+queue and slows the webhooks' acknowledgements). A channel may look at a
 row before the dialogue does (``before_dialogue``, e.g. SMS MORE or MMS). A
 handler that raises does not stop the worker: the row is retried a few times,
 then marked ``failed`` and the person gets a localised apology.
@@ -19,7 +21,8 @@ crash left ``sending`` (it becomes ``unknown``, for review: never resent
 blindly).
 
 Both workers sleep on an ``asyncio.Event`` (``Wakeup``) that the webhooks and
-the inbox worker set, with a short poll as a safety net.
+the inbox worker set, with a one-second poll as a safety net; a woken outbox
+worker waits 2 ms more so that replies queued together are claimed together.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 POLL_SECONDS = 1.0
+GATHER_SECONDS = 0.002  # a woken outbox worker waits this long to claim in batches
 
 
 @dataclass
@@ -165,7 +169,7 @@ class InboxWorker:
 
     def __init__(self, app: App, wakeup: Wakeup, *,
                  before: dict[str, BeforeDialogue] | None = None,
-                 concurrency: int = 16, max_attempts: int = 3,
+                 concurrency: int = 6, max_attempts: int = 3,
                  retry_delay: float = 1.0, max_queued: int = 5000) -> None:
         self.app = app
         self.wakeup = wakeup
@@ -324,6 +328,8 @@ class OutboxWorker:
                 timeout = min(timeout, await self._dispatch(name))
             try:
                 await asyncio.wait_for(self.wakeup.outbox.wait(), max(timeout, 0.001))
+                # Let the replies queued in the same instant join one claim.
+                await asyncio.sleep(GATHER_SECONDS)
             except TimeoutError:
                 pass
 

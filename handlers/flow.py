@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from bot.context import Context
 from bot.outreach import replies as outreach_replies
 
-from . import compliance, disclose, intents, lawyer, lookup, nameonly, topics, welcome
+from . import compliance, disclose, forget, intents, lawyer, lookup, nameonly, topics, welcome
 from .text import MAX_CHARS, as_name, clean, find_docket, has_words, is_sentence, keyword
 
 Handler = Callable[[Context, str], Awaitable[bool]]
@@ -121,6 +121,7 @@ STEPS: dict[str, Step] = {
     "verified": Step("menu", on_verified, disclose.show_options),
     "topics": Step("menu", on_topics, topics.show_topics),
     "opted_out": Step(None, on_main_menu, welcome.show_menu),
+    "forget_confirm": Step("confirm", forget.on_confirm, forget.ask),
 }
 
 
@@ -176,7 +177,7 @@ async def route(ctx: Context) -> None:
 
 
 async def command(ctx: Context, text: str) -> bool:
-    """START, MENU and Telegram commands (/start, /language, /lawyer, /menu)."""
+    """START, MENU, "forget me" and Telegram commands (/start, /language, /lawyer, /menu)."""
     word = keyword(text)
     name = text[1:].split(maxsplit=1)[0].split("@")[0].lower() if text.startswith("/") else None
     if word == "start" or name == "start":
@@ -187,6 +188,8 @@ async def command(ctx: Context, text: str) -> bool:
         welcome.ask_language(ctx)
     elif name == "lawyer":
         await lawyer.request(ctx)
+    elif name == "forget" or forget.is_request(text):
+        forget.ask(ctx)
     elif name is not None:
         await welcome.fallback(ctx)
     else:

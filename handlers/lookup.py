@@ -12,7 +12,7 @@ import aiosqlite
 
 from bot.context import Context
 from bot.registry.normalize import hash_notice_code, name_key, within_typos
-from bot.storage import attempts
+from bot.storage import attempts, linking
 
 from . import disclose
 from .dates import BadDate, parse_birth_date
@@ -202,6 +202,7 @@ async def on_notice_dob(ctx: Context, text: str) -> bool:
     if await ctx.services.locked(key, ctx.now):
         failed(ctx, key, "locked")
     elif row is not None and row["date_of_birth"] == dob and _codes(ctx):
+        ctx.effect(linking.link_effect(ctx.state, ctx.inbound.channel, row["id"]))
         await verified(ctx, row)
     else:
         failed(ctx, key, "failed")

@@ -1,4 +1,4 @@
-"""Helpers for the dialogue tests: a small registry imported through the CLI, and chat helpers."""
+"""Helpers for the dialogue tests: a small registry, imported for real, and chat helpers."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from typing import Any
 from bot.app import App
 from bot.clock import utcnow
 from bot.registry.importer import import_csv
-from bot.storage import Database
-from bot.storage import people
+from bot.storage import Database, people
 from tests.conftest import ConsoleSession
 
 ROWS = [
@@ -54,9 +53,18 @@ async def chat(session: ConsoleSession, *texts: str) -> dict[str, Any]:
     return turn
 
 
-async def start(session: ConsoleSession, language: str = "1") -> dict[str, Any]:
-    """Open a conversation and choose a language (1 English, 2 Spanish): at the main menu."""
-    return await chat(session, "hi", language)
+async def start(session: ConsoleSession, language: str = "en") -> dict[str, Any]:
+    """Open a conversation and choose a language (a locale, or "1" English, "2" Spanish).
+
+    The language is picked by its name in the menu, so adding locales never
+    changes which one a test gets.
+    """
+    locale = {"1": "en", "2": "es"}.get(language, language)
+    first = await session.say("hi")
+    name = session.app.translator.language_name(locale)
+    keys = [o["key"] for r in first["replies"] for o in r["options"] if o["label"] == name]
+    assert keys, f"{name} is not in the language menu"
+    return await session.say(keys[0])
 
 
 async def lookup(session: ConsoleSession, docket: str, last: str, dob: str) -> dict[str, Any]:

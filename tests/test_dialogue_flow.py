@@ -52,6 +52,7 @@ async def _walk(app: App) -> set[str]:
         "c": ["hi", "1", "1", "2", "Nunez", "Maria", "3/14/1975", "2"],
         "d": ["hi", "1"] + ["1", "0912CR004411", "Nunez", "1/1/1970", "3"] * 5 + ["1", "2"],
         "e": ["hi", "1", "STOP", "START"],
+        "f": ["hi", "1", "forget me", "2"],
     }
     for address, script in scripts.items():
         person = ConsoleSession(app, address)
@@ -98,7 +99,8 @@ async def test_a_conversation_survives_a_restart(config, clock, db_path):
 
 
 async def test_language_is_chosen_by_number_or_name_and_sticks(app):
-    for address, answer in [("n", "2"), ("w", "español"), ("x", "Spanish"), ("y", "ESPANOL")]:
+    number = str(app.translator.locales.index("es") + 1)
+    for address, answer in [("n", number), ("w", "español"), ("x", "Spanish"), ("y", "ESPANOL")]:
         person = ConsoleSession(app, address)
         first = await person.say("hola")
         assert "Elija su idioma" in text(first) and "Español" in text(first)

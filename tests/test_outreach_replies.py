@@ -62,12 +62,12 @@ async def test_replies_continue_the_dialogue_with_the_campaign_known(config, tmp
         other = await rig.texts_after(phone(2), "who is this?", 1)
         assert not other[0].startswith("Thank you for your answer.")  # the normal dialogue
 
-        stop = await rig.texts_after(phone(3), "STOP", 1)
-        assert "You will not get more messages" in stop[0]
+        stop = await rig.texts_after(phone(3), "STOP", 1)  # Spanish, as the campaign was
+        assert stop[0].startswith("Ya no recibirá mensajes")
         assert await optouts.is_opted_out(app.db, "sms", phone(3))
         back = await rig.texts_after(phone(3), "YES", 3)  # carrier opt-in word, then lookup
-        assert back[0].startswith("You will get messages from")
-        assert back[1].startswith("Thank you for your answer.")
+        assert back[0].startswith("Va a recibir mensajes de")
+        assert back[1].startswith("Gracias por su respuesta.")
         assert not await optouts.is_opted_out(app.db, "sms", phone(3))
 
         stranger = "+16175550199"  # never got the campaign: YES is no campaign reply

@@ -123,7 +123,8 @@ async def test_crash_between_acknowledgement_and_reply_answers_once(config, cloc
         cfg = sms_config(config, fake)
         app = await App.create(cfg, clock=clock)
         channel = SmsChannel(app)
-        runner = web.AppRunner(build_web_app(app, [channel]))  # web part only, no workers
+        # The web part only, no workers: acknowledged, then nothing else happens.
+        runner = web.AppRunner(build_web_app(app, [channel], extensions=[]))
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
@@ -137,7 +138,7 @@ async def test_crash_between_acknowledgement_and_reply_answers_once(config, cloc
 
         for _ in range(2):  # restart twice: the second start must send nothing more
             app = await App.create(cfg, clock=clock)
-            service = Service(app)
+            service = Service(app, extensions=[])
             await service.start()
             try:
                 await fake.wait_for(2)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import bisect
+import random
 import time
 
 import pytest
@@ -160,3 +162,21 @@ async def test_the_pacer_spaces_one_chat_and_the_whole_bot():
         assert all(g >= 0.19 for g in gaps), gaps
     every = sorted(stamps[1] + stamps[2])
     assert all(b - a >= 0.015 for a, b in zip(every, every[1:], strict=False))
+
+
+async def test_no_second_holds_more_than_the_rate_whatever_the_latency():
+    rate = 30
+    pacer = Pacer(rate_per_second=rate, private_gap=0.0)
+    arrivals: list[float] = []
+
+    async def send(i: int) -> None:
+        async with pacer.slot(1000 + i):
+            # The request reaches Telegram somewhere between start and answer.
+            await asyncio.sleep(random.uniform(0, 0.02))
+            arrivals.append(time.monotonic())
+            await asyncio.sleep(random.uniform(0, 0.02))
+
+    await asyncio.gather(*(send(i) for i in range(rate + 10)))
+    arrivals.sort()
+    busiest = max(bisect.bisect_left(arrivals, a + 1.0) - i for i, a in enumerate(arrivals))
+    assert busiest <= rate

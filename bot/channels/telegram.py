@@ -61,6 +61,8 @@ CHANNEL = render.CHANNEL
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+CONNECTIONS = 16  # to the Bot API, for sending
+POOL_TIMEOUT = 30.0  # seconds a request may wait for a free connection
 
 
 class TelegramChannel:
@@ -84,7 +86,11 @@ class TelegramChannel:
         self.poll_timeout = poll_timeout
         self.pacer = Pacer(cfg.rate_per_second, private_gap=chat_gap)
         self.wakeup: Wakeup | None = None  # the service's; webhooks use the web app's
-        builder = Application.builder().token(cfg.token).base_url(cfg.base_url)
+        # A small pool: Telegram takes ~30 messages/s, and httpcore's pool bookkeeping
+        # grows with the number of connections (256 by default). Requests wait for a
+        # free connection rather than failing after PTB's default 1 s.
+        builder = (Application.builder().token(cfg.token).base_url(cfg.base_url)
+                   .connection_pool_size(CONNECTIONS).pool_timeout(POOL_TIMEOUT))
         if self.webhook:
             builder = builder.updater(None)
         self.application = builder.build()

@@ -14,23 +14,27 @@ class Pacer:
     """Send slot k at ``start + k / rate``.
 
     Each reservation moves the next slot one interval on, whatever a send took, so
-    there is no sleep-per-message drift; a sender that falls behind (a slow
-    provider, a full in-flight window) does not burst to catch up: the schedule
-    restarts from now. Over any run, n sends take at least (n - 1) / rate seconds,
-    so the achieved rate never exceeds the configured one.
+    there is no sleep-per-message drift. A sender up to ``slack`` behind catches
+    up; one further behind (a slow provider, a full in-flight window) does not
+    burst: the schedule restarts from now. Over any run, n sends take at least
+    (n - 1) / rate seconds, so the achieved rate never exceeds the configured one.
     """
 
-    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic,
+                 slack: float = 0.005) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.interval = 1.0 / rate
+        # How far behind the schedule may be and still catch up (a busy event loop
+        # at 1,000/s); later than that, the schedule restarts from now.
+        self.slack = max(self.interval, slack)
         self._clock = clock
         self._next: float | None = None
 
     def reserve(self) -> float:
         """Take the next slot; return the seconds to wait for it."""
         now = self._clock()
-        if self._next is None or self._next < now - self.interval:
+        if self._next is None or self._next < now - self.slack:
             self._next = now
         at = self._next
         self._next = at + self.interval

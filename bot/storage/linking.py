@@ -13,6 +13,8 @@ contact holds for all of the person's contacts (``opted_out_clause``); a
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import aiosqlite
 
 from . import audit
@@ -77,3 +79,11 @@ async def link_case_phone(conn: aiosqlite.Connection, state: State, channel: str
     await audit.record(conn, now, "bot", "link", "linked", person_id=state.person_id,
                        case_id=case_id, detail=f"merged person {merged}")
     return merged
+
+
+def link_effect(state: State, channel: str,
+                case_id: int) -> Callable[[aiosqlite.Connection, str], Awaitable[None]]:
+    """``link_case_phone`` as a dialogue effect (``ctx.effect(...)``)."""
+    async def effect(conn: aiosqlite.Connection, now: str) -> None:
+        await link_case_phone(conn, state, channel, case_id, now)
+    return effect

@@ -55,7 +55,7 @@ async def alerts_since(db: Database, now: str) -> str:
             " ON CONFLICT(key) DO NOTHING", (now,))
         row = await (await conn.execute(
             "SELECT value FROM telegram_meta WHERE key='alerts_since'")).fetchone()
-    return str(row[0])
+    return str(row[0]) if row is not None else now
 
 
 async def unannounced_escalations(db: Database, since: str,

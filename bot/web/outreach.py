@@ -35,7 +35,7 @@ from ..storage import outreach as store
 from ..storage.outreach import Audience
 from . import SUBAPP, add_section, console_app
 from .auth import requires
-from .pages import USER, console_of, render
+from .pages import CONSOLE, USER, console_of, render
 
 ADVOCATES = frozenset({"admin", "advocate"})
 STATE_LABELS = {"draft": N_("Draft"), "scheduled": N_("Scheduled"), "running": N_("Sending"),
@@ -59,18 +59,25 @@ CHART_W, CHART_H, CHART_BUCKETS = 640, 180, 40
 
 
 def setup(app: App, web_app: web.Application) -> None:
+    """Mount the outreach pages at ``/console/outreach`` as their own sub-application
+    sharing the console's state and middlewares (aiohttp freezes a mounted
+    sub-application's router, so the console's own cannot take routes any more)."""
     if SUBAPP not in web_app:
         return
-    r = console_app(web_app).router
-    r.add_get("/outreach", campaign_list)
-    r.add_get("/outreach/new", new_form)
-    r.add_post("/outreach/new", create)
-    r.add_get(r"/outreach/{id:\d+}", detail)
-    r.add_post(r"/outreach/{id:\d+}/edit", edit)
-    r.add_post(r"/outreach/{id:\d+}/preview", preview)
-    r.add_post(r"/outreach/{id:\d+}/test", test_send)
+    console = console_app(web_app)
+    sub = web.Application(middlewares=list(console.middlewares), client_max_size=64 * 1024)
+    sub[CONSOLE] = console[CONSOLE]
+    r = sub.router
+    r.add_get("", campaign_list)
+    r.add_get("/new", new_form)
+    r.add_post("/new", create)
+    r.add_get(r"/{id:\d+}", detail)
+    r.add_post(r"/{id:\d+}/edit", edit)
+    r.add_post(r"/{id:\d+}/preview", preview)
+    r.add_post(r"/{id:\d+}/test", test_send)
     for action in ("launch", "pause", "resume", "cancel"):
-        r.add_post(rf"/outreach/{{id:\d+}}/{action}", change)
+        r.add_post(rf"/{{id:\d+}}/{action}", change)
+    web_app.add_subapp("/console/outreach", sub)
     add_section(web_app, "/console/outreach", N_("Outreach"),
                 N_("Campaigns to the people in the registry: audience, message, schedule, "
                    "progress."), ADVOCATES)

@@ -8,10 +8,10 @@ accepted message, can be scripted to fail (``fail_next(500)``,
 ``StatusCallback`` URL, signed with twilio's ``RequestValidator`` exactly as
 Twilio signs them. Callbacks may be shuffled and repeated, as Twilio's are.
 
-``webhook_base`` redirects callbacks (none are posted until it is set): the signature is computed over the
-public URL the app gave (``https://sms.example.org/sms/status``), the POST
-goes to the local server (``http://127.0.0.1:PORT/sms/status``), as a TLS
-proxy would do. Nothing ever leaves 127.0.0.1.
+``webhook_base`` redirects callbacks (none are posted until it is set): the
+signature is computed over the public URL the app gave
+(``https://sms.example.org/sms/status``), the POST goes to the local server
+(``http://127.0.0.1:PORT/sms/status``), as a TLS proxy would do. Nothing ever leaves 127.0.0.1.
 
 ``post_inbound`` sends an inbound SMS webhook the way Twilio does.
 """
@@ -378,7 +378,7 @@ async def sms_rig(config: Any, *, clock: Any = None, fake: FakeTwilio | None = N
     await fake.start()
     app = await App.create(sms_config(config, fake, **overrides),
                            **({"clock": clock} if clock is not None else {}))
-    service = Service(app)
+    service = Service(app, extensions=[])  # the SMS service alone, without the web console
     session = aiohttp.ClientSession()
     try:
         await service.start()
