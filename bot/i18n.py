@@ -39,13 +39,20 @@ def locales_dir() -> Path:
     return Path(str(resources.files("locales")))
 
 
+# Menu order: English, then the Massachusetts Trial Court's languages, most used first
+# (Spanish first, as people asked); any other shipped locale follows alphabetically.
+PREFERRED_ORDER = ("en", "es", "pt_BR", "ht", "kea", "vi", "zh_Hant", "zh_Hans", "km", "ru",
+                   "ar")
+
+
 def shipped_locales() -> list[str]:
-    """Locales that have a catalog, English first."""
+    """Locales that have a catalog, in menu order."""
     found = {"en"}
     for entry in locales_dir().iterdir():
         if entry.name != "packs" and any((entry / "LC_MESSAGES").glob("*.po")):
             found.add(entry.name)
-    return ["en"] + sorted(found - {"en"})
+    rank = {loc: i for i, loc in enumerate(PREFERRED_ORDER)}
+    return sorted(found, key=lambda loc: (rank.get(loc, len(rank)), loc))
 
 
 def load_po(path: Path, locale: str) -> Translations:

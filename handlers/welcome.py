@@ -95,11 +95,28 @@ async def on_language(ctx: Context, text: str) -> None:
         if locale not in ctx.translator.locales:
             locale = None
     if locale is None:
-        ctx.say(ctx._("Please reply with the number of your language."))
-        ask_language(ctx)
+        await _understood_without_choice(ctx, text)
         return
     set_locale(ctx, locale)
     await show_menu(ctx)
+
+
+async def _understood_without_choice(ctx: Context, text: str) -> None:
+    """Free text at the language menu ("was my case affected?"): answer it in the
+    language it is confidently written in (else the default) instead of insisting on
+    a number; the choice stays open. Only text we cannot understand asks again."""
+    from . import flow, intents
+
+    intent = intents.classify(text, ctx.content)
+    if intent in ("other", "language"):
+        ctx.say(ctx._("Please reply with the number of your language."))
+        ask_language(ctx)
+        return
+    found = await ctx.services.detect_language(text)
+    if found.locale:
+        ctx.state.locale = found.locale
+    ctx.say(ctx._("To change the language, reply LANGUAGE at any time."))
+    await flow.dispatch(ctx, text, intent)
 
 
 def menu_options(ctx: Context) -> list[tuple[str, str]]:

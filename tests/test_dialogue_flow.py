@@ -156,3 +156,20 @@ async def test_after_verification_the_topics_get_the_status(app, session):
     turn = await session.say("1")
     assert turn["awaiting"] == "menu"
     assert (await state_of(app)).slots["verified_status"] == "dismissed"
+
+
+async def test_free_text_at_the_language_menu_is_answered_not_refused(app):
+    person = ConsoleSession(app, "eager")
+    await person.say("")  # the console opens with an empty message: welcome + language menu
+    turn = await person.say("was my case affected?")
+    assert turn["awaiting"] == "docket_number" and turn["locale"] == "en"
+    assert "LANGUAGE" in text(turn)
+    assert not (await state_of(app, "eager")).locale_chosen
+    other = ConsoleSession(app, "eager-es")
+    await other.say("")
+    turn = await other.say("hola, quiero saber si mi caso fue afectado por el laboratorio")
+    assert turn["awaiting"] == "docket_number" and turn["locale"] == "es"
+    nonsense = ConsoleSession(app, "eager-x")
+    await nonsense.say("")
+    turn = await nonsense.say("asdfgh")
+    assert turn["awaiting"] == "language"

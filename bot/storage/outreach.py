@@ -328,39 +328,48 @@ async def release(db: Database, ids: Iterable[int]) -> None:
 
 
 async def record(db: Database, results: Sequence[Result], now: str) -> None:
-    """Write send outcomes in one transaction (group commit)."""
+    """Write send outcomes in one transaction (group commit), a statement per kind of
+    outcome: at 1,000 sends a second every round trip to the database thread counts."""
+    by_kind: dict[str, list[Result]] = {}
+    for res in results:
+        by_kind.setdefault(res.outcome, []).append(res)
     async with db.transaction() as conn:
-        for res in results:
-            await _record_one(conn, res, now)
+        sent = by_kind.pop("sent", [])
+        if sent:
+            await conn.executemany(
+                "UPDATE outreach_recipients SET state='sent', provider_id=?, sent_at=?,"
+                " reason=NULL, next_attempt_at=NULL WHERE id=? AND state='sending'",
+                [(r.provider_id, now, r.recipient_id) for r in sent])
+            await _apply_early(conn, [r.provider_id for r in sent if r.provider_id], now)
+        retry = by_kind.pop("retry", [])
+        if retry:
+            await conn.executemany(
+                "UPDATE outreach_recipients SET state='pending', reason=?, next_attempt_at=?"
+                " WHERE id=? AND state='sending'",
+                [(r.reason, r.next_attempt_at, r.recipient_id) for r in retry])
+        failed = by_kind.pop("failed", [])
+        if failed:
+            await conn.executemany(
+                "UPDATE outreach_recipients SET state='failed', reason=?, done_at=?"
+                " WHERE id=? AND state='sending'",
+                [(r.reason, now, r.recipient_id) for r in failed])
+        for kind, rest in by_kind.items():  # opted_out (Twilio 21610), unreachable (Telegram)
+            for res in rest:
+                await _skip_refused(conn, res.recipient_id, kind, now)
 
 
-async def _record_one(conn: aiosqlite.Connection, res: Result, now: str) -> None:
-    rid = res.recipient_id
-    if res.outcome == "sent":
-        await conn.execute(
-            "UPDATE outreach_recipients SET state='sent', provider_id=?, sent_at=?, reason=NULL,"
-            " next_attempt_at=NULL WHERE id=? AND state='sending'", (res.provider_id, now, rid))
-        if res.provider_id:
-            await _apply_early(conn, res.provider_id, now)
-    elif res.outcome == "retry":
-        await conn.execute(
-            "UPDATE outreach_recipients SET state='pending', reason=?, next_attempt_at=?"
-            " WHERE id=? AND state='sending'", (res.reason, res.next_attempt_at, rid))
-    elif res.outcome == "failed":
-        await conn.execute(
-            "UPDATE outreach_recipients SET state='failed', reason=?, done_at=?"
-            " WHERE id=? AND state='sending'", (res.reason, now, rid))
-    else:  # opted_out (Twilio 21610) or unreachable (Telegram: blocked the bot)
-        row = await (await conn.execute(
-            "SELECT channel, address FROM outreach_recipients WHERE id=?", (rid,))).fetchone()
-        await conn.execute(
-            "UPDATE outreach_recipients SET state='skipped', reason=?, done_at=?"
-            " WHERE id=? AND state='sending'", (res.outcome, now, rid))
-        if row is not None and res.outcome == "opted_out":
-            await optouts_store.opt_out(conn, row["channel"], row["address"], "provider", now)
-        elif row is not None:
-            await conn.execute("UPDATE contacts SET unreachable=1 WHERE channel=? AND address=?",
-                               (row["channel"], row["address"]))
+async def _skip_refused(conn: aiosqlite.Connection, rid: int, kind: str, now: str) -> None:
+    row = await (await conn.execute(
+        "UPDATE outreach_recipients SET state='skipped', reason=?, done_at=?"
+        " WHERE id=? AND state='sending' RETURNING channel, address",
+        (kind, now, rid))).fetchone()
+    if row is None:
+        return
+    if kind == "opted_out":
+        await optouts_store.opt_out(conn, row["channel"], row["address"], "provider", now)
+    else:
+        await conn.execute("UPDATE contacts SET unreachable=1 WHERE channel=? AND address=?",
+                           (row["channel"], row["address"]))
 
 
 async def apply_statuses(db: Database, updates: Sequence[tuple[str, str, str | None]],
@@ -395,16 +404,22 @@ async def _final(conn: aiosqlite.Connection, rid: int, state: str, error_code: s
         await optouts_store.opt_out(conn, row["channel"], row["address"], "provider", now)
 
 
-async def _apply_early(conn: aiosqlite.Connection, provider_id: str, now: str) -> None:
-    early = await (await conn.execute(
-        "DELETE FROM outreach_status_early WHERE provider_id=? RETURNING status, error_code",
-        (provider_id,))).fetchone()
-    if early is None:
+async def _apply_early(conn: aiosqlite.Connection, provider_ids: Sequence[str],
+                       now: str) -> None:
+    """Apply the callbacks that arrived before these messages were recorded as sent."""
+    if not provider_ids:
         return
-    row = await (await conn.execute(
-        "SELECT id FROM outreach_recipients WHERE provider_id=?", (provider_id,))).fetchone()
-    if row is not None:
-        await _final(conn, row["id"], FINAL_STATUSES[early["status"]], early["error_code"], now)
+    marks = ",".join("?" * len(provider_ids))
+    early = await (await conn.execute(
+        f"DELETE FROM outreach_status_early WHERE provider_id IN ({marks})"
+        " RETURNING provider_id, status, error_code", tuple(provider_ids))).fetchall()
+    for item in early:
+        row = await (await conn.execute(
+            "SELECT id FROM outreach_recipients WHERE provider_id=?",
+            (item["provider_id"],))).fetchone()
+        if row is not None:
+            await _final(conn, row["id"], FINAL_STATUSES[item["status"]], item["error_code"],
+                         now)
 
 
 async def in_doubt(db: Database, campaign_id: int, after_id: int = 0,
