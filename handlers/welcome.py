@@ -59,9 +59,11 @@ async def language_from_text(ctx: Context) -> str | None:
 
 
 def ask_language(ctx: Context) -> None:
-    """The question in every offered language, so anyone can read it before choosing."""
-    asks = [ctx.translator.gettext(loc, "Choose your language:")
-            for loc in dict.fromkeys([ctx.locale, *ctx.translator.locales])]
+    """The question in the current language and Spanish; the options name each language."""
+    # The person's current language and Spanish, the most asked for: the menu itself
+    # names each language in its own script, and the whole must fit one short SMS.
+    wanted = [ctx.locale] + [loc for loc in ("es",) if loc in ctx.translator.locales]
+    asks = [ctx.translator.gettext(loc, "Choose your language:") for loc in wanted]
     ctx.say(" / ".join(dict.fromkeys(asks)), language_options(ctx))
     ctx.ask("language")
 

@@ -107,13 +107,19 @@ async def test_long_ucs2_reply_is_split_and_more_sends_the_rest(config, clock):
 
 async def test_a_new_message_instead_of_more_drops_the_rest(config, clock):
     async with sms_rig(config, clock=clock) as rig:
+        await rig.texts_after(BOB, "hi", 2)
+        await rig.texts_after(BOB, "1", 1)  # English; from here on, short menus
+        await rig.idle()
         await queue(rig.app, BOB, (VIETNAMESE * 5).strip())
         rig.service.wakeup.outbox.set()
-        await rig.wait_texts(BOB, 1)
+        first = await rig.wait_texts(BOB, 4)
+        assert first[-1].endswith(MORE_HINT)
         await rig.idle()
-        await rig.texts_after(BOB, "hi", 2)
+        assert await rig.app.db.fetchone("SELECT 1 FROM sms_more") is not None
+        await rig.texts_after(BOB, "menu", 1)
         await rig.idle()
         assert await rig.app.db.fetchone("SELECT 1 FROM sms_more") is None
+        assert not rig.fake.texts_to(BOB)[-1].endswith(MORE_HINT)
 
 
 async def test_crash_between_acknowledgement_and_reply_answers_once(config, clock):

@@ -59,6 +59,19 @@ def test_menu_is_numbered_and_localised(translator):
     assert es == "¿Qué desea hacer?\nResponda 1 para Revisar mi caso"
 
 
+def test_a_menu_too_long_for_the_limit_turns_compact(translator):
+    reply = Reply("Choose your language / Chọn ngôn ngữ:",
+                  [Option(str(i), name) for i, name in enumerate(
+                      ["English", "Español", "Tiếng Việt", "Kreyòl ayisyen", "Русский"], 1)])
+    _ = gettext(translator, "en")
+    assert segments(render(reply, _)) > 2
+    compact = render(reply, _, max_segments=2)
+    assert compact == ("Choose your language / Chọn ngôn ngữ:\nReply with a number:\n"
+                       "1 English\n2 Español\n3 Tiếng Việt\n4 Kreyòl ayisyen\n5 Русский")
+    assert segments(compact) <= 2
+    assert render(reply, _, max_segments=3).count("Reply ") == 5  # fits: the full form
+
+
 def test_short_text_is_sent_whole(translator):
     assert fit("Hello.", gettext(translator, "en"), 3) == ("Hello.", None)
 

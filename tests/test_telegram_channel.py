@@ -158,6 +158,9 @@ def test_webhook_mode_needs_a_secret(config):
            .replace("telegram", "webhook_url", "https://example.org/telegram/webhook"))
     with pytest.raises(ConfigError, match="secret_token"):
         TelegramChannel(_FakeApp(cfg))  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="secret_token"):
+        TelegramChannel(_FakeApp(  # type: ignore[arg-type]
+            cfg.replace("telegram", "secret_token", "has spaces and ünïcode")))
     with pytest.raises(ConfigError, match="token"):
         TelegramChannel(_FakeApp(config.replace("telegram", "enabled", True)))  # type: ignore[arg-type]
 

@@ -222,7 +222,8 @@ class SmsChannel:
         _ = functools.partial(self.app.translator.gettext, locale)
         reply = Reply(message.body, [Option(o.get("key", ""), o.get("label", ""))
                                      for o in message.options])
-        text, rest = sms_render.fit(sms_render.render(reply, _), _, self.cfg.max_segments)
+        limit = self.cfg.max_segments
+        text, rest = sms_render.fit(sms_render.render(reply, _, limit), _, limit)
         sender = ({"from_": self.cfg.from_number} if self.cfg.from_number
                   else {"messaging_service_sid": self.cfg.messaging_service_sid})
         try:

@@ -70,12 +70,19 @@ def plain(text: str) -> str:
     return text.translate(PLAIN) if is_latin(text) else text
 
 
-def render(reply: Reply, _: Gettext) -> str:
-    """Text followed by the options as a numbered menu, one line each."""
-    lines = [reply.text.strip()]
-    for option in reply.options:
-        lines.append(_("Reply {key} for {label}", key=option.key, label=option.label))
-    return plain("\n".join(line for line in lines if line))
+def render(reply: Reply, _: Gettext, max_segments: int | None = None) -> str:
+    """Text followed by the options as a numbered menu, one line each.
+
+    "Reply 1 for ..." lines read best; when they would push the message past
+    ``max_segments``, a compact "1 ..." menu keeps more of it in one SMS.
+    """
+    text = reply.text.strip()
+    lines = [_("Reply {key} for {label}", key=o.key, label=o.label) for o in reply.options]
+    full = plain("\n".join(line for line in [text, *lines] if line))
+    if not reply.options or max_segments is None or segments(full) <= max_segments:
+        return full
+    compact = [f"{o.key} {o.label}" for o in reply.options]
+    return plain("\n".join(line for line in [text, _("Reply with a number:"), *compact] if line))
 
 
 def more_keyword(_: Gettext) -> str:

@@ -31,6 +31,7 @@ import datetime as dt
 import hmac
 import logging
 import os
+import re
 from collections.abc import Coroutine
 from typing import Any
 
@@ -60,6 +61,7 @@ log = logging.getLogger(__name__)
 CHANNEL = render.CHANNEL
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+SECRET_FORM = re.compile(r"[A-Za-z0-9_-]{1,256}")
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 CONNECTIONS = 16  # to the Bot API, for sending
 POOL_TIMEOUT = 30.0  # seconds a request may wait for a free connection
@@ -79,6 +81,9 @@ class TelegramChannel:
         if cfg.mode == "webhook" and not (cfg.webhook_url and cfg.secret_token):
             raise ConfigError("[telegram] mode = 'webhook' needs [telegram] webhook_url "
                               "and [telegram] secret_token")
+        if cfg.mode == "webhook" and not SECRET_FORM.fullmatch(cfg.secret_token):
+            raise ConfigError("[telegram] secret_token: 1 to 256 of A-Z, a-z, 0-9, _ and - "
+                              "(what Telegram accepts)")
         self.app = app
         self.cfg = cfg
         self.webhook = cfg.mode == "webhook"

@@ -344,6 +344,7 @@ class Sender:
                 self._slots.release()
                 await store.release(self.app.db, [r["id"] for r in rows[i:]])
                 return
+            pacer.sent()
             task = asyncio.create_task(self._send(run, channel, provider, pacer, row))
             run.tasks.add(task)
             task.add_done_callback(run.tasks.discard)
@@ -351,18 +352,18 @@ class Sender:
     async def _send(self, run: _Run, channel: str, provider: Provider, pacer: Pacer,
                     row: aiosqlite.Row) -> None:
         try:
-            try:
-                outcome = await provider.send(row["address"], run.text(channel, row["locale"]))
-            except Exception as exc:
-                log.error("campaign %d: %s send raised %s", run.campaign_id, channel, where(exc))
-                outcome = Outcome("retry", reason="exception")
-            if outcome.throttled:
-                pacer.hold(outcome.retry_after or self.cfg.retry_seconds)
+            outcome = await provider.send(row["address"], run.text(channel, row["locale"]))
+        except Exception as exc:
+            log.error("campaign %d: %s send raised %s", run.campaign_id, channel, where(exc))
+            outcome = Outcome("retry", reason="exception")
+        finally:
+            self._slots.release()  # the bound is on provider calls, not on our commits
+        if outcome.throttled:
+            pacer.hold(outcome.retry_after or self.cfg.retry_seconds)
+        try:
             await self._results.submit(self._result(row, outcome))
         except Exception as exc:  # not recorded: the row stays 'sending', reconciled later
             log.error("campaign %d: result not recorded: %s", run.campaign_id, where(exc))
-        finally:
-            self._slots.release()
 
     def _result(self, row: aiosqlite.Row, outcome: Outcome) -> store.Result:
         if outcome.kind != "retry":
