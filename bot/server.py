@@ -16,6 +16,7 @@ hooks; request handlers find the App as ``request.app[APP]``.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import importlib
 import logging
 import signal
@@ -25,6 +26,8 @@ from aiohttp import web
 
 from .app import App
 from .channels.base import Channel
+from .clock import iso
+from .storage import retention
 from .workers import WAKEUP, BeforeDialogue, InboxWorker, OutboxWorker, Wakeup
 
 log = logging.getLogger(__name__)
@@ -128,7 +131,8 @@ class Service:
         await site.start()
         self.port = self._runner.addresses[0][1]
         self._tasks = [asyncio.create_task(self._guard("inbox", self.inbox_worker.run)),
-                       asyncio.create_task(self._guard("outbox", self.outbox_worker.run))]
+                       asyncio.create_task(self._guard("outbox", self.outbox_worker.run)),
+                       asyncio.create_task(self._guard("retention", self._purge_hourly))]
         log.info("serving on %s:%s; channels: %s", self.host, self.port,
                  ", ".join(ch.name for ch in self.channels) or "none")
 
@@ -143,6 +147,16 @@ class Service:
             except Exception as exc:
                 log.error("%s worker crashed (%s); restarting", name, type(exc).__name__)
                 await asyncio.sleep(1.0)
+
+    async def _purge_hourly(self) -> None:
+        """Delete message bodies past [storage] retention_days, at start and every hour."""
+        while True:
+            days = self.app.config.storage.retention_days
+            cutoff = iso(self.app.clock() - dt.timedelta(days=days))
+            purged = await retention.purge(self.app.db, cutoff)
+            if purged.total():
+                log.info("retention: purged %d message bodies", purged.total())
+            await asyncio.sleep(3600)
 
     @property
     def url(self) -> str:

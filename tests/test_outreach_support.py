@@ -5,6 +5,7 @@
 - ``MovingClock``: the App clock that runs with real time from a chosen moment
   and can jump (quiet hours), so retries and leases still see time pass.
 - ``outreach_config``: config with SMS pointed at a fake Twilio and fast outreach.
+- ``outreach_rig``: ``casecheck run``'s service with the SMS channel and outreach.
 """
 
 from __future__ import annotations
@@ -12,12 +13,18 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import aiohttp
+
+from bot.app import App
 from bot.registry.importer import import_csv
+from bot.server import Service
 from bot.storage import Database
-from tests.fakes.twilio_api import FakeTwilio, sms_config
+from tests.fakes.twilio_api import FakeTwilio, SmsRig, sms_config
 
 COLUMNS = ("docket_number", "court", "last_name", "first_name", "date_of_birth", "lab",
            "status", "status_date", "phone", "language", "notice_code")
@@ -79,3 +86,23 @@ def outreach_config(config: Any, fake: FakeTwilio, **overrides: Any) -> Any:
               "outreach.telegram_rate_per_second": 100.0}
     values.update(overrides)
     return sms_config(config, fake, **values)
+
+
+@asynccontextmanager
+async def outreach_rig(config: Any, clock: Any, **overrides: Any) -> AsyncIterator[SmsRig]:
+    """The fake Twilio, an App and the Service with the SMS channel and the outreach
+    extension (the sender and /outreach/status), as ``casecheck run`` serves them."""
+    fake = FakeTwilio()
+    await fake.start()
+    app = await App.create(outreach_config(config, fake, **overrides), clock=clock)
+    service = Service(app, extensions=["bot.outreach.service:setup"])
+    session = aiohttp.ClientSession()
+    try:
+        await service.start()
+        fake.webhook_base = service.url
+        yield SmsRig(app, service, fake, session)
+    finally:
+        await session.close()
+        await service.stop()
+        await fake.stop()
+        await app.close()

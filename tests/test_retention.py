@@ -100,3 +100,20 @@ def test_purge_deletes_old_bodies_and_keeps_the_audit_and_pending_messages(tmp_p
 
 def test_purge_rejects_a_negative_period(tmp_path, capsys):
     assert main(["retention", "purge", "--db", str(tmp_path / "x.db"), "--days", "-1"]) == 2
+
+
+async def test_the_service_purges_old_bodies_when_it_starts(app, session, clock):
+    from bot.server import Service
+
+    await start(session)
+    clock.advance(days=app.config.storage.retention_days + 1)
+    service = Service(app, channels=[], port=0, extensions=[])
+    await service.start()
+    try:
+        for _ in range(50):
+            if await _count(app.db, "SELECT COUNT(*) FROM messages") == 0:
+                break
+            await asyncio.sleep(0.02)
+        assert await _count(app.db, "SELECT COUNT(*) FROM messages") == 0
+    finally:
+        await service.stop()
