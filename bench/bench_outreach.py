@@ -146,6 +146,8 @@ async def scenario(n: int, rate: float) -> dict[str, float]:
                 stderr = (await proc.stderr.read()).decode() if proc.stderr else ""
                 if proc.returncode != 0:
                     raise SystemExit(f"sender failed ({proc.returncode}): {stderr[-2000:]}")
+                if stderr.strip():
+                    print(f"sender stderr: {stderr[-2000:]}", flush=True)
         finally:
             await fake.stop()
     counts = Counter(m.to for m in fake.messages)

@@ -107,6 +107,16 @@ async def _run(config: Path, *args: str) -> asyncio.subprocess.Process:
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env, cwd=ROOT)
 
 
+async def _finish(proc: asyncio.subprocess.Process, timeout: float) -> tuple[bytes, bytes]:
+    """Wait for a subprocess; kill it if it outlives the test (never leave one behind)."""
+    try:
+        return await asyncio.wait_for(proc.communicate(), timeout)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+
+
 async def test_kill_9_mid_send_then_restart_sends_each_person_exactly_once(tmp_path: Path):
     n = 400
     async with FakeTwilio() as fake:
@@ -114,13 +124,15 @@ async def test_kill_9_mid_send_then_restart_sends_each_person_exactly_once(tmp_p
         config = load_config(config_path, env={})
         async with await App.create(config) as app:
             await import_cases(app.db, tmp_path, n)
-        first = await _run(config_path, "create", "--name", "All")
-        assert await first.wait() == 0
+        await _finish(await _run(config_path, "create", "--name", "All"), 30)
 
         sender = await _run(config_path, "send", "1")
-        await fake.wait_for(120, timeout=20)
-        sender.send_signal(signal.SIGKILL)
-        assert await sender.wait() == -signal.SIGKILL
+        try:
+            await fake.wait_for(120, timeout=60)
+        finally:
+            sender.send_signal(signal.SIGKILL)
+            await sender.wait()
+        assert sender.returncode == -signal.SIGKILL
         killed_at = len(fake.messages)
         async with await App.create(config) as app:
             in_doubt = await store.in_doubt(app.db, 1)
@@ -129,7 +141,7 @@ async def test_kill_9_mid_send_then_restart_sends_each_person_exactly_once(tmp_p
         assert in_doubt  # claimed and maybe sent: the restart must not send these blindly
 
         again = await _run(config_path, "send", "1")
-        out, err = await asyncio.wait_for(again.communicate(), 60)
+        out, err = await _finish(again, 120)
         assert again.returncode == 0, err.decode()
     counts = Counter(m.to for m in fake.messages)
     assert killed_at < n

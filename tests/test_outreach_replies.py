@@ -10,7 +10,7 @@ from bot.outreach import campaigns
 from bot.outreach.service import SENDER
 from bot.storage import optouts
 from bot.storage import outreach as store
-from tests.test_outreach_support import MovingClock, import_cases, outreach_rig, phone
+from tests.test_outreach_support import MovingClock, outreach_rig, phone
 
 FAST = {"outreach.sms_rate_per_second": 200.0}
 
@@ -32,8 +32,7 @@ async def wait_state(app: Any, campaign_id: int, state: str, timeout: float = 10
 
 
 async def test_service_sends_and_delivery_callbacks_are_counted(config, tmp_path):
-    async with outreach_rig(config, MovingClock(), **FAST) as rig:
-        await import_cases(rig.app.db, tmp_path, 30)
+    async with outreach_rig(config, MovingClock(), tmp_path, 30, **FAST) as rig:
         campaign_id = await launch(rig)
         await wait_state(rig.app, campaign_id, "done")
         await rig.fake.settle()
@@ -45,9 +44,8 @@ async def test_service_sends_and_delivery_callbacks_are_counted(config, tmp_path
 
 
 async def test_replies_continue_the_dialogue_with_the_campaign_known(config, tmp_path):
-    async with outreach_rig(config, MovingClock(), **FAST) as rig:
+    async with outreach_rig(config, MovingClock(), tmp_path, 6, **FAST) as rig:
         app = rig.app
-        await import_cases(app.db, tmp_path, 6)
         campaign_id = await launch(rig)
         await wait_state(app, campaign_id, "done")
 
@@ -83,9 +81,8 @@ async def test_replies_continue_the_dialogue_with_the_campaign_known(config, tmp
 
 
 async def test_a_stop_during_the_campaign_stops_that_person_only(config, tmp_path):
-    async with outreach_rig(config, MovingClock(), **FAST) as rig:
+    async with outreach_rig(config, MovingClock(), tmp_path, 4, **FAST) as rig:
         app = rig.app
-        await import_cases(app.db, tmp_path, 4)
         first = await launch(rig)
         await wait_state(app, first, "done")
         await rig.texts_after(phone(1), "stop", 1)

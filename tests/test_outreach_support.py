@@ -89,12 +89,15 @@ def outreach_config(config: Any, fake: FakeTwilio, **overrides: Any) -> Any:
 
 
 @asynccontextmanager
-async def outreach_rig(config: Any, clock: Any, **overrides: Any) -> AsyncIterator[SmsRig]:
-    """The fake Twilio, an App and the Service with the SMS channel and the outreach
-    extension (the sender and /outreach/status), as ``casecheck run`` serves them."""
+async def outreach_rig(config: Any, clock: Any, tmp: Path, cases: int,
+                       **overrides: Any) -> AsyncIterator[SmsRig]:
+    """The fake Twilio, an App with ``cases`` cases, and the Service with the SMS channel
+    and the outreach extension (the sender and /outreach/status), as ``casecheck run``
+    serves them. (Cases are imported first: the importer wants the connection alone.)"""
     fake = FakeTwilio()
     await fake.start()
     app = await App.create(outreach_config(config, fake, **overrides), clock=clock)
+    await import_cases(app.db, tmp, cases)
     service = Service(app, extensions=["bot.outreach.service:setup"])
     session = aiohttp.ClientSession()
     try:

@@ -64,6 +64,15 @@ def _found(folded: str, terms: Iterable[str]) -> list[str]:
     return hits
 
 
+def _invites_reply(folded: str) -> bool:
+    """A reply word not followed by a stop word ("Reply YES", not only "Reply STOP")."""
+    for word in REPLY_WORDS:
+        for match in re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)\W*(\w*)", folded):
+            if match.group(1) not in STOP_WORDS:
+                return True
+    return False
+
+
 def _without_placeholders(text: str) -> str:
     try:
         return "".join(literal for literal, *_ in string.Formatter().parse(text))
@@ -94,7 +103,7 @@ def check(text: str, org_name: str, extra_terms: Iterable[str] = ()) -> list[War
         warnings.append(Warning("org_name", N_(
             "The organisation's name ({org}) gives the case away. Consider a neutral name "
             "for outreach."), {"org": org_name}))
-    if not _found(own, REPLY_WORDS):
+    if not _invites_reply(own):
         warnings.append(Warning("no_reply", N_(
             "It does not invite a reply (for example: Reply YES to learn more).")))
     if not _found(own, STOP_WORDS):

@@ -7,7 +7,8 @@ Life of a recipient: ``pending`` -> ``sending`` -> ``sent`` -> ``delivered`` |
   also re-checks opt-outs and wrong numbers) *before* the provider is called.
   One process at a time sends a campaign (a lease in ``campaigns``, renewed
   while it runs; a holder on this host whose pid is gone is taken over at
-  once). On start, rows left 'sending' by a dead sender are reconciled: the
+  once, a live one on this host never; one on another host when its lease
+  has expired). On start, rows left 'sending' by a dead sender are reconciled: the
   SMS provider is asked for messages to that number since the attempt; found
   -> 'sent' with its SID, not found -> back to 'pending'. Telegram cannot be
   asked, so those become 'failed' ('interrupted') rather than risk a second
@@ -53,26 +54,29 @@ from .providers import Outcome, Provider, make_provider
 log = logging.getLogger(__name__)
 
 RECONCILE_SLACK = dt.timedelta(minutes=2)  # clock skew between us and the provider
+RECORD_ATTEMPTS = 8  # then the row stays 'sending' and is reconciled with the provider
 
 
 def runner_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _dead(runner: str | None) -> bool:
-    """True if ``runner`` was a process on this host that no longer exists."""
+def _here(runner: str | None) -> bool | None:
+    """For a runner on this host: is its process alive? None for another host."""
     if not runner:
-        return False
+        return None
     host, _, pid = runner.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
-        return False
+    if host != socket.gethostname() or not pid.isdigit():
+        return None
+    if int(pid) == os.getpid():
+        return True
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:
-        return True
-    except PermissionError:
         return False
-    return False
+    except PermissionError:
+        return True
+    return True
 
 
 @dataclass
@@ -204,8 +208,13 @@ class Sender:
                 finally:
                     control.cancel()
                     await asyncio.gather(control, return_exceptions=True)
-                if not self._stopping and await self._finish_if_done(campaign_id) == "done":
+                if self._stopping:
+                    break
+                if await self._finish_if_done(campaign_id) == "done":
                     return "done"
+                if not run.stop.is_set():  # lanes out of work, rows still 'sending' that
+                    await self._reconcile(run)  # no send of ours holds: ask the provider
+                    await run.sleep(self.poll)
             current = await store.get(db, campaign_id)
             return str(current["state"]) if current else "missing"
         finally:
@@ -220,8 +229,15 @@ class Sender:
                 for ch in ("sms", "telegram")}
 
     async def _lease(self, campaign: aiosqlite.Row) -> bool:
+        """Hold the campaign: free, expired, ours, or its holder's process on this host
+        is gone. A live holder on this host keeps it even past its lease (a stopped,
+        not dead, process could still send what it claimed)."""
         now = self.app.clock()
-        dead = campaign["runner"] if _dead(campaign["runner"]) else None
+        holder = campaign["runner"]
+        alive = _here(holder)
+        if alive and holder != self.runner:
+            return False
+        dead = holder if alive is False else None
         return await store.take_lease(
             self.app.db, campaign["id"], self.runner, iso(now),
             iso(now + dt.timedelta(seconds=self.lease_seconds)), dead)
@@ -279,7 +295,8 @@ class Sender:
             while not run.stop.is_set():
                 now = self.app.clock()
                 if not self.quiet.allowed(now):
-                    ahead = await self._drop(ahead)
+                    await self._drop(ahead)
+                    ahead = None
                     await run.sleep(min(self.poll * 5, 1.0))
                     continue
                 rows = await ahead if ahead else await store.claim(db, cid, channel,
@@ -360,10 +377,15 @@ class Sender:
             self._slots.release()  # the bound is on provider calls, not on our commits
         if outcome.throttled:
             pacer.hold(outcome.retry_after or self.cfg.retry_seconds)
-        try:
-            await self._results.submit(self._result(row, outcome))
-        except Exception as exc:  # not recorded: the row stays 'sending', reconciled later
-            log.error("campaign %d: result not recorded: %s", run.campaign_id, where(exc))
+        result = self._result(row, outcome)
+        for attempt in range(RECORD_ATTEMPTS):
+            try:
+                await self._results.submit(result)
+                return
+            except Exception as exc:  # the row stays 'sending' meanwhile: never resent
+                log.error("campaign %d: result not recorded (%s), attempt %d", run.campaign_id,
+                          where(exc), attempt + 1)
+                await asyncio.sleep(min(2.0 ** attempt * 0.1, 5.0))
 
     def _result(self, row: aiosqlite.Row, outcome: Outcome) -> store.Result:
         if outcome.kind != "retry":
