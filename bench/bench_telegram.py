@@ -278,9 +278,13 @@ def _args() -> Any:
 
 if __name__ == "__main__":
     ns = _args()
+    # Both servers on the event loop `casecheck run` uses (uvloop when installed).
+    from bot.commands.run import fast_loop
     if ns.bare_server:
-        asyncio.run(bare_server(*ns.bare_server))
+        with asyncio.Runner(loop_factory=fast_loop()) as runner:
+            runner.run(bare_server(*ns.bare_server))
     elif ns.bot_server:
-        asyncio.run(bot_server(ns.bot_server[0], float(ns.bot_server[1])))
+        with asyncio.Runner(loop_factory=fast_loop()) as runner:
+            runner.run(bot_server(ns.bot_server[0], float(ns.bot_server[1])))
     else:
         asyncio.run(main(ns.n, ns.users, ns.limit_chats))

@@ -172,6 +172,7 @@ class Config:
     def __init__(self, values: dict[tuple[str, str], Any], source: str = "defaults") -> None:
         self._values = values
         self.source = source
+        self._sections: dict[str, _Section] = {}  # built on first use (every turn reads some)
 
     def get(self, section: str, key: str) -> Any:
         return self._values[(section, key)]
@@ -179,10 +180,13 @@ class Config:
     def __getattr__(self, section: str) -> Any:
         if section.startswith("_"):
             raise AttributeError(section)
-        keys = {k: v for (s, k), v in self._values.items() if s == section}
-        if not keys:
-            raise AttributeError(section)
-        return _Section(section, keys)
+        found = self._sections.get(section)
+        if found is None:
+            keys = {k: v for (s, k), v in self._values.items() if s == section}
+            if not keys:
+                raise AttributeError(section)
+            found = self._sections[section] = _Section(section, keys)
+        return found
 
     def replace(self, section: str, key: str, value: Any) -> Config:
         setting = _BY_KEY[(section, key)]

@@ -21,7 +21,7 @@ from .context import Context
 from .i18n import Translator
 from .model import Inbound, Turn
 from .services import Services
-from .storage import Database, inbox, outbox, people
+from .storage import Database, execute_all, inbox, outbox, people
 
 log = logging.getLogger(__name__)
 
@@ -53,21 +53,24 @@ class Dialogue:
             await flow.route(ctx)
         queued = inbound.channel in QUEUED_CHANNELS
         async with self.db.transaction() as conn:
-            await people.add_message(conn, state.person_id, "in", inbound.channel,
-                                     inbound.text, stamp)
-            for fx in ctx.effects:
-                await fx(conn, stamp)
-            await people.save_state(conn, state, inbound.channel, stamp)
-            if not ctx.silent:
-                for reply in ctx.replies:
-                    await people.add_message(conn, state.person_id, "out", inbound.channel,
-                                             reply.text, stamp, author="bot")
-                    if queued:
-                        await outbox.enqueue(conn, inbound.channel, inbound.address, reply, stamp,
-                                             person_id=state.person_id, inbox_id=inbox_id,
-                                             kind=ctx.reply_kind)
+            writes = [people.message_write(state.person_id, "in", inbound.channel,
+                                           inbound.text, stamp)]
+            if ctx.effects:  # they may read or erase the transcript: it has this message
+                await execute_all(conn, writes)
+                writes = []
+                for fx in ctx.effects:
+                    await fx(conn, stamp)
+            writes += people.state_writes(state, inbound.channel, stamp)
+            if not ctx.silent and ctx.replies:
+                writes += people.reply_writes(state.person_id, inbound.channel,
+                                              [reply.text for reply in ctx.replies], stamp)
+                if queued:
+                    writes += outbox.enqueue_writes(
+                        inbound.channel, inbound.address, ctx.replies, stamp,
+                        person_id=state.person_id, inbox_id=inbox_id, kind=ctx.reply_kind)
             if inbox_id is not None:
-                await inbox.mark_done(conn, inbox_id, stamp)
+                writes.append(inbox.done_write(inbox_id, stamp))
+            await execute_all(conn, writes)  # one trip to the database thread
         log.info("turn channel=%s step=%s replies=%d", inbound.channel, state.step,
                  0 if ctx.silent else len(ctx.replies))
         return Turn([] if ctx.silent else ctx.replies, state.awaiting, ctx.locale)

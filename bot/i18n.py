@@ -11,6 +11,7 @@ a plain ``pip install .`` ships everything.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 from collections.abc import Iterable
 from importlib import resources
@@ -133,6 +134,7 @@ class Translator:
         return language_name(locale)
 
 
+@functools.cache  # Babel builds the name from locale data: menus ask for it on every show
 def language_name(locale: str) -> str:
     """The language in its own name and script: 'Español', 'Kreyòl ayisyen', 'العربية'."""
     if locale in LANGUAGE_NAMES:

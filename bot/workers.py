@@ -381,15 +381,16 @@ class OutboxWorker:
         now = self.app.clock()
         stamp = iso(now)
         async with self.app.db.transaction() as conn:
+            await outbox.mark_sent_many(conn, [(row["id"], result.provider_id)
+                                               for row, result in items
+                                               if result.outcome == "sent"], stamp)
             for row, result in items:
-                if result.outcome == "sent":
-                    await outbox.mark_sent(conn, row["id"], result.provider_id, stamp)
-                elif result.outcome == "retry" and row["attempts"] < self.max_attempts:
+                if result.outcome == "retry" and row["attempts"] < self.max_attempts:
                     later = now + dt.timedelta(seconds=self._delay(row["attempts"],
                                                                    result.retry_after))
                     await outbox.mark_retry(conn, row["id"], iso(later), result.error_code,
                                             stamp)
-                else:
+                elif result.outcome != "sent":
                     await outbox.mark_failed(conn, row["id"], result.error_code, stamp)
                     log.warning("outbox row %d failed (%s): %s", row["id"], row["channel"],
                                 result.error_code)

@@ -7,6 +7,7 @@ import datetime as dt
 
 from bot.clock import iso
 from bot.storage import escalations
+from bot.storage import telegram as tg_store
 from tests.fakes.telegram_api import telegram_rig
 
 ALICE = 6101
@@ -74,3 +75,25 @@ async def test_no_staff_chat_no_alerts(config, clock):
         await rig.idle()
         assert rig.fake.sent_to(STAFF) == []
         assert await rig.app.db.fetchone("SELECT 1 FROM telegram_alerts") is None
+
+
+async def test_a_backlog_is_announced_fifty_at_a_time_each_once(app, clock):
+    from bot.channels.telegram_alerts import StaffAlerts
+    from bot.storage import people
+
+    alerts = StaffAlerts(app, STAFF)
+    assert await alerts.check() == 0  # alerts switched on now
+    person = await people.get_or_create(app.db, "sms", "+16175550123", iso(clock()))
+    clock.advance(minutes=1)
+    async with app.db.transaction() as conn:
+        for i in range(620):  # more than one read of the watcher
+            await escalations.create(
+                conn, ref=f"B{i:03d}", person_id=person.person_id, channel="sms",
+                address="+16175550123", locale="en", reason="asked", case_id=None,
+                candidates=[], summary="", now=iso(clock()))
+    counts = [await alerts.check() for _ in range(14)]
+    assert counts == [50] * 12 + [20, 0]
+    rows = await app.db.fetchall("SELECT ref FROM telegram_alerts ORDER BY outbox_id")
+    assert [r["ref"] for r in rows] == [f"B{i:03d}" for i in range(620)]
+    # An escalation that is not there (a turn that rolled back) is not announced.
+    assert not await tg_store.queue_alert(app.db, "GONE", STAFF, "text", iso(clock()))

@@ -204,7 +204,7 @@ class SmsChannel:
         who = await outbox.recipient(db, CHANNEL, inbound.address)
         locale = (who["locale"] if who else None) or self.app.config.dialogue.default_locale
         text = self.app.translator.gettext(locale, msgid)
-        answered = await outbox.has_for_inbox(db, inbox_id)
+        answered = await outbox.has_for_inbox(db, CHANNEL, inbound.address, inbox_id)
         now = iso(self.app.clock())
         async with db.transaction() as conn:
             if not answered:

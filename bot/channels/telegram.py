@@ -43,8 +43,9 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from ..app import App
 from ..clock import iso
 from ..config import ConfigError
+from ..model import Inbound
 from ..storage import telegram as tg_store
-from ..workers import WAKEUP, Wakeup
+from ..workers import WAKEUP, Batcher, Wakeup
 from . import telegram_render as render
 from .base import OutgoingMessage, SendResult
 from .telegram_alerts import StaffAlerts
@@ -104,6 +105,8 @@ class TelegramChannel:
                                    on_queued=self._wake_outbox)
                        if cfg.staff_chat_id else None)
         self._tasks: set[asyncio.Task[Any]] = set()  # callback answers in flight
+        # Updates arriving together are stored in one transaction (group commit).
+        self._inbox: Batcher[Inbound, int | None] = Batcher(self._store_many)
         self._alert_task: asyncio.Task[None] | None = None
         self._started = False
 
@@ -187,12 +190,15 @@ class TelegramChannel:
             return
         inbound = render.inbound_from_update(update)
         if inbound is not None:
-            inbox_id = await tg_store.store_update(self.app.db, inbound, iso(self.app.clock()))
+            inbox_id = await self._inbox.submit(inbound)
             if inbox_id is not None and wakeup is not None:
                 wakeup.inbox.set()
         query = update.callback_query
         if query is not None:
             self._spawn(self._acknowledge(query.id, query.message, remove=inbound is not None))
+
+    async def _store_many(self, inbounds: list[Inbound]) -> list[int | None]:
+        return await tg_store.store_updates(self.app.db, inbounds, iso(self.app.clock()))
 
     async def _acknowledge(self, query_id: str, message: Any, *, remove: bool) -> None:
         """Stop the button's spinner; take the keyboard off the message it was on,

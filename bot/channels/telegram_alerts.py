@@ -49,6 +49,10 @@ def alert_text(app: App, row: aiosqlite.Row, now: dt.datetime) -> str:
 
 
 class StaffAlerts:
+    # Alerts queued per check at most; escalations read per query while catching up.
+    PER_CHECK = 50
+    READ = 500
+
     def __init__(self, app: App, chat_id: int, *, interval: float = 5.0,
                  on_queued: Callable[[], None] = lambda: None) -> None:
         self.app = app
@@ -56,18 +60,29 @@ class StaffAlerts:
         self.interval = interval
         self.on_queued = on_queued
         self._since: str | None = None
+        self._after = 0  # every escalation up to this id is announced or not due
 
     async def check(self) -> int:
         """Queue alerts for escalations not yet announced; return how many."""
         now = self.app.clock()
         if self._since is None:
             self._since = await tg_store.alerts_since(self.app.db, iso(now))
-        rows = await tg_store.unannounced_escalations(self.app.db, self._since)
-        queued = 0
-        for row in rows:
-            if await tg_store.queue_alert(self.app.db, row["ref"], self.chat_id,
-                                          alert_text(self.app, row, now), iso(now)):
-                queued += 1
+        queued, more = 0, True
+        while more and queued < self.PER_CHECK:
+            rows = await tg_store.escalations_after(self.app.db, self._after, self._since,
+                                                    self.READ)
+            more = len(rows) == self.READ
+            for row in rows:
+                if row["due"]:
+                    if queued == self.PER_CHECK or not await tg_store.queue_alert(
+                            self.app.db, row["ref"], self.chat_id,
+                            alert_text(self.app, row, now), iso(now)):
+                        # Read this row again next time (the id of an escalation whose
+                        # turn rolled back comes back with the next escalation).
+                        more = False
+                        break
+                    queued += 1
+                self._after = row["id"]
         if queued:
             self.on_queued()
         return queued

@@ -27,7 +27,13 @@ from typing import Any, BinaryIO
 
 from ..storage import Database, audit
 from ..storage import cases as store
-from .normalize import hash_notice_code, name_key, normalize_docket, normalize_phone, parse_date
+from .normalize import (
+    hash_normal_notice,
+    name_key,
+    normalize_docket,
+    normalize_phone,
+    parse_date,
+)
 
 REQUIRED = ("docket_number", "last_name", "date_of_birth", "status")
 OPTIONAL = ("court", "first_name", "lab", "status_date", "phone", "language", "notice_code")
@@ -150,96 +156,135 @@ class CsvRows:
             raise FileProblem(f"line {self._last_line + 1}: not valid CSV ({exc}); check the"
                               " quotes on this line") from None
 
-    def checked(self) -> Iterator[tuple[int, tuple[str | None, ...]]]:
-        """``(line, row)`` for each valid row (the values of the case columns).
+    def to_stage(self, skip_invalid: bool) -> Iterator[tuple[Any, ...]]:
+        """``(line, *case columns)`` of each valid row, to stage.
 
-        Problems collect in ``self.problems``; keys and notice codes seen twice
-        collect in ``suspect_keys`` / ``suspect_codes``.
+        After the first problem only with ``skip_invalid`` (the rest is still read,
+        for the report). Problems collect in ``self.problems``; keys and notice
+        codes seen twice collect in ``suspect_keys`` / ``suspect_codes``.
         """
         seen_keys, seen_codes = self._seen_keys, self._seen_codes
-        while (record := self._next_record()) is not None:
-            line, self._last_line = self._last_line + 1, self._reader.line_num
-            if not any(record):
-                continue
-            self.rows += 1
-            try:
-                row = self._row(record)
-            except ValueError as exc:
-                self.problems.append(Problem(line, str(exc)))
-                continue
-            key = hash((row[0], row[2]))
-            if key in seen_keys:
-                self.suspect_keys.add((row[0], row[2]))
-            else:
-                seen_keys.add(key)
-            if row[13] is not None:
-                code = hash(row[13])
-                if code in seen_codes:
-                    self.suspect_codes.add(row[13])
+        suspect_keys, suspect_codes = self.suspect_keys, self.suspect_codes
+        problems = self.problems
+        reader, pick, pad, width = self._reader, self._pick, self._pad, self._width
+        normal, today = _normal, self.today
+        # Counters live in locals in this loop (the hot path) and are saved on the way out.
+        last, rows, staged = self._last_line, self.rows, self.staged
+        try:
+            for record in reader:
+                line, last = last + 1, reader.line_num
+                if not any(record):
+                    continue
+                rows += 1
+                if len(record) != width:
+                    problems.append(Problem(
+                        line, f"has {len(record)} fields but the header has {width}"))
+                    continue
+                if pad:
+                    record.append("")
+                values = tuple(map(str.strip, pick(record)))
+                row = normal(line, values, today)
+                if row is None:
+                    problems.append(Problem(line, "; ".join(_problems(values, today))))
+                    continue
+                key = hash((row[1], row[3]))
+                if key in seen_keys:
+                    suspect_keys.add((row[1], row[3]))
                 else:
-                    seen_codes.add(code)
-            yield line, row
-
-    def to_stage(self, skip_invalid: bool) -> Iterator[tuple[Any, ...]]:
-        """``(line, *row)`` to stage; after a problem, only with ``skip_invalid``."""
-        for line, row in self.checked():
-            if skip_invalid or not self.problems:
-                self.staged += 1
-                yield (line, *row)
-
-    def _row(self, record: list[str]) -> tuple[str | None, ...]:
-        """One checked, normalised row; ValueError lists every problem (column names only)."""
-        if len(record) != self._width:
-            raise ValueError(f"has {len(record)} fields but the header has {self._width}")
-        if self._pad:
-            record.append("")
-        values = [v.strip() for v in self._pick(record)]
-        errors: list[str] = []
-        if max(map(len, values)) > MAX_FIELD or _CONTROL.search("".join(values)):
-            errors += _cell_problems(values)
-        (display, court, last_name, first_name, dob_raw, lab, status, status_raw, phone_raw,
-         language_raw, code) = values
-        docket = normalize_docket(display)
-        if not docket:
-            errors.append("docket_number: missing" if not display else
-                          "docket_number: has no letters or digits")
-        last_key = _key(last_name)
-        if not last_key:
-            errors.append("last_name: missing")
-        dob = _date(dob_raw, "date_of_birth", errors, required=True)
-        if dob and dob > self.today:
-            errors.append("date_of_birth: is in the future")
-        status = status.lower()
-        if status not in _STATUS_SET:
-            errors.append("status: missing" if not status else
-                          f"status: must be one of {', '.join(STATUSES)}")
-        status_date = _date(status_raw, "status_date", errors, required=False)
-        phone = _phone(phone_raw, errors) if phone_raw else ""
-        language = _language(language_raw) if language_raw else ""
-        if language is None:
-            errors.append("language: must be a language code such as en or es")
-            language = ""
-        notice = ""
-        if code:
-            if normalize_docket(code):
-                notice = hash_notice_code(code)
-            else:
-                errors.append("notice_code: has no letters or digits")
-        if errors:
-            raise ValueError("; ".join(errors))
-        normal = [docket, display, _clean(court), last_name, last_key, first_name,
-                  _key(first_name), dob, _clean(lab), status, status_date, phone, language,
-                  notice]
-        digest = hashlib.blake2b("\x1f".join(normal).encode(), digest_size=16).hexdigest()
-        return (*normal[:10], status_date or None, phone or None, language or None,
-                notice or None, digest)
+                    seen_keys.add(key)
+                if row[14] is not None:
+                    code = hash(row[14])
+                    if code in seen_codes:
+                        suspect_codes.add(row[14])
+                    else:
+                        seen_codes.add(code)
+                if skip_invalid or not problems:
+                    staged += 1
+                    yield row
+        except UnicodeDecodeError:
+            raise FileProblem(_encoding_message(self.path)) from None
+        except csv.Error as exc:
+            raise FileProblem(f"line {last + 1}: not valid CSV ({exc}); check the"
+                              " quotes on this line") from None
+        finally:
+            self._last_line, self.rows, self.staged = last, rows, staged
 
 
 _STATUS_SET = frozenset(STATUSES)
 
 
+def _normal(line: int, values: tuple[str, ...], today: str) -> tuple[Any, ...] | None:
+    """``(line, *case columns)`` of a valid row, or None if ``_problems`` finds any.
+
+    The hot path of an import: one call per row, no list of problems.
+    """
+    joined = "".join(values)
+    if len(joined) > MAX_FIELD and max(map(len, values)) > MAX_FIELD:
+        return None
+    if not joined.isprintable() and _CONTROL.search(joined):  # printable: no control chars
+        return None
+    (display, court, last_name, first_name, dob_raw, lab, status, status_raw, phone_raw,
+     language_raw, code) = values
+    docket = normalize_docket(display)
+    last_key = _key(last_name)
+    status = status.lower()
+    language = _language(language_raw) if language_raw else ""
+    if not (docket and last_key and dob_raw) or status not in _STATUS_SET or language is None:
+        return None
+    try:
+        dob = _iso(dob_raw)
+        status_date = _iso(status_raw) if status_raw else ""
+        phone = normalize_phone(phone_raw) if phone_raw else ""
+    except ValueError:
+        return None
+    notice = ""
+    if code:
+        code = normalize_docket(code)
+        if not code:
+            return None
+        notice = hash_normal_notice(code)
+    if dob > today:
+        return None
+    court, lab, first_key = _clean(court), _clean(lab), _key(first_name)
+    digest = hashlib.blake2b("\x1f".join((
+        docket, display, court, last_name, last_key, first_name, first_key, dob, lab, status,
+        status_date, phone, language, notice)).encode(), digest_size=16).hexdigest()
+    return (line, docket, display, court, last_name, last_key, first_name, first_key, dob, lab,
+            status, status_date or None, phone or None, language or None, notice or None,
+            digest)
+
+
+def _problems(values: tuple[str, ...], today: str) -> list[str]:
+    """Every problem of a row that ``_normal`` refused (column names only, never values)."""
+    errors = _cell_problems(values)
+    (display, _court, last_name, _first, dob_raw, _lab, status, status_raw, phone_raw,
+     language_raw, code) = values
+    if not normalize_docket(display):
+        errors.append("docket_number: missing" if not display else
+                      "docket_number: has no letters or digits")
+    if not _key(last_name):
+        errors.append("last_name: missing")
+    dob = _date(dob_raw, "date_of_birth", errors, required=True)
+    if dob and dob > today:
+        errors.append("date_of_birth: is in the future")
+    if status.lower() not in _STATUS_SET:
+        errors.append("status: missing" if not status else
+                      f"status: must be one of {', '.join(STATUSES)}")
+    _date(status_raw, "status_date", errors, required=False)
+    if phone_raw:
+        try:
+            normalize_phone(phone_raw)
+        except ValueError as exc:
+            errors.append(f"phone: {exc}")
+    if language_raw and _language(language_raw) is None:
+        errors.append("language: must be a language code such as en or es")
+    if code and not normalize_docket(code):
+        errors.append("notice_code: has no letters or digits")
+    return errors
+
+
 def _cell_problems(values: Sequence[str]) -> list[str]:
-    problems = []
+    problems: list[str] = []
     for name, value in zip(_PICKED, values, strict=True):
         if len(value) > MAX_FIELD:
             problems.append(f"{name}: longer than {MAX_FIELD} characters")
@@ -269,14 +314,6 @@ def _date(raw: str, name: str, errors: list[str], *, required: bool) -> str:
         return _iso(raw)
     except ValueError as exc:
         errors.append(f"{name}: {exc}")
-        return ""
-
-
-def _phone(raw: str, errors: list[str]) -> str:
-    try:
-        return normalize_phone(raw)
-    except ValueError as exc:
-        errors.append(f"phone: {exc}")
         return ""
 
 

@@ -21,7 +21,11 @@ NOTICE_PREFIX = "casecheck-notice:"
 
 def normalize_docket(raw: str) -> str:
     """Upper case, letters and digits only: ``"0912-cr-004411 "`` -> ``"0912CR004411"``."""
-    return _NOT_ALNUM.sub("", raw.upper())
+    upper = raw.upper()
+    dashless = upper.replace("-", "")
+    if dashless.isascii() and dashless.isalnum():  # fast path: only dashes to drop
+        return dashless
+    return _NOT_ALNUM.sub("", upper)
 
 
 def name_key(raw: str) -> str:
@@ -97,7 +101,9 @@ def normalize_phone(raw: str, default_region: str = "US") -> str:
     Only the US/Canada numbering plan is known for numbers without ``+``.
     """
     text = raw.strip()
-    digits = _NOT_DIGIT.sub("", text)
+    digits = text.replace("-", "")
+    if not (digits.isascii() and digits.isdigit()):  # fast path: only dashes to drop
+        digits = _NOT_DIGIT.sub("", text)
     if text.startswith(("+", "00")):
         if text.startswith("00"):
             digits = digits[2:]
@@ -115,5 +121,9 @@ def normalize_phone(raw: str, default_region: str = "US") -> str:
 
 def hash_notice_code(code: str) -> str:
     """Stored form of a notice code: sha256 of the normalised code with a domain prefix."""
-    normal = normalize_docket(code)
+    return hash_normal_notice(normalize_docket(code))
+
+
+def hash_normal_notice(normal: str) -> str:
+    """``hash_notice_code`` of a code already through ``normalize_docket``."""
     return hashlib.sha256((NOTICE_PREFIX + normal).encode("ascii")).hexdigest()

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager, closing
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import aiosqlite
 
@@ -113,19 +114,56 @@ class Database:
             else:
                 await self.conn.execute("COMMIT")
 
+    # Each read is one trip to aiosqlite's thread (a cursor's execute, fetch and close
+    # would be three): the service makes a dozen reads per conversation turn.
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        async with self.conn.execute(sql, tuple(params)) as cur:
-            return await cur.fetchone()
+        values = tuple(params)
+
+        def run(raw: sqlite3.Connection) -> aiosqlite.Row | None:
+            with closing(raw.execute(sql, values)) as cursor:
+                row: aiosqlite.Row | None = cursor.fetchone()
+            return row
+        return await on_thread(self.conn, run)
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        async with self.conn.execute(sql, tuple(params)) as cur:
-            return list(await cur.fetchall())
+        return list(await self.conn.execute_fetchall(sql, tuple(params)))
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one write statement in its own transaction; return lastrowid."""
         async with self.transaction() as conn:
             cur = await conn.execute(sql, tuple(params))
             return cur.lastrowid or 0
+
+
+T = TypeVar("T")
+
+# One write statement and its parameters, for ``execute_all``.
+Write = tuple[str, tuple[Any, ...]]
+
+
+async def on_thread(conn: aiosqlite.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
+    """``fn(sqlite3 connection)`` on aiosqlite's thread, in one trip there and back (each
+    ``conn.execute``, ``fetchone`` or ``close`` is a trip, and a conversation turn would
+    make dozens). Inside a transaction, ``fn`` may run several statements; it must not
+    block on anything but SQLite."""
+    return cast(T, await conn._execute(fn, conn._conn))
+
+
+async def execute_all(conn: aiosqlite.Connection, writes: Iterable[Write]) -> None:
+    """Several statements inside a transaction, in order, in one trip."""
+    batch = list(writes)
+
+    def run(raw: sqlite3.Connection) -> None:
+        for sql, params in batch:
+            raw.execute(sql, params)
+    await on_thread(conn, run)
+
+
+async def first(conn: aiosqlite.Connection, sql: str,
+                params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+    """The first row of a query inside a transaction, in one trip to aiosqlite's thread
+    (every row is fetched: for lookups by a key)."""
+    return next(iter(await conn.execute_fetchall(sql, tuple(params))), None)
 
 
 def _split_sql(script: str) -> list[str]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import aiosqlite
 
 from ..model import Inbound
-from . import Database
+from . import Database, Write, on_thread
 
 _INSERT = """INSERT INTO inbox(channel, provider_id, address, body, language_hint,
                                media_count, received_at)
@@ -26,17 +28,22 @@ async def store(db: Database, inbound: Inbound, now: str) -> int | None:
 
 async def store_many(db: Database, inbounds: list[Inbound], now: str) -> list[int | None]:
     """``store`` for several messages in one transaction (group commit under load)."""
-    ids: list[int | None] = []
-    async with db.transaction() as conn:
+    def run(raw: sqlite3.Connection) -> list[int | None]:
+        ids: list[int | None] = []
         for inbound in inbounds:
-            cur = await conn.execute(_INSERT, _values(inbound, now))
+            cur = raw.execute(_INSERT, _values(inbound, now))
             ids.append(cur.lastrowid if cur.rowcount else None)
-    return ids
+        return ids
+    async with db.transaction() as conn:
+        return await on_thread(conn, run)
+
+
+def done_write(inbox_id: int, now: str) -> Write:
+    return "UPDATE inbox SET status='done', processed_at=? WHERE id=?", (now, inbox_id)
 
 
 async def mark_done(conn: aiosqlite.Connection, inbox_id: int, now: str) -> None:
-    await conn.execute(
-        "UPDATE inbox SET status='done', processed_at=? WHERE id=?", (now, inbox_id))
+    await conn.execute(*done_write(inbox_id, now))
 
 
 async def mark_failed(conn: aiosqlite.Connection, inbox_id: int, now: str) -> None:

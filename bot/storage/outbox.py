@@ -19,7 +19,7 @@ from typing import Any
 import aiosqlite
 
 from ..model import Reply
-from . import Database, linking
+from . import Database, Write, linking
 from . import optouts as optouts_store
 
 # Order of delivery states; a status update never moves a row to a lower rank.
@@ -39,8 +39,7 @@ async def enqueue(conn: aiosqlite.Connection, channel: str, address: str, reply:
                   *, person_id: int | None = None, inbox_id: int | None = None,
                   campaign_id: int | None = None, author: str = "bot",
                   kind: str = "reply") -> int:
-    options = json.dumps([{"key": o.key, "label": o.label} for o in reply.options],
-                         ensure_ascii=False)
+    options = _options_json(reply)
     cur = await conn.execute(
         """INSERT INTO outbox(channel, address, body, options, status, next_attempt_at,
                               person_id, inbox_id, campaign_id, author, kind,
@@ -49,6 +48,22 @@ async def enqueue(conn: aiosqlite.Connection, channel: str, address: str, reply:
         (channel, address, reply.text, options, now, person_id, inbox_id, campaign_id,
          author, kind, now, now))
     return cur.lastrowid or 0
+
+
+def enqueue_writes(channel: str, address: str, replies: list[Reply], now: str, *,
+                   person_id: int | None, inbox_id: int | None, kind: str) -> list[Write]:
+    """The statements that ``enqueue`` a turn's replies, in order (for ``execute_all``)."""
+    return [("""INSERT INTO outbox(channel, address, body, options, status, next_attempt_at,
+                                   person_id, inbox_id, author, kind, created_at, updated_at)
+                VALUES (?,?,?,?,'pending',?,?,?,'bot',?,?,?)""",
+             (channel, address, reply.text, _options_json(reply), now, person_id, inbox_id,
+              kind, now, now))
+            for reply in replies]
+
+
+def _options_json(reply: Reply) -> str:
+    return json.dumps([{"key": o.key, "label": o.label} for o in reply.options],
+                      ensure_ascii=False)
 
 
 async def for_address(db: Database, channel: str, address: str) -> list[aiosqlite.Row]:
@@ -63,8 +78,12 @@ async def recipient(db: Database, channel: str, address: str) -> aiosqlite.Row |
         " WHERE c.channel=? AND c.address=?", (channel, address))
 
 
-async def has_for_inbox(db: Database, inbox_id: int) -> bool:
-    row = await db.fetchone("SELECT 1 FROM outbox WHERE inbox_id=? LIMIT 1", (inbox_id,))
+async def has_for_inbox(db: Database, channel: str, address: str, inbox_id: int) -> bool:
+    """Was a reply to this inbox row queued? (Replies go to the row's own address: found
+    through the address index, among that address's rows only.)"""
+    row = await db.fetchone(
+        "SELECT 1 FROM outbox WHERE channel=? AND address=? AND inbox_id=? LIMIT 1",
+        (channel, address, inbox_id))
     return row is not None
 
 
@@ -76,7 +95,7 @@ async def claim_due(db: Database, channel: str, now: str, limit: int) -> list[di
     address is still waiting, so one person's messages leave in order.
     """
     async with db.transaction() as conn:
-        due = await (await conn.execute(
+        due = await conn.execute_fetchall(
             f"""SELECT o.id, o.kind != 'compliance'
                         AND {linking.opted_out_clause('o.channel', 'o.address')} AS blocked
                FROM outbox o
@@ -84,7 +103,7 @@ async def claim_due(db: Database, channel: str, now: str, limit: int) -> list[di
                  AND NOT EXISTS (SELECT 1 FROM outbox e
                                  WHERE e.channel=o.channel AND e.address=o.address
                                    AND e.status IN ('pending','sending') AND e.id<o.id)
-               ORDER BY o.id LIMIT ?""", (channel, now, limit))).fetchall()
+               ORDER BY o.id LIMIT ?""", (channel, now, limit))
         blocked = [r["id"] for r in due if r["blocked"]]
         wanted = [r["id"] for r in due if not r["blocked"]]
         if blocked:
@@ -96,9 +115,9 @@ async def claim_due(db: Database, channel: str, now: str, limit: int) -> list[di
         await conn.execute(
             f"UPDATE outbox SET status='sending', attempts=attempts+1, updated_at=?"
             f" WHERE id IN ({_marks(wanted)})", (now, *wanted))
-        rows = await (await conn.execute(
+        rows = await conn.execute_fetchall(
             f"""SELECT o.*, p.locale FROM outbox o LEFT JOIN people p ON p.id=o.person_id
-                WHERE o.id IN ({_marks(wanted)}) ORDER BY o.id""", wanted)).fetchall()
+                WHERE o.id IN ({_marks(wanted)}) ORDER BY o.id""", wanted)
     return [dict(row) for row in rows]
 
 
@@ -116,20 +135,31 @@ async def next_due(db: Database, channel: str) -> str | None:
 
 async def mark_sent(conn: aiosqlite.Connection, outbox_id: int, provider_id: str | None,
                     now: str) -> None:
-    await conn.execute(
-        "UPDATE outbox SET status='sent', provider_id=?, error_code=NULL, updated_at=?"
-        " WHERE id=?", (provider_id, now, outbox_id))
-    if provider_id is None:
+    await mark_sent_many(conn, [(outbox_id, provider_id)], now)
+
+
+async def mark_sent_many(conn: aiosqlite.Connection, sent: list[tuple[int, str | None]],
+                         now: str) -> None:
+    """Rows ``(outbox_id, provider_id)`` the provider accepted: 'sent', or the later
+    status a callback already brought (kept in provider_status_early, then dropped).
+    A few statements for the whole batch, whatever its size."""
+    if not sent:
         return
-    early = await (await conn.execute(
-        "SELECT status, error_code FROM provider_status_early WHERE provider_id=?",
-        (provider_id,))).fetchone()
-    if early is not None:
-        await conn.execute("DELETE FROM provider_status_early WHERE provider_id=?", (provider_id,))
-        if STATUS_RANK.get(early["status"], 0) > STATUS_RANK["sent"]:
-            await conn.execute(
-                "UPDATE outbox SET status=?, error_code=?, updated_at=? WHERE id=?",
-                (early["status"], early["error_code"], now, outbox_id))
+    await conn.executemany(
+        "UPDATE outbox SET status='sent', provider_id=?, error_code=NULL, updated_at=?"
+        " WHERE id=?", [(provider_id, now, outbox_id) for outbox_id, provider_id in sent])
+    by_provider = {provider_id: outbox_id for outbox_id, provider_id in reversed(sent)
+                   if provider_id is not None}
+    if not by_provider:
+        return
+    early = await conn.execute_fetchall(
+        f"DELETE FROM provider_status_early WHERE provider_id IN ({_marks(list(by_provider))})"
+        " RETURNING provider_id, status, error_code", list(by_provider))
+    later = [(row["status"], row["error_code"], now, by_provider[row["provider_id"]])
+             for row in early if STATUS_RANK.get(row["status"], 0) > STATUS_RANK["sent"]]
+    if later:
+        await conn.executemany(
+            "UPDATE outbox SET status=?, error_code=?, updated_at=? WHERE id=?", later)
 
 
 async def mark_retry(conn: aiosqlite.Connection, outbox_id: int, next_attempt_at: str,
@@ -172,41 +202,55 @@ async def apply_statuses(db: Database, updates: list[tuple[str, str, str | None]
 
     Idempotent and monotonic: a repeated or older status changes nothing. A
     callback for a provider id not yet recorded is kept and applied when it is.
+    The rows are read and written a batch at a time, not one callback at a time.
     """
     outcomes = []
     async with db.transaction() as conn:
+        ids = list(dict.fromkeys(provider_id for provider_id, _, _ in updates))
+        rows: dict[str, dict[str, Any]] = {}
+        for found in await conn.execute_fetchall(
+                f"SELECT id, provider_id, channel, address, status FROM outbox"
+                f" WHERE provider_id IN ({_marks(ids)}) ORDER BY id", ids):
+            rows.setdefault(found["provider_id"], dict(found))
+        missing = [provider_id for provider_id in ids if provider_id not in rows]
+        early: dict[str, str] = {}
+        if missing:
+            early = {found[0]: found[1] for found in await conn.execute_fetchall(
+                f"SELECT provider_id, status FROM provider_status_early"
+                f" WHERE provider_id IN ({_marks(missing)})", missing)}
+        applied: list[tuple[str, str | None, str, int]] = []
+        kept: list[tuple[str, str, str | None, str]] = []
         for provider_id, status, error_code in updates:
-            outcomes.append(await _apply_status(conn, provider_id, status, error_code, now))
-    return outcomes
-
-
-async def _apply_status(conn: aiosqlite.Connection, provider_id: str, status: str,
-                        error_code: str | None, now: str) -> str:
-    rank = STATUS_RANK.get(status)
-    if rank is None:
-        return "ignored"
-    row = await (await conn.execute(
-        "SELECT id, channel, address, status FROM outbox WHERE provider_id=?",
-        (provider_id,))).fetchone()
-    if row is None:
-        early = await (await conn.execute(
-            "SELECT status FROM provider_status_early WHERE provider_id=?",
-            (provider_id,))).fetchone()
-        if early is None or STATUS_RANK.get(early["status"], 0) < rank:
-            await conn.execute(
+            rank = STATUS_RANK.get(status)
+            row = rows.get(provider_id)
+            if rank is None:
+                outcomes.append("ignored")
+            elif row is None:
+                known = early.get(provider_id)
+                if known is None or STATUS_RANK.get(known, 0) < rank:
+                    early[provider_id] = status
+                    kept.append((provider_id, status, error_code, now))
+                outcomes.append("early")
+            elif rank <= STATUS_RANK.get(row["status"], 0) or status not in FINAL_STATUSES:
+                outcomes.append("ignored")
+            else:
+                row["status"] = status
+                applied.append((status, error_code, now, row["id"]))
+                if error_code == "21610":
+                    await optouts_store.opt_out(conn, row["channel"], row["address"],
+                                                "provider", now)
+                outcomes.append("applied")
+        if applied:
+            await conn.executemany(
+                "UPDATE outbox SET status=?, error_code=COALESCE(?, error_code), updated_at=?"
+                " WHERE id=?", applied)
+        if kept:
+            await conn.executemany(
                 "INSERT INTO provider_status_early(provider_id, status, error_code, at)"
                 " VALUES (?,?,?,?) ON CONFLICT(provider_id) DO UPDATE SET"
                 " status=excluded.status, error_code=excluded.error_code, at=excluded.at",
-                (provider_id, status, error_code, now))
-        return "early"
-    if rank <= STATUS_RANK.get(row["status"], 0) or status not in FINAL_STATUSES:
-        return "ignored"
-    await conn.execute(
-        "UPDATE outbox SET status=?, error_code=COALESCE(?, error_code), updated_at=?"
-        " WHERE id=?", (status, error_code, now, row["id"]))
-    if error_code == "21610":
-        await optouts_store.opt_out(conn, row["channel"], row["address"], "provider", now)
-    return "applied"
+                kept)
+    return outcomes
 
 
 async def opt_out(conn: aiosqlite.Connection, channel: str, address: str, now: str) -> None:

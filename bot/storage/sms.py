@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import aiosqlite
 
-from . import Database
+from . import Database, first
 
 
 async def keep_rest(db: Database, address: str, body: str, now: str) -> None:
@@ -22,8 +22,7 @@ async def addresses_with_rest(db: Database) -> set[str]:
 
 async def take_rest(conn: aiosqlite.Connection, address: str) -> str | None:
     """Remove and return the waiting rest for an address (inside a transaction)."""
-    row = await (await conn.execute(
-        "SELECT body FROM sms_more WHERE address=?", (address,))).fetchone()
+    row = await first(conn, "SELECT body FROM sms_more WHERE address=?", (address,))
     if row is None:
         return None
     await conn.execute("DELETE FROM sms_more WHERE address=?", (address,))

@@ -2,33 +2,39 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import aiosqlite
 
 from ..model import Inbound, Reply
-from . import Database, outbox
+from . import Database, on_thread, outbox
 
 CHANNEL = "telegram"
 
 
-async def store_update(db: Database, inbound: Inbound, now: str) -> int | None:
-    """Store one update in the inbox (deduplicated by update_id); return its id or None.
+async def store_updates(db: Database, inbounds: list[Inbound], now: str) -> list[int | None]:
+    """Store updates in the inbox in one transaction (deduplicated by update_id); return
+    the id of each, or None for one already stored.
 
     A person who writes again has unblocked the bot: their chat is reachable again,
     in the same transaction.
     """
+    def run(raw: sqlite3.Connection) -> list[int | None]:
+        ids: list[int | None] = []
+        for inbound in inbounds:
+            cur = raw.execute(
+                """INSERT INTO inbox(channel, provider_id, address, body, language_hint,
+                                     media_count, notice_code, received_at)
+                   VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(channel, provider_id) DO NOTHING""",
+                (inbound.channel, inbound.provider_id, inbound.address, inbound.text,
+                 inbound.language_hint, inbound.media_count, inbound.notice_code, now))
+            ids.append(cur.lastrowid if cur.rowcount else None)
+            if cur.rowcount:
+                raw.execute("UPDATE contacts SET unreachable=0 WHERE channel=? AND address=?"
+                            " AND unreachable=1", (CHANNEL, inbound.address))
+        return ids
     async with db.transaction() as conn:
-        cur = await conn.execute(
-            """INSERT INTO inbox(channel, provider_id, address, body, language_hint,
-                                 media_count, notice_code, received_at)
-               VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(channel, provider_id) DO NOTHING""",
-            (inbound.channel, inbound.provider_id, inbound.address, inbound.text,
-             inbound.language_hint, inbound.media_count, inbound.notice_code, now))
-        inbox_id = cur.lastrowid if cur.rowcount else None
-        if inbox_id is not None:
-            await conn.execute(
-                "UPDATE contacts SET unreachable=0 WHERE channel=? AND address=?"
-                " AND unreachable=1", (CHANNEL, inbound.address))
-    return inbox_id
+        return await on_thread(conn, run)
 
 
 async def is_unreachable(db: Database, address: str) -> bool:
@@ -58,25 +64,31 @@ async def alerts_since(db: Database, now: str) -> str:
     return str(row[0]) if row is not None else now
 
 
-async def unannounced_escalations(db: Database, since: str,
-                                  limit: int = 50) -> list[aiosqlite.Row]:
-    """Escalations created since alerts were switched on and not yet announced.
+async def escalations_after(db: Database, after_id: int, since: str,
+                            limit: int) -> list[aiosqlite.Row]:
+    """Escalations with an id above ``after_id``, oldest first, each with ``due``: true
+    when created since alerts were switched on (``since``) and not yet announced.
 
+    The watcher walks the table once and then reads only new rows (an id range on the
+    primary key), instead of re-reading every escalation since ``since`` each time.
     Only what an alert may show: reference, language, channel, creation time.
     """
     return await db.fetchall(
-        """SELECT e.ref, e.locale, e.channel, e.created_at FROM escalations e
-           WHERE e.created_at >= ?
-             AND NOT EXISTS (SELECT 1 FROM telegram_alerts a WHERE a.ref = e.ref)
-           ORDER BY e.id LIMIT ?""", (since, limit))
+        """SELECT e.id, e.ref, e.locale, e.channel, e.created_at,
+                  e.created_at >= ?
+                    AND NOT EXISTS (SELECT 1 FROM telegram_alerts a WHERE a.ref = e.ref) AS due
+           FROM escalations e WHERE e.id > ? ORDER BY e.id LIMIT ?""",
+        (since, after_id, limit))
 
 
 async def queue_alert(db: Database, ref: str, chat_id: int, text: str, now: str) -> bool:
-    """Queue the alert for one escalation, once; return False if it was already queued."""
+    """Queue the alert for one escalation, once; return False if it was already queued
+    or the escalation is not there (a turn seen mid-transaction that rolled back)."""
     async with db.transaction() as conn:
         cur = await conn.execute(
-            "INSERT INTO telegram_alerts(ref, at) VALUES (?,?) ON CONFLICT(ref) DO NOTHING",
-            (ref, now))
+            "INSERT INTO telegram_alerts(ref, at) SELECT ?, ?"
+            " WHERE EXISTS (SELECT 1 FROM escalations WHERE ref = ?)"
+            " ON CONFLICT(ref) DO NOTHING", (ref, now, ref))
         if not cur.rowcount:
             return False
         outbox_id = await outbox.enqueue(conn, CHANNEL, str(chat_id), Reply(text), now,

@@ -22,7 +22,6 @@ CREATE TABLE cases (
     imported_at TEXT NOT NULL,
     UNIQUE (docket_number, court)
 );
-CREATE INDEX cases_docket ON cases (docket_number);
 CREATE INDEX cases_name_dob ON cases (last_name_key, date_of_birth);
 CREATE INDEX cases_dob ON cases (date_of_birth);
 CREATE INDEX cases_notice ON cases (notice_code_hash) WHERE notice_code_hash IS NOT NULL;
