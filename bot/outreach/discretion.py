@@ -37,7 +37,9 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
 }
 # Words that invite a reply, and words that say how to stop (folded, any language).
 REPLY_WORDS = ("reply", "respond", "text back", "text us", "responda", "responde", "conteste",
-               "contesta", "escriba", "escribanos")
+               "contesta", "escriba", "escribanos", "reponn", "tra loi", "ответьте")
+# The keyword people send back; every shipped language keeps it in Latin letters.
+REPLY_KEYWORD = "yes"
 STOP_WORDS = ("stop", "parar", "unsubscribe", "cancelar")
 
 
@@ -65,7 +67,10 @@ def _found(folded: str, terms: Iterable[str]) -> list[str]:
 
 
 def _invites_reply(folded: str) -> bool:
-    """A reply word not followed by a stop word ("Reply YES", not only "Reply STOP")."""
+    """A reply word not followed by a stop word ("Reply YES", not only "Reply STOP"),
+    or the reply keyword itself (scripts without spaces: "回覆 YES", "ឆ្លើយ YES")."""
+    if _found(folded, (REPLY_KEYWORD,)):
+        return True
     for word in REPLY_WORDS:
         for match in re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)\W*(\w*)", folded):
             if match.group(1) not in STOP_WORDS:
