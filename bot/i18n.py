@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
+import tomllib
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
@@ -211,12 +212,31 @@ def _gettext_expr(node: Node) -> str:
 
 
 def plural_forms(locale: str) -> str:
-    """The ``Plural-Forms`` header for ``locale`` from CLDR, as gettext can read it.
+    """The ``Plural-Forms`` header a catalog for ``locale`` must carry.
+
+    A shipped locale's header is fixed in ``locales/plural_forms.toml``, since
+    CLDR's rules change between Babel releases and the catalog's plural entries
+    were written for one of them; any other locale gets the installed CLDR's.
+    """
+    return _fixed_plural_forms().get(locale) or cldr_plural_forms(locale)
+
+
+@functools.cache
+def _fixed_plural_forms() -> dict[str, str]:
+    path = locales_dir() / "plural_forms.toml"
+    if not path.is_file():
+        return {}
+    with path.open("rb") as fh:
+        return dict(tomllib.load(fh).get("forms", {}))
+
+
+def cldr_plural_forms(locale: str) -> str:
+    """The ``Plural-Forms`` header for ``locale`` from the installed CLDR.
 
     ``pybabel init`` takes nplurals from an old table (2 for kea and ht); CLDR
-    has 1 for kea and 3 (one, many, other) for ht. ``babel.plural.to_gettext``
-    leaves CLDR operands (``e``, the exponent) that gettext cannot evaluate, so
-    the rule is folded for whole numbers here: es "many" becomes a million.
+    has 1 for kea. ``babel.plural.to_gettext`` leaves CLDR operands (``e``, the
+    exponent) that gettext cannot evaluate, so the rule is folded for whole
+    numbers here: es "many" becomes a million.
     """
     rule = PluralRule.parse(Locale.parse(locale).plural_form)
     tags = [tag for tag in _PLURAL_TAGS if tag in rule.tags | {"other"}]

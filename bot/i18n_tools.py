@@ -61,7 +61,8 @@ COMMENT_TAGS = ("TRANSLATORS:",)
 PO_WIDTH = 100
 HEADER = ("# casecheck: {what}.\n# This file is distributed under the same license as the "
           "casecheck project.\n# {how}")
-_DATE_LINE = re.compile(rb'^"(POT-Creation-Date|PO-Revision-Date): .*"$', re.M)
+# Header lines that change on every run or Babel release, not with the catalog.
+_DATE_LINE = re.compile(rb'^"(POT-Creation-Date|PO-Revision-Date|Generated-By): .*"$', re.M)
 
 
 def domain_of(path: str) -> str | None:
@@ -153,7 +154,7 @@ def render(catalog: Catalog) -> bytes:
 
 
 def write_if_changed(path: Path, catalog: Catalog) -> bool:
-    """Write unless only the header dates would change (keeps diffs to real changes)."""
+    """Write unless only the header dates or Babel's version would change."""
     data = render(catalog)
     if path.is_file() and _DATE_LINE.sub(b"", path.read_bytes()) == _DATE_LINE.sub(b"", data):
         return False

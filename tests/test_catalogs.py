@@ -14,7 +14,14 @@ import pytest
 from babel.messages.pofile import read_po
 
 from bot import i18n_tools
-from bot.i18n import Translator, language_name, locales_dir, plural_forms, shipped_locales
+from bot.i18n import (
+    Translator,
+    cldr_plural_forms,
+    language_name,
+    locales_dir,
+    plural_forms,
+    shipped_locales,
+)
 
 REQUIRED = ["en", "es", "pt_BR", "ht", "kea", "vi", "zh_Hant", "zh_Hans", "km", "ru", "ar"]
 SHIPPED = shipped_locales()
@@ -98,12 +105,13 @@ def test_each_translation_comes_back_through_the_translator(tallies, locale) -> 
 
 @pytest.mark.parametrize("locale", REQUIRED)
 def test_cldr_plural_forms_evaluate_like_cldr(locale) -> None:
+    """The header derived from the installed Babel picks CLDR's form for whole numbers."""
     import gettext
 
     from babel import Locale
     from babel.plural import PluralRule
 
-    header = plural_forms(locale)
+    header = cldr_plural_forms(locale)
     rule = PluralRule.parse(Locale.parse(locale).plural_form)
     tags = [t for t in ("zero", "one", "two", "few", "many", "other") if t in rule.tags | {"other"}]
     assert header.startswith(f"nplurals={len(tags)};")
@@ -112,13 +120,43 @@ def test_cldr_plural_forms_evaluate_like_cldr(locale) -> None:
         assert tags[pick(n)] == rule(n), (locale, n)
 
 
-def test_kea_and_ht_get_cldr_plural_counts_not_pybabels() -> None:
-    from babel.messages.plurals import get_plural
+@pytest.mark.parametrize("locale", SHIPPED)
+def test_shipped_plural_forms_are_fixed_and_use_their_forms(locale) -> None:
+    """A shipped catalog's rule does not follow the installed Babel (CLDR 48 changed ht, vi)."""
+    import gettext
+    import tomllib
 
-    assert get_plural("kea").num_plurals == 2 and get_plural("ht").num_plurals == 2  # pybabel
+    header = plural_forms(locale)
+    with (locales_dir() / "plural_forms.toml").open("rb") as fh:
+        assert header == tomllib.load(fh)["forms"][locale]
+    nplurals = int(header.split(";")[0].split("=")[1])
+    pick = gettext.c2py(header.split("plural=", 1)[1].rstrip(";"))
+    chosen = {pick(n) for n in [*range(0, 1001), 1_000_000, 2_000_000]}
+    # Every form is used, but ru's "other", which CLDR keeps for fractions.
+    unused = set(range(nplurals)) - chosen
+    assert chosen <= set(range(nplurals)) and unused <= ({3} if locale == "ru" else set())
+
+
+def test_kea_and_ht_get_cldr_plural_counts_whatever_pybabel_says() -> None:
+    # pybabel's own table said 2 for both before Babel 2.19; CLDR 47 says 1 and 3.
     assert plural_forms("kea") == "nplurals=1; plural=(0);"
     assert plural_forms("ht").startswith("nplurals=3;")
     assert plural_forms("ar").startswith("nplurals=6;")
+
+
+def test_plural_check_compares_meaning_not_text(tmp_path) -> None:
+    """The same rule written another way passes; another rule fails, naming the number."""
+    header = plural_forms("ht")
+    po = tmp_path / "messages.po"
+    body = 'msgid ""\nmsgstr ""\n"Language: ht\\n"\n"Plural-Forms: {}\\n"\n'
+    po.write_text(body.format("nplurals=3; plural=(n==0||n==1 ? 0 : n%1000000==0 ? 1 : 2);"),
+                  encoding="utf-8")
+    assert i18n_tools.plural_problem(po, "ht") is None, header
+    po.write_text(body.format("nplurals=3; plural=(n==1 ? 0 : n%1000000==0 ? 1 : 2);"),
+                  encoding="utf-8")
+    assert "n=0" in (i18n_tools.plural_problem(po, "ht") or "")
+    po.write_text(body.format("nplurals=1; plural=(0);"), encoding="utf-8")
+    assert "nplurals must be 3" in (i18n_tools.plural_problem(po, "ht") or "")
 
 
 def test_language_names_are_in_their_own_script() -> None:
@@ -139,6 +177,16 @@ def locales_copy(tmp_path: Path) -> Path:
 def _read(path: Path, locale: str | None = None):
     with path.open("rb") as fh:
         return read_po(fh, locale=locale)
+
+
+@pytest.mark.parametrize("locale", SHIPPED)
+def test_update_without_code_change_turns_nothing_fuzzy(locales_copy: Path, locale: str) -> None:
+    """On any allowed Babel: no plural header rewritten, no entry turned fuzzy (vi, ht once)."""
+    i18n_tools.update([locale], locales_copy)
+    for path in locales_copy.rglob(f"{locale}/LC_MESSAGES/*.po"):
+        assert i18n_tools.plural_problem(path, locale) is None, path
+        fuzzy = [m.id for m in _read(path, locale) if m.id and m.fuzzy]
+        assert not fuzzy, (path, fuzzy)
 
 
 def test_init_creates_every_domain_with_cldr_plural_forms(locales_copy: Path) -> None:
