@@ -101,13 +101,21 @@ def test_other_date_forms_are_refused_clearly(raw: str) -> None:
     ("+1 555 010 0101", "+15550100101"),
     ("+44 20 7946 0958", "+442079460958"),
     ("0044 20 7946 0958", "+442079460958"),
+    # Numbers abroad, as people deported after a conviction have them.
+    ("+238 991 23 45", "+2389912345"),      # Cape Verde
+    ("011 238 991 2345", "+2389912345"),    # Cape Verde, dialled from the US
+    ("(809) 555-0100", "+18095550100"),     # Dominican Republic (NANP)
+    ("+509 34 12 3456", "+50934123456"),    # Haiti
+    ("+55 (11) 91234-5678", "+5511912345678"),  # Brazil
+    ("+84 91 234 56 78", "+84912345678"),   # Vietnam
+    ("+855 12 345 678", "+85512345678"),    # Cambodia
 ])
 def test_phones_become_e164(raw: str, expected: str) -> None:
     assert normalize_phone(raw) == expected
 
 
 @pytest.mark.parametrize("raw", ["", "555-0101", "2-555-010-0101", "+12", "+1234567890123456",
-                                 "call me"])
+                                 "call me", "+238 991", "+84 1"])
 def test_unusable_phones_are_refused(raw: str) -> None:
     with pytest.raises(ValueError):
         normalize_phone(raw)

@@ -124,7 +124,7 @@ BAD = {
     5: ("0101CR3,,Lopez,,1975-03-14,,closed,,,,\n", "status: must be one of dismissed"),
     6: ("0101CR4,,,,1975-03-14,,pending,,,,\n", "last_name: missing"),
     7: ("--,,Lopez,,1975-03-14,,pending,,,,\n", "docket_number: has no letters or digits"),
-    8: ("0101CR5,,Lopez,,1975-03-14,,pending,,555-0101,,\n", "phone: phone number must have"),
+    8: ("0101CR5,,Lopez,,1975-03-14,,pending,,555-0101,,\n", "phone: phone number has too few"),
     9: ("0101CR6,,Lopez,,2999-01-01,,pending,,,,\n", "date_of_birth: is in the future"),
     10: ("0101CR7,,Lopez,,1975-03-14,,pending\n", "has 7 fields but the header has 11"),
     11: ("0101CR8,,Lopez,,1975-03-14,,pending,,,Español!,\n", "language: must be"),

@@ -11,8 +11,9 @@ import hashlib
 import re
 import unicodedata
 
+import phonenumbers
+
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]")
-_NOT_DIGIT = re.compile(r"[^0-9]")
 _NAME_DROP = str.maketrans("", "", " -'.\u2019\u2018\u2010\u2011\u2013\u00a0\t")
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
 _US = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})", re.ASCII)
@@ -98,25 +99,24 @@ def parse_date(raw: str) -> dt.date:
 def normalize_phone(raw: str, default_region: str = "US") -> str:
     """E.164 form of a phone number; ValueError if it cannot be one.
 
-    Only the US/Canada numbering plan is known for numbers without ``+``.
+    Parsed with ``phonenumbers`` (Google's numbering plans for every country), so
+    numbers abroad work in any common notation: "+238 991 23 45", "011 238 991
+    2345" from the US, "00 238 ..." elsewhere, "(809) 555-0100" for the Dominican
+    Republic. A number without a country code is read in ``default_region``. The
+    length must be possible for the country; whether the number is in service is
+    not checked (registries hold old and made-up numbers too).
     """
     text = raw.strip()
-    digits = text.replace("-", "")
-    if not (digits.isascii() and digits.isdigit()):  # fast path: only dashes to drop
-        digits = _NOT_DIGIT.sub("", text)
-    if text.startswith(("+", "00")):
-        if text.startswith("00"):
-            digits = digits[2:]
-        if 8 <= len(digits) <= 15 and not digits.startswith("0"):
-            return "+" + digits
-        raise ValueError("international phone number must have 8 to 15 digits")
-    if default_region != "US":
-        raise ValueError(f"no dialling rules for region {default_region}")
-    if len(digits) == 11 and digits.startswith("1"):
-        digits = digits[1:]
-    if len(digits) == 10:
-        return "+1" + digits
-    raise ValueError("phone number must have 10 digits (US)")
+    if text.startswith("00"):  # the international prefix most of the world dials
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, default_region)
+    except phonenumbers.NumberParseException:
+        raise ValueError("not a phone number") from None
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    if reason != phonenumbers.ValidationResult.IS_POSSIBLE:
+        raise ValueError("phone number has too few or too many digits for its country")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def hash_notice_code(code: str) -> str:
