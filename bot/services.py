@@ -58,6 +58,12 @@ class Services:
     async def locked(self, key: str, now: dt.datetime) -> bool:
         return await self.failed_attempts(key, now) >= self.config.privacy.max_attempts
 
+    async def reserve_attempt(self, keys: list[str], now: dt.datetime) -> attempts.Reservation:
+        """Count and write one lookup attempt for every key at once (see ``attempts``)."""
+        return await attempts.reserve(self.db, keys, self.config.privacy.max_attempts,
+                                      self.window_start(now),
+                                      now.astimezone(dt.UTC).isoformat(timespec="seconds"))
+
     # -- escalations ----------------------------------------------------
     async def open_escalation(self, person_id: int) -> aiosqlite.Row | None:
         return await escalations.open_for_person(self.db, person_id)
