@@ -43,9 +43,9 @@ class Services:
     async def cases_by_dob(self, dob_iso: str) -> list[aiosqlite.Row]:
         return await cases.by_dob(self.db, dob_iso)
 
-    async def same_person(self, last_key: str, first_key: str,
-                          dob_iso: str) -> list[aiosqlite.Row]:
-        return await cases.same_person(self.db, last_key, first_key, dob_iso)
+    async def other_cases(self, case: aiosqlite.Row) -> list[aiosqlite.Row]:
+        """Cases sharing a verified key with ``case`` (``cases.same_person``)."""
+        return await cases.same_person(self.db, case)
 
     # -- rate limit -----------------------------------------------------
     def window_start(self, now: dt.datetime) -> str:
