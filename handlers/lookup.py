@@ -64,12 +64,13 @@ async def start_with_docket(ctx: Context, docket: str) -> None:
     ask_after_docket(ctx)
 
 
-async def start_with_notice(ctx: Context, code: str) -> None:
+async def start_with_notice(ctx: Context, code_hash: str) -> None:
+    """A deep-link code, already hashed where it arrived (``Inbound.notice_code``)."""
     clear(ctx)
     if await ctx.services.locked(ctx.sender_key, ctx.now):
         locked(ctx)
         return
-    ctx.slots["lk_notice"] = hash_notice_code(code)
+    ctx.slots["lk_notice"] = code_hash
     ask_dob(ctx, "notice_dob")
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from bot.app import App
 from bot.model import Inbound
+from bot.registry.normalize import hash_notice_code
 from bot.storage import audit, escalations, people
 from tests.conftest import ConsoleSession
 from tests.dialogue_support import (
@@ -161,7 +162,7 @@ async def test_a_wrong_notice_code_gets_the_same_neutral_reply(session):
 
 async def test_a_telegram_deep_link_code_asks_for_the_birth_date(app, session):
     first = await app.dialogue.handle(Inbound("console", "tester", "/start",
-                                              language_hint="es", notice_code="HX7K-29QP"))
+                                              language_hint="es", notice_code=hash_notice_code("HX7K-29QP")))
     assert first.awaiting == "date_of_birth" and first.locale == "es"
     assert "Encontramos su caso" in text(await session.say("14/03/1975"))
 
@@ -211,7 +212,7 @@ async def test_notice_codes_can_be_switched_off_by_policy(config, clock):
         assert turn["awaiting"] == "last_name"  # read as a docket number, which it is not
         assert NEUTRAL in text(await chat(person, "Nunez", "3/14/1975"))
         deep = await app.dialogue.handle(Inbound("console", "deep", "/start",
-                                                 notice_code="HX7K-29QP"))
+                                                 notice_code=hash_notice_code("HX7K-29QP")))
         assert deep.awaiting == "language"
     finally:
         await app.close()
