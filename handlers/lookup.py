@@ -178,7 +178,7 @@ async def on_docket_dob(ctx: Context, text: str) -> bool:
         rows = [row] if row is not None else []
         key = f"docket:{row['docket_number']}" if row else f"notice:{code_hash[:16]}"
     else:
-        rows, key = await ctx.services.cases_by_docket(docket), f"docket:{docket}"
+        rows, key = await ctx.services.cases_by_docket(str(docket)), f"docket:{docket}"
     if (reserved := await _reserve(ctx, key)) is None:
         return True
     last = ctx.slots.get("lk_last", "")

@@ -23,7 +23,6 @@ from tests.dialogue_support import (
     text,
 )
 
-
 DOCKET_LOCKED = "Too many tries on this case number today."
 
 
@@ -161,8 +160,8 @@ async def test_a_wrong_notice_code_gets_the_same_neutral_reply(session):
 
 
 async def test_a_telegram_deep_link_code_asks_for_the_birth_date(app, session):
-    first = await app.dialogue.handle(Inbound("console", "tester", "/start",
-                                              language_hint="es", notice_code=hash_notice_code("HX7K-29QP")))
+    first = await app.dialogue.handle(Inbound("console", "tester", "/start", language_hint="es",
+                                              notice_code=hash_notice_code("HX7K-29QP")))
     assert first.awaiting == "date_of_birth" and first.locale == "es"
     assert "Encontramos su caso" in text(await session.say("14/03/1975"))
 

@@ -10,7 +10,6 @@ recorded and checked with ``EXPLAIN QUERY PLAN``.
 from __future__ import annotations
 
 import datetime as dt
-
 import re
 import sqlite3
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.registry.normalize import hash_notice_code, name_key
+from bot.registry.normalize import hash_notice_code
 from bot.storage import Database, cases
 
 HEADER = ("docket_number,court,last_name,first_name,date_of_birth,lab,status,status_date,"

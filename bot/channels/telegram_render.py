@@ -15,8 +15,8 @@ from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Upd
 from telegram.constants import ChatType, MessageLimit
 
 from ..i18n import Translator
-from ..registry.normalize import hash_notice_code
 from ..model import Inbound
+from ..registry.normalize import hash_notice_code
 
 CHANNEL = "telegram"
 
