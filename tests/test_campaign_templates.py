@@ -28,8 +28,10 @@ def test_a_format_spec_is_refused_when_saved(config, text):
     with pytest.raises(TextProblem) as err:
         texts.check_placeholders(text)
     assert err.value.msgid == "A brace is not closed. Use only {known}."
-    with pytest.raises(template.TemplateError):
+    with pytest.raises(TextProblem):
         texts.fill(text, config)  # and a stored one is never expanded either
+    with pytest.raises(template.TemplateError):
+        template.render(text, {"org": "x" * 100})
     assert time.monotonic() - started < 0.5
 
 
@@ -91,3 +93,15 @@ async def test_a_campaign_that_cannot_render_is_paused_and_the_next_one_is_sent(
     states = {r["id"]: r["state"] for r in await app.db.fetchall("SELECT id, state FROM campaigns")}
     assert states == {bad: "paused", good: "done"}
     assert fake.messages and not any("{org" in m.body for m in fake.messages)
+
+
+async def test_the_preview_of_a_text_stored_by_an_older_version_names_the_problem(
+        sending_app, tmp_path, capsys):
+    from bot.commands.outreach import _print_preview
+    app = sending_app
+    campaign_id = await campaigns.create(app, campaigns.validate(app, name="Old"), "test")
+    await app.db.execute("UPDATE campaigns SET texts=? WHERE id=?",
+                         (json.dumps({"en": "Hi {org:>20000000}. Reply STOP."}), campaign_id))
+    with pytest.raises(TextProblem) as err:
+        await _print_preview(app, campaign_id)
+    assert err.value.msgid == "A brace is not closed. Use only {known}."

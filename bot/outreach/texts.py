@@ -57,10 +57,15 @@ def check_placeholders(text: str) -> None:
 
 def fill(text: str, config: Config) -> str:
     """The text with the organisation's name, phone and website filled in (plain
-    substitution: ``template.TemplateError`` for a text that was never valid)."""
+    substitution). A text that was never valid (stored by an older version) raises
+    the TextProblem it would have got when saved, for the preview to show."""
     org = config.organization
-    return template.render(text, {"org": org.name, "phone": org.phone,
-                                  "website": org.website}).strip()
+    try:
+        return template.render(text, {"org": org.name, "phone": org.phone,
+                                      "website": org.website}).strip()
+    except template.TemplateError:
+        check_placeholders(text)
+        raise
 
 
 def for_channel(text: str, channel: str) -> str:
