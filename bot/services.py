@@ -1,7 +1,9 @@
 """Read-side services the handlers use: registry lookups, attempt counts, escalations.
 
 Handlers never run SQL; they read through these and record writes as effects
-(``ctx.effect``), which the engine applies in the turn's transaction.
+(``ctx.effect``), which the engine applies in the turn's transaction. One write
+cannot wait for the turn: a lookup attempt is reserved (``reserve_attempt``) in
+its own transaction before the registry is read, so concurrent turns count it.
 """
 
 from __future__ import annotations
