@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
-import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 
+from . import logsetup
 from .config import Config, ConfigError, load_config
 
 # Each module defines ``register(subparsers, parent)`` and sets ``func`` on its parsers.
@@ -57,7 +57,6 @@ def resolve_config(args: argparse.Namespace) -> Config:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     parser = build_parser()
     args = parser.parse_args(argv)
     func: Handler | None = getattr(args, "func", None)
@@ -66,6 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         config = resolve_config(args)
+        logsetup.configure(config)
         # A command may ask for a faster event loop (``run`` uses uvloop when installed).
         with asyncio.Runner(loop_factory=getattr(args, "loop_factory", None)) as runner:
             return runner.run(func(args, config))

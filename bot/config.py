@@ -126,6 +126,13 @@ SETTINGS: list[Setting] = [
             "First wait after a transient error; it doubles with each attempt."),
     Setting("outreach", "reply_window_days", int, 30,
             "A message within this many days of a campaign message counts as a reply to it."),
+    # logging
+    Setting("logging", "level", str, "WARNING",
+            "Level of casecheck's own log (DEBUG, INFO, WARNING, ERROR); it never holds "
+            "personal data."),
+    Setting("logging", "unsafe_debug", bool, False,
+            "Let libraries log below WARNING too. UNSAFE: aiosqlite then logs every SQL "
+            "parameter (names, dates of birth, phones) and the Telegram library the bot token."),
 ]
 
 _BY_KEY = {(s.section, s.key): s for s in SETTINGS}

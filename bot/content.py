@@ -21,6 +21,7 @@ from babel.messages.pofile import write_po
 
 from .config import ConfigError
 from .i18n import Translator, locales_dir
+from .outreach import template
 
 # What every pack must hold: the dialogue shows these topics and explains these statuses.
 TOPICS = ("record", "refund", "housing", "employment", "immigration", "next_steps")
@@ -71,7 +72,11 @@ class ContentPack:
                 raise ConfigError(f"{where}: missing text {'.'.join(keys)}")
         allowed = ORG_FIELDS | set(self.contacts())
         for key, text in self.entries():
-            used = set(_PLACEHOLDER.findall(text))
+            try:  # plain {name} only: a format spec ({org:>9}) or stray brace is refused
+                used = set(template.fields(text))
+            except template.TemplateError:
+                raise ConfigError(f"{where}: {key} has a brace that is not a plain "
+                                  "{name} placeholder (write {{ or }} for a brace)") from None
             extra = used - allowed if key.startswith("topics.") else used
             if extra:
                 raise ConfigError(f"{where}: {key} uses unknown placeholder "
@@ -97,9 +102,9 @@ class ContentPack:
         source = self.source(*keys)
         if source is None:
             raise KeyError(".".join(keys))
-        if self.translator is None:
-            return source.format(**kwargs) if kwargs else source
-        return self.translator.gettext(locale, source, **kwargs)
+        text = source if self.translator is None else self.translator.gettext(locale, source)
+        # Plain substitution, never str.format: a pack text cannot run a format spec.
+        return template.render(text, {k: str(v) for k, v in kwargs.items()}) if kwargs else text
 
     def entries(self) -> list[tuple[str, str]]:
         """Every translatable text as (dotted key, English source), in file order.

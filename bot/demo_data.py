@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 
 COLUMNS = ("docket_number", "court", "last_name", "first_name", "date_of_birth", "lab",
-           "status", "status_date", "phone", "language", "notice_code")
+           "status", "status_date", "phone", "language", "notice_code", "person_id")
 TOTAL = 50
 SEED = 2017
 
@@ -82,11 +82,16 @@ def rows() -> list[tuple[str, ...]]:
     return out
 
 
+# The registry's person record: each row its own person, except the featured
+# Carter-Whitfield cases (rows 2 and 3), which the registry files under one person.
+_SAME_PERSON = {3: 2}
+
+
 def csv_text() -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
-    writer.writerows(rows())
+    writer.writerows((*row, f"P{_SAME_PERSON.get(n, n):04d}") for n, row in enumerate(rows()))
     return buffer.getvalue()
 
 

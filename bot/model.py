@@ -16,7 +16,9 @@ class Inbound:
     provider_id: str | None = None  # MessageSid, update_id: deduplication key
     media_count: int = 0
     campaign_id: int | None = None  # set when the message answers an outreach campaign
-    notice_code: str | None = None  # a code received out of band (Telegram /start deep link)
+    # The hash (hash_notice_code) of a code received out of band (Telegram /start deep
+    # link): the raw code is never stored, not even in the inbox.
+    notice_code: str | None = None
 
 
 @dataclass(frozen=True)

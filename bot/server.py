@@ -88,11 +88,18 @@ def build_web_app(app: App, channels: Sequence[Channel],
     web_app[CHANNELS] = list(channels)
     web_app[WAKEUP] = wakeup or Wakeup()
     web_app.router.add_get("/healthz", healthz)
+    web_app.on_response_prepare.append(_plain_server_header)
     for channel in channels:
         web_app.router.add_routes(channel.routes())
     for spec in EXTENSIONS if extensions is None else extensions:
         _load_extension(spec)(app, web_app)
     return web_app
+
+
+async def _plain_server_header(request: web.Request, response: web.StreamResponse) -> None:
+    """aiohttp names itself and its version ("Python/3.12 aiohttp/3.x"): a scanner's
+    shortcut to known bugs. Say only what the service is."""
+    response.headers["Server"] = "casecheck"
 
 
 class Service:

@@ -1,7 +1,9 @@
 """Read-side services the handlers use: registry lookups, attempt counts, escalations.
 
 Handlers never run SQL; they read through these and record writes as effects
-(``ctx.effect``), which the engine applies in the turn's transaction.
+(``ctx.effect``), which the engine applies in the turn's transaction. One write
+cannot wait for the turn: a lookup attempt is reserved (``reserve_attempt``) in
+its own transaction before the registry is read, so concurrent turns count it.
 """
 
 from __future__ import annotations
@@ -43,9 +45,9 @@ class Services:
     async def cases_by_dob(self, dob_iso: str) -> list[aiosqlite.Row]:
         return await cases.by_dob(self.db, dob_iso)
 
-    async def same_person(self, last_key: str, first_key: str,
-                          dob_iso: str) -> list[aiosqlite.Row]:
-        return await cases.same_person(self.db, last_key, first_key, dob_iso)
+    async def other_cases(self, case: aiosqlite.Row) -> list[aiosqlite.Row]:
+        """Cases sharing a verified key with ``case`` (``cases.same_person``)."""
+        return await cases.same_person(self.db, case)
 
     # -- rate limit -----------------------------------------------------
     def window_start(self, now: dt.datetime) -> str:
@@ -57,6 +59,12 @@ class Services:
 
     async def locked(self, key: str, now: dt.datetime) -> bool:
         return await self.failed_attempts(key, now) >= self.config.privacy.max_attempts
+
+    async def reserve_attempt(self, keys: list[str], now: dt.datetime) -> attempts.Reservation:
+        """Count and write one lookup attempt for every key at once (see ``attempts``)."""
+        return await attempts.reserve(self.db, keys, self.config.privacy.max_attempts,
+                                      self.window_start(now),
+                                      now.astimezone(dt.UTC).isoformat(timespec="seconds"))
 
     # -- escalations ----------------------------------------------------
     async def open_escalation(self, person_id: int) -> aiosqlite.Row | None:

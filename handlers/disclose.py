@@ -2,7 +2,9 @@
 
 Only ``lookup.verified`` (docket or notice code + date of birth, and last name)
 leads here. Each case shown is audited as a disclosure. The offence is never
-named (the registry does not even hold it).
+named (the registry does not even hold it). "Other cases" are only those sharing
+a verified key with the proven case (the registry's person record, or its notice
+code): a namesake with the same name and date of birth is neither shown nor counted.
 """
 
 from __future__ import annotations
@@ -51,14 +53,21 @@ def _remember(ctx: Context, row: aiosqlite.Row) -> None:
     ctx.audit("disclosure", case_id=case_id)
 
 
+def _shared_key(row: aiosqlite.Row) -> list[str | None]:
+    return [row["person_ref"] or None, row["notice_code_hash"] or None]
+
+
+def _shares_key(key: list[str | None], row: aiosqlite.Row) -> bool:
+    person, code = key
+    return bool((person and row["person_ref"] == person)
+                or (code and row["notice_code_hash"] == code))
+
+
 async def first_case(ctx: Context, row: aiosqlite.Row) -> None:
     """Disclose the verified case, and count the person's other cases."""
-    same = await ctx.services.same_person(row["last_name_key"], row["first_name_key"],
-                                          row["date_of_birth"])
-    others = [r["id"] for r in same if r["id"] != row["id"]]
+    others = [r["id"] for r in await ctx.services.other_cases(row)]
     ctx.slots["other_cases"] = others
-    ctx.slots["verified_key"] = [row["last_name_key"], row["first_name_key"],
-                                 row["date_of_birth"]]
+    ctx.slots["verified_key"] = _shared_key(row)
     _remember(ctx, row)
     ctx.say(ctx._("Thank you. We found your case.") + "\n" + case_text(ctx, row))
     if others:
@@ -71,11 +80,10 @@ async def first_case(ctx: Context, row: aiosqlite.Row) -> None:
 async def next_case(ctx: Context) -> None:
     """Show the next of the person's other cases, one at a time."""
     others = list(ctx.slots.get("other_cases") or [])
-    key = ctx.slots.get("verified_key")
+    key = ctx.slots.get("verified_key") or [None, None]
     row = await ctx.services.case(others.pop(0)) if others else None
-    # Only cases of the verified person (same name keys and date of birth) are shown.
-    if row is None or key != [row["last_name_key"], row["first_name_key"],
-                              row["date_of_birth"]]:
+    # Checked again at disclosure: only a case sharing the proven case's key is shown.
+    if row is None or not _shares_key(key, row):
         ctx.slots["other_cases"] = []
         show_options(ctx)
         return

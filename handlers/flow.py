@@ -189,7 +189,7 @@ async def command(ctx: Context, text: str) -> bool:
     elif name == "lawyer":
         await lawyer.request(ctx)
     elif name == "forget" or forget.is_request(text):
-        forget.ask(ctx)
+        await forget.ask(ctx)
     elif name is not None:
         await welcome.fallback(ctx)
     else:

@@ -1,7 +1,10 @@
 """"Forget me": a person can ask the bot to erase what they told it.
 
-Erasing removes the transcript, the collected answers and any open request
-for a lawyer; the audit trail keeps only that an erasure happened.
+Erased at once (``retention.forget_person``): the transcript, the answers, the link
+between this number and the person, escalation summaries, candidates and staff
+notes; an open lawyer request is closed (the person is told, staff see why). Kept:
+the audit of each case shown, without anything that identifies the person, and an
+opt-out if they sent STOP. The reply says exactly that.
 """
 
 from __future__ import annotations
@@ -36,10 +39,13 @@ def is_request(text: str) -> bool:
     return any(phrase in folded for phrase in _PHRASES)
 
 
-def ask(ctx: Context) -> None:
-    ctx.say(ctx._("This deletes our messages with you and what you told us. We keep only a "
-                  "note that a check happened, with no details. Delete now?"),
+async def ask(ctx: Context) -> None:
+    ctx.say(ctx._("This deletes our messages, your answers and the link to this number. We "
+                  "keep only a note of any case we showed, without your name or number. "
+                  "Delete now?"),
             [("1", ctx._("Yes, delete")), ("2", ctx._("No, keep"))])
+    if await ctx.services.open_escalation(ctx.state.person_id) is not None:
+        ctx.say(ctx._("This also closes your request for a lawyer."))
     ctx.ask("confirm", step="forget_confirm")
 
 
@@ -52,13 +58,20 @@ async def on_confirm(ctx: Context, text: str) -> bool:
         await show_menu(ctx)
         return True
     person_id = ctx.state.person_id
+    had_request = await ctx.services.open_escalation(person_id) is not None
+    sender = retention.Sender(
+        channel=ctx.inbound.channel, provider_id=ctx.inbound.provider_id,
+        attempt_key=ctx.sender_key, max_attempts=ctx.config.privacy.max_attempts,
+        attempts_since=ctx.services.window_start(ctx.now))
 
     async def erase(conn: aiosqlite.Connection, now: str) -> None:
-        await retention.forget_person(conn, person_id, now)
+        await retention.forget_person(conn, person_id, now, sender)
     ctx.effect(erase)
-    ctx.audit("forget", "erased")
     ctx.state.slots.clear()
-    ctx.say(ctx._("Done. We deleted your messages and answers. You can write to us again at "
-                  "any time."))
+    ctx.say(ctx._("Done. We deleted your messages, your answers and the link to this number. "
+                  "You can write to us again at any time."))
+    if had_request:
+        ctx.say(ctx._("Your request for a lawyer is closed. Write to us if you still want "
+                      "one."))
     await show_menu(ctx)
     return True

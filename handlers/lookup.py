@@ -1,9 +1,12 @@
 """Case lookup: collect a docket number or notice code, a last name and a date of birth.
 
-Verification and disclosure follow DESIGN.md: a wrong answer, an unknown
-docket and a docket locked by too many failures all get the same reply;
-failures count per sender and per docket; name + date of birth alone never
-discloses (``handlers.nameonly``).
+Verification and disclosure follow DESIGN.md: a wrong answer and an unknown
+docket get the same reply; failures count per sender and per docket, each
+attempt reserved before the registry is read (``attempts.reserve``), so
+concurrent guesses cannot pass the limit. A docket at its limit gets its own
+honest answer, alike for every docket string, existing or not. A notice code
+typed at the docket question goes the same way whether it exists or not.
+Name + date of birth alone never discloses (``handlers.nameonly``).
 """
 
 from __future__ import annotations
@@ -61,12 +64,13 @@ async def start_with_docket(ctx: Context, docket: str) -> None:
     ask_after_docket(ctx)
 
 
-async def start_with_notice(ctx: Context, code: str) -> None:
+async def start_with_notice(ctx: Context, code_hash: str) -> None:
+    """A deep-link code, already hashed where it arrived (``Inbound.notice_code``)."""
     clear(ctx)
     if await ctx.services.locked(ctx.sender_key, ctx.now):
         locked(ctx)
         return
-    ctx.slots["lk_notice"] = hash_notice_code(code)
+    ctx.slots["lk_notice"] = code_hash
     ask_dob(ctx, "notice_dob")
 
 
@@ -114,11 +118,12 @@ async def on_identifier(ctx: Context, text: str) -> bool:
     if ident is None:
         return False
     clear(ctx)
+    # A code that exists goes on exactly as a docket would (to the last name), so the
+    # reply tells nothing about whether it exists; only its hash is kept.
     if _codes(ctx) and await ctx.services.case_by_notice(hash_notice_code(ident)):
         ctx.slots["lk_notice"] = hash_notice_code(ident)
-        ask_dob(ctx, "notice_dob")
-        return True
-    ctx.slots["lk_docket"] = ident
+    else:
+        ctx.slots["lk_docket"] = ident
     ask_after_docket(ctx)
     return True
 
@@ -164,26 +169,27 @@ def read_dob(ctx: Context, text: str, step: str) -> str | None:
 async def on_docket_dob(ctx: Context, text: str) -> bool:
     if (dob := read_dob(ctx, text, "docket_dob")) is None:
         return True
-    docket = ctx.slots.get("lk_docket")
-    if not docket:
+    docket, code_hash = ctx.slots.get("lk_docket"), ctx.slots.get("lk_notice")
+    if not (docket or code_hash):
         await start(ctx)
         return True
+    if code_hash:  # a code typed at the docket question: checked with the last name too
+        row = await ctx.services.case_by_notice(code_hash)
+        rows = [row] if row is not None else []
+        key = f"docket:{row['docket_number']}" if row else f"notice:{code_hash[:16]}"
+    else:
+        rows, key = await ctx.services.cases_by_docket(str(docket)), f"docket:{docket}"
+    if (reserved := await _reserve(ctx, key)) is None:
+        return True
     last = ctx.slots.get("lk_last", "")
-    if await ctx.services.locked(ctx.sender_key, ctx.now):
-        locked(ctx)
-        return True
-    key = f"docket:{docket}"
-    if await ctx.services.locked(key, ctx.now):
-        failed(ctx, key, "locked")
-        return True
     typos = ctx.config.privacy.name_typos
     need_name = ctx.config.privacy.require_last_name
-    for row in await ctx.services.cases_by_docket(docket):
+    for row in rows:
         if row["date_of_birth"] == dob and (
                 not need_name or within_typos(last, row["last_name_key"], typos)):
-            await verified(ctx, row)
+            await verified(ctx, row, reserved)
             return True
-    failed(ctx, key, "failed")
+    failed(ctx)
     return True
 
 
@@ -194,45 +200,60 @@ async def on_notice_dob(ctx: Context, text: str) -> bool:
     if not code_hash:
         await start(ctx)
         return True
-    if await ctx.services.locked(ctx.sender_key, ctx.now):
-        locked(ctx)
-        return True
     row = await ctx.services.case_by_notice(code_hash)
     key = f"docket:{row['docket_number']}" if row else f"notice:{code_hash[:16]}"
-    if await ctx.services.locked(key, ctx.now):
-        failed(ctx, key, "locked")
-    elif row is not None and row["date_of_birth"] == dob and _codes(ctx):
+    if (reserved := await _reserve(ctx, key)) is None:
+        return True
+    if row is not None and row["date_of_birth"] == dob and _codes(ctx):
         ctx.effect(linking.link_effect(ctx.state, ctx.inbound.channel, row["id"]))
-        await verified(ctx, row)
+        await verified(ctx, row, reserved)
     else:
-        failed(ctx, key, "failed")
+        failed(ctx)
     return True
 
 
+async def _reserve(ctx: Context, key: str) -> tuple[int, ...] | None:
+    """Count this attempt for the sender and ``key`` before any check; None (and the
+    answer given) when either is at its limit."""
+    reservation = await ctx.services.reserve_attempt([ctx.sender_key, key], ctx.now)
+    if reservation.locked == ctx.sender_key:
+        locked(ctx)
+        return None
+    if reservation.locked is not None:
+        docket_locked(ctx)
+        return None
+    return reservation.ids
+
+
 # -- outcomes -------------------------------------------------------------
-def _attempt(ctx: Context, keys: list[str], success: bool) -> None:
-    async def write(conn: aiosqlite.Connection, now: str) -> None:
-        for key in keys:
-            await attempts.record(conn, key, success, now)
-    ctx.effect(write)
-
-
-async def verified(ctx: Context, row: aiosqlite.Row) -> None:
+async def verified(ctx: Context, row: aiosqlite.Row, reserved: tuple[int, ...]) -> None:
     clear(ctx)
-    _attempt(ctx, [ctx.sender_key], True)
+
+    async def write(conn: aiosqlite.Connection, now: str) -> None:
+        await attempts.succeeded(conn, reserved)
+    ctx.effect(write)
     ctx.audit("lookup", "verified")
     ctx.slots["last_lookup"] = "verified"
     await disclose.first_case(ctx, row)
 
 
-def failed(ctx: Context, key: str, outcome: str) -> None:
-    """The one reply for a wrong answer, an unknown docket or code, and a locked docket."""
+def failed(ctx: Context) -> None:
+    """The one reply for a wrong answer and an unknown docket or code (already counted)."""
     clear(ctx)
-    _attempt(ctx, [ctx.sender_key, key], False)
-    ctx.audit("lookup", outcome)
+    ctx.audit("lookup", "failed")
     ctx.slots["last_lookup"] = "failed"
     ctx.say(ctx._("We could not confirm these details. Please check them and try again, "
                   "or talk to a lawyer."))
+    failed_options(ctx)
+
+
+def docket_locked(ctx: Context) -> None:
+    """Too many tries on this docket (by anyone): said plainly, so the real person is
+    not told their details are wrong; alike for every docket string, existing or not."""
+    clear(ctx)
+    ctx.audit("lookup", "locked")
+    ctx.slots["last_lookup"] = "locked"
+    ctx.say(ctx._("Too many tries on this case number today. A lawyer can check it with you."))
     failed_options(ctx)
 
 

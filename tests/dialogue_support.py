@@ -14,17 +14,17 @@ from tests.conftest import ConsoleSession
 
 ROWS = [
     'docket_number,court,last_name,first_name,date_of_birth,lab'
-    ',status,status_date,phone,language,notice_code',
+    ',status,status_date,phone,language,notice_code,person_id',
     '0912-CR-004411,Boston Municipal Court,Núñez,María,1975-03-14,Hinton'
-    ',dismissed,2017-04-19,(617) 555-0101,es,HX7K-29QP',
+    ',dismissed,2017-04-19,(617) 555-0101,es,HX7K-29QP,P1',
     '0845-CR-001203,Boston Municipal Court,Carter-Whitfield,Denise,1981-07-09,Hinton'
-    ',dismissed,2017-04-19,617-555-0103,en,',
+    ',dismissed,2017-04-19,617-555-0103,en,,P2',
     '1123-CR-000588,Springfield District Court,Carter-Whitfield,Denise,1981-07-09,Amherst'
-    ',under_review,2020-01-22,617-555-0103,en,',
+    ',under_review,2020-01-22,617-555-0103,en,,P2',
     '1184CR008220,Springfield District Court,Sullivan,Victor,09/28/1979,Amherst'
-    ',not_dismissed,2018-11-28,,en,',
+    ',not_dismissed,2018-11-28,,en,,P3',
     "1081 CR 000217,Springfield District Court,O'Brien,Patrick,11/02/1968,Amherst"
-    ',pending,2019-03-05,,en,MT4R-8ZDW',
+    ',pending,2019-03-05,,en,MT4R-8ZDW,P4',
 ]
 CSV = "\n".join(ROWS) + "\n"
 NUNEZ = ("0912-CR-004411", "Nunez", "3/14/1975")

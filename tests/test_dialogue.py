@@ -8,6 +8,7 @@ import pytest
 
 from bot.app import App
 from bot.model import Inbound
+from bot.registry.normalize import hash_notice_code
 from bot.storage import audit, escalations, people
 from tests.conftest import ConsoleSession
 from tests.dialogue_support import (
@@ -21,6 +22,8 @@ from tests.dialogue_support import (
     state_of,
     text,
 )
+
+DOCKET_LOCKED = "Too many tries on this case number today."
 
 
 @pytest.fixture(autouse=True)
@@ -112,8 +115,15 @@ async def test_many_phones_guessing_one_docket_learn_nothing(app, clock):
     await start(owner)
     right = await lookup(owner, *NUNEZ)
     wrong = await lookup(ConsoleSession(app, "guesser0"), "0912CR004411", "Nunez", "2/2/1970")
-    assert NEUTRAL in text(right) and "We found" not in text(right)
+    # The owner is told plainly the docket is locked, not that their details are wrong.
+    assert DOCKET_LOCKED in text(right) and "We found" not in text(right)
+    assert NEUTRAL not in text(right)
     assert text(right) == text(wrong)
+    # ... and a docket that does not exist, at its limit, gets the very same answer.
+    for n in range(5):
+        await lookup(ConsoleSession(app, f"other{n}"), "0101CR999999", "Nunez", f"1/{n + 1}/1970")
+    assert text(await lookup(ConsoleSession(app, "other5"), "0101CR999999", *NUNEZ[1:])) \
+        == text(right)
     clock.advance(hours=25)
     await owner.say("3")
     assert "We found your case" in text(await lookup(owner, *NUNEZ))
@@ -127,11 +137,18 @@ async def test_a_notice_code_and_birth_date_disclose_the_case(session):
     assert "We found your case" in text(turn) and "Dismissed" in text(turn)
 
 
-async def test_a_known_notice_code_typed_as_a_docket_asks_only_the_birth_date(session):
-    await start(session)
-    turn = await chat(session, "1", "MT4R-8ZDW")
-    assert turn["awaiting"] == "date_of_birth"
-    assert "Pending" in text(await session.say("11/02/1968"))
+async def test_a_notice_code_typed_as_a_docket_goes_the_same_way_whether_it_exists(app):
+    """The reply to a code at the docket question must not tell whether the code exists."""
+    known, unknown = ConsoleSession(app, "known"), ConsoleSession(app, "unknown")
+    for who in (known, unknown):
+        await start(who)
+    first_known = await chat(known, "1", "MT4R-8ZDW")
+    first_unknown = await chat(unknown, "1", "MT4R-8ZDX")
+    assert first_known == first_unknown and first_known["awaiting"] == "last_name"
+    assert "Pending" in text(await chat(known, "O'Brien", "11/02/1968"))
+    assert NEUTRAL in text(await chat(unknown, "O'Brien", "11/02/1968"))
+    slots = [r["slots"] for r in await app.db.fetchall("SELECT slots FROM conversations")]
+    assert not any("MT4R" in s or "8ZD" in s for s in slots)
 
 
 async def test_a_wrong_notice_code_gets_the_same_neutral_reply(session):
@@ -143,8 +160,8 @@ async def test_a_wrong_notice_code_gets_the_same_neutral_reply(session):
 
 
 async def test_a_telegram_deep_link_code_asks_for_the_birth_date(app, session):
-    first = await app.dialogue.handle(Inbound("console", "tester", "/start",
-                                              language_hint="es", notice_code="HX7K-29QP"))
+    first = await app.dialogue.handle(Inbound("console", "tester", "/start", language_hint="es",
+                                              notice_code=hash_notice_code("HX7K-29QP")))
     assert first.awaiting == "date_of_birth" and first.locale == "es"
     assert "Encontramos su caso" in text(await session.say("14/03/1975"))
 
@@ -194,7 +211,7 @@ async def test_notice_codes_can_be_switched_off_by_policy(config, clock):
         assert turn["awaiting"] == "last_name"  # read as a docket number, which it is not
         assert NEUTRAL in text(await chat(person, "Nunez", "3/14/1975"))
         deep = await app.dialogue.handle(Inbound("console", "deep", "/start",
-                                                 notice_code="HX7K-29QP"))
+                                                 notice_code=hash_notice_code("HX7K-29QP")))
         assert deep.awaiting == "language"
     finally:
         await app.close()

@@ -46,7 +46,7 @@ def test_name_key_example() -> None:
 
 @pytest.mark.parametrize(("a", "b"), [
     ("smith", "smith"), ("smith", "smyth"), ("smith", "smit"), ("smith", "smiths"),
-    ("smith", "msith"), ("smith", "smiht"), ("nunez", "nuenz"), ("a", ""),
+    ("smith", "msith"), ("smith", "smiht"), ("nunez", "nuenz"), ("kowalski", "kowalsky"),
 ])
 def test_one_typo_is_tolerated(a: str, b: str) -> None:
     assert within_typos(a, b)
@@ -62,9 +62,20 @@ def test_two_typos_are_not(a: str, b: str) -> None:
     assert not within_typos(b, a)
 
 
-def test_more_typos_when_configured() -> None:
-    assert within_typos("smith", "simht", max_edits=2)
-    assert within_typos("abcd", "badc", max_edits=2)
+@pytest.mark.parametrize(("typed", "registry"), [
+    ("e", "le"), ("li", "le"), ("xe", "le"), ("l", "le"), ("lee", "le"), ("ng", "ngo"),
+    ("wu", "hu"), ("ly", "li"), ("a", ""),
+])
+def test_names_of_one_to_three_letters_tolerate_no_typo(typed: str, registry: str) -> None:
+    for edits in (1, 2):
+        assert not within_typos(typed, registry, max_edits=edits)
+        assert not within_typos(registry, typed, max_edits=edits)
+
+
+def test_more_typos_when_configured_only_for_long_names() -> None:
+    assert within_typos("smithson", "simhtson", max_edits=2)
+    assert within_typos("abcdefgh", "badcefgh", max_edits=2)
+    assert not within_typos("smith", "simht", max_edits=2)  # five letters: one typo at most
     assert not within_typos("smith", "jones", max_edits=2)
     assert within_typos("kowalski", "kowalski", max_edits=0)
     assert not within_typos("kowalski", "kowalsky", max_edits=0)

@@ -9,6 +9,7 @@ recorded and checked with ``EXPLAIN QUERY PLAN``.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import sqlite3
 
@@ -24,7 +25,7 @@ GROWING = frozenset({
     "outreach_recipients", "optouts"})
 ALICE = "+16175550123"
 CONVERSATION = ["hi", "1", "1", "1481CR000123", "Smith", "03/02/1975", "menu", "3",
-                "help", "stop", "start", "forget me", "1"]
+                "help", "stop", "start", "forget me", "1", "hi"]  # forgotten, then back
 
 
 def full_scans(db_path: str, statements: list[str]) -> dict[str, list[str]]:
@@ -73,7 +74,7 @@ async def test_no_query_of_the_service_reads_a_growing_table_whole(config, clock
         await converse(rig, CONVERSATION)
         await rig.texts_after(ALICE, "", 1, num_media=1)  # a picture: answered once
         now = iso(clock())
-        await retention.purge(db, now)
+        await retention.purge(db, iso(clock() - dt.timedelta(days=1)))  # plans, not rows
         await tg_store.escalations_after(db, 0, now, 50)
         await tg_store.queue_alert(db, "NOSUCH", -100555, "alert", now)
         # A Telegram chat proves it is the person of a case whose phone texted us.

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.registry.normalize import hash_notice_code, name_key
+from bot.registry.normalize import hash_notice_code
 from bot.storage import Database, cases
 
 HEADER = ("docket_number,court,last_name,first_name,date_of_birth,lab,status,status_date,"
@@ -286,9 +286,11 @@ async def test_lookups_the_dialogue_uses(tmp_path: Path, db_path: Path) -> None:
         assert await cases.by_notice_hash(db, hash_notice_code("HX7K-29QB")) is None
         assert [r["docket_number"] for r in await cases.by_dob(db, "1975-03-14")] == [
             "0912CR004411", "0777CR000001"]
-        both = await cases.same_person(db, name_key("NUNEZ"), name_key("Maria"), "1975-03-14")
-        assert [r["id"] for r in both] == [found["id"], found["id"] + 3]
-        assert await cases.same_person(db, "nunez", "jose", "1975-03-14") == []
+        namesake = await cases.get(db, found["id"] + 3)
+        assert (namesake["last_name_key"], namesake["date_of_birth"]) == (
+            found["last_name_key"], found["date_of_birth"])
+        # Same name and date of birth, but no person record or code in common: not them.
+        assert await cases.same_person(db, found) == []
         assert (await cases.get(db, found["id"]))["court"] == "Boston Municipal Court"
         assert await cases.get(db, 999) is None
         async with db.transaction() as conn:

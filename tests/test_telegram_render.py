@@ -13,6 +13,7 @@ from telegram import Bot, Update
 from bot.channels import telegram_render as render
 from bot.channels.telegram_pacing import Pacer
 from bot.i18n import Translator
+from bot.registry.normalize import hash_notice_code
 from tests.fakes.telegram_api import FakeTelegram
 
 BOT = Bot("123456:TEST-token")
@@ -60,7 +61,8 @@ def test_a_private_message_becomes_an_inbound(fake):
 def test_a_deep_link_carries_the_notice_code(fake):
     inbound = render.inbound_from_update(update(fake.message_update(42, "/start K7Q-2M9X")))
     assert inbound is not None
-    assert (inbound.text, inbound.notice_code) == ("/start", "K7Q-2M9X")
+    # It carries only the code's hash: the raw code is never stored.
+    assert (inbound.text, inbound.notice_code) == ("/start", hash_notice_code("K7Q-2M9X"))
 
 
 def test_a_button_press_becomes_its_key(fake):

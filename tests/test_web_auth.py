@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import AsyncIterator
 
@@ -88,6 +89,40 @@ async def test_many_accounts_from_one_address_lock_the_address(app, client):
     for i in range(20):
         assert (await login(client, f"guess{i}@example.org", "guess guess guess")).status == 401
     assert (await login(client, "ana@example.org", PASSWORD)).status == 429
+
+
+async def test_a_concurrent_burst_is_counted_attempt_by_attempt(app, client):
+    """40 POSTs at once on one sign-in form, the right password 30th: at most the
+    account's limit of 5 are checked, the rest get 429 and nobody signs in."""
+    await add_user(app, "ana@example.org", "staff")
+    page = await client.get("/console/login")
+    token = csrf_of(await page.text())
+    passwords = ["wrong password guess"] * 40
+    passwords[29] = PASSWORD
+
+    async def attempt(password: str) -> int:
+        resp = await client.post("/console/login", allow_redirects=False, data={
+            "email": "ana@example.org", "password": password, "csrf": token})
+        await resp.read()
+        return resp.status
+    statuses = await asyncio.gather(*(attempt(p) for p in passwords))
+    checked = [s for s in statuses if s != 429]
+    assert len(checked) <= 5 and statuses.count(429) >= 35
+    assert set(checked) <= {401, 303}
+    rows = await app.db.fetchall("SELECT key FROM login_attempts")
+    assert len(rows) == 2 * len(checked)  # one per account and one per address each
+    assert all("ana" not in r["key"] and "127.0.0.1" not in r["key"] for r in rows)
+
+
+async def test_signing_in_to_ones_own_account_does_not_reset_the_address(app, client):
+    await add_user(app, "mine@example.org", "staff")
+    for i in range(19):
+        assert (await login(client, f"guess{i}@example.org", "guess guess guess")).status == 401
+    assert (await login(client, "mine@example.org")).status == 303
+    await client.post("/console/logout", data={"csrf": csrf_of(
+        await (await client.get("/console/")).text())})
+    assert (await login(client, "guess19@example.org", "guess guess guess")).status == 401
+    assert (await login(client, "guess20@example.org", "guess guess guess")).status == 429
 
 
 async def test_success_resets_the_account_count(app, client):

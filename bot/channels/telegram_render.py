@@ -16,6 +16,7 @@ from telegram.constants import ChatType, MessageLimit
 
 from ..i18n import Translator
 from ..model import Inbound
+from ..registry.normalize import hash_notice_code
 
 CHANNEL = "telegram"
 
@@ -67,7 +68,7 @@ def inbound_from_update(update: Update) -> Inbound | None:
     media = 0 if message.text is not None else int(message.effective_attachment is not None)
     text, code = parse_command(text)
     return Inbound(CHANNEL, str(chat.id), text, language_hint=hint, provider_id=provider_id,
-                   media_count=media, notice_code=code)
+                   media_count=media, notice_code=hash_notice_code(code) if code else None)
 
 
 def parse_command(text: str) -> tuple[str, str | None]:

@@ -28,5 +28,7 @@ async def run_purge(args: argparse.Namespace, config: Config) -> int:
     async with await Database.open(config.storage.path) as db:
         purged = await retention.purge(db, cutoff)
     print(f"Deleted bodies older than {days} days: {purged.messages} transcript messages, "
-          f"{purged.inbox} inbox, {purged.outbox} outbox, {purged.sms_more} pending SMS parts.")
+          f"{purged.inbox} inbox, {purged.outbox} outbox, {purged.sms_more} pending SMS parts, "
+          f"{purged.other} other rows (answers, contacts, requests, notes, recipients, "
+          "attempts).")
     return 0

@@ -161,7 +161,7 @@ class Sender:
                 for campaign in await store.due(self.app.db, iso(self.app.clock())):
                     if self._stopping:
                         break
-                    await self.run_campaign(campaign["id"])
+                    await self._run_isolated(campaign["id"])
             except Exception as exc:  # keep serving; the next poll tries again
                 log.error("outreach sender: %s", where(exc))
             try:
@@ -180,6 +180,16 @@ class Sender:
         for run in list(self._runs.values()):
             run.stop.set()
 
+    async def _run_isolated(self, campaign_id: int) -> None:
+        """One campaign that fails is paused (staff see it, audited) so that it cannot
+        hold back every campaign after it by failing again on each poll."""
+        try:
+            await self.run_campaign(campaign_id)
+        except Exception as exc:
+            log.error("outreach campaign %d failed, pausing it: %s", campaign_id, where(exc))
+            await store.transition(self.app.db, campaign_id, ["scheduled", "running"],
+                                   "paused", "bot", iso(self.app.clock()))
+
     # -- one campaign --------------------------------------------------------------
     async def run_campaign(self, campaign_id: int) -> str:
         """Send a campaign until it is done, paused, cancelled, not yet due, or this
@@ -189,9 +199,10 @@ class Sender:
         campaign = await store.get(db, campaign_id)
         if campaign is None:
             return "missing"
+        texts = self._texts(campaign)  # before the lease: a bad text leaves it free
         if not await self._lease(campaign):
             return "busy"
-        run = _Run(campaign_id, self._texts(campaign), self.app.config.dialogue.default_locale)
+        run = _Run(campaign_id, texts, self.app.config.dialogue.default_locale)
         self._runs[campaign_id] = run
         try:
             await self._reconcile(run)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..channels import sms_render
 from ..config import Config
 from ..i18n import Translator
+from . import template
 
 
 def N_(msgid: str) -> str:
@@ -38,7 +38,8 @@ def default_text(translator: Translator, locale: str) -> str:
 
 
 def check_placeholders(text: str) -> None:
-    """Raise TextProblem for empty, too long, unknown ``{name}`` or stray braces."""
+    """Raise TextProblem for empty, too long, unknown ``{name}``, a format spec
+    (``{org:>9}``, ``{org!r}``) or a stray brace: only plain ``{name}`` is filled."""
     if not text.strip():
         raise TextProblem(N_("The message is empty."))
     if len(text) > MAX_TEXT:
@@ -46,19 +47,25 @@ def check_placeholders(text: str) -> None:
                           n=str(MAX_TEXT))
     known = ", ".join("{" + name + "}" for name in PLACEHOLDERS)
     try:
-        fields = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
-    except ValueError:
-        raise TextProblem(N_("A brace is not closed. Use only {known}."), known=known) from None
-    for name in fields:
-        if name not in PLACEHOLDERS:
+        template.check(text, PLACEHOLDERS)
+    except template.TemplateError as exc:
+        if exc.kind == "unknown":
             raise TextProblem(N_("Unknown placeholder {name}. Use only {known}."),
-                              name="{" + name + "}", known=known)
+                              name="{" + exc.field + "}", known=known) from None
+        raise TextProblem(N_("A brace is not closed. Use only {known}."), known=known) from None
 
 
 def fill(text: str, config: Config) -> str:
-    """The text with the organisation's name, phone and website filled in."""
+    """The text with the organisation's name, phone and website filled in (plain
+    substitution). A text that was never valid (stored by an older version) raises
+    the TextProblem it would have got when saved, for the preview to show."""
     org = config.organization
-    return text.format(org=org.name, phone=org.phone, website=org.website).strip()
+    try:
+        return template.render(text, {"org": org.name, "phone": org.phone,
+                                      "website": org.website}).strip()
+    except template.TemplateError:
+        check_placeholders(text)
+        raise
 
 
 def for_channel(text: str, channel: str) -> str:

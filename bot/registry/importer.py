@@ -36,9 +36,10 @@ from .normalize import (
 )
 
 REQUIRED = ("docket_number", "last_name", "date_of_birth", "status")
-OPTIONAL = ("court", "first_name", "lab", "status_date", "phone", "language", "notice_code")
+OPTIONAL = ("court", "first_name", "lab", "status_date", "phone", "language", "notice_code",
+            "person_id")
 _PICKED = ("docket_number", "court", "last_name", "first_name", "date_of_birth", "lab",
-           "status", "status_date", "phone", "language", "notice_code")
+           "status", "status_date", "phone", "language", "notice_code", "person_id")
 STATUSES = ("dismissed", "pending", "not_dismissed", "under_review")
 MAX_FIELD = 200
 IMPORT_CACHE_KIB = 128_000  # page cache while importing; the default is 2,000
@@ -224,7 +225,7 @@ def _normal(line: int, values: tuple[str, ...], today: str) -> tuple[Any, ...] |
     if not joined.isprintable() and _CONTROL.search(joined):  # printable: no control chars
         return None
     (display, court, last_name, first_name, dob_raw, lab, status, status_raw, phone_raw,
-     language_raw, code) = values
+     language_raw, code, person) = values
     docket = normalize_docket(display)
     last_key = _key(last_name)
     status = status.lower()
@@ -248,17 +249,17 @@ def _normal(line: int, values: tuple[str, ...], today: str) -> tuple[Any, ...] |
     court, lab, first_key = _clean(court), _clean(lab), _key(first_name)
     digest = hashlib.blake2b("\x1f".join((
         docket, display, court, last_name, last_key, first_name, first_key, dob, lab, status,
-        status_date, phone, language, notice)).encode(), digest_size=16).hexdigest()
+        status_date, phone, language, notice, person)).encode(), digest_size=16).hexdigest()
     return (line, docket, display, court, last_name, last_key, first_name, first_key, dob, lab,
             status, status_date or None, phone or None, language or None, notice or None,
-            digest)
+            digest, person or None)
 
 
 def _problems(values: tuple[str, ...], today: str) -> list[str]:
     """Every problem of a row that ``_normal`` refused (column names only, never values)."""
     errors = _cell_problems(values)
     (display, _court, last_name, _first, dob_raw, _lab, status, status_raw, phone_raw,
-     language_raw, code) = values
+     language_raw, code, _person) = values
     if not normalize_docket(display):
         errors.append("docket_number: missing" if not display else
                       "docket_number: has no letters or digits")

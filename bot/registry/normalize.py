@@ -36,11 +36,21 @@ def name_key(raw: str) -> str:
     return stripped.casefold().translate(_NAME_DROP)
 
 
+def typo_budget(length: int, max_edits: int) -> int:
+    """Typos a name of ``length`` letters may have: none up to 3 letters (one typo
+    would make "Lê" match "e", "Li" and "Xe"), one up to 7, ``max_edits`` from 8."""
+    if length <= 3:
+        return 0
+    return min(max_edits, 1) if length <= 7 else max_edits
+
+
 def within_typos(a_key: str, b_key: str, max_edits: int = 1) -> bool:
-    """True if the (optimal string alignment) Damerau-Levenshtein distance is <= max_edits."""
+    """True if the (optimal string alignment) Damerau-Levenshtein distance is at most
+    ``max_edits``, scaled down for short names (``typo_budget`` of the shorter)."""
     if a_key == b_key:
         return True
     la, lb = len(a_key), len(b_key)
+    max_edits = typo_budget(min(la, lb), max_edits)
     if abs(la - lb) > max_edits:
         return False
     if max_edits == 1:

@@ -49,7 +49,7 @@ class Database:
     async def connect(self) -> None:
         if self.path != ":memory:":
             p = Path(self.path)
-            p.parent.mkdir(parents=True, exist_ok=True)
+            _private_dirs(p.parent)
             if not p.exists():
                 # Create the file owner-only before SQLite writes a byte to it.
                 fd = os.open(p, os.O_CREAT | os.O_WRONLY, 0o600)
@@ -135,6 +135,18 @@ class Database:
         async with self.transaction() as conn:
             cur = await conn.execute(sql, tuple(params))
             return cur.lastrowid or 0
+
+
+def _private_dirs(directory: Path) -> None:
+    """Create ``directory`` and its missing parents owner-only (0700), whatever the
+    umask (mkdir's mode is masked by it); directories that exist are left alone."""
+    missing = []
+    while not directory.exists():
+        missing.append(directory)
+        directory = directory.parent
+    for path in reversed(missing):
+        path.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(path, 0o700)
 
 
 T = TypeVar("T")

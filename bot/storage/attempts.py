@@ -1,23 +1,73 @@
 """Verification attempts, counted per key for the lookup rate limit.
 
-Keys: ``sender:<channel>:<address>``, ``docket:<docket>`` (across senders), or
-``notice:<hash prefix>`` for a notice code that matches no case.
+Keys (``hashed_key``): ``sender`` (channel and address), ``docket`` (across senders),
+or ``notice`` for a notice code that matches no case; console sign-ins use
+``account`` and ``address``. Only a hash of the value is stored: the table says
+how often a key was tried, not whose phone or which docket it was.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import aiosqlite
 
-from . import Database
+from . import Database, first
 
 
-async def record(conn: aiosqlite.Connection, key: str, success: bool, now: str) -> None:
-    await conn.execute("INSERT INTO lookup_attempts(key, success, at) VALUES (?,?,?)",
-                       (key, int(success), now))
+def hashed_key(kind: str, value: str) -> str:
+    """``kind:`` and a SHA-256 prefix of the value: the attempt tables hold no raw key."""
+    digest = hashlib.sha256(f"{kind}\x1f{value}".encode()).hexdigest()[:32]
+    return f"{kind}:{digest}"
+
+
+def stored_key(key: str) -> str:
+    """The stored form of a ``kind:value`` key (``sender:sms:+1617...``, ``docket:...``)."""
+    kind, _, value = key.partition(":")
+    return hashed_key(kind, value)
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """The outcome of ``reserve``: the key that is locked, or the rows written."""
+    locked: str | None
+    ids: tuple[int, ...] = ()
+
+
+async def reserve(db: Database, keys: Sequence[str], limit: int, since: str,
+                  now: str) -> Reservation:
+    """Count the failures of each key and write one more, in one transaction.
+
+    A lookup is reserved as a failure before the registry is checked, so N concurrent
+    guesses on one docket count as N and the (limit+1)th is refused whatever the
+    interleaving. The first key (in order) at its limit is returned as ``locked`` and
+    nothing is written. ``succeeded`` takes a verified lookup's rows back.
+    """
+    hashed = [stored_key(key) for key in keys]
+    async with db.transaction() as conn:
+        for key, stored in zip(keys, hashed, strict=True):
+            row = await first(conn, "SELECT COUNT(*) FROM lookup_attempts"
+                              " WHERE key=? AND success=0 AND at>=?", (stored, since))
+            if row is not None and int(row[0]) >= limit:
+                return Reservation(locked=key)
+        ids = []
+        for stored in hashed:
+            cur = await conn.execute(
+                "INSERT INTO lookup_attempts(key, success, at) VALUES (?,0,?)", (stored, now))
+            ids.append(int(cur.lastrowid or 0))
+    return Reservation(locked=None, ids=tuple(ids))
+
+
+async def succeeded(conn: aiosqlite.Connection, ids: Sequence[int]) -> None:
+    """A verified lookup counts against no key (caller's transaction): its rows go."""
+    marks = ",".join("?" * len(ids))
+    await conn.execute(f"DELETE FROM lookup_attempts WHERE id IN ({marks})", tuple(ids))
 
 
 async def failures_since(db: Database, key: str, since: str) -> int:
     row = await db.fetchone(
         "SELECT COUNT(*) FROM lookup_attempts WHERE key=? AND success=0 AND at>=?",
-        (key, since))
+        (stored_key(key), since))
     return int(row[0]) if row else 0

@@ -34,12 +34,15 @@ async def by_dob(db: Database, dob_iso: str) -> list[Row]:
     return await db.fetchall("SELECT * FROM cases WHERE date_of_birth=? ORDER BY id", (dob_iso,))
 
 
-async def same_person(db: Database, last_name_key: str, first_name_key: str,
-                      dob_iso: str) -> list[Row]:
-    """Cases of one person: same name keys and date of birth, oldest first."""
+async def same_person(db: Database, case: Row) -> list[Row]:
+    """The other cases of the person who proved ``case``: those the registry files under
+    the same person record, or that share its notice code; never a namesake (the same
+    name and date of birth alone), oldest first."""
+    if not case["person_ref"] and not case["notice_code_hash"]:
+        return []
     return await db.fetchall(
-        "SELECT * FROM cases WHERE last_name_key=? AND date_of_birth=? AND first_name_key=?"
-        " ORDER BY id", (last_name_key, dob_iso, first_name_key))
+        "SELECT * FROM cases WHERE id <> ? AND (person_ref=? OR notice_code_hash=?)"
+        " ORDER BY id", (case["id"], case["person_ref"], case["notice_code_hash"]))
 
 
 async def mark_phone_wrong(conn: aiosqlite.Connection, phone_e164: str) -> None:
@@ -55,7 +58,7 @@ async def mark_phone_wrong(conn: aiosqlite.Connection, phone_e164: str) -> None:
 STAGED_COLUMNS = (
     "line", "docket_number", "docket_display", "court", "last_name", "last_name_key",
     "first_name", "first_name_key", "date_of_birth", "lab", "status", "status_date",
-    "phone", "language", "notice_code_hash", "row_hash")
+    "phone", "language", "notice_code_hash", "row_hash", "person_ref")
 _CASE_COLUMNS = STAGED_COLUMNS[1:]
 _UPDATED = [c for c in _CASE_COLUMNS if c not in ("docket_number", "court")]
 INDEX_BUILD_CACHE_KIB = 8_000

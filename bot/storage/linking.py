@@ -70,7 +70,7 @@ async def link_case_phone(conn: aiosqlite.Connection, state: State, channel: str
     if other is None or other["id"] == state.person_id:
         return None
     merged = int(other["id"])
-    for table in ("contacts", "messages", "escalations", "outbox"):
+    for table in ("contacts", "messages", "escalations", "outbox", "audit"):
         await conn.execute(f"UPDATE {table} SET person_id=? WHERE person_id=?",
                            (state.person_id, merged))
     await conn.execute("DELETE FROM conversations WHERE person_id=?", (merged,))

@@ -15,7 +15,7 @@ from typing import Any
 import aiosqlite
 
 from ..model import Reply
-from . import Database, audit, outbox, people
+from . import Database, audit, first, outbox, people
 
 Row = aiosqlite.Row
 
@@ -114,22 +114,50 @@ async def end_session(db: Database, token_hash: str) -> None:
     await db.execute("DELETE FROM sessions WHERE token_hash=?", (token_hash,))
 
 
-async def record_login(db: Database, keys: Sequence[str], success: bool, now: str) -> None:
+@dataclass(frozen=True)
+class LoginLimits:
+    """How many sign-ins per hashed key may be counted in the window (``since`` on)."""
+    account_key: str
+    address_key: str
+    max_account: int
+    max_address: int
+    since: str
+
+
+async def reserve_login(db: Database, limits: LoginLimits, now: str) -> list[int] | None:
+    """Count and reserve one sign-in attempt for both keys in one transaction.
+
+    Reading the count and writing the attempt together means N concurrent POSTs count
+    as N: none can pass the check before the others are written. An attempt counts
+    until ``finish_login`` marks it a success. A success resets only its own account
+    (the owner proved the password); an address keeps counting, so signing in to
+    one's own account buys no more guesses at others. Returns the reserved row ids,
+    or None when a limit is reached (nothing is written then).
+    """
+    account = """SELECT COUNT(*) FROM login_attempts
+                 WHERE key=? AND success=0 AND at>=?
+                   AND id > COALESCE((SELECT MAX(id) FROM login_attempts
+                                      WHERE key=?1 AND success=1), 0)"""
+    address = "SELECT COUNT(*) FROM login_attempts WHERE key=? AND success=0 AND at>=?"
     async with db.transaction() as conn:
-        await conn.executemany(
-            "INSERT INTO login_attempts(key, success, at) VALUES (?,?,?)",
-            [(key, int(success), now) for key in keys])
+        for sql, key, limit in ((account, limits.account_key, limits.max_account),
+                                (address, limits.address_key, limits.max_address)):
+            row = await first(conn, sql, (key, limits.since))
+            if row is not None and int(row[0]) >= limit:
+                return None
+        ids = []
+        for key in (limits.account_key, limits.address_key):
+            cur = await conn.execute(
+                "INSERT INTO login_attempts(key, success, at) VALUES (?,0,?)", (key, now))
+            ids.append(int(cur.lastrowid or 0))
+        return ids
 
 
-async def failed_logins(db: Database, key: str, since: str) -> int:
-    """Failures of ``key`` since ``since`` and after its last success."""
-    row = await db.fetchone(
-        """SELECT COUNT(*) FROM login_attempts
-           WHERE key=? AND success=0 AND at>=?
-             AND id > COALESCE((SELECT MAX(id) FROM login_attempts
-                                WHERE key=? AND success=1), 0)""",
-        (key, since, key))
-    return int(row[0]) if row else 0
+async def finish_login(db: Database, attempt_ids: Sequence[int]) -> None:
+    """A reserved attempt that signed in no longer counts against its keys."""
+    marks = ",".join("?" * len(attempt_ids))
+    await db.execute(f"UPDATE login_attempts SET success=1 WHERE id IN ({marks})",
+                     tuple(attempt_ids))
 
 
 # -- the escalation queue -----------------------------------------------------

@@ -8,7 +8,10 @@
   to a short-lived cookie); a POST without the right one gets 403.
 - Roles: every route declares who may open it (``requires``); a route that
   declares nothing is refused, so a forgotten declaration fails closed.
-- Sign-in attempts are limited per account and per client address.
+- Sign-in attempts are limited per account and per client address: each attempt is
+  reserved (counted and written in one transaction) before the password is checked,
+  so a burst of concurrent POSTs cannot all pass the check; at most
+  ``PASSWORD_CHECKS`` argon2 checks (about 64 MiB each) run at once.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from yarl import URL
 
 from ..clock import iso
-from ..storage import staff
+from ..storage import attempts, staff
 from .pages import N_, USER, Handler, console_of, render
 
 SESSION_COOKIE = "cc_session"
@@ -201,21 +204,25 @@ async def login(request: web.Request) -> web.StreamResponse:
     password = str(form.get("password", ""))[:1024]
     next_path = _safe_next(form.get("next"))
     now = console.now()
-    since = iso(now - dt.timedelta(minutes=cfg.login_window_minutes))
-    account_key, address_key = f"account:{email.casefold()}", f"address:{client_address(request)}"
-    if (await staff.failed_logins(db, account_key, since) >= cfg.login_max_failures
-            or await staff.failed_logins(db, address_key, since)
-            >= cfg.login_max_failures_per_address):
+    limits = staff.LoginLimits(
+        account_key=attempts.hashed_key("account", email.casefold()),
+        address_key=attempts.hashed_key("address", client_address(request)),
+        max_account=cfg.login_max_failures, max_address=cfg.login_max_failures_per_address,
+        since=iso(now - dt.timedelta(minutes=cfg.login_window_minutes)))
+    reserved = await staff.reserve_login(db, limits, iso(now))
+    if reserved is None:
         return _login_page(request, status=429, email=email, next_path=next_path, error=N_(
             "Too many failed sign-ins. Wait {minutes} minutes and try again, "
             "or ask an administrator."))
-    user = await staff.user_by_email(db, email) if email else None
-    stored = user["password_hash"] if user else await console_dummy_hash(request)
-    ok = await verify_password(stored, password) and user is not None and not user["disabled"]
-    await staff.record_login(db, [account_key, address_key], ok, iso(now))
+    async with console.password_checks:  # a burst queues here instead of filling memory
+        user = await staff.user_by_email(db, email) if email else None
+        stored = user["password_hash"] if user else await console_dummy_hash(request)
+        ok = await verify_password(stored, password) and user is not None \
+            and not user["disabled"]
     if not ok or user is None:
         return _login_page(request, status=401, email=email, next_path=next_path,
                            error=N_("The email or the password is wrong."))
+    await staff.finish_login(db, reserved)
     if _hasher.check_needs_rehash(user["password_hash"]):
         await staff.set_password(db, user["id"], await hash_password(password), "",
                                  f"staff:{user['id']}", iso(now))

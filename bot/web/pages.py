@@ -5,6 +5,7 @@ turns errors into pages.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
@@ -70,6 +71,9 @@ class Console:
     css: bytes
     sections: list[Section] = field(default_factory=list)
     dummy_hash: str = ""
+    # argon2 checks at once (about 64 MiB each): a sign-in burst waits instead of
+    # exhausting memory and starving the event loop's thread pool.
+    password_checks: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
 
     @property
     def tz(self) -> ZoneInfo:
