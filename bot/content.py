@@ -119,8 +119,17 @@ class ContentPack:
 
     def must_read(self) -> dict[str, str]:
         """``[must_read]``: text key -> the English sentence that must come first by SMS."""
-        table = self.data.get("must_read", {})
-        return {k: v for k, v in table.items() if isinstance(v, str)}
+        out: dict[str, str] = {}
+
+        def walk(prefix: str, node: Any) -> None:
+            if isinstance(node, str):
+                out[prefix] = node
+            elif isinstance(node, dict):
+                for key, value in node.items():
+                    walk(f"{prefix}.{key}" if prefix else key, value)
+
+        walk("", self.data.get("must_read", {}))
+        return out
 
     def cited_facts(self, key: str) -> list[str]:
         """The ``[facts]`` keys a text rests on (empty: none given)."""

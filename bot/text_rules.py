@@ -120,7 +120,7 @@ class Rules:
                         "prompt" if source in PROMPTS else "text")
                 out.append(Text(domain, key, source, kind, not isinstance(message.id, str)))
         for key, source in self.pack.person_entries():
-            kind = ("topic" if key.startswith("topics.") and key.endswith(".body") else
+            kind = ("topic" if key.startswith("topics.") and not key.endswith(".title") else
                     "status" if key.startswith("status.") else
                     "title" if key.endswith(".title") else "text")
             out.append(Text("content", key, source, kind))
@@ -134,7 +134,7 @@ class Rules:
         """The text as the SMS channel would send it (a topic with its title)."""
         body = translation
         if text.kind == "topic":
-            title_key = text.key.rsplit(".", 1)[0] + ".title"
+            title_key = ".".join(text.key.split(".")[:2]) + ".title"
             title = self.pack.source(*title_key.split("."))
             if title:
                 body = self.translator.catalog(locale).gettext(title) + "\n" + body

@@ -63,9 +63,12 @@ FIRST_MENU_SIZE = 4
 def ask_first_language(ctx: Context) -> None:
     """First contact, language unknown: the welcome and a short language question in
     one SMS of 1-2 segments (all eleven names in their scripts would cost 3 UCS-2
-    segments): the next few languages by number, LANGUAGE for the whole menu."""
-    options = [(key, name) for key, name in language_options(ctx)
-               if ctx.translator.locales[int(key) - 1] != ctx.locale][:FIRST_MENU_SIZE]
+    segments): this language and the next few by number, LANGUAGE for the whole menu."""
+    every = language_options(ctx)
+    locales = ctx.translator.locales
+    own = [opt for opt in every if locales[int(opt[0]) - 1] == ctx.locale]
+    others = [opt for opt in every if locales[int(opt[0]) - 1] != ctx.locale]
+    options = own + others[:FIRST_MENU_SIZE]
     ctx.say(welcome_text(ctx) + "\n" + ctx._("Another language? Reply LANGUAGE for the full "
                                               "list."), options)
     ctx.ask("language")
