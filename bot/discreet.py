@@ -73,7 +73,7 @@ def load(pack_dir: Path) -> dict[str, Words]:
         match = table.get("match", "word")
         if match not in ("word", "substring"):
             raise ValueError(f"{path}: [{locale}] match must be \"word\" or \"substring\"")
-        out[locale] = Words(tuple(lists["reply"]), tuple(lists["outreach"]),
+        out[locale] = Words(tuple(lists["reply"] or ()), tuple(lists["outreach"] or ()),
                             substring=match == "substring")
     return out
 
