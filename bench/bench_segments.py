@@ -8,7 +8,7 @@ splitter (``bot.channels.sms_render.render`` and ``fit`` with ``[sms]
 max_segments``), so the figures are what a carrier would bill.
 
 Printed per locale: segments in all, the ratio to English, the messages sent,
-and the largest single message in segments (and which reply it was).
+and the largest reply in segments, all its MORE parts counted (and which it was).
 
     python bench/bench_segments.py [--locale es] [--show]
 """
@@ -46,15 +46,15 @@ class Tally:
     locale: str
     segments: int = 0
     messages: int = 0
-    largest: int = 0
+    largest: int = 0  # segments of the largest reply, all its parts (MORE) counted
     largest_what: str = ""
     sent: list[str] = field(default_factory=list)
 
-    def add(self, text: str, what: str) -> None:
-        count = sms_render.segments(text)
+    def add(self, texts: list[str], what: str) -> None:
+        count = sum(sms_render.segments(t) for t in texts)
         self.segments += count
-        self.messages += 1
-        self.sent.append(text)
+        self.messages += len(texts)
+        self.sent += texts
         if count > self.largest:
             self.largest, self.largest_what = count, what
 
@@ -64,10 +64,11 @@ def send(app: App, locale: str, reply: Reply, tally: Tally, what: str) -> None:
     _ = functools.partial(app.translator.gettext, locale)
     limit = app.config.sms.max_segments
     text, rest = sms_render.fit(sms_render.render(reply, _, limit), _, limit)
-    tally.add(text, what)
+    parts = [text]
     while rest:
         text, rest = sms_render.fit(rest, _, limit)
-        tally.add(text, what + " (MORE)")
+        parts.append(text)
+    tally.add(parts, what)
 
 
 async def turn(app: App, text: str, tally: Tally, what: str) -> list[Reply]:
