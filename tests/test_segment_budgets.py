@@ -104,6 +104,24 @@ async def test_immigration_says_talk_to_a_lawyer_first_in_the_first_sms(sms_app,
     assert sms_render.segments(first) <= 3
 
 
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_a_dismissed_case_says_it_cannot_be_charged_again_in_the_first_sms(
+        config, clock, registry, locale):
+    app = await App.create(config, clock=clock)
+    try:
+        await choose(app, locale)
+        for answer in ("1", "0912-CR-004411", "Nunez"):
+            await say(app, answer)
+        _, replies = await say(app, "03/14/1975")
+        must = app.translator.gettext(locale, app.content.source(
+            "must_read", "status", "dismissed"))
+    finally:
+        await app.close()
+    first = replies[0][0]
+    assert "Boston Municipal Court" in first
+    assert sms_render.plain(must) in first or must in first, replies[0]
+
+
 def test_the_compact_menu_is_never_cut_after_its_announcement():
     _ = functools.partial(lambda msgid, **kw: msgid.format(**kw))
     reply = Reply("Thank you. " * 9 + "Choose one.", [Option(str(i), f"Choice number {i}")
@@ -146,7 +164,7 @@ async def test_a_dismissed_case_conversation_costs_at_most_one_and_a_half_times_
     english = tallies["en"].segments
     for locale, tally in tallies.items():
         assert tally.segments <= 1.5 * english, (locale, tally.segments, english)
-        assert tally.largest <= 3, (locale, tally.largest_what)
+        assert tally.largest <= 4, (locale, tally.largest, tally.largest_what)
 
 
 @pytest.fixture

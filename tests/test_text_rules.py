@@ -10,7 +10,7 @@ from bot import discreet
 from bot.content import ContentPack
 from bot.i18n import shipped_locales
 from bot.outreach import discretion
-from bot.text_rules import Rules
+from bot.text_rules import Rules, all_problems
 
 LOCALES = shipped_locales()
 
@@ -47,9 +47,7 @@ def test_no_text_names_a_drug_an_offence_the_lab_or_a_court(rules, locale):
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_no_text_breaks_any_rule(rules, locale):
-    found = [(text.key, problem) for text in rules.texts()
-             for problem in rules.problems(locale, text, rules.translation(locale, text))]
-    assert found == []
+    assert [(text.key, problem) for _, text, problem in all_problems(rules, [locale])] == []
 
 
 @pytest.mark.parametrize(("locale", "bad"), [
@@ -140,3 +138,12 @@ def test_the_statements_domain_md_does_not_support_are_gone(rules):
     assert pack.source("topics", "housing", "body").startswith("Public housing")
     assert "will contact you" not in rules.translation("en", next(
         t for t in rules.texts() if t.key.startswith("Thank you. Your reference is")))
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_default_outreach_message_passes_the_discretion_check_in_every_locale(locale):
+    from bot.i18n import Translator
+    from bot.outreach import texts
+    text = texts.default_text(Translator(), locale)
+    assert [w.code for w in discretion.check(text, "Case Help Project")] == [], (locale, text)
+    assert "STOP" in text
