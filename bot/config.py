@@ -40,7 +40,7 @@ SETTINGS: list[Setting] = [
     Setting("storage", "retention_days", int, 365,
             "Delete message bodies and transcripts older than this many days (audit stays)."),
     # organisation the bot speaks for
-    Setting("organization", "name", str, "Drug Lab Case Help (demo)", "Name used in HELP and handoff."),
+    Setting("organization", "name", str, "Case Help Project (demo)", "Name used in HELP and handoff."),
     Setting("organization", "phone", str, "555-0100", "Phone number people can call."),
     Setting("organization", "website", str, "example.org/labcases", "Web address (no scheme needed)."),
     Setting("organization", "office_hours", str, "Mon-Fri 9:00-17:00",

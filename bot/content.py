@@ -5,6 +5,11 @@ status explanations, labs, contacts) and, per locale,
 ``<locale>/LC_MESSAGES/content.po`` with their translations. Swapping the pack
 (``[content] pack``) and the registry serves another lab scandal without code
 changes.
+
+Beside the texts, a pack keeps what the tests hold every text to:
+``[sources]`` (the DOMAIN.md fact, a ``[facts]`` key, each legal statement rests
+on), ``[must_read]`` (the sentence of a text that must arrive in the first SMS)
+and ``discretion.toml`` (per language, the words no text may show).
 """
 
 from __future__ import annotations
@@ -12,13 +17,14 @@ from __future__ import annotations
 import argparse
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import write_po
 
+from . import discreet
 from .config import ConfigError
 from .i18n import Translator, locales_dir
 from .outreach import template
@@ -44,11 +50,18 @@ def resolve_pack(name_or_path: str) -> Path:
     return candidate
 
 
+# Texts that state law or facts about the cases: each needs a [sources] entry.
+STATEMENT_PREFIXES = ("about", "status.", "topics.")
+# Texts no person reads: staff-facing names of the registry's labs.
+STAFF_ONLY_PREFIXES = ("labs.",)
+
+
 @dataclass
 class ContentPack:
     path: Path
     data: dict[str, Any]
     translator: Translator | None = None
+    words: dict[str, discreet.Words] = field(default_factory=dict)
 
     @classmethod
     def load(cls, name_or_path: str) -> ContentPack:
@@ -58,7 +71,11 @@ class ContentPack:
                 data = tomllib.load(fh)
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path / 'pack.toml'}: {exc}") from exc
-        pack = cls(path, data)
+        try:
+            words = discreet.load(path)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from exc
+        pack = cls(path, data, words=words)
         pack.validate()
         return pack
 
@@ -82,6 +99,56 @@ class ContentPack:
                 raise ConfigError(f"{where}: {key} uses unknown placeholder "
                                   f"{{{sorted(extra)[0]}}}")
         self.keywords()
+        self._validate_sources(where)
+        self._validate_must_read(where)
+
+    def _validate_sources(self, where: Path) -> None:
+        texts = dict(self.entries())
+        facts = self.data.get("facts", {})
+        for key, cited in self.data.get("sources", {}).items():
+            if key not in texts:
+                raise ConfigError(f"{where}: [sources] {key!r} is not a text of the pack")
+            if not isinstance(cited, list) or not cited:
+                raise ConfigError(f"{where}: [sources] {key!r} must list [facts] keys")
+            unknown = [fact for fact in cited if fact not in facts]
+            if unknown:
+                raise ConfigError(f"{where}: [sources] {key!r} cites unknown fact {unknown[0]!r}")
+
+    def _validate_must_read(self, where: Path) -> None:
+        texts = dict(self.entries())
+        for key, sentence in self.must_read().items():
+            if key not in texts:
+                raise ConfigError(f"{where}: [must_read] {key!r} is not a text of the pack")
+            if sentence not in texts[key]:
+                raise ConfigError(f"{where}: [must_read] {key!r}: the sentence is not in the text")
+
+    def must_read(self) -> dict[str, str]:
+        """``[must_read]``: text key -> the English sentence that must come first by SMS."""
+        out: dict[str, str] = {}
+
+        def walk(prefix: str, node: Any) -> None:
+            if isinstance(node, str):
+                out[prefix] = node
+            elif isinstance(node, dict):
+                for key, value in node.items():
+                    walk(f"{prefix}.{key}" if prefix else key, value)
+
+        walk("", self.data.get("must_read", {}))
+        return out
+
+    def cited_facts(self, key: str) -> list[str]:
+        """The ``[facts]`` keys a text rests on (empty: none given)."""
+        cited = self.data.get("sources", {}).get(key, [])
+        return list(cited) if isinstance(cited, list) else []
+
+    def statements(self) -> list[tuple[str, str]]:
+        """Texts that state law or facts (each must cite its source)."""
+        return [(k, t) for k, t in self.entries()
+                if k.startswith(STATEMENT_PREFIXES) and not k.endswith(".title")]
+
+    def person_entries(self) -> list[tuple[str, str]]:
+        """Every text that can reach a person (all but staff-facing names)."""
+        return [(k, t) for k, t in self.entries() if not k.startswith(STAFF_ONLY_PREFIXES)]
 
     def contacts(self) -> list[str]:
         """Ids of the organisations in ``[contacts]`` (each has a translatable name)."""
@@ -137,7 +204,7 @@ class ContentPack:
         return table
 
 
-UNTRANSLATED = frozenset({"meta", "keywords"})
+UNTRANSLATED = frozenset({"meta", "keywords", "sources", "facts"})
 
 
 def extract_catalog(pack: ContentPack) -> Catalog:

@@ -89,8 +89,8 @@ def opt_out(ctx: Context, reason: str) -> None:
     if reason == "wrong_number":
         ctx.say(ctx._("Sorry for the mistake. We will not send messages to this number again."))
     else:
-        ctx.say(ctx._("You will not get more messages from {org}. Reply START to get "
-                      "messages again.", org=org.name))
+        ctx.say(ctx._("{org}: STOP received. You will get no more messages. Reply START to "
+                      "get messages again.", org=org.name))
     ctx.ask(None, step="opted_out")
 
 
@@ -133,6 +133,7 @@ async def opt_in(ctx: Context) -> None:
 def help_reply(ctx: Context) -> None:
     org = ctx.config.organization
     ctx.reply_kind = "compliance"
-    ctx.say(ctx._("{org}: free help about the drug lab cases. Call {phone} ({hours}) or visit "
-                  "{website}. Reply MENU for options. Reply STOP to end messages.",
-                  org=org.name, phone=org.phone, hours=org.office_hours, website=org.website))
+    # TRANSLATORS: carriers require HELP to name the organisation and how to stop, in one
+    # SMS (two in UCS-2): keep "STOP" as is, and keep it short.
+    ctx.say(ctx._("{org}: free help. Call {phone} or visit {website}. Reply STOP to end "
+                  "messages.", org=org.name, phone=org.phone, website=org.website))

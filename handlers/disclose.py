@@ -16,7 +16,7 @@ import aiosqlite
 from bot.context import Context
 from bot.storage import people
 
-from . import topics
+from . import date_names, topics
 
 
 def status_label(ctx: Context, status: str) -> str:
@@ -35,7 +35,7 @@ def case_text(ctx: Context, row: aiosqlite.Row) -> str:
             else ctx._("Case {docket}.", docket=docket))
     label = status_label(ctx, row["status"])
     if row["status_date"]:
-        when = ctx.translator.format_date(ctx.locale, dt.date.fromisoformat(row["status_date"]))
+        when = date_names.long_date(ctx, dt.date.fromisoformat(row["status_date"]))
         status = ctx._("Status: {status}, since {date}.", status=label, date=when)
     else:
         status = ctx._("Status: {status}.", status=label)

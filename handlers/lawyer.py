@@ -67,10 +67,11 @@ async def request(ctx: Context, reason: str = "asked", candidates: Sequence[int]
     ctx.audit("escalation", reason, case_id=case_id, detail=ref)
     org = ctx.config.organization
     hours = ctx.config.dialogue.escalation_target_hours
-    ctx.say(ctx.n_("Thank you. A lawyer from {org} will contact you here within {n} business "
-                   "hour. Your reference is {ref}.",
-                   "Thank you. A lawyer from {org} will contact you here within {n} business "
-                   "hours. Your reference is {ref}.", hours, org=org.name, ref=ref)
+    # TRANSLATORS: "aim to": a target, not a promise.
+    ctx.say(ctx.n_("Thank you. Your reference is {ref}. We aim to have a lawyer from {org} "
+                   "contact you here within {n} business hour.",
+                   "Thank you. Your reference is {ref}. We aim to have a lawyer from {org} "
+                   "contact you here within {n} business hours.", hours, org=org.name, ref=ref)
             + " " + ctx._("You can also call {phone} ({hours}).", phone=org.phone,
                           hours=org.office_hours))
     await show_menu(ctx)

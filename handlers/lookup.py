@@ -46,7 +46,7 @@ async def start(ctx: Context) -> None:
 def ask_identifier(ctx: Context) -> None:
     options = [("1", ctx._("I have a code from a letter"))] if _codes(ctx) else []
     options.append(("2", ctx._("I do not have a number")))
-    ctx.say(ctx._("Please send your docket number. It is on your court papers, for example "
+    ctx.say(ctx._("Please send your docket number. It is on your case papers, for example "
                   "0912CR004411."), options)
     ctx.ask("docket_number", step="lookup_id")
 

@@ -19,9 +19,8 @@ def welcome_text(ctx: Context) -> str:
     """The content pack's welcome when it has one, else ours."""
     if ctx.content.source("welcome") is not None:
         return ctx.content.text(ctx.locale, "welcome")
-    return ctx._("Hello. This service checks if your case was affected by the drug lab "
-                 "problems in Massachusetts. It is private. This is general information, "
-                 "not legal advice.")
+    return ctx._("Hello. This free service checks if your case was affected, and what that "
+                 "can mean. This is general information, not legal advice.")
 
 
 async def greet(ctx: Context) -> None:
@@ -35,8 +34,7 @@ async def greet(ctx: Context) -> None:
                                                   "any time."))
         await show_menu(ctx)
     else:
-        ctx.say(welcome_text(ctx))
-        ask_language(ctx)
+        ask_first_language(ctx)
 
 
 async def language_from_text(ctx: Context) -> str | None:
@@ -56,6 +54,24 @@ async def language_from_text(ctx: Context) -> str | None:
     if found.locale:
         ctx.state.locale = found.locale
     return found.locale
+
+
+# Languages offered by number in the first SMS; LANGUAGE shows them all.
+FIRST_MENU_SIZE = 4
+
+
+def ask_first_language(ctx: Context) -> None:
+    """First contact, language unknown: the welcome and a short language question in
+    one SMS of 1-2 segments (all eleven names in their scripts would cost 3 UCS-2
+    segments): this language and the next few by number, LANGUAGE for the whole menu."""
+    every = language_options(ctx)
+    locales = ctx.translator.locales
+    own = [opt for opt in every if locales[int(opt[0]) - 1] == ctx.locale]
+    others = [opt for opt in every if locales[int(opt[0]) - 1] != ctx.locale]
+    options = own + others[:FIRST_MENU_SIZE]
+    ctx.say(welcome_text(ctx) + "\n" + ctx._("Another language? Reply LANGUAGE for the full "
+                                              "list."), options)
+    ctx.ask("language")
 
 
 def ask_language(ctx: Context) -> None:

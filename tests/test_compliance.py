@@ -44,7 +44,7 @@ async def test_start_yes_unstop_opt_back_in(app, session, word):
 
 async def test_spanish_opt_out_and_back_in(app, session):
     await start(session, "2")
-    assert "Ya no recibirá mensajes" in text(await session.say("PARAR"))
+    assert "No recibirá más mensajes" in text(await session.say("PARAR"))
     assert "Bienvenido otra vez" in text(await session.say("START"))
 
 

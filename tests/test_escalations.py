@@ -50,7 +50,7 @@ async def test_the_escalation_carries_the_verified_case_and_a_summary_without_se
 async def test_spanish_handoff(app, session):
     await start(session, "2")
     said = text(await session.say("3"))
-    assert "Un abogado de" in said and "24 horas hábiles" in said
+    assert "un abogado de" in said and "24 horas hábiles" in said
 
 
 async def test_escalations_list_shows_open_ones_without_personal_data(app, session, db_path,

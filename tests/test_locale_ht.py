@@ -16,4 +16,4 @@ def registry(db_path, tmp_path):
 async def test_a_conversation_in_haitian_creole(app, session):
     walked = await check_conversation(app, session, "ht")
     assert "Nou jwenn ka ou a" in walked.disclosure and "Anile" in walked.disclosure
-    assert "Yon avoka" in walked.lawyer and "24 èdtan travay" in walked.lawyer
+    assert "yon avoka" in walked.lawyer and "24 èdtan travay" in walked.lawyer

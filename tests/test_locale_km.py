@@ -20,9 +20,9 @@ def registry(db_path, tmp_path):
 async def test_a_conversation_in_khmer(app, session):
     walked = await check_conversation(app, session, "km")
     assert "ពិនិត្យសំណុំរឿងរបស់ខ្ញុំ" in walked.menu
-    assert "យើងបានរកឃើញសំណុំរឿង" in walked.disclosure and "បានលើកចោល" in walked.disclosure
+    assert "រកឃើញសំណុំរឿង" in walked.disclosure and "បានលើកចោល" in walked.disclosure
     assert "សំណុំរឿងរាប់ម៉ឺន" in walked.topic and "អន្តោប្រវេសន៍" in walked.topic
-    assert "មេធាវីម្នាក់មកពី" in walked.lawyer and "24 ម៉ោងធ្វើការ" in walked.lawyer
+    assert "មេធាវីនៃ" in walked.lawyer and "24 ម៉ោងធ្វើការ" in walked.lawyer
 
 
 async def test_the_birth_date_question_asks_for_the_month_first(session):

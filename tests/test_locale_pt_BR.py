@@ -15,5 +15,5 @@ def registry(db_path, tmp_path):
 
 async def test_a_conversation_in_brazilian_portuguese(app, session):
     walked = await check_conversation(app, session, "pt_BR")
-    assert "Encontramos o seu caso" in walked.disclosure and "Arquivado" in walked.disclosure
-    assert "Um advogado de" in walked.lawyer and "24 horas úteis" in walked.lawyer
+    assert "Encontramos o seu caso" in walked.disclosure and "Encerrado" in walked.disclosure
+    assert "um advogado de" in walked.lawyer and "24 horas úteis" in walked.lawyer

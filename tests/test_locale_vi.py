@@ -19,10 +19,10 @@ def registry(db_path, tmp_path):
 
 async def test_a_conversation_in_vietnamese(app, session):
     walked = await check_conversation(app, session, "vi")
-    assert "Kiểm tra vụ án của tôi" in walked.menu
-    assert "Chúng tôi đã tìm thấy vụ án" in walked.disclosure and "Đã hủy bỏ" in walked.disclosure
-    assert "hàng chục ngàn vụ án" in walked.topic and "Xóa hồ sơ tiền án" in walked.topic
-    assert "Một luật sư của" in walked.lawyer and "24 giờ làm việc" in walked.lawyer
+    assert "Kiểm tra vụ việc" in walked.menu
+    assert "Đã tìm thấy vụ việc" in walked.disclosure and "Đã hủy bỏ" in walked.disclosure
+    assert "hàng chục nghìn vụ việc" in walked.topic and "Niêm phong hồ sơ" in walked.topic
+    assert "luật sư của" in walked.lawyer and "24 giờ làm việc" in walked.lawyer
 
 
 async def test_the_birth_date_question_asks_for_the_month_first(session):

@@ -70,8 +70,8 @@ def test_create_preview_status_and_state_changes(registry: Path,
     assert "recipients: 10;" in out  # 40 cases, Hinton (even), dismissed (i % 4 in 0, 1)
     assert "[es] Español: 10 by SMS" not in out  # Hinton cases are the even ones: all en
     assert "[en] English: 10 by SMS, 0 by Telegram; 1 segment(s) (GSM-7)" in out
-    assert "Hola de Drug Lab Case Help (demo). Responda SI." in out
-    assert "WARNING: The organisation's name (Drug Lab Case Help (demo)) gives" in out
+    assert "Hola de Case Help Project (demo). Responda SI." in out
+    assert "gives the case away" not in out  # the default name is neutral
     assert "+1617" not in out and "Person" not in out  # no personal data
 
     assert cli("status", "1", config=registry) == 0

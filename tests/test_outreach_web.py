@@ -86,7 +86,7 @@ async def test_advocate_creates_previews_tests_and_launches(app, client, fake):
     test = await post_form(client, f"{path}/test", {"phone": "(617) 500-9999",
                                                     "locale": "es"}, page=path)
     assert test.headers["Location"].endswith("done=test_sent")
-    assert fake.texts_to("+16175009999")[0].startswith("Drug Lab Case Help (demo) tiene")
+    assert fake.texts_to("+16175009999")[0].startswith("Case Help Project (demo) tiene")
     assert await store.count(app.db, 1) == 10  # the test message is no recipient
 
     launched = await post_form(client, f"{path}/launch", page=path)

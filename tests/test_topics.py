@@ -99,7 +99,7 @@ async def test_topics_follow_one_another_and_words_work_at_the_topic_menu(app, s
     turn = await session.say("5")
     assert "Inmigración" in said(turn)
     turn = await session.say("8")  # other topics
-    assert options(turn)["1"] == "Limpiar su récord"
+    assert options(turn)["1"] == "Sellar sus antecedentes"
     turn = await session.say("me negaron vivienda")
     assert said(turn).startswith("Vivienda\n")
 
@@ -109,7 +109,7 @@ async def test_the_contact_names_are_filled_in_the_person_s_language(app, sessio
     text = said(await session.say("5"))
     assert "Proyecto PAIR" in text and "Coalición MIRA" in text
     text = said(await session.say("6"))
-    assert app.config.organization.phone in text and "CPCS, la agencia" in text
+    assert app.config.organization.phone in text and "CPCS (defensores públicos)" in text
 
 
 async def test_a_lawyer_from_the_topic_menu_opens_a_request(app, session):

@@ -8,7 +8,16 @@ What does not fit is kept per address and sent when the person texts MORE.
 Segments: a message written only in the GSM 03.38 alphabet is 7-bit: 160
 characters in one segment, 153 per segment when split (extension-table
 characters such as ``€ [ ] { }`` count twice). One character outside it makes
-the whole message UCS-2: 70 UTF-16 units, 67 per segment when split.
+the whole message UCS-2: 70 UTF-16 units, 67 per segment when split. So a
+Latin-script text whose only letters outside GSM-7 carry one plain accent
+(Spanish á í ó ú, Portuguese ã ç ê) is sent with those letters unaccented,
+which halves its cost; Vietnamese (letters with two marks, dot below, horn)
+is left as written, since there the marks carry the meaning.
+
+Cuts fall on sentence ends of every shipped script (". ! ?" and "។ 。 ؟ ।"),
+never right after a line ending in ":" (its list follows it). In right-to-left
+text, Latin fragments (a docket number, a court, the organisation) are wrapped
+in direction isolates so the phone lays the paragraph out right to left.
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 
+from .. import bidi
 from ..model import Reply
 
 GSM7_BASIC = frozenset(
@@ -64,25 +74,57 @@ def is_latin(text: str) -> bool:
     return True
 
 
+# Accents a letter may lose by SMS: one of these marks on a plain Latin letter.
+_FOLDABLE_MARKS = frozenset("\u0300\u0301\u0302\u0303\u0308\u0327")
+
+
+def _fold_letter(c: str) -> str | None:
+    """The GSM-7 form of a letter with one plain accent (á -> a), else None."""
+    parts = unicodedata.normalize("NFD", c)
+    if len(parts) == 2 and parts[0].isascii() and parts[0].isalpha() \
+            and parts[1] in _FOLDABLE_MARKS:
+        return parts[0]
+    return None
+
+
 def plain(text: str) -> str:
-    """Typographic quotes, dashes, ellipsis and special spaces made plain, in
-    Latin-script text (elsewhere the message is UCS-2 anyway)."""
-    return text.translate(PLAIN) if is_latin(text) else text
+    """Latin-script text made GSM-7 when it can be without loss of meaning:
+    typographic quotes, dashes, ellipsis and special spaces made plain, and
+    letters with one plain accent unaccented when no other letter needs UCS-2.
+    Other scripts are left as written (the message is UCS-2 anyway)."""
+    if not is_latin(text):
+        return text
+    text = text.translate(PLAIN)
+    outside = {c for c in text if c not in GSM7_BASIC and c not in GSM7_EXTENSION}
+    folded = {c: _fold_letter(c) for c in outside}
+    if all(folded.values()):
+        text = "".join(folded.get(c) or c for c in text)
+    return text
 
 
 def render(reply: Reply, _: Gettext, max_segments: int | None = None) -> str:
     """Text followed by the options as a numbered menu, one line each.
 
     "Reply 1 for ..." lines read best; when they would push the message past
-    ``max_segments``, a compact "1 ..." menu keeps more of it in one SMS.
+    ``max_segments`` or cost one more segment than a compact "1 ..." menu, the
+    compact menu is used.
     """
     text = reply.text.strip()
     lines = [_("Reply {key} for {label}", key=o.key, label=o.label) for o in reply.options]
-    full = plain("\n".join(line for line in [text, *lines] if line))
-    if not reply.options or max_segments is None or segments(full) <= max_segments:
+    full = _finish("\n".join(line for line in [text, *lines] if line))
+    if not reply.options or max_segments is None:
         return full
-    compact = [f"{o.key} {o.label}" for o in reply.options]
-    return plain("\n".join(line for line in [text, _("Reply with a number:"), *compact] if line))
+    compact = _finish("\n".join(line for line in [text, _("Reply with a number:"),
+                                                   *(f"{o.key} {o.label}" for o in reply.options)]
+                                if line))
+    # The wordier menu only when it fits and costs no extra segment.
+    if segments(full) <= min(max_segments, segments(compact)):
+        return full
+    return compact
+
+
+def _finish(text: str) -> str:
+    return bidi.isolate_latin(plain(text))
 
 
 def more_keyword(_: Gettext) -> str:
@@ -106,14 +148,23 @@ def fit(text: str, _: Gettext, max_segments: int) -> tuple[str, str | None]:
 
     anywhere = (i for i in range(1, len(text)) if not unicodedata.combining(text[i]))
     for cuts in (_sentence_cuts(text), _word_cuts(text), anywhere):
-        cut = _largest(cuts, fits)
+        cut = _largest((c for c in cuts if not _introduces(text, c)), fits)
         if cut:
             return text[:cut].rstrip() + "\n" + hint, text[cut:].strip() or None
     return hint, text  # unreachable unless the hint alone is too long
 
 
-_SENTENCE_END = re.compile(r"[.!?;:。！？؟।][\"')\]»”’]*\s+|\n+")
+# Sentence ends: Latin, Cyrillic, Arabic (؟ ، is a comma), Devanagari (।) need a space
+# after them; Chinese (。！？) and Khmer (។ ៕) do not, as they are written without spaces.
+_CLOSERS = "\"')\\]»”’」』）"
+_SENTENCE_END = re.compile(rf"[.!?;؟।][{_CLOSERS}]*\s+|[。！？។៕][{_CLOSERS}]*\s*|\n+")
 _SPACE = re.compile(r"\s+")
+
+
+def _introduces(text: str, cut: int) -> bool:
+    """True if the part before ``cut`` ends by announcing what follows ("Reply with a
+    number:"): cutting there would send the announcement without its list."""
+    return text[:cut].rstrip().endswith((":", "："))
 
 
 def _sentence_cuts(text: str) -> list[int]:

@@ -3,7 +3,8 @@
 The translator's workflow (see README, "Translating"): ``extract`` after code
 changes, ``update`` to bring every locale's catalogs up to date, translate the
 empty and fuzzy entries, ``check`` until it passes. ``content check`` prints
-what each message costs by SMS.
+what each message costs by SMS. ``review-export`` / ``review-import`` hand a
+language to a reviewer as a CSV file and take it back with every rule checked.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections import defaultdict
+from pathlib import Path
 
-from .. import i18n_tools
+from .. import i18n_review, i18n_tools
 from ..config import Config
 from ..i18n import shipped_locales
 
@@ -37,6 +39,17 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
                         help="list missing, empty, fuzzy, broken entries (exit 1 if any)")
     q.add_argument("--locale", action="append", help="only this locale (repeatable)")
     q.set_defaults(func=check)
+
+    q = cmds.add_parser("review-export", parents=[parent],
+                        help="write a language's texts to a CSV file for a translator")
+    q.add_argument("locale", help="a shipped locale: es, pt_BR, vi, ...")
+    q.add_argument("file", type=Path, help="the CSV file to write")
+    q.set_defaults(func=review_export)
+    q = cmds.add_parser("review-import", parents=[parent],
+                        help="read a reviewed CSV file back into the catalogs, rules checked")
+    q.add_argument("locale", help="the locale the file was exported for")
+    q.add_argument("file", type=Path, help="the reviewed CSV file")
+    q.set_defaults(func=review_import)
 
     p = sub.add_parser("content", help="content and message reports")
     cmds = p.add_subparsers(dest="content_command", metavar="ACTION", required=True)
@@ -128,4 +141,32 @@ async def content_check(args: argparse.Namespace, config: Config) -> int:
         ucs2 = sum(r.encoding == "UCS-2" for r in mine)
         print(f"{loc:8} {len(mine)} messages, {over} over {limit} segments, {ucs2} UCS-2, "
               f"longest {max(r.segments for r in mine)} segments")
+    return 0
+
+
+async def review_export(args: argparse.Namespace, config: Config) -> int:
+    locale = _locales(argparse.Namespace(locale=[args.locale]))[0]
+    rules = await asyncio.to_thread(i18n_review.Rules, config)
+    try:
+        rows, broken = await asyncio.to_thread(i18n_review.export_csv, rules, locale, args.file)
+    except OSError as exc:
+        print(f"casecheck: cannot write {args.file}: {exc.strerror}")
+        return 1
+    print(f"{args.file}: {rows} texts in {locale}, {broken} breaking a rule (column 'problems')."
+          f" Edit the 'translation' column, then: casecheck i18n review-import {locale} "
+          f"{args.file}")
+    return 0
+
+
+async def review_import(args: argparse.Namespace, config: Config) -> int:
+    locale = _locales(argparse.Namespace(locale=[args.locale]))[0]
+    rules = await asyncio.to_thread(i18n_review.Rules, config)
+    try:
+        written = await asyncio.to_thread(i18n_review.import_csv, rules, locale, args.file)
+    except i18n_review.ReviewError as exc:
+        print(f"casecheck: {exc}")
+        return 1
+    for path in written:
+        print(f"updated {path}")
+    print(f"{len(written)} catalog(s) updated for {locale}.")
     return 0

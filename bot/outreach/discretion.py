@@ -4,37 +4,35 @@ An outreach message must not name a drug case, a court or an offence (nor a
 lab, a court of the registry, or the people at the heart of the scandal); it
 must name the organisation, invite a reply and say how to stop. The check runs
 on the advocate's text (placeholders removed) against the word lists of every
-shipped language, since a Spanish text may well contain an English word. The
+shipped language, since a Spanish text may well contain an English word; the
+lists are the content pack's (``discretion.toml``, see bot/discreet.py). The
 organisation's own name is checked apart: a name like "Drug Lab Case Help"
 gives the case away in every message, which the advocate should know.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import string
-import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
+from .. import discreet
+from ..discreet import fold
+from ..i18n import locales_dir
 from .texts import N_
 
-# Folded (lower case, no accents) words and phrases, per shipped language.
-FORBIDDEN: dict[str, tuple[str, ...]] = {
-    "en": ("drug", "drugs", "cocaine", "crack", "heroin", "fentanyl", "marijuana", "cannabis",
-           "narcotic", "narcotics", "controlled substance", "possession", "trafficking",
-           "court", "courts", "courthouse", "tribunal", "judge", "conviction", "convictions",
-           "convicted", "offence", "offences", "offense", "offenses", "crime", "crimes",
-           "criminal", "docket", "felony", "misdemeanor", "arrest", "arrested", "charge",
-           "charges", "prosecutor", "sentence", "probation", "lab", "labs", "laboratory",
-           "chemist", "dookhan", "farak", "hinton", "amherst"),
-    "es": ("droga", "drogas", "cocaina", "heroina", "fentanilo", "marihuana", "narcotico",
-           "narcoticos", "estupefaciente", "estupefacientes", "posesion", "trafico", "corte",
-           "cortes", "tribunal", "tribunales", "juzgado", "juez", "condena", "condenas",
-           "condenado", "condenada", "delito", "delitos", "crimen", "crimenes", "criminal",
-           "expediente", "arresto", "arrestado", "cargos", "fiscal", "sentencia",
-           "laboratorio", "laboratorios", "quimica"),
-}
+DEFAULT_PACK = "massachusetts"
+
+
+@functools.cache  # read once: the lists are data of the shipped pack, never changed
+def default_words() -> Mapping[str, discreet.Words]:
+    """The shipped pack's per-language word lists (``discretion.toml``)."""
+    return MappingProxyType(discreet.load(locales_dir() / "packs" / DEFAULT_PACK))
+
+
 # Words that invite a reply, and words that say how to stop (folded, any language).
 REPLY_WORDS = ("reply", "respond", "text back", "text us", "responda", "responde", "conteste",
                "contesta", "escriba", "escribanos", "reponn", "tra loi", "ответьте")
@@ -52,18 +50,8 @@ class Warning:
     kwargs: dict[str, str] = field(default_factory=dict)
 
 
-def fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 def _found(folded: str, terms: Iterable[str]) -> list[str]:
-    hits = []
-    for term in terms:
-        term = fold(term).strip()
-        if term and re.search(rf"(?<!\w){re.escape(term)}(?!\w)", folded):
-            hits.append(term)
-    return hits
+    return discreet.find(folded, terms)
 
 
 def _invites_reply(folded: str) -> bool:
@@ -85,18 +73,21 @@ def _without_placeholders(text: str) -> str:
         return text
 
 
-def check(text: str, org_name: str, extra_terms: Iterable[str] = ()) -> list[Warning]:
+def check(text: str, org_name: str, extra_terms: Iterable[str] = (),
+          words: Mapping[str, discreet.Words] | None = None) -> list[Warning]:
     """Problems of one campaign text (with ``{org}`` placeholders or the name written out).
 
     ``extra_terms``: names that also give a case away in this deployment, e.g.
-    the registry's labs and courts.
+    the registry's labs and courts. ``words``: the pack's lists (default: the
+    shipped pack's), every language and both tiers.
     """
+    lists = default_words() if words is None else words
     warnings: list[Warning] = []
     own = fold(_without_placeholders(text))
-    terms = [t for words in FORBIDDEN.values() for t in words] + list(extra_terms)
     org_folded = fold(org_name)
     # The organisation's name, written out, is judged apart from the advocate's words.
-    hits = sorted(set(_found(own.replace(org_folded, " ") if org_folded else own, terms)))
+    hits = discreet.found_in_any(own.replace(org_folded, " ") if org_folded else own, lists,
+                                 outreach=True, extra=extra_terms)
     if hits:
         warnings.append(Warning("forbidden", N_(
             "It names a drug case, a court or an offence: {words}. A phone may be read by "
@@ -104,7 +95,7 @@ def check(text: str, org_name: str, extra_terms: Iterable[str] = ()) -> list[War
     if "{org}" not in text and (not org_folded or org_folded not in own):
         warnings.append(Warning("no_org", N_("It does not name the organisation ({org})."),
                                 {"org": org_name}))
-    elif _found(org_folded, terms):
+    elif discreet.found_in_any(org_folded, lists, outreach=True, extra=extra_terms):
         warnings.append(Warning("org_name", N_(
             "The organisation's name ({org}) gives the case away. Consider a neutral name "
             "for outreach."), {"org": org_name}))

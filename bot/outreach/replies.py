@@ -64,7 +64,7 @@ async def on_message(ctx: Context, text: str) -> bool:
         return False
     if ctx.opted_out:
         _opt_in(ctx)
-    ctx.say(ctx._("Thank you for your answer. This service is free and private. To check "
+    ctx.say(ctx._("Thank you for your answer. This service is free. To check "
                   "your case, we need a few details."))
     await lookup.start(ctx)
     return True
