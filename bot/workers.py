@@ -9,8 +9,10 @@ order; different senders run concurrently (a few at a time: every turn goes
 through the one database connection, and more concurrency only lengthens its
 queue and slows the webhooks' acknowledgements). A channel may look at a
 row before the dialogue does (``before_dialogue``, e.g. SMS MORE or MMS). A
-handler that raises does not stop the worker: the row is retried a few times,
-then marked ``failed`` and the person gets a localised apology.
+handler that raises does not stop the worker: the row is retried a few times
+(a locked or busy database passes), then marked ``failed``; the person gets a
+localised "something went wrong, a person will look at it" and staff an
+escalation (``apologise``). No turn ends in silence.
 
 **Outbox worker.** Due ``pending`` rows are claimed per channel (at most one
 per address, earliest first, so a person's messages leave in order), as many
@@ -32,6 +34,7 @@ import datetime as dt
 import json
 import logging
 import random
+import secrets
 import time
 import traceback
 from collections import deque
@@ -46,8 +49,8 @@ from .app import App
 from .channels.base import Channel, OutgoingMessage, SendResult
 from .clock import iso
 from .dialogue import QUEUED_CHANNELS
-from .model import Inbound, Reply
-from .storage import inbox, outbox
+from .model import Inbound, Reply, Turn
+from .storage import Database, audit, escalations, execute_all, inbox, outbox, people
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +84,9 @@ class BeforeDialogue(Protocol):
 class Batcher(Generic[T, R]):
     """Group commit: items submitted while one batch is being written go in the next.
 
-    ``fn`` gets a list of items and returns one result per item, in order.
+    ``fn`` gets a list of items and returns one result per item, in order. If it
+    raises for a batch of several items, each item is tried alone, so one bad item
+    (a row the database refuses) fails only its own submitter, not its neighbours.
     """
 
     def __init__(self, fn: Callable[[list[T]], Awaitable[list[R]]]) -> None:
@@ -101,16 +106,37 @@ class Batcher(Generic[T, R]):
             batch, self._queue = self._queue, []
             try:
                 results = await self._fn([item for item, _ in batch])
-            except BaseException as exc:
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                if isinstance(exc, asyncio.CancelledError):
-                    raise
+            except asyncio.CancelledError as exc:
+                _fail(batch, exc)
+                raise
+            except Exception as exc:
+                if len(batch) == 1:
+                    _fail(batch, exc)
+                else:
+                    await self._one_by_one(batch)
                 continue
             for (_, future), result in zip(batch, results, strict=True):
                 if not future.done():
                     future.set_result(result)
+
+    async def _one_by_one(self, batch: list[tuple[T, asyncio.Future[R]]]) -> None:
+        for item, future in batch:
+            try:
+                (result,) = await self._fn([item])
+            except asyncio.CancelledError as exc:
+                _fail(batch, exc)
+                raise
+            except Exception as exc:
+                _fail([(item, future)], exc)
+            else:
+                if not future.done():
+                    future.set_result(result)
+
+
+def _fail(batch: list[tuple[T, asyncio.Future[R]]], exc: BaseException) -> None:
+    for _, future in batch:
+        if not future.done():
+            future.set_exception(exc)
 
 
 class TokenBucket:
@@ -157,6 +183,63 @@ def row_inbound(row: aiosqlite.Row) -> Inbound:
         media_count=row["media_count"],
         campaign_id=row["campaign_id"] if "campaign_id" in keys else None,
         notice_code=row["notice_code"] if "notice_code" in keys else None)
+
+
+# No 0/O, 1/I/L: a reference people can read out on the phone (as handlers/lawyer.py).
+_REF_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+TURN_ERROR_REASON = "bot_error"
+
+
+async def apologise(app: App, inbound: Inbound, error: BaseException, *,
+                    inbox_id: int | None = None) -> Turn:
+    """A turn whose handler raised (or kept raising): the person is told, in their
+    language, that a person will look at it, and staff get an escalation (one open
+    escalation per person). The transcript keeps the message and the apology, so
+    staff can see what went wrong; the log names only the error's type and place.
+    Returns the turn (the console prints it; other channels get it queued)."""
+    db = app.db
+    now = iso(app.clock())
+    state = await people.get_or_create(db, inbound.channel, inbound.address, now)
+    locale = state.locale or app.config.dialogue.default_locale
+    reply = apology(app, locale)
+    ref = None
+    if await escalations.open_for_person(db, state.person_id) is None:
+        ref = await _new_ref(db)
+    async with db.transaction() as conn:
+        writes = [people.message_write(state.person_id, "in", inbound.channel, inbound.text,
+                                       now),
+                  *people.reply_writes(state.person_id, inbound.channel, [reply.text], now)]
+        if inbound.channel in QUEUED_CHANNELS:
+            writes += outbox.enqueue_writes(inbound.channel, inbound.address, [reply], now,
+                                            person_id=state.person_id, inbox_id=inbox_id,
+                                            kind="reply")
+        await execute_all(conn, writes)
+        if inbox_id is not None:
+            await inbox.mark_failed(conn, inbox_id, now)
+        if ref is not None:
+            await escalations.create(
+                conn, ref=ref, person_id=state.person_id, channel=inbound.channel,
+                address=inbound.address, locale=locale, reason=TURN_ERROR_REASON,
+                case_id=None, candidates=(), now=now,
+                summary=f"reason: {TURN_ERROR_REASON}; language: {locale}; "
+                        f"last step: {state.step or 'start'}; error: {where(error)}")
+        await audit.record(conn, now, "bot", "turn_failed", where(error),
+                           person_id=state.person_id, detail=ref)
+    log.error("turn failed (%s, %s): %s; apologised%s", inbound.channel,
+              state.step or "start", where(error), ", escalated" if ref else "")
+    return Turn([reply], state.awaiting, locale)
+
+
+def apology(app: App, locale: str) -> Reply:
+    return Reply(app.translator.gettext(
+        locale, "Sorry, something went wrong. A person will look at it and reply."))
+
+
+async def _new_ref(db: Database) -> str:
+    while True:
+        ref = "".join(secrets.choice(_REF_ALPHABET) for _ in range(6))
+        if not await escalations.ref_exists(db, ref):
+            return ref
 
 
 class InboxWorker:
@@ -249,13 +332,13 @@ class InboxWorker:
             self.wakeup.outbox.set()
         except Exception as exc:
             log.error("inbox row %d (%s) failed: %s", row["id"], row["channel"], where(exc))
-            if await self._failed(row):
+            if await self._failed(row, exc):
                 self._finish(row, sender)
         finally:
             self._busy.discard(sender)
             asyncio.get_running_loop().call_soon(self._start_ready)
 
-    async def _failed(self, row: aiosqlite.Row) -> bool:
+    async def _failed(self, row: aiosqlite.Row, error: BaseException) -> bool:
         """Count a failed try; after the last one apologise. True if the row is closed."""
         try:
             attempts = await inbox.add_attempt(self.app.db, row["id"])
@@ -263,7 +346,7 @@ class InboxWorker:
                 self._not_before[row["id"]] = time.monotonic() + self.retry_delay * attempts
                 self.wakeup.inbox.set()  # recompute the sleep
                 return False
-            await self._apologise(row)
+            await self._apologise(row, error)
             log.error("inbox row %d marked failed after %d attempts", row["id"], attempts)
             return True
         except Exception as exc:  # the database itself is failing: keep the row pending
@@ -271,20 +354,8 @@ class InboxWorker:
             self._not_before[row["id"]] = time.monotonic() + self.retry_delay
             return False
 
-    async def _apologise(self, row: aiosqlite.Row) -> None:
-        db, config = self.app.db, self.app.config
-        who = await outbox.recipient(db, row["channel"], row["address"])
-        locale = (who["locale"] if who else None) or config.dialogue.default_locale
-        text = self.app.translator.gettext(
-            locale, "Sorry, something went wrong on our side. Please try again later, "
-            "or call {phone}.", phone=config.organization.phone)
-        now = iso(self.app.clock())
-        async with db.transaction() as conn:
-            if row["channel"] in QUEUED_CHANNELS:
-                await outbox.enqueue(conn, row["channel"], row["address"], Reply(text), now,
-                                     person_id=who["person_id"] if who else None,
-                                     inbox_id=row["id"])
-            await inbox.mark_failed(conn, row["id"], now)
+    async def _apologise(self, row: aiosqlite.Row, error: BaseException) -> None:
+        await apologise(self.app, row_inbound(row), error, inbox_id=row["id"])
         self.wakeup.outbox.set()
 
     async def stop(self, timeout: float = 10.0) -> None:
