@@ -2,8 +2,9 @@
 
 Inbound (``POST [sms] inbound_path``): the ``X-Twilio-Signature`` is checked
 against ``[sms] public_url`` + path + query (never the request's own scheme and
-host, which a TLS proxy changes); a missing or wrong signature gets 403 and
-nothing is stored. A valid message is stored in the inbox (deduplicated by
+host, which a TLS proxy changes); a missing or wrong signature gets 403, a body
+over 128 KB 400, and nothing is stored. Values are cleaned (``sanitize``) after
+the signature check. A valid message is stored in the inbox (deduplicated by
 MessageSid; concurrent webhooks share one transaction), the inbox worker is
 woken, and Twilio gets an empty TwiML ``<Response/>`` at once: the dialogue
 runs later, from the inbox.
@@ -48,12 +49,14 @@ from ..storage import sms as sms_store
 from ..workers import WAKEUP, Batcher
 from . import sms_render
 from .base import OutgoingMessage, SendResult
+from .sanitize import BadBody, clean_text, read_body
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "sms"
 TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 MAX_BODY = 1600  # Twilio's limit for one (concatenated) message
+MAX_FORM_BYTES = 128 * 1024  # a webhook's whole form; Twilio's are a few KB
 RETRY_CODES = frozenset({20429})
 OPT_OUT_CODES = frozenset({21610})
 
@@ -121,14 +124,18 @@ class SmsChannel:
         signature = request.headers.get("X-Twilio-Signature")
         if not signature:
             return None
-        params = parse_form(await request.read())
+        params = parse_form(await read_body(request, MAX_FORM_BYTES))
         url = self._public + path + (f"?{request.query_string}" if request.query_string else "")
         if not self._validator.validate(url, params, signature):
             return None
-        return params
+        # Cleaned after the signature check, which covers the values as Twilio sent them.
+        return MultiDict((key, clean_text(value)) for key, value in params.items())
 
     async def _on_inbound(self, request: web.Request) -> web.Response:
-        params = await self._signed_form(request, self.cfg.inbound_path)
+        try:
+            params = await self._signed_form(request, self.cfg.inbound_path)
+        except BadBody:
+            return web.Response(status=400, text="request too large")
         if params is None:
             return web.Response(status=403, text="forbidden")
         sid = params.get("MessageSid") or params.get("SmsSid")
@@ -150,7 +157,10 @@ class SmsChannel:
         return await inbox.store_many(self.app.db, inbounds, iso(self.app.clock()))
 
     async def _on_status(self, request: web.Request) -> web.Response:
-        params = await self._signed_form(request, self.cfg.status_path)
+        try:
+            params = await self._signed_form(request, self.cfg.status_path)
+        except BadBody:
+            return web.Response(status=400, text="request too large")
         if params is None:
             return web.Response(status=403, text="forbidden")
         sid = params.get("MessageSid") or params.get("SmsSid")
