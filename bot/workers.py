@@ -17,10 +17,10 @@ escalation (``apologise``). No turn ends in silence.
 **Outbox worker.** Due ``pending`` rows are claimed per channel (at most one
 per address, earliest first, so a person's messages leave in order), as many
 as the channel's token bucket allows right now, and handed to
-``Channel.send``. Results are written back in small batches. See
-``bot/storage/outbox.py`` for the states and for what happens to a row a
-crash left ``sending`` (it becomes ``unknown``, for review: never resent
-blindly).
+``Channel.send``. Results are written back in small batches. A row a
+crash left ``sending`` is settled at start (``reconcile``): asked of the
+provider where it can be (SMS), sent again where it cannot (Telegram), left to
+staff only when the provider could not be asked; see ``bot/storage/outbox.py``.
 
 Both workers sleep on an ``asyncio.Event`` (``Wakeup``) that the webhooks and
 the inbox worker set, with a one-second poll as a safety net; a woken outbox
@@ -40,7 +40,7 @@ import traceback
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 import aiosqlite
 from aiohttp import web
@@ -59,6 +59,9 @@ R = TypeVar("R")
 
 POLL_SECONDS = 1.0
 GATHER_SECONDS = 0.002  # a woken outbox worker waits this long to claim in batches
+RECONCILE_SLACK = dt.timedelta(minutes=2)  # clock skew between us and the provider
+LOOKUP_TRIES = 5  # failed provider lookups before an interrupted reply goes to staff
+RECONCILE_SECONDS = 5.0  # between lookup rounds while some lookups fail
 
 
 @dataclass
@@ -72,6 +75,12 @@ class Wakeup:
 
 # Where channel request handlers find the Wakeup: ``request.app[WAKEUP].inbox.set()``.
 WAKEUP = web.AppKey("casecheck_wakeup", Wakeup)
+
+
+class FindsSent(Protocol):
+    """A channel that can ask its provider what it accepted (SMS: Twilio's message list)."""
+
+    async def find_sent(self, message: OutgoingMessage, since: dt.datetime) -> list[str]: ...
 
 
 class BeforeDialogue(Protocol):
@@ -368,8 +377,10 @@ class InboxWorker:
 class OutboxWorker:
     def __init__(self, app: App, channels: list[Channel], wakeup: Wakeup, *,
                  batch: int = 200, concurrency: int = 32, max_attempts: int = 8,
-                 base_delay: float = 2.0, max_delay: float = 900.0) -> None:
+                 base_delay: float = 2.0, max_delay: float = 900.0,
+                 reconcile_seconds: float = RECONCILE_SECONDS) -> None:
         self.app = app
+        self.reconcile_seconds = reconcile_seconds
         self.channels = {ch.name: ch for ch in channels}
         self.buckets = {ch.name: TokenBucket(ch.rate_per_second) for ch in channels}
         self.wakeup = wakeup
@@ -381,20 +392,77 @@ class OutboxWorker:
         self._results: Batcher[tuple[dict[str, Any], SendResult], None] = Batcher(self._record)
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = False
+        self._lookups: dict[int, int] = {}  # interrupted row id -> failed provider lookups
+        self._reconcile_at: float | None = None  # monotonic time of the next lookup round
 
     async def recover(self) -> int:
         """Rows a crash left 'sending' become 'unknown' (see outbox.recover_sending)."""
-        count = await outbox.recover_sending(self.app.db, iso(self.app.clock()))
+        count = await outbox.recover_sending(self.app.db)
         if count:
             log.warning("%d outbox rows were being sent when the service stopped;"
-                        " marked 'unknown' for review", count)
+                        " asking the providers", count)
         return count
+
+    async def reconcile(self) -> None:
+        """Settle the rows a crash interrupted, before anything else is sent: found at
+        the provider -> 'sent' (never twice); not found, or a channel that cannot be
+        asked (Telegram: a repeated message is better than silence) -> sent again;
+        the provider could not be asked ``LOOKUP_TRIES`` times -> 'undecided', for
+        staff. Until then an interrupted row holds back its address's later rows."""
+        db = self.app.db
+        after = 0
+        while rows := await outbox.interrupted(db, after, 200):
+            found: list[tuple[int, str]] = []
+            resend: list[int] = []
+            undecided: list[int] = []
+            for row in rows:
+                after = row["id"]
+                channel = self.channels.get(row["channel"])
+                if channel is None:  # not enabled now: left for when it is
+                    continue
+                if not hasattr(channel, "find_sent"):
+                    resend.append(row["id"])
+                    continue
+                since = dt.datetime.fromisoformat(row["updated_at"]) - RECONCILE_SLACK
+                try:
+                    sids = await cast(FindsSent, channel).find_sent(self._message(row), since)
+                except Exception as exc:
+                    tries = self._lookups[row["id"]] = self._lookups.get(row["id"], 0) + 1
+                    log.warning("outbox row %d: %s lookup failed (%d): %s", row["id"],
+                                row["channel"], tries, where(exc))
+                    if tries >= LOOKUP_TRIES:
+                        undecided.append(row["id"])
+                    continue
+                known = await outbox.known_provider_ids(db, sids)
+                fresh = [sid for sid in sids if sid not in known]
+                if fresh:
+                    found.append((row["id"], fresh[-1]))  # the earliest match not yet claimed
+                else:
+                    resend.append(row["id"])
+            await outbox.settle_interrupted(db, found=found, resend=resend,
+                                            undecided=undecided, now=iso(self.app.clock()))
+            for outbox_id in (*(f[0] for f in found), *resend, *undecided):
+                self._lookups.pop(outbox_id, None)
+            if found or resend or undecided:
+                log.warning("outbox: settled %d interrupted sends: %d had been accepted,"
+                            " %d sent again, %d left to staff", len(found) + len(resend)
+                            + len(undecided), len(found), len(resend), len(undecided))
+        self._reconcile_at = (time.monotonic() + self.reconcile_seconds if self._lookups
+                              else None)
 
     async def run(self) -> None:
         await self.recover()
+        await self.reconcile()
         while not self._stopping:
             self.wakeup.outbox.clear()
+            if self._reconcile_at is not None and time.monotonic() >= self._reconcile_at:
+                try:
+                    await self.reconcile()
+                except Exception as exc:  # the database: try again at the next poll
+                    log.error("outbox reconciliation failed: %s", where(exc))
             timeout = POLL_SECONDS
+            if self._reconcile_at is not None:
+                timeout = min(timeout, self._reconcile_at - time.monotonic())
             for name in self.channels:
                 timeout = min(timeout, await self._dispatch(name))
             try:
@@ -425,11 +493,15 @@ class OutboxWorker:
             return POLL_SECONDS
         return (dt.datetime.fromisoformat(due) - now).total_seconds()
 
-    async def _send(self, name: str, row: dict[str, Any]) -> None:
-        message = OutgoingMessage(
-            id=row["id"], channel=name, address=row["address"], body=row["body"],
+    @staticmethod
+    def _message(row: dict[str, Any]) -> OutgoingMessage:
+        return OutgoingMessage(
+            id=row["id"], channel=row["channel"], address=row["address"], body=row["body"],
             options=_options(row["options"]), kind=row["kind"], attempts=row["attempts"],
             locale=row["locale"])
+
+    async def _send(self, name: str, row: dict[str, Any]) -> None:
+        message = self._message(row)
         try:
             try:
                 result = await self.channels[name].send(message)

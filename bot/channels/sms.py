@@ -19,13 +19,16 @@ outbox row by MessageSid, idempotently and never backwards; only final
 statuses (delivered, undelivered, failed, ...) are written.
 
 Outbound (``send``): the Reply is rendered for SMS at send time
-(``sms_render``) and sent with ``messages.create_async``. Twilio errors map to
+(``sms_render``) and sent with ``messages.create_async``. After a crash, a row
+that was being sent is looked up at Twilio (``find_sent``: messages to that
+number since the row was claimed, matched by body) before it is sent again. Twilio errors map to
 retry (HTTP 429/5xx, 20429, network), failed (21211, 21614, other 4xx) or
 failed + opt-out (21610).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 import unicodedata
@@ -225,15 +228,33 @@ class SmsChannel:
                 await inbox.mark_done(conn, inbox_id, now)
 
     # -- sending -------------------------------------------------------------
-    async def send(self, message: OutgoingMessage) -> SendResult:
-        if self._client is None:
-            return SendResult("retry", error_code="not_started")
+    def _render(self, message: OutgoingMessage) -> tuple[str, str | None]:
+        """The text this row is sent as, and the rest kept for MORE."""
         locale = message.locale or self.app.config.dialogue.default_locale
         _ = functools.partial(self.app.translator.gettext, locale)
         reply = Reply(message.body, [Option(o.get("key", ""), o.get("label", ""))
                                      for o in message.options])
         limit = self.cfg.max_segments
-        text, rest = sms_render.fit(sms_render.render(reply, _, limit), _, limit)
+        return sms_render.fit(sms_render.render(reply, _, limit), _, limit)
+
+    async def find_sent(self, message: OutgoingMessage, since: dt.datetime) -> list[str]:
+        """After a crash: the SIDs of messages Twilio accepted for this row since
+        ``since`` (newest first; raises if Twilio cannot be asked). Found, the rest
+        of a long reply is kept for MORE, as ``send`` would have."""
+        if self._client is None:
+            raise RuntimeError("not started")
+        text, rest = self._render(message)
+        found = await find_sent(self._client, message.address, text, since,
+                                self.cfg.from_number)
+        if found and rest:
+            await sms_store.keep_rest(self.app.db, message.address, rest, iso(self.app.clock()))
+            self._rests.add(message.address)
+        return found
+
+    async def send(self, message: OutgoingMessage) -> SendResult:
+        if self._client is None:
+            return SendResult("retry", error_code="not_started")
+        text, rest = self._render(message)
         sender = ({"from_": self.cfg.from_number} if self.cfg.from_number
                   else {"messaging_service_sid": self.cfg.messaging_service_sid})
         try:
@@ -248,6 +269,17 @@ class SmsChannel:
             await sms_store.keep_rest(self.app.db, message.address, rest, iso(self.app.clock()))
             self._rests.add(message.address)
         return SendResult("sent", provider_id=sent.sid)
+
+
+async def find_sent(client: Client, address: str, text: str, since: dt.datetime,
+                    from_number: str = "") -> list[str]:
+    """The SIDs of messages with this body sent to ``address`` since ``since``, newest
+    first (by date_created: a queued message has no date_sent yet). How a send whose
+    outcome a crash lost is settled, for campaigns and for the outbox alike."""
+    sender = {"from_": from_number} if from_number else {}
+    messages = await client.messages.list_async(to=address, limit=50, **sender)
+    return [str(m.sid) for m in messages
+            if m.body == text and (m.date_created is None or m.date_created >= since)]
 
 
 def classify(exc: TwilioException) -> SendResult:

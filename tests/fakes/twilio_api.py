@@ -4,7 +4,9 @@ The real twilio client talks to it with ``client.api.base_url = fake.url``. It
 implements ``POST /2010-04-01/Accounts/{AccountSid}/Messages.json`` (form
 encoded, HTTP basic auth checked, 201 JSON like Twilio's), records every
 accepted message, can be scripted to fail (``fail_next(500)``,
-``fail_next(400, 21610)``), and posts status callbacks back to the message's
+``fail_next(400, 21610)``), to hang as a sender killed mid-request would see it
+(``hold_next``), lists messages as Twilio does (``GET Messages.json``, for
+reconciliation; ``fail_list_next``), and posts status callbacks back to the message's
 ``StatusCallback`` URL, signed with twilio's ``RequestValidator`` exactly as
 Twilio signs them. Callbacks may be shuffled and repeated, as Twilio's are.
 
@@ -76,6 +78,10 @@ class FakeTwilio:
         self.attempts = 0  # every POST to Messages.json, failed or not
         self.callback_responses: list[int] = []
         self._failures: deque[tuple[int, int | None]] = deque()
+        self._holds: deque[bool] = deque()  # next sends to hang: True = accepted first
+        self._list_failures: deque[int] = deque()
+        self._release = asyncio.Event()
+        self.held = 0  # sends hanging now
         self._sids = itertools.count(1)
         self._random = random.Random(seed)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -102,6 +108,7 @@ class FakeTwilio:
         return self
 
     async def stop(self) -> None:
+        self._release.set()
         await self.settle()
         if self._session is not None:
             await self._session.close()
@@ -118,6 +125,15 @@ class FakeTwilio:
     def fail_next(self, status: int, code: int | None = None, times: int = 1) -> None:
         """The next ``times`` sends answer HTTP ``status`` with Twilio error ``code``."""
         self._failures.extend([(status, code)] * times)
+
+    def hold_next(self, times: int = 1, *, accept: bool = True) -> None:
+        """The next ``times`` sends never get an answer (until ``stop``), as when the
+        sender dies mid-request: accepted and recorded first (``accept``), or not."""
+        self._holds.extend([accept] * times)
+
+    def fail_list_next(self, status: int, times: int = 1) -> None:
+        """The next ``times`` GETs of the message list answer HTTP ``status``."""
+        self._list_failures.extend([status] * times)
 
     def texts_to(self, number: str) -> list[str]:
         return [m.body for m in self.messages if m.to == number]
@@ -154,6 +170,9 @@ class FakeTwilio:
             return self._error(401, 20003)
         if self._failures:
             return self._error(*self._failures.popleft())
+        hold = self._holds.popleft() if self._holds else None
+        if hold is False:
+            await self._hang()
         form = await request.post()
         to, body = str(form.get("To", "")), str(form.get("Body", ""))
         from_, service = form.get("From"), form.get("MessagingServiceSid")
@@ -174,6 +193,8 @@ class FakeTwilio:
             task = asyncio.create_task(self._post_callbacks(message))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+        if hold:
+            await self._hang()
         now = email.utils.formatdate(usegmt=True)
         return web.json_response({
             "sid": sid, "account_sid": self.account_sid, "to": to,
@@ -193,6 +214,8 @@ class FakeTwilio:
         to reconcile a send whose outcome it lost."""
         if not self._authorized(request):
             return self._error(401, 20003)
+        if self._list_failures:
+            return self._error(self._list_failures.popleft(), None)
         to, from_ = request.query.get("To"), request.query.get("From")
         size = int(request.query.get("PageSize", "50"))
         found = [m for m in reversed(self.messages)
@@ -207,6 +230,14 @@ class FakeTwilio:
             "first_page_uri": uri, "next_page_uri": None, "previous_page_uri": None,
             "page": 0, "page_size": size, "start": 0, "end": max(len(found) - 1, 0),
             "uri": uri})
+
+    async def _hang(self) -> None:
+        self.held += 1
+        try:
+            await self._release.wait()
+        finally:
+            self.held -= 1
+        raise web.HTTPServiceUnavailable()  # only ever seen by a sender that is gone
 
     # -- status callbacks ----------------------------------------------------------
     async def _post_callbacks(self, message: SentMessage) -> None:
