@@ -13,11 +13,15 @@ import signal
 import sqlite3
 
 import aiohttp
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import App
 from bot.channels.sms import SmsChannel
 from bot.model import Reply
 from bot.storage import outbox as outbox_store
+from bot.web import setup_console
+from bot.web import undecided as undecided_page
 from bot.workers import LOOKUP_TRIES, OutboxWorker, Wakeup
 from tests.fakes.telegram_api import telegram_rig
 from tests.fakes.twilio_api import (
@@ -28,6 +32,7 @@ from tests.fakes.twilio_api import (
     sms_config,
 )
 from tests.test_server import start_run, write_config
+from tests.web_support import csrf_of, post_form, signed_in
 
 DANA = "+16175550166"
 
@@ -158,3 +163,56 @@ async def test_an_interrupted_reply_holds_back_the_later_ones_until_settled(conf
             await app.close()
         texts = fake.texts_to(DANA)
     assert texts == ["first", "second", "third"]
+
+
+async def test_staff_see_an_undecided_reply_and_send_it_again_with_one_click(config, clock):
+    async with FakeTwilio() as fake:
+        app = await App.create(sms_config(config, fake), clock=clock)
+        channel = SmsChannel(app)
+        wakeup = Wakeup()
+        worker = OutboxWorker(app, [channel], wakeup, reconcile_seconds=0.01)
+        web_app = web.Application()
+        setup_console(app, web_app)
+        undecided_page.setup(app, web_app)
+        client = TestClient(TestServer(web_app, host="127.0.0.1"))
+        await client.start_server()
+        task = None
+        try:
+            await leave_in_flight(app, "sms", DANA, ["first", "second"])
+            fake.fail_list_next(500, times=LOOKUP_TRIES)
+            await channel.start()
+            task = asyncio.create_task(worker.run())
+            await fake.wait_for(1)
+            await signed_in(app, client, "advocate@example.org", "advocate")
+            forbidden = await client.get("/console/undecided")
+            await client.post("/console/logout", data={"csrf": csrf_of(
+                await (await client.get("/console/")).text())})
+            await signed_in(app, client, "staff@example.org", "staff")
+            home = await (await client.get("/console/")).text()
+            page = await (await client.get("/console/undecided")).text()
+            row = (await outbox_store.undecided(app.db))[0]
+            resent = await post_form(client, f"/console/undecided/{row['id']}/resend",
+                                     page="/console/undecided")
+            done = await (await client.get(resent.headers["Location"])).text()
+            wakeup.outbox.set()
+            await fake.wait_for(2)
+            again = await post_form(client, f"/console/undecided/{row['id']}/resend",
+                                    page="/console/undecided")
+            audit = await app.db.fetchone("SELECT actor FROM audit WHERE action='reply_resent'")
+            after = await (await client.get("/console/undecided")).text()
+        finally:
+            if task is not None:
+                await worker.stop()
+                await task
+            await client.close()
+            await channel.stop()
+            await app.close()
+        texts = fake.texts_to(DANA)
+    assert forbidden.status == 403
+    assert "Undecided replies" in home
+    assert "first" in page and "Send again" in page and "second" not in page
+    assert resent.status == 303 and "It is on its way again." in done
+    assert again.headers["Location"].endswith("done=decided")
+    assert texts == ["second", "first"]
+    assert audit["actor"].startswith("staff:")
+    assert "No reply is waiting for a decision." in after
