@@ -66,7 +66,8 @@ class FakeTwilio:
                  webhook_base: str | None = None,
                  callbacks: Sequence[str] = ("queued", "sent", "delivered"),
                  shuffle_callbacks: bool = False, repeat_callbacks: int = 1,
-                 callback_delay: float = 0.0, seed: int = 0) -> None:
+                 callback_delay: float = 0.0, send_delay: float = 0.0,
+                 seed: int = 0) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.webhook_base = webhook_base
@@ -74,6 +75,7 @@ class FakeTwilio:
         self.shuffle_callbacks = shuffle_callbacks
         self.repeat_callbacks = repeat_callbacks
         self.callback_delay = callback_delay
+        self.send_delay = send_delay  # a slow provider: half before accepting, half after
         self.messages: list[SentMessage] = []
         self.attempts = 0  # every POST to Messages.json, failed or not
         self.callback_responses: list[int] = []
@@ -173,6 +175,8 @@ class FakeTwilio:
         hold = self._holds.popleft() if self._holds else None
         if hold is False:
             await self._hang()
+        if self.send_delay:
+            await asyncio.sleep(self.send_delay / 2)
         form = await request.post()
         to, body = str(form.get("To", "")), str(form.get("Body", ""))
         from_, service = form.get("From"), form.get("MessagingServiceSid")
@@ -195,6 +199,8 @@ class FakeTwilio:
             task.add_done_callback(self._tasks.discard)
         if hold:
             await self._hang()
+        if self.send_delay:
+            await asyncio.sleep(self.send_delay / 2)
         now = email.utils.formatdate(usegmt=True)
         return web.json_response({
             "sid": sid, "account_sid": self.account_sid, "to": to,
