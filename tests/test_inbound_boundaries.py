@@ -98,3 +98,15 @@ def test_chat_json_survives_lone_surrogates_and_control_characters(db_path, text
     assert done.returncode == 0, done.stderr.decode()[-2000:]
     assert len(out) == 2
     assert all(json.loads(line)["replies"] for line in out)
+
+
+def test_chat_json_answers_a_bad_line_and_goes_on(db_path):
+    lines = ("[" * 100_000 + "\n" + "{\"text\": 5}\n" + "[1]\n"
+             + json.dumps({"text": "hi"}) + "\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "chat", "--json", "--db", str(db_path)],
+        input=lines.encode(), capture_output=True, timeout=60, check=False)
+    out = [json.loads(line) for line in done.stdout.decode("utf-8").splitlines()]
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    assert [("error" in o) for o in out] == [True, True, True, False]
+    assert out[-1]["replies"]

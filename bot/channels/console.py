@@ -83,7 +83,7 @@ async def run_json(app: App, address: str, stdin: TextIO = sys.stdin,
                 text = message["text"]
                 if not isinstance(text, str):
                     raise TypeError("text must be a string")
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, RecursionError) as exc:
             stdout.write(json.dumps({"error": f"bad input line: {exc}"}) + "\n")
             stdout.flush()
             continue
