@@ -255,8 +255,8 @@ def count(db: Path, dump: Path, load: Load) -> dict[str, dict[str, int]]:
             " AND o.address=i.address WHERE i.channel='sms' ORDER BY i.id").fetchall()
         reply_sids = {r[0] for r in conn.execute(
             "SELECT provider_id FROM outbox WHERE provider_id IS NOT NULL")}
-        undecided = conn.execute(
-            "SELECT COUNT(*) FROM outbox WHERE status='unknown'").fetchone()[0]
+        unknown = Counter(r[0] for r in conn.execute(
+            "SELECT address FROM outbox WHERE status='unknown'"))
         recipients = conn.execute(
             "SELECT address, state, provider_id FROM outreach_recipients").fetchall()
     replies: dict[int, list[bool]] = {}
@@ -265,6 +265,17 @@ def count(db: Path, dump: Path, load: Load) -> dict[str, dict[str, int]]:
         if t["oid"] is not None:
             got.append(t["provider_id"] in by_sid)
     inbound_msgs = [m for m in accepted if m["to"].startswith(INBOUND_PREFIX)]
+    # A message we hold no record of is an unsettled reply's (one per unknown row of
+    # that number), or else a second copy.
+    duplicated = 0
+    unclaimed = Counter(unknown)
+    for m in inbound_msgs:
+        if m["sid"] in reply_sids:
+            continue
+        if unclaimed[m["to"]]:
+            unclaimed[m["to"]] -= 1
+        else:
+            duplicated += 1
     campaign_msgs = [m for m in accepted if not m["to"].startswith(INBOUND_PREFIX)]
     campaign_sids = {r["provider_id"] for r in recipients if r["provider_id"]}
     per_number = Counter(m["to"] for m in campaign_msgs)
@@ -274,10 +285,10 @@ def count(db: Path, dump: Path, load: Load) -> dict[str, dict[str, int]]:
             "sent": len(offered),
             "acknowledged": len(load.acked),
             "lost": len(load.acked - stored),
-            "duplicated": sum(1 for m in inbound_msgs if m["sid"] not in reply_sids),
+            "duplicated": duplicated,
             "never answered": sum(1 for got in replies.values() if not any(got)),
             "partly answered": sum(1 for got in replies.values() if any(got) and not all(got)),
-            "left for staff": undecided,
+            "left for staff": sum(unknown.values()),
         },
         "campaign": {
             "sent": len(recipients),
