@@ -110,3 +110,12 @@ def test_chat_json_answers_a_bad_line_and_goes_on(db_path):
     assert done.returncode == 0, done.stderr.decode()[-2000:]
     assert [("error" in o) for o in out] == [True, True, True, False]
     assert out[-1]["replies"]
+
+
+async def test_a_polled_update_with_a_lone_surrogate_is_stored_clean_and_answered(config,
+                                                                                  clock):
+    async with telegram_rig(config, clock=clock) as rig:  # polling mode
+        sent = await rig.turn(ALICE, "hola \ud800\x00")
+        bodies = await stored_bodies(rig.app)
+    assert bodies == ["hola \ufffd"]
+    assert sent
