@@ -62,6 +62,7 @@ GATHER_SECONDS = 0.002  # a woken outbox worker waits this long to claim in batc
 RECONCILE_SLACK = dt.timedelta(minutes=2)  # clock skew between us and the provider
 LOOKUP_TRIES = 5  # failed provider lookups before an interrupted reply goes to staff
 RECONCILE_SECONDS = 5.0  # between lookup rounds while some lookups fail
+LOOKUP_CONCURRENCY = 8  # provider lookups at once after a crash
 
 
 @dataclass
@@ -411,34 +412,16 @@ class OutboxWorker:
         staff. Until then an interrupted row holds back its address's later rows."""
         db = self.app.db
         after = 0
+        lookups = asyncio.Semaphore(LOOKUP_CONCURRENCY)
         while rows := await outbox.interrupted(db, after, 200):
-            found: list[tuple[int, str]] = []
-            resend: list[int] = []
-            undecided: list[int] = []
-            for row in rows:
-                after = row["id"]
-                channel = self.channels.get(row["channel"])
-                if channel is None:  # not enabled now: left for when it is
-                    continue
-                if not hasattr(channel, "find_sent"):
-                    resend.append(row["id"])
-                    continue
-                since = dt.datetime.fromisoformat(row["updated_at"]) - RECONCILE_SLACK
-                try:
-                    sids = await cast(FindsSent, channel).find_sent(self._message(row), since)
-                except Exception as exc:
-                    tries = self._lookups[row["id"]] = self._lookups.get(row["id"], 0) + 1
-                    log.warning("outbox row %d: %s lookup failed (%d): %s", row["id"],
-                                row["channel"], tries, where(exc))
-                    if tries >= LOOKUP_TRIES:
-                        undecided.append(row["id"])
-                    continue
-                known = await outbox.known_provider_ids(db, sids)
-                fresh = [sid for sid in sids if sid not in known]
-                if fresh:
-                    found.append((row["id"], fresh[-1]))  # the earliest match not yet claimed
-                else:
-                    resend.append(row["id"])
+            after = rows[-1]["id"]
+            outcomes = await asyncio.gather(*(self._settle(row, lookups) for row in rows))
+            found = [(row["id"], sid) for row, (what, sid) in zip(rows, outcomes, strict=True)
+                     if what == "found" and sid]
+            resend = [row["id"] for row, (what, _) in zip(rows, outcomes, strict=True)
+                      if what == "resend"]
+            undecided = [row["id"] for row, (what, _) in zip(rows, outcomes, strict=True)
+                         if what == "undecided"]
             await outbox.settle_interrupted(db, found=found, resend=resend,
                                             undecided=undecided, now=iso(self.app.clock()))
             for outbox_id in (*(f[0] for f in found), *resend, *undecided):
@@ -449,6 +432,30 @@ class OutboxWorker:
                             + len(undecided), len(found), len(resend), len(undecided))
         self._reconcile_at = (time.monotonic() + self.reconcile_seconds if self._lookups
                               else None)
+
+    async def _settle(self, row: dict[str, Any],
+                      lookups: asyncio.Semaphore) -> tuple[str, str | None]:
+        """What to do with one interrupted row: ('found', SID), ('resend', None),
+        ('undecided', None), or ('wait', None) to ask again later."""
+        channel = self.channels.get(row["channel"])
+        if channel is None:  # not enabled now: left for when it is
+            return "wait", None
+        if not hasattr(channel, "find_sent"):
+            return "resend", None
+        since = dt.datetime.fromisoformat(row["updated_at"]) - RECONCILE_SLACK
+        try:
+            async with lookups:
+                sids = await cast(FindsSent, channel).find_sent(self._message(row), since)
+        except Exception as exc:
+            tries = self._lookups[row["id"]] = self._lookups.get(row["id"], 0) + 1
+            log.warning("outbox row %d: %s lookup failed (%d): %s", row["id"],
+                        row["channel"], tries, where(exc))
+            return ("undecided" if tries >= LOOKUP_TRIES else "wait"), None
+        known = await outbox.known_provider_ids(self.app.db, sids)
+        fresh = [sid for sid in sids if sid not in known]
+        if fresh:
+            return "found", fresh[-1]  # the earliest match no other row holds
+        return "resend", None
 
     async def run(self) -> None:
         await self.recover()
