@@ -119,3 +119,22 @@ async def test_a_polled_update_with_a_lone_surrogate_is_stored_clean_and_answere
         bodies = await stored_bodies(rig.app)
     assert bodies == ["hola \ufffd"]
     assert sent
+
+
+async def test_updates_with_fields_of_the_wrong_type_get_400(config, clock):
+    """Found by the webhook fuzzer: JSON that PTB accepts but whose text (or chat id)
+    is not what it must be made the webhook answer 500, which Telegram retries."""
+    async with telegram_rig(config, clock=clock, mode="webhook") as rig:
+        statuses = []
+        for field, value in (("text", True), ("text", ["a"]), ("text", {"x": 1}),
+                             ("chat", {"id": "abc", "type": "private"}),
+                             ("caption", 5)):
+            update = rig.fake.message_update(ALICE, "hi")
+            if field == "caption":
+                del update["message"]["text"]
+            update["message"][field] = value
+            statuses.append(await rig.deliver(update))
+        sent = await rig.turn(ALICE, "/start")
+        bodies = await stored_bodies(rig.app)
+    assert statuses == [400] * 5
+    assert bodies == ["/start"] and sent

@@ -182,28 +182,32 @@ class TelegramChannel:
             if not isinstance(data, dict):
                 raise BadBody("not an object")
             update = Update.de_json(data, self.application.bot)
+            if update is None:
+                raise BadBody("no update")
+            seen = _read(update)
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
             return web.Response(status=400, text="not a Telegram update")
-        if update is None:
-            return web.Response(status=400, text="not a Telegram update")
-        await self._ingest(update, request.app[WAKEUP])
+        await self._ingest(update, seen, request.app[WAKEUP])
         return web.Response(text="ok")
 
     async def _on_polled_update(self, update: object,
                                 _context: ContextTypes.DEFAULT_TYPE) -> None:
         if isinstance(update, Update):
-            await self._ingest(update, self.wakeup)
+            try:
+                seen = _read(update)
+            except BadBody:
+                log.warning("a polled update with fields of the wrong type was ignored")
+                return
+            await self._ingest(update, seen, self.wakeup)
 
-    async def _ingest(self, update: Update, wakeup: Wakeup | None) -> None:
+    async def _ingest(self, update: Update, seen: tuple[bool | None, Inbound | None],
+                      wakeup: Wakeup | None) -> None:
         """Store a person's message durably (then wake the inbox worker); ignore the rest."""
-        blocked = render.blocked_the_bot(update)
+        blocked, inbound = seen
         if blocked is not None and update.effective_chat is not None:
             await tg_store.set_reachable(self.app.db, str(update.effective_chat.id), not blocked)
             return
-        inbound = render.inbound_from_update(update)
         if inbound is not None:
-            # Polled updates were not cleaned on the way in (webhook bodies were).
-            inbound = dataclasses.replace(inbound, text=clean_text(inbound.text))
             inbox_id = await self._inbox.submit(inbound)
             if inbox_id is not None and wakeup is not None:
                 wakeup.inbox.set()
@@ -267,6 +271,23 @@ class TelegramChannel:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+def _read(update: Update) -> tuple[bool | None, Inbound | None]:
+    """What an update says: (blocked the bot?, the person's message), text cleaned.
+    ``BadBody`` for fields of the wrong type (JSON that PTB accepts, e.g. a list
+    as the text or as the chat id), which would otherwise fail later."""
+    try:
+        blocked = render.blocked_the_bot(update)
+        inbound = None if blocked is not None else render.inbound_from_update(update)
+    except (TypeError, AttributeError, ValueError) as exc:
+        raise BadBody("fields of the wrong type") from exc
+    if inbound is None:
+        return blocked, None
+    if not isinstance(inbound.text, str) or not re.fullmatch(r"-?\d{1,20}", inbound.address):
+        raise BadBody("fields of the wrong type")
+    # Polled updates were not cleaned on the way in (webhook bodies were).
+    return blocked, dataclasses.replace(inbound, text=clean_text(inbound.text))
 
 
 def _seconds(value: int | float | dt.timedelta) -> float:
