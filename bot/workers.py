@@ -181,8 +181,10 @@ def where(exc: BaseException) -> str:
     """Exception type and the innermost frame: enough to debug, no message text
     (which might quote a person's words)."""
     frames = traceback.extract_tb(exc.__traceback__)
-    at = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
-    return f"{type(exc).__name__}{at}"
+    if not frames:
+        return type(exc).__name__
+    place = "/".join(frames[-1].filename.replace("\\", "/").split("/")[-2:])
+    return f"{type(exc).__name__} at {place}:{frames[-1].lineno}"
 
 
 def row_inbound(row: aiosqlite.Row) -> Inbound:

@@ -55,7 +55,8 @@ async def test_a_console_turn_that_raises_gets_the_apology_and_staff_an_escalati
     assert after["replies"] and after["replies"][0]["text"] != APOLOGY_ES
     assert escalation["reason"] == "bot_error" and escalation["status"] == "open"
     assert escalation["locale"] == "es"
-    assert "ValueError" in escalation["summary"] and "Nunez" not in escalation["summary"]
+    assert "ValueError at handlers/disclose.py:" in escalation["summary"]
+    assert "Nunez" not in escalation["summary"]
     assert audit["outcome"].startswith("ValueError")
     assert escalations[0] == 1 and still[0] == 1
     logged = "\n".join(r.getMessage() for r in caplog.records)
