@@ -38,7 +38,7 @@ Extension = Callable[[App, web.Application], None]
 # function(app, web_app) when the web application is built. The web console adds
 # its entry here.
 EXTENSIONS: list[str | Extension] = ["bot.web:setup_console", "bot.outreach.service:setup",
-                                     "bot.web.outreach:setup"]
+                                     "bot.web.outreach:setup", "bot.web.undecided:setup"]
 
 APP = web.AppKey("casecheck_app", App)
 CHANNELS = web.AppKey("casecheck_channels", list)

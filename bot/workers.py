@@ -9,16 +9,18 @@ order; different senders run concurrently (a few at a time: every turn goes
 through the one database connection, and more concurrency only lengthens its
 queue and slows the webhooks' acknowledgements). A channel may look at a
 row before the dialogue does (``before_dialogue``, e.g. SMS MORE or MMS). A
-handler that raises does not stop the worker: the row is retried a few times,
-then marked ``failed`` and the person gets a localised apology.
+handler that raises does not stop the worker: the row is retried a few times
+(a locked or busy database passes), then marked ``failed``; the person gets a
+localised "something went wrong, a person will look at it" and staff an
+escalation (``apologise``). No turn ends in silence.
 
 **Outbox worker.** Due ``pending`` rows are claimed per channel (at most one
 per address, earliest first, so a person's messages leave in order), as many
 as the channel's token bucket allows right now, and handed to
-``Channel.send``. Results are written back in small batches. See
-``bot/storage/outbox.py`` for the states and for what happens to a row a
-crash left ``sending`` (it becomes ``unknown``, for review: never resent
-blindly).
+``Channel.send``. Results are written back in small batches. A row a
+crash left ``sending`` is settled at start (``reconcile``): asked of the
+provider where it can be (SMS), sent again where it cannot (Telegram), left to
+staff only when the provider could not be asked; see ``bot/storage/outbox.py``.
 
 Both workers sleep on an ``asyncio.Event`` (``Wakeup``) that the webhooks and
 the inbox worker set, with a one-second poll as a safety net; a woken outbox
@@ -32,12 +34,13 @@ import datetime as dt
 import json
 import logging
 import random
+import secrets
 import time
 import traceback
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 import aiosqlite
 from aiohttp import web
@@ -46,8 +49,8 @@ from .app import App
 from .channels.base import Channel, OutgoingMessage, SendResult
 from .clock import iso
 from .dialogue import QUEUED_CHANNELS
-from .model import Inbound, Reply
-from .storage import inbox, outbox
+from .model import Inbound, Reply, Turn
+from .storage import Database, audit, escalations, execute_all, inbox, outbox, people
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +59,10 @@ R = TypeVar("R")
 
 POLL_SECONDS = 1.0
 GATHER_SECONDS = 0.002  # a woken outbox worker waits this long to claim in batches
+RECONCILE_SLACK = dt.timedelta(minutes=2)  # clock skew between us and the provider
+LOOKUP_TRIES = 5  # failed provider lookups before an interrupted reply goes to staff
+RECONCILE_SECONDS = 5.0  # between lookup rounds while some lookups fail
+LOOKUP_CONCURRENCY = 8  # provider lookups at once after a crash
 
 
 @dataclass
@@ -71,6 +78,12 @@ class Wakeup:
 WAKEUP = web.AppKey("casecheck_wakeup", Wakeup)
 
 
+class FindsSent(Protocol):
+    """A channel that can ask its provider what it accepted (SMS: Twilio's message list)."""
+
+    async def find_sent(self, message: OutgoingMessage, since: dt.datetime) -> list[str]: ...
+
+
 class BeforeDialogue(Protocol):
     """Optional channel hook: handle an inbox row itself (return True) or let the
     dialogue have it (False). If it returns True it has marked the row done."""
@@ -81,7 +94,9 @@ class BeforeDialogue(Protocol):
 class Batcher(Generic[T, R]):
     """Group commit: items submitted while one batch is being written go in the next.
 
-    ``fn`` gets a list of items and returns one result per item, in order.
+    ``fn`` gets a list of items and returns one result per item, in order. If it
+    raises for a batch of several items, each item is tried alone, so one bad item
+    (a row the database refuses) fails only its own submitter, not its neighbours.
     """
 
     def __init__(self, fn: Callable[[list[T]], Awaitable[list[R]]]) -> None:
@@ -101,16 +116,37 @@ class Batcher(Generic[T, R]):
             batch, self._queue = self._queue, []
             try:
                 results = await self._fn([item for item, _ in batch])
-            except BaseException as exc:
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                if isinstance(exc, asyncio.CancelledError):
-                    raise
+            except asyncio.CancelledError as exc:
+                _fail(batch, exc)
+                raise
+            except Exception as exc:
+                if len(batch) == 1:
+                    _fail(batch, exc)
+                else:
+                    await self._one_by_one(batch)
                 continue
             for (_, future), result in zip(batch, results, strict=True):
                 if not future.done():
                     future.set_result(result)
+
+    async def _one_by_one(self, batch: list[tuple[T, asyncio.Future[R]]]) -> None:
+        for item, future in batch:
+            try:
+                (result,) = await self._fn([item])
+            except asyncio.CancelledError as exc:
+                _fail(batch, exc)
+                raise
+            except Exception as exc:
+                _fail([(item, future)], exc)
+            else:
+                if not future.done():
+                    future.set_result(result)
+
+
+def _fail(batch: list[tuple[T, asyncio.Future[R]]], exc: BaseException) -> None:
+    for _, future in batch:
+        if not future.done():
+            future.set_exception(exc)
 
 
 class TokenBucket:
@@ -145,8 +181,10 @@ def where(exc: BaseException) -> str:
     """Exception type and the innermost frame: enough to debug, no message text
     (which might quote a person's words)."""
     frames = traceback.extract_tb(exc.__traceback__)
-    at = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
-    return f"{type(exc).__name__}{at}"
+    if not frames:
+        return type(exc).__name__
+    place = "/".join(frames[-1].filename.replace("\\", "/").split("/")[-2:])
+    return f"{type(exc).__name__} at {place}:{frames[-1].lineno}"
 
 
 def row_inbound(row: aiosqlite.Row) -> Inbound:
@@ -157,6 +195,63 @@ def row_inbound(row: aiosqlite.Row) -> Inbound:
         media_count=row["media_count"],
         campaign_id=row["campaign_id"] if "campaign_id" in keys else None,
         notice_code=row["notice_code"] if "notice_code" in keys else None)
+
+
+# No 0/O, 1/I/L: a reference people can read out on the phone (as handlers/lawyer.py).
+_REF_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+TURN_ERROR_REASON = "bot_error"
+
+
+async def apologise(app: App, inbound: Inbound, error: BaseException, *,
+                    inbox_id: int | None = None) -> Turn:
+    """A turn whose handler raised (or kept raising): the person is told, in their
+    language, that a person will look at it, and staff get an escalation (one open
+    escalation per person). The transcript keeps the message and the apology, so
+    staff can see what went wrong; the log names only the error's type and place.
+    Returns the turn (the console prints it; other channels get it queued)."""
+    db = app.db
+    now = iso(app.clock())
+    state = await people.get_or_create(db, inbound.channel, inbound.address, now)
+    locale = state.locale or app.config.dialogue.default_locale
+    reply = apology(app, locale)
+    ref = None
+    if await escalations.open_for_person(db, state.person_id) is None:
+        ref = await _new_ref(db)
+    async with db.transaction() as conn:
+        writes = [people.message_write(state.person_id, "in", inbound.channel, inbound.text,
+                                       now),
+                  *people.reply_writes(state.person_id, inbound.channel, [reply.text], now)]
+        if inbound.channel in QUEUED_CHANNELS:
+            writes += outbox.enqueue_writes(inbound.channel, inbound.address, [reply], now,
+                                            person_id=state.person_id, inbox_id=inbox_id,
+                                            kind="reply")
+        await execute_all(conn, writes)
+        if inbox_id is not None:
+            await inbox.mark_failed(conn, inbox_id, now)
+        if ref is not None:
+            await escalations.create(
+                conn, ref=ref, person_id=state.person_id, channel=inbound.channel,
+                address=inbound.address, locale=locale, reason=TURN_ERROR_REASON,
+                case_id=None, candidates=(), now=now,
+                summary=f"reason: {TURN_ERROR_REASON}; language: {locale}; "
+                        f"last step: {state.step or 'start'}; error: {where(error)}")
+        await audit.record(conn, now, "bot", "turn_failed", where(error),
+                           person_id=state.person_id, detail=ref)
+    log.error("turn failed (%s, %s): %s; apologised%s", inbound.channel,
+              state.step or "start", where(error), ", escalated" if ref else "")
+    return Turn([reply], state.awaiting, locale)
+
+
+def apology(app: App, locale: str) -> Reply:
+    return Reply(app.translator.gettext(
+        locale, "Sorry, something went wrong. A person will look at it and reply."))
+
+
+async def _new_ref(db: Database) -> str:
+    while True:
+        ref = "".join(secrets.choice(_REF_ALPHABET) for _ in range(6))
+        if not await escalations.ref_exists(db, ref):
+            return ref
 
 
 class InboxWorker:
@@ -249,13 +344,13 @@ class InboxWorker:
             self.wakeup.outbox.set()
         except Exception as exc:
             log.error("inbox row %d (%s) failed: %s", row["id"], row["channel"], where(exc))
-            if await self._failed(row):
+            if await self._failed(row, exc):
                 self._finish(row, sender)
         finally:
             self._busy.discard(sender)
             asyncio.get_running_loop().call_soon(self._start_ready)
 
-    async def _failed(self, row: aiosqlite.Row) -> bool:
+    async def _failed(self, row: aiosqlite.Row, error: BaseException) -> bool:
         """Count a failed try; after the last one apologise. True if the row is closed."""
         try:
             attempts = await inbox.add_attempt(self.app.db, row["id"])
@@ -263,7 +358,7 @@ class InboxWorker:
                 self._not_before[row["id"]] = time.monotonic() + self.retry_delay * attempts
                 self.wakeup.inbox.set()  # recompute the sleep
                 return False
-            await self._apologise(row)
+            await self._apologise(row, error)
             log.error("inbox row %d marked failed after %d attempts", row["id"], attempts)
             return True
         except Exception as exc:  # the database itself is failing: keep the row pending
@@ -271,20 +366,8 @@ class InboxWorker:
             self._not_before[row["id"]] = time.monotonic() + self.retry_delay
             return False
 
-    async def _apologise(self, row: aiosqlite.Row) -> None:
-        db, config = self.app.db, self.app.config
-        who = await outbox.recipient(db, row["channel"], row["address"])
-        locale = (who["locale"] if who else None) or config.dialogue.default_locale
-        text = self.app.translator.gettext(
-            locale, "Sorry, something went wrong on our side. Please try again later, "
-            "or call {phone}.", phone=config.organization.phone)
-        now = iso(self.app.clock())
-        async with db.transaction() as conn:
-            if row["channel"] in QUEUED_CHANNELS:
-                await outbox.enqueue(conn, row["channel"], row["address"], Reply(text), now,
-                                     person_id=who["person_id"] if who else None,
-                                     inbox_id=row["id"])
-            await inbox.mark_failed(conn, row["id"], now)
+    async def _apologise(self, row: aiosqlite.Row, error: BaseException) -> None:
+        await apologise(self.app, row_inbound(row), error, inbox_id=row["id"])
         self.wakeup.outbox.set()
 
     async def stop(self, timeout: float = 10.0) -> None:
@@ -297,8 +380,10 @@ class InboxWorker:
 class OutboxWorker:
     def __init__(self, app: App, channels: list[Channel], wakeup: Wakeup, *,
                  batch: int = 200, concurrency: int = 32, max_attempts: int = 8,
-                 base_delay: float = 2.0, max_delay: float = 900.0) -> None:
+                 base_delay: float = 2.0, max_delay: float = 900.0,
+                 reconcile_seconds: float = RECONCILE_SECONDS) -> None:
         self.app = app
+        self.reconcile_seconds = reconcile_seconds
         self.channels = {ch.name: ch for ch in channels}
         self.buckets = {ch.name: TokenBucket(ch.rate_per_second) for ch in channels}
         self.wakeup = wakeup
@@ -310,20 +395,83 @@ class OutboxWorker:
         self._results: Batcher[tuple[dict[str, Any], SendResult], None] = Batcher(self._record)
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = False
+        self._lookups: dict[int, int] = {}  # interrupted row id -> failed provider lookups
+        self._reconcile_at: float | None = None  # monotonic time of the next lookup round
 
     async def recover(self) -> int:
         """Rows a crash left 'sending' become 'unknown' (see outbox.recover_sending)."""
-        count = await outbox.recover_sending(self.app.db, iso(self.app.clock()))
+        count = await outbox.recover_sending(self.app.db)
         if count:
             log.warning("%d outbox rows were being sent when the service stopped;"
-                        " marked 'unknown' for review", count)
+                        " asking the providers", count)
         return count
+
+    async def reconcile(self) -> None:
+        """Settle the rows a crash interrupted, before anything else is sent: found at
+        the provider -> 'sent' (never twice); not found, or a channel that cannot be
+        asked (Telegram: a repeated message is better than silence) -> sent again;
+        the provider could not be asked ``LOOKUP_TRIES`` times -> 'undecided', for
+        staff. Until then an interrupted row holds back its address's later rows."""
+        db = self.app.db
+        after = 0
+        lookups = asyncio.Semaphore(LOOKUP_CONCURRENCY)
+        while rows := await outbox.interrupted(db, after, 200):
+            after = rows[-1]["id"]
+            outcomes = await asyncio.gather(*(self._settle(row, lookups) for row in rows))
+            found = [(row["id"], sid) for row, (what, sid) in zip(rows, outcomes, strict=True)
+                     if what == "found" and sid]
+            resend = [row["id"] for row, (what, _) in zip(rows, outcomes, strict=True)
+                      if what == "resend"]
+            undecided = [row["id"] for row, (what, _) in zip(rows, outcomes, strict=True)
+                         if what == "undecided"]
+            await outbox.settle_interrupted(db, found=found, resend=resend,
+                                            undecided=undecided, now=iso(self.app.clock()))
+            for outbox_id in (*(f[0] for f in found), *resend, *undecided):
+                self._lookups.pop(outbox_id, None)
+            if found or resend or undecided:
+                log.warning("outbox: settled %d interrupted sends: %d had been accepted,"
+                            " %d sent again, %d left to staff", len(found) + len(resend)
+                            + len(undecided), len(found), len(resend), len(undecided))
+        self._reconcile_at = (time.monotonic() + self.reconcile_seconds if self._lookups
+                              else None)
+
+    async def _settle(self, row: dict[str, Any],
+                      lookups: asyncio.Semaphore) -> tuple[str, str | None]:
+        """What to do with one interrupted row: ('found', SID), ('resend', None),
+        ('undecided', None), or ('wait', None) to ask again later."""
+        channel = self.channels.get(row["channel"])
+        if channel is None:  # not enabled now: left for when it is
+            return "wait", None
+        if not hasattr(channel, "find_sent"):
+            return "resend", None
+        since = dt.datetime.fromisoformat(row["updated_at"]) - RECONCILE_SLACK
+        try:
+            async with lookups:
+                sids = await cast(FindsSent, channel).find_sent(self._message(row), since)
+        except Exception as exc:
+            tries = self._lookups[row["id"]] = self._lookups.get(row["id"], 0) + 1
+            log.warning("outbox row %d: %s lookup failed (%d): %s", row["id"],
+                        row["channel"], tries, where(exc))
+            return ("undecided" if tries >= LOOKUP_TRIES else "wait"), None
+        known = await outbox.known_provider_ids(self.app.db, sids)
+        fresh = [sid for sid in sids if sid not in known]
+        if fresh:
+            return "found", fresh[-1]  # the earliest match no other row holds
+        return "resend", None
 
     async def run(self) -> None:
         await self.recover()
+        await self.reconcile()
         while not self._stopping:
             self.wakeup.outbox.clear()
+            if self._reconcile_at is not None and time.monotonic() >= self._reconcile_at:
+                try:
+                    await self.reconcile()
+                except Exception as exc:  # the database: try again at the next poll
+                    log.error("outbox reconciliation failed: %s", where(exc))
             timeout = POLL_SECONDS
+            if self._reconcile_at is not None:
+                timeout = min(timeout, self._reconcile_at - time.monotonic())
             for name in self.channels:
                 timeout = min(timeout, await self._dispatch(name))
             try:
@@ -354,11 +502,15 @@ class OutboxWorker:
             return POLL_SECONDS
         return (dt.datetime.fromisoformat(due) - now).total_seconds()
 
-    async def _send(self, name: str, row: dict[str, Any]) -> None:
-        message = OutgoingMessage(
-            id=row["id"], channel=name, address=row["address"], body=row["body"],
+    @staticmethod
+    def _message(row: dict[str, Any]) -> OutgoingMessage:
+        return OutgoingMessage(
+            id=row["id"], channel=row["channel"], address=row["address"], body=row["body"],
             options=_options(row["options"]), kind=row["kind"], attempts=row["attempts"],
             locale=row["locale"])
+
+    async def _send(self, name: str, row: dict[str, Any]) -> None:
+        message = self._message(row)
         try:
             try:
                 result = await self.channels[name].send(message)

@@ -185,4 +185,4 @@ async def test_a_failing_handler_is_retried_then_apologised_for(config, clock):
     assert len(calls) == 3
     assert (row["status"], row["attempts"]) == ("failed", 3)
     assert [r["body"] for r in queued] == [
-        "Sorry, something went wrong on our side. Please try again later, or call 555-0100."]
+        "Sorry, something went wrong. A person will look at it and reply."]

@@ -5,6 +5,10 @@ line per message: ``{"replies": [...], "awaiting": SLOT, "locale": "en"}``.
 Messages staff sent from the web console since the last line come first, as
 ``"delivered": [{"text": ..., "author": ...}]`` (only when there are some); a
 ``{"poll": true}`` line asks for them alone: ``{"delivered": [...]}``.
+
+Typed text is cleaned first (``sanitize``: a lone surrogate, which JSON allows
+and UTF-8 does not, becomes U+FFFD); a turn whose handler raises is answered
+with the apology (``workers.apologise``), so the chat goes on.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import sys
 from typing import TextIO
 
@@ -19,6 +24,10 @@ from ..app import App
 from ..clock import iso
 from ..model import Inbound, Turn
 from ..storage import staff
+from ..workers import apologise, apology, where
+from .sanitize import clean_text
+
+log = logging.getLogger(__name__)
 
 CHANNEL = "console"
 DEMO_ADDRESS = "demo"
@@ -37,6 +46,21 @@ async def take_delivered(app: App, address: str) -> list[dict[str, str]]:
     """Console-channel outbox rows for this person (staff replies), marked sent."""
     rows = await staff.take_console_outbox(app.db, address, iso(app.clock()))
     return [{"text": r["body"], "author": r["author"] or "bot"} for r in rows]
+
+
+async def turn(app: App, address: str, text: str) -> Turn:
+    """One console turn; never raises for a handler's bug (the person gets the apology)."""
+    inbound = Inbound(CHANNEL, address, clean_text(text))
+    try:
+        return await app.dialogue.handle(inbound)
+    except Exception as exc:
+        try:
+            return await apologise(app, inbound, exc)
+        except Exception as again:  # the database itself fails: say so without storing
+            log.error("console turn failed: %s; apology not stored: %s", where(exc),
+                      where(again))
+            locale = app.config.dialogue.default_locale
+            return Turn([apology(app, locale)], None, locale)
 
 
 async def _readline(stream: TextIO) -> str:
@@ -59,22 +83,21 @@ async def run_json(app: App, address: str, stdin: TextIO = sys.stdin,
                 text = message["text"]
                 if not isinstance(text, str):
                     raise TypeError("text must be a string")
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, RecursionError) as exc:
             stdout.write(json.dumps({"error": f"bad input line: {exc}"}) + "\n")
             stdout.flush()
             continue
         delivered = await take_delivered(app, address)
         out: dict[str, object] = {"delivered": delivered} if delivered or text is None else {}
         if text is not None:
-            turn = await app.dialogue.handle(Inbound(CHANNEL, address, text))
-            out.update(turn.to_json())
+            out.update((await turn(app, address, text)).to_json())
         stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
         stdout.flush()
 
 
 async def run_interactive(app: App, address: str, stdin: TextIO = sys.stdin,
                           stdout: TextIO = sys.stdout, poll_seconds: float = 1.0) -> None:
-    first = await app.dialogue.handle(Inbound(CHANNEL, address, ""))
+    first = await turn(app, address, "")
     stdout.write(render_text(first) + "\n")
     printer = asyncio.create_task(_print_delivered(app, address, stdout, poll_seconds))
     try:
@@ -85,8 +108,7 @@ async def run_interactive(app: App, address: str, stdin: TextIO = sys.stdin,
             if not line:
                 stdout.write("\n")
                 return
-            turn = await app.dialogue.handle(Inbound(CHANNEL, address, line.rstrip("\n")))
-            stdout.write(render_text(turn) + "\n")
+            stdout.write(render_text(await turn(app, address, line.rstrip("\n"))) + "\n")
     finally:
         printer.cancel()
         with contextlib.suppress(asyncio.CancelledError):

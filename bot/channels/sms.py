@@ -2,8 +2,9 @@
 
 Inbound (``POST [sms] inbound_path``): the ``X-Twilio-Signature`` is checked
 against ``[sms] public_url`` + path + query (never the request's own scheme and
-host, which a TLS proxy changes); a missing or wrong signature gets 403 and
-nothing is stored. A valid message is stored in the inbox (deduplicated by
+host, which a TLS proxy changes); a missing or wrong signature gets 403, a body
+over 128 KB 400, and nothing is stored. Values are cleaned (``sanitize``) after
+the signature check. A valid message is stored in the inbox (deduplicated by
 MessageSid; concurrent webhooks share one transaction), the inbox worker is
 woken, and Twilio gets an empty TwiML ``<Response/>`` at once: the dialogue
 runs later, from the inbox.
@@ -18,13 +19,16 @@ outbox row by MessageSid, idempotently and never backwards; only final
 statuses (delivered, undelivered, failed, ...) are written.
 
 Outbound (``send``): the Reply is rendered for SMS at send time
-(``sms_render``) and sent with ``messages.create_async``. Twilio errors map to
+(``sms_render``) and sent with ``messages.create_async``. After a crash, a row
+that was being sent is looked up at Twilio (``find_sent``: messages to that
+number since the row was claimed, matched by body) before it is sent again. Twilio errors map to
 retry (HTTP 429/5xx, 20429, network), failed (21211, 21614, other 4xx) or
 failed + opt-out (21610).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 import unicodedata
@@ -48,12 +52,14 @@ from ..storage import sms as sms_store
 from ..workers import WAKEUP, Batcher
 from . import sms_render
 from .base import OutgoingMessage, SendResult
+from .sanitize import BadBody, clean_text, read_body
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "sms"
 TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 MAX_BODY = 1600  # Twilio's limit for one (concatenated) message
+MAX_FORM_BYTES = 128 * 1024  # a webhook's whole form; Twilio's are a few KB
 RETRY_CODES = frozenset({20429})
 OPT_OUT_CODES = frozenset({21610})
 
@@ -121,14 +127,18 @@ class SmsChannel:
         signature = request.headers.get("X-Twilio-Signature")
         if not signature:
             return None
-        params = parse_form(await request.read())
+        params = parse_form(await read_body(request, MAX_FORM_BYTES))
         url = self._public + path + (f"?{request.query_string}" if request.query_string else "")
         if not self._validator.validate(url, params, signature):
             return None
-        return params
+        # Cleaned after the signature check, which covers the values as Twilio sent them.
+        return MultiDict((key, clean_text(value)) for key, value in params.items())
 
     async def _on_inbound(self, request: web.Request) -> web.Response:
-        params = await self._signed_form(request, self.cfg.inbound_path)
+        try:
+            params = await self._signed_form(request, self.cfg.inbound_path)
+        except BadBody:
+            return web.Response(status=400, text="request too large")
         if params is None:
             return web.Response(status=403, text="forbidden")
         sid = params.get("MessageSid") or params.get("SmsSid")
@@ -150,7 +160,10 @@ class SmsChannel:
         return await inbox.store_many(self.app.db, inbounds, iso(self.app.clock()))
 
     async def _on_status(self, request: web.Request) -> web.Response:
-        params = await self._signed_form(request, self.cfg.status_path)
+        try:
+            params = await self._signed_form(request, self.cfg.status_path)
+        except BadBody:
+            return web.Response(status=400, text="request too large")
         if params is None:
             return web.Response(status=403, text="forbidden")
         sid = params.get("MessageSid") or params.get("SmsSid")
@@ -215,15 +228,33 @@ class SmsChannel:
                 await inbox.mark_done(conn, inbox_id, now)
 
     # -- sending -------------------------------------------------------------
-    async def send(self, message: OutgoingMessage) -> SendResult:
-        if self._client is None:
-            return SendResult("retry", error_code="not_started")
+    def _render(self, message: OutgoingMessage) -> tuple[str, str | None]:
+        """The text this row is sent as, and the rest kept for MORE."""
         locale = message.locale or self.app.config.dialogue.default_locale
         _ = functools.partial(self.app.translator.gettext, locale)
         reply = Reply(message.body, [Option(o.get("key", ""), o.get("label", ""))
                                      for o in message.options])
         limit = self.cfg.max_segments
-        text, rest = sms_render.fit(sms_render.render(reply, _, limit), _, limit)
+        return sms_render.fit(sms_render.render(reply, _, limit), _, limit)
+
+    async def find_sent(self, message: OutgoingMessage, since: dt.datetime) -> list[str]:
+        """After a crash: the SIDs of messages Twilio accepted for this row since
+        ``since`` (newest first; raises if Twilio cannot be asked). Found, the rest
+        of a long reply is kept for MORE, as ``send`` would have."""
+        if self._client is None:
+            raise RuntimeError("not started")
+        text, rest = self._render(message)
+        found = await find_sent(self._client, message.address, text, since,
+                                self.cfg.from_number)
+        if found and rest:
+            await sms_store.keep_rest(self.app.db, message.address, rest, iso(self.app.clock()))
+            self._rests.add(message.address)
+        return found
+
+    async def send(self, message: OutgoingMessage) -> SendResult:
+        if self._client is None:
+            return SendResult("retry", error_code="not_started")
+        text, rest = self._render(message)
         sender = ({"from_": self.cfg.from_number} if self.cfg.from_number
                   else {"messaging_service_sid": self.cfg.messaging_service_sid})
         try:
@@ -238,6 +269,17 @@ class SmsChannel:
             await sms_store.keep_rest(self.app.db, message.address, rest, iso(self.app.clock()))
             self._rests.add(message.address)
         return SendResult("sent", provider_id=sent.sid)
+
+
+async def find_sent(client: Client, address: str, text: str, since: dt.datetime,
+                    from_number: str = "") -> list[str]:
+    """The SIDs of messages with this body sent to ``address`` since ``since``, newest
+    first (by date_created: a queued message has no date_sent yet). How a send whose
+    outcome a crash lost is settled, for campaigns and for the outbox alike."""
+    sender = {"from_": from_number} if from_number else {}
+    messages = await client.messages.list_async(to=address, limit=50, **sender)
+    return [str(m.sid) for m in messages
+            if m.body == text and (m.date_created is None or m.date_created >= since)]
 
 
 def classify(exc: TwilioException) -> SendResult:

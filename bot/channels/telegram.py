@@ -9,7 +9,10 @@ person's state, language and opt-out are the same on every channel.
   with ``.updater(None)``; ``POST /telegram/webhook`` on the shared aiohttp
   server checks ``X-Telegram-Bot-Api-Secret-Token`` (403 otherwise, nothing
   stored) and stores the update before answering 200; Telegram retries any
-  other answer. ``setWebhook`` is called at start.
+  other answer. A body that is too large, too deeply nested or not an update
+  gets 400; text is cleaned first (``sanitize``: a lone surrogate becomes
+  U+FFFD), and updates stored together fail alone, never as a batch.
+  ``setWebhook`` is called at start.
 - **Polling mode**: ``initialize()``, ``start()`` and
   ``updater.start_polling()`` inside the service's loop; a ``TypeHandler``
   stores each update. The updater confirms an update to Telegram on its next
@@ -27,6 +30,7 @@ person's state, language and opt-out are the same on every channel.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import hmac
 import logging
@@ -48,6 +52,7 @@ from ..storage import telegram as tg_store
 from ..workers import WAKEUP, Batcher, Wakeup
 from . import telegram_render as render
 from .base import OutgoingMessage, SendResult
+from .sanitize import BadBody, clean_text, parse_json, read_body
 from .telegram_alerts import StaffAlerts
 from .telegram_pacing import PRIVATE_GAP, Pacer
 
@@ -66,6 +71,10 @@ SECRET_FORM = re.compile(r"[A-Za-z0-9_-]{1,256}")
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 CONNECTIONS = 16  # to the Bot API, for sending
 POOL_TIMEOUT = 30.0  # seconds a request may wait for a free connection
+# A webhook body past these is refused (400, nothing stored): a real update is a few
+# KB (4,096 characters of text at most) and nests about ten levels.
+MAX_UPDATE_BYTES = 256 * 1024
+MAX_UPDATE_DEPTH = 32
 
 
 class TelegramChannel:
@@ -168,27 +177,36 @@ class TelegramChannel:
         if not hmac.compare_digest(given.encode(), self.cfg.secret_token.encode()):
             return web.Response(status=403, text="forbidden")
         try:
-            data = await request.json()
+            data = parse_json(await read_body(request, MAX_UPDATE_BYTES),
+                              max_depth=MAX_UPDATE_DEPTH)
+            if not isinstance(data, dict):
+                raise BadBody("not an object")
             update = Update.de_json(data, self.application.bot)
-        except (ValueError, TypeError, KeyError, AttributeError):
+            if update is None:
+                raise BadBody("no update")
+            seen = _read(update)
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
             return web.Response(status=400, text="not a Telegram update")
-        if update is None:
-            return web.Response(status=400, text="not a Telegram update")
-        await self._ingest(update, request.app[WAKEUP])
+        await self._ingest(update, seen, request.app[WAKEUP])
         return web.Response(text="ok")
 
     async def _on_polled_update(self, update: object,
                                 _context: ContextTypes.DEFAULT_TYPE) -> None:
         if isinstance(update, Update):
-            await self._ingest(update, self.wakeup)
+            try:
+                seen = _read(update)
+            except BadBody:
+                log.warning("a polled update with fields of the wrong type was ignored")
+                return
+            await self._ingest(update, seen, self.wakeup)
 
-    async def _ingest(self, update: Update, wakeup: Wakeup | None) -> None:
+    async def _ingest(self, update: Update, seen: tuple[bool | None, Inbound | None],
+                      wakeup: Wakeup | None) -> None:
         """Store a person's message durably (then wake the inbox worker); ignore the rest."""
-        blocked = render.blocked_the_bot(update)
+        blocked, inbound = seen
         if blocked is not None and update.effective_chat is not None:
             await tg_store.set_reachable(self.app.db, str(update.effective_chat.id), not blocked)
             return
-        inbound = render.inbound_from_update(update)
         if inbound is not None:
             inbox_id = await self._inbox.submit(inbound)
             if inbox_id is not None and wakeup is not None:
@@ -253,6 +271,23 @@ class TelegramChannel:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+def _read(update: Update) -> tuple[bool | None, Inbound | None]:
+    """What an update says: (blocked the bot?, the person's message), text cleaned.
+    ``BadBody`` for fields of the wrong type (JSON that PTB accepts, e.g. a list
+    as the text or as the chat id), which would otherwise fail later."""
+    try:
+        blocked = render.blocked_the_bot(update)
+        inbound = None if blocked is not None else render.inbound_from_update(update)
+    except (TypeError, AttributeError, ValueError) as exc:
+        raise BadBody("fields of the wrong type") from exc
+    if inbound is None:
+        return blocked, None
+    if not isinstance(inbound.text, str) or not re.fullmatch(r"-?\d{1,20}", inbound.address):
+        raise BadBody("fields of the wrong type")
+    # Polled updates were not cleaned on the way in (webhook bodies were).
+    return blocked, dataclasses.replace(inbound, text=clean_text(inbound.text))
 
 
 def _seconds(value: int | float | dt.timedelta) -> float:

@@ -20,7 +20,7 @@ import aiohttp
 from twilio.base.exceptions import TwilioException
 from twilio.rest import Client
 
-from ..channels.sms import TwilioHttp, classify
+from ..channels.sms import TwilioHttp, classify, find_sent
 from ..config import Config, ConfigError
 
 log = logging.getLogger(__name__)
@@ -107,13 +107,8 @@ class SmsProvider:
         """The SID of a message with this body sent to ``address`` since ``since``
         (newest first; date_created, since a queued message has no date_sent yet)."""
         assert self._client is not None, "start() first"
-        sender = {"from_": self.cfg.from_number} if self.cfg.from_number else {}
-        messages = await self._client.messages.list_async(to=address, limit=50, **sender)
-        for message in messages:
-            created = message.date_created
-            if message.body == text and (created is None or created >= since):
-                return str(message.sid)
-        return None
+        found = await find_sent(self._client, address, text, since, self.cfg.from_number)
+        return found[0] if found else None
 
 
 class TelegramProvider:

@@ -7,8 +7,14 @@ the provider's status callbacks say (``delivered``, ``undelivered``,
 with a later ``next_attempt_at``; a permanent one makes it ``failed`` with
 ``error_code``. Rows for an opted-out address are ``cancelled`` unless their
 kind is ``compliance``. A row found in ``sending`` after a crash becomes
-``unknown``: the provider may or may not have accepted it, and resending could
-text the person twice, so it is left for review instead (see ``recover_sending``).
+``unknown`` (``error_code`` 'interrupted'): the provider may or may not have
+accepted it. The outbox worker then settles it (``interrupted``,
+``settle_interrupted``): found at the provider -> 'sent'; not found, or a
+channel that cannot be asked (Telegram) -> 'pending' again; could not be asked
+after several tries -> stays ``unknown`` with ``error_code`` 'undecided', for
+staff to resend from the console (``undecided``, ``resend_undecided``). An
+'interrupted' row holds back its address's later rows, so replies keep their
+order; an 'undecided' one does not (staff may be a while).
 """
 
 from __future__ import annotations
@@ -102,7 +108,9 @@ async def claim_due(db: Database, channel: str, now: str, limit: int) -> list[di
                WHERE o.status='pending' AND o.channel=? AND o.next_attempt_at<=?
                  AND NOT EXISTS (SELECT 1 FROM outbox e
                                  WHERE e.channel=o.channel AND e.address=o.address
-                                   AND e.status IN ('pending','sending') AND e.id<o.id)
+                                   AND e.status IN ('pending','sending','unknown')
+                                   AND (e.status != 'unknown' OR e.error_code='interrupted')
+                                   AND e.id<o.id)
                ORDER BY o.id LIMIT ?""", (channel, now, limit))
         blocked = [r["id"] for r in due if r["blocked"]]
         wanted = [r["id"] for r in due if not r["blocked"]]
@@ -181,18 +189,85 @@ async def mark_unreachable(conn: aiosqlite.Connection, channel: str, address: st
         "UPDATE contacts SET unreachable=1 WHERE channel=? AND address=?", (channel, address))
 
 
-async def recover_sending(db: Database, now: str) -> int:
+INTERRUPTED = "interrupted"  # unknown, to be settled with the provider
+UNDECIDED = "undecided"  # unknown, and the provider could not tell: staff decide
+
+
+async def recover_sending(db: Database) -> int:
     """Rows left 'sending' by a crash become 'unknown' (error_code 'interrupted').
 
-    Whether the provider accepted such a message cannot be known (Twilio has no
-    idempotency key for messages), and a blind resend could text the person
-    twice. Staff see these rows for review; outreach can decide to resend.
+    Whether the provider accepted such a message is not known yet (Twilio has no
+    idempotency key for messages): ``interrupted`` lists them to ask. Their
+    ``updated_at`` stays the time they were claimed: what the provider is asked
+    about is what it accepted since then.
     """
     async with db.transaction() as conn:
         cur = await conn.execute(
-            "UPDATE outbox SET status='unknown', error_code='interrupted', updated_at=?"
-            " WHERE status='sending'", (now,))
+            "UPDATE outbox SET status='unknown', error_code=? WHERE status='sending'",
+            (INTERRUPTED,))
         return cur.rowcount
+
+
+async def interrupted(db: Database, after: int, limit: int) -> list[dict[str, Any]]:
+    """Rows a crash interrupted, oldest first, each with the recipient's ``locale``
+    (``updated_at``: when the row was claimed)."""
+    rows = await db.fetchall(
+        """SELECT o.*, p.locale FROM outbox o LEFT JOIN people p ON p.id=o.person_id
+           WHERE o.status='unknown' AND o.error_code=? AND o.id>? ORDER BY o.id LIMIT ?""",
+        (INTERRUPTED, after, limit))
+    return [dict(row) for row in rows]
+
+
+async def known_provider_ids(db: Database, provider_ids: list[str]) -> set[str]:
+    """Which of these provider ids an outbox row already holds (a match for another row)."""
+    if not provider_ids:
+        return set()
+    rows = await db.fetchall(
+        f"SELECT provider_id FROM outbox WHERE provider_id IN ({_marks(provider_ids)})",
+        provider_ids)
+    return {row[0] for row in rows}
+
+
+async def settle_interrupted(db: Database, *, found: list[tuple[int, str]],
+                             resend: list[int], undecided: list[int], now: str) -> None:
+    """Interrupted rows settled: ``found`` at the provider (row id, provider id) ->
+    'sent'; ``resend`` -> 'pending', due now; ``undecided`` -> left to staff."""
+    async with db.transaction() as conn:
+        await mark_sent_many(conn, [(oid, sid) for oid, sid in found], now)
+        if resend:
+            await conn.execute(
+                f"UPDATE outbox SET status='pending', next_attempt_at=?, error_code=NULL,"
+                f" updated_at=? WHERE status='unknown' AND id IN ({_marks(resend)})",
+                (now, now, *resend))
+        if undecided:
+            await conn.execute(
+                f"UPDATE outbox SET error_code=?, updated_at=?"
+                f" WHERE status='unknown' AND id IN ({_marks(undecided)})",
+                (UNDECIDED, now, *undecided))
+
+
+async def undecided(db: Database, limit: int = 200) -> list[aiosqlite.Row]:
+    """Replies nobody can say were sent, oldest first: for staff to resend or not."""
+    return await db.fetchall(
+        "SELECT id, channel, address, body, kind, person_id, created_at, updated_at"
+        " FROM outbox WHERE status='unknown' AND error_code=? ORDER BY id LIMIT ?",
+        (UNDECIDED, limit))
+
+
+async def resend_undecided(db: Database, outbox_id: int, actor: str, now: str) -> bool:
+    """Staff chose to send an undecided reply again; False if it is not undecided."""
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "UPDATE outbox SET status='pending', next_attempt_at=?, error_code=NULL,"
+            " updated_at=? WHERE id=? AND status='unknown' AND error_code=?",
+            (now, now, outbox_id, UNDECIDED))
+        if not cur.rowcount:
+            return False
+        await conn.execute(
+            "INSERT INTO audit(at, actor, action, outcome, person_id, detail)"
+            " SELECT ?, ?, 'reply_resent', 'pending', person_id, ? FROM outbox WHERE id=?",
+            (now, actor, f"outbox {outbox_id}", outbox_id))
+    return True
 
 
 async def apply_statuses(db: Database, updates: list[tuple[str, str, str | None]],

@@ -175,6 +175,14 @@ class FakeTelegram:
             await resp.read()
             return resp.status
 
+    async def post_raw(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+        """POST these exact bytes to the bot's webhook (malformed-input tests)."""
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        async with self._session.post(url, data=body, headers=headers) as resp:
+            await resp.read()
+            return resp.status
+
     # -- observing ------------------------------------------------------
     def sent_to(self, chat_id: int) -> list[Sent]:
         return [s for s in self.sent if s.chat_id == chat_id]

@@ -4,7 +4,9 @@ The real twilio client talks to it with ``client.api.base_url = fake.url``. It
 implements ``POST /2010-04-01/Accounts/{AccountSid}/Messages.json`` (form
 encoded, HTTP basic auth checked, 201 JSON like Twilio's), records every
 accepted message, can be scripted to fail (``fail_next(500)``,
-``fail_next(400, 21610)``), and posts status callbacks back to the message's
+``fail_next(400, 21610)``), to hang as a sender killed mid-request would see it
+(``hold_next``), lists messages as Twilio does (``GET Messages.json``, for
+reconciliation; ``fail_list_next``), and posts status callbacks back to the message's
 ``StatusCallback`` URL, signed with twilio's ``RequestValidator`` exactly as
 Twilio signs them. Callbacks may be shuffled and repeated, as Twilio's are.
 
@@ -64,7 +66,8 @@ class FakeTwilio:
                  webhook_base: str | None = None,
                  callbacks: Sequence[str] = ("queued", "sent", "delivered"),
                  shuffle_callbacks: bool = False, repeat_callbacks: int = 1,
-                 callback_delay: float = 0.0, seed: int = 0) -> None:
+                 callback_delay: float = 0.0, send_delay: float = 0.0,
+                 seed: int = 0) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.webhook_base = webhook_base
@@ -72,10 +75,15 @@ class FakeTwilio:
         self.shuffle_callbacks = shuffle_callbacks
         self.repeat_callbacks = repeat_callbacks
         self.callback_delay = callback_delay
+        self.send_delay = send_delay  # a slow provider: half before accepting, half after
         self.messages: list[SentMessage] = []
         self.attempts = 0  # every POST to Messages.json, failed or not
         self.callback_responses: list[int] = []
         self._failures: deque[tuple[int, int | None]] = deque()
+        self._holds: deque[bool] = deque()  # next sends to hang: True = accepted first
+        self._list_failures: deque[int] = deque()
+        self._release = asyncio.Event()
+        self.held = 0  # sends hanging now
         self._sids = itertools.count(1)
         self._random = random.Random(seed)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -102,6 +110,7 @@ class FakeTwilio:
         return self
 
     async def stop(self) -> None:
+        self._release.set()
         await self.settle()
         if self._session is not None:
             await self._session.close()
@@ -118,6 +127,15 @@ class FakeTwilio:
     def fail_next(self, status: int, code: int | None = None, times: int = 1) -> None:
         """The next ``times`` sends answer HTTP ``status`` with Twilio error ``code``."""
         self._failures.extend([(status, code)] * times)
+
+    def hold_next(self, times: int = 1, *, accept: bool = True) -> None:
+        """The next ``times`` sends never get an answer (until ``stop``), as when the
+        sender dies mid-request: accepted and recorded first (``accept``), or not."""
+        self._holds.extend([accept] * times)
+
+    def fail_list_next(self, status: int, times: int = 1) -> None:
+        """The next ``times`` GETs of the message list answer HTTP ``status``."""
+        self._list_failures.extend([status] * times)
 
     def texts_to(self, number: str) -> list[str]:
         return [m.body for m in self.messages if m.to == number]
@@ -154,6 +172,11 @@ class FakeTwilio:
             return self._error(401, 20003)
         if self._failures:
             return self._error(*self._failures.popleft())
+        hold = self._holds.popleft() if self._holds else None
+        if hold is False:
+            await self._hang()
+        if self.send_delay:
+            await asyncio.sleep(self.send_delay / 2)
         form = await request.post()
         to, body = str(form.get("To", "")), str(form.get("Body", ""))
         from_, service = form.get("From"), form.get("MessagingServiceSid")
@@ -174,6 +197,10 @@ class FakeTwilio:
             task = asyncio.create_task(self._post_callbacks(message))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+        if hold:
+            await self._hang()
+        if self.send_delay:
+            await asyncio.sleep(self.send_delay / 2)
         now = email.utils.formatdate(usegmt=True)
         return web.json_response({
             "sid": sid, "account_sid": self.account_sid, "to": to,
@@ -193,6 +220,8 @@ class FakeTwilio:
         to reconcile a send whose outcome it lost."""
         if not self._authorized(request):
             return self._error(401, 20003)
+        if self._list_failures:
+            return self._error(self._list_failures.popleft(), None)
         to, from_ = request.query.get("To"), request.query.get("From")
         size = int(request.query.get("PageSize", "50"))
         found = [m for m in reversed(self.messages)
@@ -207,6 +236,14 @@ class FakeTwilio:
             "first_page_uri": uri, "next_page_uri": None, "previous_page_uri": None,
             "page": 0, "page_size": size, "start": 0, "end": max(len(found) - 1, 0),
             "uri": uri})
+
+    async def _hang(self) -> None:
+        self.held += 1
+        try:
+            await self._release.wait()
+        finally:
+            self.held -= 1
+        raise web.HTTPServiceUnavailable()  # only ever seen by a sender that is gone
 
     # -- status callbacks ----------------------------------------------------------
     async def _post_callbacks(self, message: SentMessage) -> None:
