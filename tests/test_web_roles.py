@@ -29,10 +29,13 @@ ROUTES = [
     ("POST", "/console/users", {"admin"}),
     ("POST", "/console/users/{user}/disable", {"admin"}),
     ("POST", "/console/users/{user}/enable", {"admin"}),
+    ("POST", "/console/users/{user}/password", {"admin"}),
+    ("GET", "/console/escalations/{esc}/export", {"admin", "staff"}),
     ("GET", "/console/audit", {"admin"}),
     ("POST", "/console/logout", {"admin", "staff", "advocate"}),
 ]
-FORMS = {"/reply": {"text": "Hello"}, "/note": {"text": "note"},
+FORMS = {"/reply": {"text": "Hello"}, "/note": {"text": "note"}, "/resolve": {"confirm": "yes"},
+         "/disable": {"confirm": "yes"}, "/password": {"password": "another long password"},
          "/console/users": {"email": "new@example.org", "role": "staff",
                             "password": "a long enough password"}}
 

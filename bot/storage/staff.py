@@ -15,6 +15,7 @@ from typing import Any
 import aiosqlite
 
 from ..model import Reply
+from ..registry.normalize import within_typos
 from . import Database, audit, outbox, people
 
 Row = aiosqlite.Row
@@ -179,7 +180,9 @@ async def queue(db: Database, f: QueueFilter, *, overdue_before: str, week_befor
     order = "DESC" if f.status in ("resolved", "all") else "ASC"
     rows = await db.fetchall(
         "SELECT id, ref, status, locale, channel, reason, claimed_by, created_at, updated_at,"
-        f" person_wrote_at FROM escalations{where} ORDER BY created_at {order}, id {order}"
+        " person_wrote_at, EXISTS(SELECT 1 FROM optouts o WHERE o.channel = escalations.channel"
+        " AND o.address = escalations.address) AS opted_out"
+        f" FROM escalations{where} ORDER BY created_at {order}, id {order}"
         " LIMIT ? OFFSET ?", [*params, limit, offset])
     total = await db.fetchone(
         f"SELECT COUNT(*) FROM (SELECT 1 FROM escalations{where} LIMIT ?)",
@@ -232,6 +235,13 @@ async def record_view(db: Database, esc: Row, actor: str, now: str) -> None:
     """Opening an escalation shows a transcript and case data: audit it."""
     async with db.transaction() as conn:
         await audit.record(conn, now, actor, "escalation_view", person_id=esc["person_id"],
+                           case_id=esc["case_id"], detail=f"escalation={esc['id']}")
+
+
+async def record_export(db: Database, esc: Row, actor: str, now: str) -> None:
+    """Downloading a conversation takes a transcript out of the console: audit it."""
+    async with db.transaction() as conn:
+        await audit.record(conn, now, actor, "escalation_export", person_id=esc["person_id"],
                            case_id=esc["case_id"], detail=f"escalation={esc['id']}")
 
 
@@ -364,19 +374,57 @@ async def take_console_outbox(db: Database, address: str, now: str) -> list[Row]
 
 async def search_cases(db: Database, *, docket: str = "", last_name_key: str = "",
                        first_name_key: str = "", dob: str = "", limit: int = 50) -> list[Row]:
-    """Registry rows matching every given key (at least one of docket, last name, dob)."""
+    """Registry rows matching every given key (at least one of docket, last name, dob).
+
+    Names are tolerated as the bot tolerates them (keys fold case and accents; one
+    typo in each name): exact matches come first.
+    """
+    if not (docket or last_name_key or dob):
+        return []
     clauses: list[str] = []
     params: list[Any] = []
-    for column, value in (("docket_number", docket), ("last_name_key", last_name_key),
-                          ("first_name_key", first_name_key), ("date_of_birth", dob)):
+    for column, value in (("docket_number", docket), ("date_of_birth", dob)):
         if value:
             clauses.append(f"{column} = ?")
             params.append(value)
-    if not (docket or last_name_key or dob):
-        return []
-    return await db.fetchall(
+    if not clauses:  # a name alone: the registry's last names within one typo
+        keys = [r[0] for r in await db.fetchall(
+            "SELECT DISTINCT last_name_key FROM cases WHERE length(last_name_key) BETWEEN ? AND ?",
+            (len(last_name_key) - 1, len(last_name_key) + 1))
+            if within_typos(last_name_key, r[0])]
+        if not keys:
+            return []
+        clauses.append(f"last_name_key IN ({','.join('?' * len(keys))})")
+        params += keys
+    rows = await db.fetchall(
         f"SELECT * FROM cases WHERE {' AND '.join(clauses)}"
-        " ORDER BY last_name_key, first_name_key, date_of_birth, id LIMIT ?", [*params, limit])
+        " ORDER BY last_name_key, first_name_key, date_of_birth, id LIMIT ?",
+        [*params, 20 * limit])
+    found = [r for r in rows
+             if (not last_name_key or within_typos(last_name_key, r["last_name_key"]))
+             and (not first_name_key or within_typos(first_name_key, r["first_name_key"]))]
+    found.sort(key=lambda r: (r["last_name_key"] != last_name_key if last_name_key else False,
+                              r["first_name_key"] != first_name_key if first_name_key else False))
+    return found[:limit]
+
+
+async def escalations_of_cases(db: Database, case_ids: Sequence[int]) -> dict[int, list[Row]]:
+    """Escalations that name each case (verified, or as a possible match), newest first."""
+    if not case_ids:
+        return {}
+    marks = ",".join("?" * len(case_ids))
+    rows = await db.fetchall(
+        f"""SELECT e.id, e.ref, e.status, e.case_id AS case_id FROM escalations e
+            WHERE e.case_id IN ({marks})
+            UNION
+            SELECT e.id, e.ref, e.status, j.value AS case_id FROM escalations e, json_each(
+                CASE WHEN json_valid(e.candidates) THEN e.candidates ELSE '[]' END) j
+            WHERE e.candidates != '[]' AND j.value IN ({marks})
+            ORDER BY id DESC""", [*case_ids, *case_ids])
+    out: dict[int, list[Row]] = {}
+    for row in rows:
+        out.setdefault(int(row["case_id"]), []).append(row)
+    return out
 
 
 async def record_search(db: Database, actor: str, fields: Sequence[str], case_ids: Sequence[int],

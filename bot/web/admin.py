@@ -36,14 +36,18 @@ async def registry(request: web.Request) -> web.StreamResponse:
         fields = [k for k in ("docket", "last_name", "first_name", "dob") if form[k]]
         await staff.record_search(console.app.db, request[USER]["actor"], fields,
                                   [r["id"] for r in results], console.stamp())
+    linked = await staff.escalations_of_cases(console.app.db, [r["id"] for r in results])
     return render(request, "registry.html", status=status, form=form, error=error,
-                  results=results, searched=searched and not error, limit=SEARCH_LIMIT)
+                  results=results, linked=linked, searched=searched and not error,
+                  limit=SEARCH_LIMIT)
 
 
 @requires(ADMIN)
 async def users(request: web.Request) -> web.StreamResponse:
     done = {"created": N_("Account created."), "disabled": N_("Account disabled."),
-            "enabled": N_("Account enabled.")}.get(request.query.get("done", ""))
+            "enabled": N_("Account enabled."),
+            "password": N_("New password set. The account's sessions ended.")}.get(
+        request.query.get("done", ""))
     return await _users_page(request, done=done)
 
 
@@ -82,6 +86,9 @@ async def _toggle(request: web.Request, disabled: bool) -> web.StreamResponse:
         user_id = int(request.match_info["id"])
     except ValueError:
         raise web.HTTPNotFound() from None
+    if disabled and (await request.post()).get("confirm") != "yes":
+        return await _users_page(request, status=400,
+                                 error=N_("Confirm first: nothing was changed."))
     if user_id == request[USER]["id"]:
         return await _users_page(request, status=400,
                                  error=N_("You cannot disable your own account."))
@@ -99,6 +106,22 @@ async def disable_user(request: web.Request) -> web.StreamResponse:
 @requires(ADMIN)
 async def enable_user(request: web.Request) -> web.StreamResponse:
     return await _toggle(request, False)
+
+
+@requires(ADMIN)
+async def reset_password(request: web.Request) -> web.StreamResponse:
+    """An admin sets a new password for another account (given to its owner privately)."""
+    console = console_of(request)
+    user_id = min(int(request.match_info["id"]), 2**62)
+    if await staff.user_by_id(console.app.db, user_id) is None:
+        raise web.HTTPNotFound()
+    password = str((await request.post()).get("password", ""))
+    error = password_problem(password)
+    if error:
+        return await _users_page(request, status=400, error=error)
+    await staff.set_password(console.app.db, user_id, await hash_password(password), "",
+                             request[USER]["actor"], console.stamp())
+    raise web.HTTPSeeOther("/console/users?done=password")
 
 
 @requires(ADMIN)

@@ -1,4 +1,5 @@
-"""The home page, the escalation queue, an escalation's page and the live handoff actions."""
+"""The home page, the escalation queue, an escalation's page, the live handoff actions
+and the export of one conversation as text for the case file."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ from .. import handoff
 from ..clock import iso
 from ..storage import optouts, people, staff
 from .auth import EVERYONE, STAFF, requires
-from .pages import CHANNEL_LABELS, N_, STATUS_LABELS, USER, console_of, render
+from .pages import CHANNEL_LABELS, N_, STATUS_LABELS, USER, console_of, render, ui_locale
 
 PAGE_SIZE = 50
 COUNT_CAP = 5000  # beyond this the queue says "more than 5,000"
 MAX_REPLY = 1600  # Twilio's limit for one message body; SMS splitting happens in the channel
 MAX_NOTE = 4000
+RECENT = 6  # messages shown beside the reply box; older ones are folded
 
 AGE_FILTERS = {"overdue": N_("Overdue"), "recent": N_("Within the target"),
                "week": N_("Older than a week")}
@@ -32,6 +34,8 @@ DONE_MESSAGES = {
     "closed": N_("This escalation is already resolved."),
     "empty": N_("Write something first."),
     "too_long": N_("That is too long."),
+    "opted_out": N_("This person has opted out. Messages to them will not be sent."),
+    "unconfirmed": N_("Confirm first: nothing was changed."),
 }
 
 
@@ -106,9 +110,10 @@ async def detail(request: web.Request) -> web.StreamResponse:
     overdue_before = iso(console.now() - dt.timedelta(
         hours=console.app.config.console.overdue_hours))
     locale = esc["person_locale"] or esc["locale"]
+    transcript = await people.transcript(db, esc["person_id"])
     return render(
         request, "detail.html", esc=esc, case=case, candidates=candidates,
-        transcript=await people.transcript(db, esc["person_id"]),
+        earlier=transcript[:-RECENT], recent=transcript[-RECENT:],
         notes=await staff.notes(db, esc["id"]), history=await staff.events(db, esc["id"]),
         emails=await staff.user_emails(db), mine=esc["claimed_by"] == user["actor"],
         overdue=esc["status"] != "resolved" and esc["created_at"] < overdue_before,
@@ -152,6 +157,8 @@ async def reply(request: web.Request) -> web.StreamResponse:
     text, problem = await _text(request, MAX_REPLY)
     if problem:
         raise _back(esc, problem, True)
+    if await optouts.is_opted_out(console.app.db, esc["channel"], esc["address"]):
+        raise _back(esc, "opted_out", True)  # it would never be sent: say so, store nothing
     then_wait = (await request.post()).get("then") == "waiting"
     ok = await staff.reply(console.app.db, esc, request[USER]["actor"], text,
                            console.stamp(), then_wait=then_wait)
@@ -161,6 +168,8 @@ async def reply(request: web.Request) -> web.StreamResponse:
 @requires(STAFF)
 async def resolve(request: web.Request) -> web.StreamResponse:
     console, esc = console_of(request), await _escalation(request)
+    if (await request.post()).get("confirm") != "yes":
+        raise _back(esc, "unconfirmed", True)
     app = console.app
     closing = handoff.closing_text(app.translator, app.config,
                                    esc["person_locale"] or esc["locale"])
@@ -176,3 +185,29 @@ async def note(request: web.Request) -> web.StreamResponse:
         raise _back(esc, problem, True)
     await staff.add_note(console.app.db, esc, request[USER]["actor"], text, console.stamp())
     raise _back(esc, "noted")
+
+
+@requires(STAFF)
+async def export(request: web.Request) -> web.StreamResponse:
+    """One conversation as plain text (for the case file); the download is audited."""
+    console, esc = console_of(request), await _escalation(request)
+    db = console.app.db
+    await staff.record_export(db, esc, request[USER]["actor"], console.stamp())
+    emails = await staff.user_emails(db)
+    translator = console.app.translator
+    locale = ui_locale(request, translator.locales)
+
+    def who(m: Any) -> str:
+        if m["direction"] == "in":
+            return translator.gettext(locale, "Person")
+        if m["author"] and m["author"].startswith("staff:"):
+            return emails.get(m["author"], translator.gettext(locale, "Staff"))
+        return translator.gettext(locale, "Bot")
+
+    lines = [translator.gettext(locale, "Escalation {ref}", ref=esc["ref"]), ""]
+    lines += [f"[{m['created_at']}] {who(m)}: {m['body']}"
+              for m in await people.transcript(db, esc["person_id"])]
+    return web.Response(
+        text="\n".join(lines) + "\n", content_type="text/plain", charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="escalation-{esc["ref"]}.txt"',
+                 "Cache-Control": "no-store"})

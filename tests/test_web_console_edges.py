@@ -1,0 +1,132 @@
+"""What an office hits in its first week with the console: long threads, opted-out people,
+one-click mistakes, tolerant registry search, password resets, exports, lost pages."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from bot.app import App
+from bot.clock import iso
+from bot.demo_data import shipped_csv
+from bot.registry.importer import import_csv
+from bot.storage import cases, optouts, staff
+from bot.web.auth import verify_password
+from tests.web_support import add_user, make_escalation, post_form, signed_in, start_console
+
+LONG = tuple(f"message number {i}" for i in range(1, 21))
+
+
+@pytest.fixture
+async def client(app: App) -> AsyncIterator[TestClient]:
+    c = await start_console(app)
+    try:
+        yield c
+    finally:
+        await c.close()
+
+
+async def test_the_newest_exchange_is_beside_the_reply_box_and_older_ones_folded(app, client):
+    await signed_in(app, client, "sam@example.org", "staff")
+    esc = await make_escalation(app, messages=LONG)
+    page = f"/console/escalations/{esc}"
+    await post_form(client, page + "/claim", page=page)
+    html = await (await client.get(page)).text()
+    folded = html[html.index('<details class="earlier">'):html.index("</details>")]
+    assert "Earlier messages (14)" in folded and "message number 14<" in folded
+    recent = html[html.index('<ol class="thread recent">'):]
+    recent = recent[:recent.index("</ol>")]
+    assert [f"message number {i}<" in recent for i in (15, 20)] == [True, True]
+    assert "message number 14<" not in recent
+    # the reply box follows the newest message, before the case and the notes
+    assert html.index('<ol class="thread recent">') < html.index('id="reply"') \
+        < html.index('id="h-case"')
+
+
+async def test_an_opted_out_person_cannot_be_replied_to_and_the_queue_says_so(app, client):
+    me = await signed_in(app, client, "sam@example.org", "staff")
+    esc = await make_escalation(app)
+    async with app.db.transaction() as conn:
+        await optouts.opt_out(conn, "sms", "+16175550101", "stop", iso(app.clock()))
+    page = f"/console/escalations/{esc}"
+    await staff.claim(app.db, await staff.escalation(app.db, esc), f"staff:{me}",
+                      iso(app.clock()))
+    html = await (await client.get(page)).text()
+    assert '<fieldset class="plain" disabled>' in html and 'id="opted-out"' in html
+    resp = await post_form(client, page + "/reply", {"text": "Hello?"}, page)
+    assert "done=opted_out&failed=1" in resp.headers["Location"]
+    shown = await (await client.get(resp.headers["Location"])).text()
+    assert "Your reply is on its way" not in shown
+    rows = await app.db.fetchall("SELECT * FROM outbox")
+    assert rows == []  # nothing queued
+    queue = await (await client.get("/console/escalations")).text()
+    row = queue[queue.index("ABC234"):]
+    assert "Has opted out" in row[:row.index("</tr>")]
+
+
+async def test_one_conversation_exports_as_text_and_is_audited(app, client):
+    me = await signed_in(app, client, "sam@example.org", "staff")
+    esc = await make_escalation(app, messages=("I want a lawyer", "My case is from 2009"))
+    resp = await client.get(f"/console/escalations/{esc}/export")
+    assert resp.status == 200 and resp.content_type == "text/plain"
+    assert 'filename="escalation-ABC234.txt"' in resp.headers["Content-Disposition"]
+    text = await resp.text()
+    assert text.startswith("Escalation ABC234\n")
+    assert "Person: I want a lawyer\n" in text and "Person: My case is from 2009\n" in text
+    rows, _ = await staff.audit_page(app.db, actor=f"staff:{me}", action="escalation_export")
+    assert len(rows) == 1
+    assert (await client.get("/console/escalations/999/export")).status == 404
+
+
+@pytest.mark.parametrize("query", ["last_name=nunes", "last_name=NUNEZ", "last_name=Núñes",
+                                   "docket=0912cr004411&last_name=nunes",
+                                   "last_name=nunez&first_name=mria",
+                                   "dob=1975-03-14&last_name=nnez"])
+async def test_registry_search_tolerates_case_accents_and_one_typo(app, client, query):
+    await import_csv(app.db, shipped_csv(), now=app.clock())
+    await signed_in(app, client, "sam@example.org", "staff")
+    html = await (await client.get(f"/console/registry?{query}")).text()
+    assert "0912-CR-004411" in html, query
+
+
+async def test_registry_search_does_not_stretch_two_typos_and_links_escalations(app, client):
+    await import_csv(app.db, shipped_csv(), now=app.clock())
+    await signed_in(app, client, "sam@example.org", "staff")
+    assert "0912-CR-004411" not in await (await client.get(
+        "/console/registry?last_name=nanes")).text()
+    (case,) = await cases.by_docket(app.db, "0912CR004411")
+    esc = await make_escalation(app, case_id=case["id"], ref="LNK234")
+    other = await make_escalation(app, address="+16175550999", ref="CND234",
+                                  candidates=[case["id"]])
+    html = await (await client.get("/console/registry?last_name=nunez")).text()
+    assert f'href="/console/escalations/{esc}">LNK234</a>' in html
+    assert f'href="/console/escalations/{other}">CND234</a>' in html
+
+
+async def test_an_admin_resets_another_account_s_password(app, client):
+    await signed_in(app, client, "root@example.org", "admin")
+    lee = await add_user(app, "lee@example.org", "staff")
+    short = await post_form(client, f"/console/users/{lee}/password", {"password": "short"},
+                            page="/console/users")
+    assert short.status == 400
+    resp = await post_form(client, f"/console/users/{lee}/password",
+                           {"password": "a fresh long password"}, page="/console/users")
+    assert resp.headers["Location"] == "/console/users?done=password"
+    row = await staff.user_by_id(app.db, lee)
+    assert await verify_password(row["password_hash"], "a fresh long password")
+    missing = await post_form(client, "/console/users/999/password",
+                              {"password": "a fresh long password"}, page="/console/users")
+    assert missing.status == 404
+
+
+async def test_a_lost_page_keeps_the_navigation_and_the_favicon_is_served(app, client):
+    await signed_in(app, client, "sam@example.org", "staff")
+    resp = await client.get("/console/no-such-page")
+    html = await resp.text()
+    assert resp.status == 404 and "This page does not exist." in html
+    assert 'href="/console/escalations"' in html and "Sign out" in html
+    icon = await client.get("/console/static/favicon.svg")
+    assert icon.status == 200 and icon.content_type == "image/svg+xml"
+    assert 'rel="icon"' in html
