@@ -3,6 +3,7 @@ one-click mistakes, tolerant registry search, password resets, exports, lost pag
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 
 import pytest
@@ -130,3 +131,34 @@ async def test_a_lost_page_keeps_the_navigation_and_the_favicon_is_served(app, c
     icon = await client.get("/console/static/favicon.svg")
     assert icon.status == 200 and icon.content_type == "image/svg+xml"
     assert 'rel="icon"' in html
+
+
+async def test_the_summary_reads_in_words_and_every_case_shown_is_listed_and_flagged(
+        app, client, session):
+    await import_csv(app.db, shipped_csv(), now=app.clock())
+    for text in ("was my case affected?", "0912-CR-004411", "Nunez", "03/14/1975",
+                 "4", "0703-CR-002918", "Kowalski", "05/30/1972", "1", "2",
+                 "I want a lawyer"):
+        await session.say(text)
+    await signed_in(app, client, "sam@example.org", "staff")
+    (row,) = await app.db.fetchall("SELECT id FROM escalations")
+    html = await (await client.get(f"/console/escalations/{row['id']}")).text()
+    facts = html[html.index('<dl class="facts">'):html.index("</dl>")]
+    assert "last step" not in facts and "verified case:" not in facts  # no debug log
+    assert "Last lookup: Their details matched a case" in facts
+    assert re.search(r"Read about: [A-Z][a-z]+", facts), facts
+    listed = html[html.index('id="disclosed"'):]
+    listed = listed[:listed.index("</table>")]
+    assert "0912-CR-004411" in listed and "0703-CR-002918" in listed
+    assert "shown the cases of 2 different people" in html
+
+
+async def test_one_person_with_two_cases_is_not_flagged(app, client, session):
+    await import_csv(app.db, shipped_csv(), now=app.clock())
+    for text in ("was my case affected?", "0845-CR-001203", "Carter-Whitfield", "07/09/1981",
+                 "3", "2"):
+        await session.say(text)
+    await signed_in(app, client, "sam@example.org", "staff")
+    (row,) = await app.db.fetchall("SELECT id FROM escalations")
+    html = await (await client.get(f"/console/escalations/{row['id']}")).text()
+    assert 'id="disclosed"' in html and "different people" not in html

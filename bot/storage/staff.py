@@ -211,6 +211,13 @@ async def cases_by_ids(db: Database, ids: Sequence[int]) -> list[Row]:
     return await db.fetchall(f"SELECT * FROM cases WHERE id IN ({marks}) ORDER BY id", list(ids))
 
 
+async def disclosed_cases(db: Database, person_id: int) -> list[Row]:
+    """Every case the bot disclosed to this person (from the audit trail), in order."""
+    return await db.fetchall(
+        "SELECT * FROM cases WHERE id IN (SELECT case_id FROM audit WHERE person_id=?"
+        " AND action='disclosure' AND case_id IS NOT NULL) ORDER BY id", (person_id,))
+
+
 def candidate_ids(esc: Row) -> list[int]:
     try:
         ids = json.loads(esc["candidates"] or "[]")

@@ -4,6 +4,7 @@ and the export of one conversation as text for the case file."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -20,6 +21,17 @@ MAX_REPLY = 1600  # Twilio's limit for one message body; SMS splitting happens i
 MAX_NOTE = 4000
 RECENT = 6  # messages shown beside the reply box; older ones are folded
 
+# The bot's summary of where the person was ("reason: asked; last step: menu; ..."), in
+# words for a paralegal.
+WHERE_WORDS = {"menu": N_("At the main menu"), "verified": N_("After seeing their case"),
+               "topics": N_("Reading the information topics"),
+               "topic": N_("Reading the information topics")}
+LOOKUP_STEPS = frozenset({"lookup_id", "notice_code", "docket_last_name", "docket_dob",
+                          "notice_dob", "name_last", "name_first", "name_dob", "name_offer"})
+LOOKUP_WORDS = {"none": N_("No lookup yet"), "verified": N_("Their details matched a case"),
+                "failed": N_("Their details did not match"),
+                "locked": N_("Locked out after too many tries"),
+                "name_only": N_("Searched by name and date of birth only")}
 AGE_FILTERS = {"overdue": N_("Overdue"), "recent": N_("Within the target"),
                "week": N_("Older than a week")}
 STATUS_FILTERS = {"active": N_("Not resolved"), **STATUS_LABELS, "all": N_("All")}
@@ -37,6 +49,28 @@ DONE_MESSAGES = {
     "opted_out": N_("This person has opted out. Messages to them will not be sent."),
     "unconfirmed": N_("Confirm first: nothing was changed."),
 }
+
+
+def summary_words(summary: str, tr: Callable[..., str],
+                  topic_title: Callable[[str], str]) -> list[str]:
+    """The bot's summary in words, translated by ``tr``; reason and language are shown
+    elsewhere on the page, the cases in their own section."""
+    facts = dict(part.split(": ", 1) for part in summary.split("; ") if ": " in part)
+    lines: list[str] = []
+    step = facts.get("last step", "")
+    where = WHERE_WORDS.get(step) or (N_("In the middle of a case lookup")
+                                      if step in LOOKUP_STEPS else None)
+    if where:
+        lines.append(tr(N_("Where they were: {where}"), where=tr(where)))
+    if facts.get("lookup") in LOOKUP_WORDS:
+        lines.append(tr(N_("Last lookup: {outcome}"), outcome=tr(LOOKUP_WORDS[facts["lookup"]])))
+    failed = facts.get("failed lookups (window)", "0")
+    if failed.isdigit() and int(failed):
+        lines.append(tr(N_("Failed lookups recently: {n}"), n=failed))
+    if facts.get("topics"):
+        titles = ", ".join(topic_title(t.strip()) for t in facts["topics"].split(","))
+        lines.append(tr(N_("Read about: {topics}"), topics=titles))
+    return lines
 
 
 @requires(EVERYONE)
@@ -111,9 +145,24 @@ async def detail(request: web.Request) -> web.StreamResponse:
         hours=console.app.config.console.overdue_hours))
     locale = esc["person_locale"] or esc["locale"]
     transcript = await people.transcript(db, esc["person_id"])
+    disclosed = await staff.disclosed_cases(db, esc["person_id"])
+    staff_locale = ui_locale(request, console.app.translator.locales)
+    content = console.app.dialogue.content
+
+    def topic_title(name: str) -> str:
+        if content.source("topics", name, "title") is None:
+            return name
+        return content.text(staff_locale, "topics", name, "title")
+
     return render(
         request, "detail.html", esc=esc, case=case, candidates=candidates,
         earlier=transcript[:-RECENT], recent=transcript[-RECENT:],
+        summary=summary_words(
+            esc["summary"] or "",
+            lambda msgid, **kw: console.app.translator.gettext(staff_locale, msgid, **kw),
+            topic_title), disclosed=disclosed,
+        people_seen=len({(c["last_name_key"], c["first_name_key"], c["date_of_birth"])
+                         for c in disclosed}),
         notes=await staff.notes(db, esc["id"]), history=await staff.events(db, esc["id"]),
         emails=await staff.user_emails(db), mine=esc["claimed_by"] == user["actor"],
         overdue=esc["status"] != "resolved" and esc["created_at"] < overdue_before,
