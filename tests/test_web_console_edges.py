@@ -162,3 +162,18 @@ async def test_one_person_with_two_cases_is_not_flagged(app, client, session):
     (row,) = await app.db.fetchall("SELECT id FROM escalations")
     html = await (await client.get(f"/console/escalations/{row['id']}")).text()
     assert 'id="disclosed"' in html and "different people" not in html
+
+
+async def test_the_audit_log_filters_by_a_colleague_s_email_and_shows_dockets(app, client):
+    await import_csv(app.db, shipped_csv(), now=app.clock())
+    await signed_in(app, client, "root@example.org", "admin")
+    (case,) = await cases.by_docket(app.db, "0912CR004411")
+    esc = await make_escalation(app, case_id=case["id"])
+    await client.get(f"/console/escalations/{esc}")
+    html = await (await client.get("/console/audit?actor=ROOT@example.org"
+                                   "&action=escalation_view")).text()
+    assert '<option value="staff:1" selected>root@example.org</option>' in html
+    table = html[html.index("<tbody>"):html.index("</tbody>")]
+    assert "escalation_view" in table and "0912-CR-004411" in table
+    nobody = await (await client.get("/console/audit?actor=nobody@example.org")).text()
+    assert "No entries match." in nobody

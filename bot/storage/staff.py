@@ -450,13 +450,15 @@ async def audit_page(db: Database, *, actor: str = "", action: str = "", limit: 
     clauses: list[str] = []
     params: list[Any] = []
     if actor:
-        clauses.append("actor = ?")
+        clauses.append("a.actor = ?")
         params.append(actor)
     if action:
-        clauses.append("action = ?")
+        clauses.append("a.action = ?")
         params.append(action)
     where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-    rows = await db.fetchall(f"SELECT * FROM audit{where} ORDER BY id DESC LIMIT ? OFFSET ?",
-                             [*params, limit, offset])
-    total = await db.fetchone(f"SELECT COUNT(*) FROM audit{where}", params)
+    rows = await db.fetchall(
+        "SELECT a.*, c.docket_display AS docket FROM audit a"
+        f" LEFT JOIN cases c ON c.id = a.case_id{where} ORDER BY a.id DESC LIMIT ? OFFSET ?",
+        [*params, limit, offset])
+    total = await db.fetchone(f"SELECT COUNT(*) FROM audit a{where}", params)
     return rows, int(total[0]) if total else 0

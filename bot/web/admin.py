@@ -133,8 +133,12 @@ async def audit_log(request: web.Request) -> web.StreamResponse:
         page = max(1, min(int(request.query.get("page", "1")), 1_000_000))
     except ValueError:
         page = 1
+    emails = await staff.user_emails(console.app.db)
+    by_email = {email.casefold(): key for key, email in emails.items()}
+    if "@" in actor:  # people think of a colleague by email, not by internal id
+        actor = by_email.get(actor.casefold(), actor)
     rows, total = await staff.audit_page(console.app.db, actor=actor, action=action,
                                          limit=AUDIT_PAGE, offset=(page - 1) * AUDIT_PAGE)
     return render(request, "audit.html", rows=rows, total=total, page=page,
                   pages=max(1, -(-total // AUDIT_PAGE)), actor=actor, action=action,
-                  emails=await staff.user_emails(console.app.db))
+                  emails=emails, actors=sorted(emails.items(), key=lambda kv: kv[1]))
