@@ -177,3 +177,42 @@ async def test_the_audit_log_filters_by_a_colleague_s_email_and_shows_dockets(ap
     assert "escalation_view" in table and "0912-CR-004411" in table
     nobody = await (await client.get("/console/audit?actor=nobody@example.org")).text()
     assert "No entries match." in nobody
+
+
+async def test_canned_replies_come_in_the_person_s_language_and_can_be_edited(app, client):
+    me = await signed_in(app, client, "sam@example.org", "staff")
+    esc = await make_escalation(app, locale="es")
+    await staff.claim(app.db, await staff.escalation(app.db, esc), f"staff:{me}",
+                      iso(app.clock()))
+    page = f"/console/escalations/{esc}"
+    html = await (await client.get(page)).text()
+    assert f'href="{page}?canned=hello#reply"' in html
+    assert "Hello, this is a lawyer from Drug Lab Case Help (demo)" in html  # staff read it
+    filled = await (await client.get(page + "?canned=hello")).text()
+    box = filled[filled.index('<textarea id="reply"'):]
+    box = box[:box.index("</textarea>")]
+    assert "Hola, soy abogado de Drug Lab Case Help (demo)" in box  # the person reads this
+    assert "{org}" not in box
+    await post_form(client, page + "/reply", {"text": "Hola, soy abogado. ¿Puede hablar?"}, page)
+    assert "Hola, soy abogado" in (await app.db.fetchone("SELECT body FROM outbox"))["body"]
+
+
+async def test_an_escalation_is_assigned_to_a_named_colleague(app, client):
+    await signed_in(app, client, "sam@example.org", "staff")
+    lee = await add_user(app, "lee@example.org", "staff")
+    advocate = await add_user(app, "ada@example.org", "advocate")
+    esc = await make_escalation(app)
+    page = f"/console/escalations/{esc}"
+    html = await (await client.get(page)).text()
+    assert f'<option value="staff:{lee}">lee@example.org</option>' in html
+    assert "ada@example.org" not in html  # advocates do not answer escalations
+    resp = await post_form(client, page + "/assign", {"to": f"staff:{lee}"}, page)
+    assert "done=assigned" in resp.headers["Location"]
+    row = await staff.escalation(app.db, esc)
+    assert row["claimed_by"] == f"staff:{lee}" and row["status"] == "claimed"
+    html = await (await client.get(page)).text()
+    assert "sam@example.org assigned it to lee@example.org." in html
+    queue = await (await client.get("/console/escalations")).text()
+    assert "lee@example.org" in queue
+    bad = await post_form(client, page + "/assign", {"to": f"staff:{advocate}"}, page)
+    assert bad.status == 400

@@ -271,6 +271,23 @@ async def claim(db: Database, esc: Row, actor: str, now: str) -> bool:
     return True
 
 
+async def assign(db: Database, esc: Row, actor: str, assignee: str, now: str) -> bool:
+    """Give a live escalation to a colleague; the event names them ("assigned:staff:3")."""
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "UPDATE escalations SET status=CASE status WHEN 'open' THEN 'claimed' ELSE status"
+            " END, claimed_by=?, updated_at=? WHERE id=? AND status != 'resolved'",
+            (assignee, now, esc["id"]))
+        if cur.rowcount == 0:
+            return False
+        await conn.execute(
+            "INSERT INTO escalation_events(escalation_id, actor, action, at) VALUES (?,?,?,?)",
+            (esc["id"], actor, f"assigned:{assignee}", now))
+        await audit.record(conn, now, actor, "escalation_assigned", person_id=esc["person_id"],
+                           case_id=esc["case_id"], detail=f"escalation={esc['id']} to={assignee}")
+    return True
+
+
 async def mark_waiting(db: Database, esc: Row, actor: str, now: str) -> bool:
     async with db.transaction() as conn:
         cur = await conn.execute(

@@ -70,7 +70,7 @@ def setup_console(app: App, web_app: web.Application) -> None:
     r.add_post("/account/password", auth.change_password)
     r.add_get("/escalations", routes.queue)
     r.add_get(r"/escalations/{id:\d+}", routes.detail)
-    for action in ("claim", "waiting", "reply", "resolve", "note"):
+    for action in ("claim", "assign", "waiting", "reply", "resolve", "note"):
         r.add_post(rf"/escalations/{{id:\d+}}/{action}", getattr(routes, action))
     r.add_get(r"/escalations/{id:\d+}/export", routes.export)
     r.add_get("/registry", admin.registry)

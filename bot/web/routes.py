@@ -32,6 +32,16 @@ LOOKUP_WORDS = {"none": N_("No lookup yet"), "verified": N_("Their details match
                 "failed": N_("Their details did not match"),
                 "locked": N_("Locked out after too many tries"),
                 "name_only": N_("Searched by name and date of birth only")}
+# Ready-made replies staff can start from; each is filled in the person's language
+# (they reach the person by SMS: short, no case details).
+CANNED = {
+    "hello": N_("Hello, this is a lawyer from {org}. I have your request and I can help. "
+                "Is this a good time to write?"),
+    "details": N_("To check your case, please send your date of birth and, if you have "
+                  "it, your docket number."),
+    "looking": N_("Thank you. I am looking into this and will write to you here soon."),
+    "call": N_("You can also call us at {phone} ({hours})."),
+}
 AGE_FILTERS = {"overdue": N_("Overdue"), "recent": N_("Within the target"),
                "week": N_("Older than a week")}
 STATUS_FILTERS = {"active": N_("Not resolved"), **STATUS_LABELS, "all": N_("All")}
@@ -48,6 +58,7 @@ DONE_MESSAGES = {
     "too_long": N_("That is too long."),
     "opted_out": N_("This person has opted out. Messages to them will not be sent."),
     "unconfirmed": N_("Confirm first: nothing was changed."),
+    "assigned": N_("Assigned."),
 }
 
 
@@ -154,8 +165,17 @@ async def detail(request: web.Request) -> web.StreamResponse:
             return name
         return content.text(staff_locale, "topics", name, "title")
 
+    org = console.app.config.organization
+    fill = {"org": org.name, "phone": org.phone, "hours": org.office_hours}
+    canned_key = request.query.get("canned", "")
+    draft = (console.app.translator.gettext(locale or "en", CANNED[canned_key], **fill)
+             if canned_key in CANNED else "")
+    colleagues = [(f"staff:{u['id']}", u["email"]) for u in await staff.list_users(db)
+                  if u["role"] in ("staff", "admin") and not u["disabled"]]
     return render(
         request, "detail.html", esc=esc, case=case, candidates=candidates,
+        canned={k: console.app.translator.gettext(staff_locale, v, **fill)
+                for k, v in CANNED.items()}, draft=draft, colleagues=colleagues,
         earlier=transcript[:-RECENT], recent=transcript[-RECENT:],
         summary=summary_words(
             esc["summary"] or "",
@@ -182,6 +202,20 @@ async def claim(request: web.Request) -> web.StreamResponse:
     console, esc = console_of(request), await _escalation(request)
     ok = await staff.claim(console.app.db, esc, request[USER]["actor"], console.stamp())
     raise _back(esc, "claimed" if ok else "closed", not ok)
+
+
+@requires(STAFF)
+async def assign(request: web.Request) -> web.StreamResponse:
+    """Hand the escalation to a named colleague (it becomes theirs to answer)."""
+    console, esc = console_of(request), await _escalation(request)
+    wanted = str((await request.post()).get("to", ""))
+    users = {f"staff:{u['id']}": u for u in await staff.list_users(console.app.db)}
+    colleague = users.get(wanted)
+    if colleague is None or colleague["disabled"] or colleague["role"] not in ("staff", "admin"):
+        raise web.HTTPBadRequest()
+    ok = await staff.assign(console.app.db, esc, request[USER]["actor"], wanted,
+                            console.stamp())
+    raise _back(esc, "assigned" if ok else "closed", not ok)
 
 
 @requires(STAFF)
