@@ -29,7 +29,14 @@ FINAL = ("done", "cancelled", "paused")
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("outreach", help="outreach campaigns")
+    p = sub.add_parser("outreach", help="outreach campaigns",
+                       description="Reach affected people once, discreetly: create a draft, "
+                                   "preview it, send yourself a test, then send.",
+                       epilog="examples:\n  casecheck outreach create --name 'Hinton 2026' "
+                              "--lab Hinton --status dismissed\n  casecheck outreach preview 1"
+                              "\n  casecheck outreach test-send 1 --to +16175550100\n"
+                              "  casecheck outreach send 1",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     actions = p.add_subparsers(dest="outreach_command", metavar="ACTION", required=True)
     create = actions.add_parser("create", parents=[parent], help="create a draft campaign")
     create.add_argument("--name", required=True)

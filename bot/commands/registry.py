@@ -11,7 +11,6 @@ import argparse
 import re
 import sys
 from collections import Counter
-from pathlib import Path
 from typing import TextIO
 
 from ..clock import utcnow
@@ -20,6 +19,7 @@ from ..registry import dates
 from ..registry.importer import ImportReport, import_csv
 from ..storage import Database
 from ..storage import cases as store
+from . import missing_database
 
 MAX_LINES = 50
 _VALUE = re.compile(r': "[^"]*"$|line \d+(, \d+)*')
@@ -97,8 +97,7 @@ def print_report(report: ImportReport, out: TextIO | None = None,
 
 
 async def run_stats(args: argparse.Namespace, config: Config) -> int:
-    if not Path(config.storage.path).is_file():  # never create an empty database here
-        print(f"casecheck: no database at {config.storage.path}", file=sys.stderr)
+    if missing_database(config):
         return 1
     async with await Database.open(config.storage.path) as db:
         figures = await store.stats(db)

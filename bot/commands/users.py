@@ -23,7 +23,13 @@ ACTOR = "cli"
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("users", help="manage staff console accounts")
+    p = sub.add_parser("users", help="manage staff console accounts",
+                       description="Staff console accounts. Passwords come from a prompt or "
+                                   "one line of standard input, never from the command line.",
+                       epilog="examples:\n  casecheck users add lawyer@example.org --role staff"
+                              "\n  casecheck users reset-password lawyer@example.org"
+                              "\n  casecheck users enable lawyer@example.org",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     users = p.add_subparsers(dest="users_command", metavar="ACTION", required=True)
     add = users.add_parser("add", parents=[parent], help="add an account (password from a "
                            "prompt, or one line of standard input)")
