@@ -141,6 +141,8 @@ async def test_console_and_cli_show_quiet_hours_alike(config: Any, tmp_path: Pat
             assert (await post_form(client, f"{path}/launch", page=path)).status == 303
             page = await (await client.get(path)).text()
             assert "Scheduled" in page and "Waiting: quiet hours" in page
+            listing = await (await client.get("/console/outreach")).text()
+            assert "Waiting: quiet hours" in listing  # the list says it as the CLI's list
             assert state_text(app, "scheduled") == "Scheduled · Waiting: quiet hours"
             assert state_text(app, "draft") == "Draft"
         finally:

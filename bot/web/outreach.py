@@ -155,7 +155,9 @@ async def campaign_list(request: web.Request) -> web.StreamResponse:
     rows = await store.listing(app.db)
     counts = {row["id"]: await store.progress(app.db, row["id"]) for row in rows}
     return render(request, "outreach_list.html", campaigns=rows, counts=counts,
-                  state_labels=STATE_LABELS)
+                  state_labels=STATE_LABELS,
+                  state_words={row["id"]: campaigns.state_words(app, row["state"])
+                               for row in rows})
 
 
 @requires(ADVOCATES)
