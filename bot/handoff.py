@@ -44,11 +44,16 @@ def is_compliance_message(text: str) -> bool:
 
 
 def is_bot_command(text: str) -> bool:
-    """MENU, START, a menu number or a Telegram command: the person expects the bot."""
+    """MENU, START or a Telegram command: the person expects the bot."""
     stripped = text.strip()
     word = keyword(stripped.lstrip("/"))
-    return (stripped.isdigit() or stripped.startswith("/") or word == "start"
-            or welcome.is_menu_word(stripped))
+    return stripped.startswith("/") or word == "start" or welcome.is_menu_word(stripped)
+
+
+def is_menu_number(text: str) -> bool:
+    """"1", "4": a choice from a menu the bot showed (an answer to staff when they asked)."""
+    stripped = text.strip()
+    return stripped.isdigit() and len(stripped) <= 2
 
 
 def paused_menu_text(translator: Translator, locale: str) -> str:
@@ -127,7 +132,8 @@ async def intercept(ctx: Context) -> bool:
         if closed is not None:
             ctx.say(closed)
             tell = True
-    if is_bot_command(text):
+    if is_bot_command(text) or (is_menu_number(text) and not await staff.staff_wrote_last(
+            ctx.services.db, ctx.state.person_id)):
         ctx.say(paused_menu_text(ctx.translator, ctx.locale))
 
     async def mark(conn: aiosqlite.Connection, now: str) -> None:

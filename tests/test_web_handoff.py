@@ -91,6 +91,15 @@ async def test_a_menu_request_during_a_handoff_is_answered_and_passed_on(app, se
     assert [m["body"] for m in transcript[-2:]] == [word, PAUSED]
 
 
+async def test_a_number_answering_the_lawyer_is_not_taken_for_a_menu(app, session):
+    await session.say("hi")
+    esc = await live(app)
+    await staff.reply(app.db, await staff.escalation(app.db, esc), "staff:7",
+                      "How many cases do you have?", iso(app.clock()), then_wait=True)
+    assert (await session.say("2"))["replies"] == []  # an answer to the lawyer: quiet
+    assert (await session.say("MENU"))["replies"]  # a request for the menu is still answered
+
+
 async def test_the_paused_menu_answer_is_in_the_person_s_language(app, session):
     await session.say("hi")
     await live(app, locale="es")

@@ -356,6 +356,14 @@ async def live_escalation(db: Database, person_id: int) -> Row | None:
         (person_id,))
 
 
+async def staff_wrote_last(db: Database, person_id: int) -> bool:
+    """Was the last message to the person a staff member's (not the bot's)?"""
+    row = await db.fetchone(
+        "SELECT author FROM messages WHERE person_id=? AND direction='out'"
+        " ORDER BY id DESC LIMIT 1", (person_id,))
+    return row is not None and str(row["author"] or "").startswith("staff:")
+
+
 async def person_wrote(conn: aiosqlite.Connection, escalation_id: int, now: str,
                        *, told_after_hours: bool) -> None:
     """The person answered in the thread: it is staff's turn again."""
