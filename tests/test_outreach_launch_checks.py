@@ -64,6 +64,14 @@ def test_cli_refuses_to_launch_what_cannot_send_and_says_why(
     assert "Draft" in capsys.readouterr().out  # nothing launched
 
 
+def test_cli_test_send_without_sms_says_why(no_sms: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli("create", "--name", "All", config=no_sms) == 0
+    capsys.readouterr()
+    assert cli("test-send", "1", "--to", "+16175550100", config=no_sms) == 1
+    assert capsys.readouterr().err.strip() == f"casecheck: {NOT_SET_UP}"
+
+
 def test_cli_refuses_an_empty_audience(no_sms: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli("create", "--name", "None", "--lab", "Nowhere", config=no_sms) == 0
     capsys.readouterr()
@@ -121,6 +129,10 @@ async def test_console_refuses_to_launch_what_cannot_send_with_the_cli_s_words(b
         page = await resp.text()
         assert NOT_SET_UP in page.replace("&#39;", "'").replace("&amp;", "&")
         assert (await store.get(bare_app.db, 1))["state"] == "draft"
+        test = await post_form(client, f"{path}/test", {"phone": "+16175550100",
+                                                        "locale": "en"}, page=path)
+        assert test.status == 409
+        assert NOT_SET_UP in (await test.text()).replace("&#39;", "'").replace("&amp;", "&")
     finally:
         await client.close()
 

@@ -303,6 +303,8 @@ async def _send(app: App, sender: Sender, campaign_id: int) -> int:
 
 async def run_test_send(args: argparse.Namespace, config: Config) -> int:
     async def body(app: App) -> int:
+        if (problem := campaigns.channel_problem(app, "sms")) is not None:
+            raise problem
         sender = Sender(app)
         try:
             outcome = await campaigns.test_send(app, sender, args.campaign, args.language,

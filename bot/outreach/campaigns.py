@@ -200,11 +200,18 @@ async def send_problem(app: App, campaign_id: int) -> Problem | None:
     if not channels:
         return Problem(N_("No one matches this campaign's audience: there is nothing to send."))
     for channel in channels:
-        try:
-            make_provider(channel, app.config)
-        except ConfigError as exc:
-            # TRANSLATORS: {detail} is a technical English note naming configuration keys.
-            return Problem(N_("This campaign cannot send: {detail}."), detail=str(exc))
+        if (problem := channel_problem(app, channel)) is not None:
+            return problem
+    return None
+
+
+def channel_problem(app: App, channel: str) -> Problem | None:
+    """Why nothing can go out on ``channel`` (its set-up is missing), or None."""
+    try:
+        make_provider(channel, app.config)
+    except ConfigError as exc:
+        # TRANSLATORS: {detail} is a technical English note naming configuration keys.
+        return Problem(N_("This campaign cannot send: {detail}."), detail=str(exc))
     return None
 
 

@@ -257,6 +257,8 @@ async def test_send(request: web.Request) -> web.StreamResponse:
     app = console_of(request).app
     campaign = await _campaign(request)
     form = await request.post()
+    if (problem := campaigns.channel_problem(app, "sms")) is not None:
+        return await _detail(request, campaign, status=409, blocked=problem)
     sender = _sender(request)
     if sender is None:
         raise web.HTTPSeeOther(f"/console/outreach/{campaign['id']}?done=test_failed")
