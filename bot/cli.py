@@ -63,7 +63,21 @@ def build_parser() -> argparse.ArgumentParser:
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(
             sub, config_only if name in NO_DATABASE else parent)
+    describe(parser)
     return parser
+
+
+def describe(parser: argparse.ArgumentParser) -> None:
+    """Every command's --help starts with what it does: its one-line help, unless the
+    command module wrote a longer description."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            helps = {a.dest: a.help for a in action._choices_actions}
+            for name, command in action.choices.items():
+                if not command.description and helps.get(name):
+                    text = str(helps[name])
+                    command.description = text[:1].upper() + text[1:] + "."
+                describe(command)
 
 
 def resolve_config(args: argparse.Namespace) -> Config:

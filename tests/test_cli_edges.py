@@ -91,6 +91,12 @@ def test_every_command_describes_itself_with_an_example() -> None:
         assert any("example" in h for h in helps), name
 
 
+def test_every_action_s_help_says_what_it_does() -> None:
+    for _, command in _subparsers(build_parser()):
+        for name, action in _subparsers(command):
+            assert action.description, name
+
+
 def test_db_is_offered_only_where_a_database_is_opened() -> None:
     commands = dict(_subparsers(build_parser()))
     i18n_help = "".join(sub.format_help() for _, sub in _subparsers(commands["i18n"]))
