@@ -4,7 +4,6 @@ and the export of one conversation as text for the case file."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -12,8 +11,10 @@ from aiohttp import web
 from .. import handoff
 from ..clock import iso
 from ..storage import optouts, people, staff
+from . import canned
 from .auth import EVERYONE, STAFF, requires
 from .pages import CHANNEL_LABELS, N_, STATUS_LABELS, USER, console_of, render, ui_locale
+from .summary import summary_words
 
 PAGE_SIZE = 50
 COUNT_CAP = 5000  # beyond this the queue says "more than 5,000"
@@ -21,27 +22,6 @@ MAX_REPLY = 1600  # Twilio's limit for one message body; SMS splitting happens i
 MAX_NOTE = 4000
 RECENT = 6  # messages shown beside the reply box; older ones are folded
 
-# The bot's summary of where the person was ("reason: asked; last step: menu; ..."), in
-# words for a paralegal.
-WHERE_WORDS = {"menu": N_("At the main menu"), "verified": N_("After seeing their case"),
-               "topics": N_("Reading the information topics"),
-               "topic": N_("Reading the information topics")}
-LOOKUP_STEPS = frozenset({"lookup_id", "notice_code", "docket_last_name", "docket_dob",
-                          "notice_dob", "name_last", "name_first", "name_dob", "name_offer"})
-LOOKUP_WORDS = {"none": N_("No lookup yet"), "verified": N_("Their details matched a case"),
-                "failed": N_("Their details did not match"),
-                "locked": N_("Locked out after too many tries"),
-                "name_only": N_("Searched by name and date of birth only")}
-# Ready-made replies staff can start from; each is filled in the person's language
-# (they reach the person by SMS: short, no case details).
-CANNED = {
-    "hello": N_("Hello, this is a lawyer from {org}. I have your request and I can help. "
-                "Is this a good time to write?"),
-    "details": N_("To check your case, please send your date of birth and, if you have "
-                  "it, your docket number."),
-    "looking": N_("Thank you. I am looking into this and will write to you here soon."),
-    "call": N_("You can also call us at {phone} ({hours})."),
-}
 AGE_FILTERS = {"overdue": N_("Overdue"), "recent": N_("Within the target"),
                "week": N_("Older than a week")}
 STATUS_FILTERS = {"active": N_("Not resolved"), **STATUS_LABELS, "all": N_("All")}
@@ -60,28 +40,6 @@ DONE_MESSAGES = {
     "unconfirmed": N_("Confirm first: nothing was changed."),
     "assigned": N_("Assigned."),
 }
-
-
-def summary_words(summary: str, tr: Callable[..., str],
-                  topic_title: Callable[[str], str]) -> list[str]:
-    """The bot's summary in words, translated by ``tr``; reason and language are shown
-    elsewhere on the page, the cases in their own section."""
-    facts = dict(part.split(": ", 1) for part in summary.split("; ") if ": " in part)
-    lines: list[str] = []
-    step = facts.get("last step", "")
-    where = WHERE_WORDS.get(step) or (N_("In the middle of a case lookup")
-                                      if step in LOOKUP_STEPS else None)
-    if where:
-        lines.append(tr(N_("Where they were: {where}"), where=tr(where)))
-    if facts.get("lookup") in LOOKUP_WORDS:
-        lines.append(tr(N_("Last lookup: {outcome}"), outcome=tr(LOOKUP_WORDS[facts["lookup"]])))
-    failed = facts.get("failed lookups (window)", "0")
-    if failed.isdigit() and int(failed):
-        lines.append(tr(N_("Failed lookups recently: {n}"), n=failed))
-    if facts.get("topics"):
-        titles = ", ".join(topic_title(t.strip()) for t in facts["topics"].split(","))
-        lines.append(tr(N_("Read about: {topics}"), topics=titles))
-    return lines
 
 
 @requires(EVERYONE)
@@ -165,21 +123,19 @@ async def detail(request: web.Request) -> web.StreamResponse:
             return name
         return content.text(staff_locale, "topics", name, "title")
 
-    org = console.app.config.organization
-    fill = {"org": org.name, "phone": org.phone, "hours": org.office_hours}
-    canned_key = request.query.get("canned", "")
-    draft = (console.app.translator.gettext(locale or "en", CANNED[canned_key], **fill)
-             if canned_key in CANNED else "")
+    app = console.app
+    draft = canned.texts(app.translator, app.config, locale).get(
+        request.query.get("canned", ""), "")
     colleagues = [(f"staff:{u['id']}", u["email"]) for u in await staff.list_users(db)
                   if u["role"] in ("staff", "admin") and not u["disabled"]]
     return render(
         request, "detail.html", esc=esc, case=case, candidates=candidates,
-        canned={k: console.app.translator.gettext(staff_locale, v, **fill)
-                for k, v in CANNED.items()}, draft=draft, colleagues=colleagues,
+        canned=canned.texts(app.translator, app.config, staff_locale), draft=draft,
+        colleagues=colleagues,
         earlier=transcript[:-RECENT], recent=transcript[-RECENT:],
         summary=summary_words(
             esc["summary"] or "",
-            lambda msgid, **kw: console.app.translator.gettext(staff_locale, msgid, **kw),
+            lambda msgid, **kw: app.translator.gettext(staff_locale, msgid, **kw),
             topic_title), disclosed=disclosed,
         people_seen=len({(c["last_name_key"], c["first_name_key"], c["date_of_birth"])
                          for c in disclosed}),
