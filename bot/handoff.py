@@ -2,8 +2,11 @@
 
 While staff hold an escalation (claimed, or waiting on the person), what the
 person writes goes to the staff thread and the bot stays quiet, except for the
-compliance keywords (STOP, HELP, ...), which the bot always answers. Outside
-office hours the person is told once per escalation when to expect an answer.
+compliance keywords (STOP, HELP, ...) and "forget me", which the bot always
+handles. A message meant for the bot's menus (MENU, START, a bare number) is
+passed on too, but never met with silence: the person is told the menu is
+paused while a lawyer answers. Outside office hours the person is told once
+per escalation when to expect an answer.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 from babel.dates import format_datetime, format_time
 
-from handlers import compliance
+from handlers import compliance, forget, welcome
 from handlers.text import keyword
 
 from .config import Config
@@ -38,6 +41,25 @@ def is_compliance_message(text: str) -> bool:
     word = keyword(text.lstrip("/"))
     return (word in compliance.OPT_OUT_WORDS or word in compliance.HELP_WORDS
             or compliance.is_stop_phrase(text) or compliance.is_wrong_number(text))
+
+
+def is_bot_command(text: str) -> bool:
+    """MENU, START or a Telegram command: the person expects the bot."""
+    stripped = text.strip()
+    word = keyword(stripped.lstrip("/"))
+    return stripped.startswith("/") or word == "start" or welcome.is_menu_word(stripped)
+
+
+def is_menu_number(text: str) -> bool:
+    """"1", "4": a choice from a menu the bot showed (an answer to staff when they asked)."""
+    stripped = text.strip()
+    return stripped.isdigit() and len(stripped) <= 2
+
+
+def paused_menu_text(translator: Translator, locale: str) -> str:
+    """The answer to a menu request while a lawyer holds the conversation."""
+    return translator.gettext(locale, "A lawyer is answering you here now, so the menu is "
+                              "paused. We passed your message on.")
 
 
 @dataclass(frozen=True)
@@ -96,17 +118,23 @@ def closing_text(translator: Translator, config: Config, locale: str) -> str:
 
 async def intercept(ctx: Context) -> bool:
     """Route the message to a live staff thread; True if the bot must not handle it."""
-    if ctx.opted_out or is_compliance_message(ctx.inbound.text):
+    text = ctx.inbound.text
+    if ctx.opted_out or is_compliance_message(text):
         return False
+    if ctx.state.step == "forget_confirm" or forget.is_request(text):
+        return False  # erasing is the bot's job (it also closes the escalation)
     live = await staff.live_escalation(ctx.services.db, ctx.state.person_id)
     if live is None:
         return False
     tell = False
     if not live["after_hours_told"]:
-        text = after_hours_text(ctx.translator, ctx.config, ctx.locale, ctx.now)
-        if text is not None:
-            ctx.say(text)
+        closed = after_hours_text(ctx.translator, ctx.config, ctx.locale, ctx.now)
+        if closed is not None:
+            ctx.say(closed)
             tell = True
+    if is_bot_command(text) or (is_menu_number(text) and not await staff.staff_wrote_last(
+            ctx.services.db, ctx.state.person_id)):
+        ctx.say(paused_menu_text(ctx.translator, ctx.locale))
 
     async def mark(conn: aiosqlite.Connection, now: str) -> None:
         await staff.person_wrote(conn, live["id"], now, told_after_hours=tell)

@@ -95,10 +95,16 @@ async def next_case(ctx: Context) -> None:
     show_options(ctx)
 
 
+def option_actions(ctx: Context) -> list[str]:
+    """What the verified menu offers, in order: numbered 1 to n with no gaps."""
+    return ["topics", "lawyer", *(["next_case"] if ctx.slots.get("other_cases") else []),
+            "menu"]
+
+
 def show_options(ctx: Context) -> None:
-    options = [("1", ctx._("What this means for me")), ("2", ctx._("Talk to a lawyer"))]
-    if ctx.slots.get("other_cases"):
-        options.append(("3", ctx._("See my other case")))
-    options.append(("4", ctx._("Main menu")))
+    labels = {"topics": ctx._("What this means for me"), "lawyer": ctx._("Talk to a lawyer"),
+              "next_case": ctx._("See my other case"), "menu": ctx._("Main menu")}
+    options = [(str(i), labels[action])
+               for i, action in enumerate(option_actions(ctx), start=1)]
     ctx.say(ctx._("What would you like to do next?"), options)
     ctx.ask("menu", step="verified")

@@ -50,8 +50,10 @@ async def on_main_menu(ctx: Context, text: str) -> bool:
 
 
 async def on_verified(ctx: Context, text: str) -> bool:
-    actions = {"1": topics.show_topics, "2": lawyer.request, "3": disclose.next_case,
-               "4": welcome.show_menu}
+    handlers = {"topics": topics.show_topics, "lawyer": lawyer.request,
+                "next_case": disclose.next_case, "menu": welcome.show_menu}
+    actions = {str(i): handlers[name]
+               for i, name in enumerate(disclose.option_actions(ctx), start=1)}
     if text not in actions:
         return False
     await actions[text](ctx)
@@ -120,6 +122,7 @@ STEPS: dict[str, Step] = {
     "locked": Step("confirm", on_locked, lookup.locked_offer),
     "verified": Step("menu", on_verified, disclose.show_options),
     "topics": Step("menu", on_topics, topics.show_topics),
+    "topic": Step("menu", topics.on_shown, topics.show_topics),
     "opted_out": Step(None, on_main_menu, welcome.show_menu),
     "forget_confirm": Step("confirm", forget.on_confirm, forget.ask),
 }

@@ -13,7 +13,10 @@ from bot.context import Context
 from . import intents, lawyer
 from .welcome import show_menu
 
-LAWYER_KEY, MORE_KEY, BACK_KEY = "7", "8", "0"
+# Menus are numbered 1 to n, with no gaps: after the topics, a lawyer and the way back.
+LAWYER_KEY, BACK_KEY = str(len(TOPICS) + 1), str(len(TOPICS) + 2)
+# Under one topic's text: a lawyer, other topics, the main menu.
+SHOWN_LAWYER, SHOWN_MORE, SHOWN_BACK = "1", "2", "3"
 _BY_INTENT = {f"topic_{name}": name for name in TOPICS if name != "next_steps"}
 
 
@@ -75,9 +78,20 @@ async def show_topic(ctx: Context, topic: str) -> None:
     if topic not in seen:
         seen.append(topic)
     ctx.say(topic_text(ctx, topic),
-            [(LAWYER_KEY, ctx._("Talk to a lawyer")), (MORE_KEY, ctx._("Other topics")),
-             (BACK_KEY, ctx._("Back to menu"))])
-    ctx.ask("menu", step="topics")
+            [(SHOWN_LAWYER, ctx._("Talk to a lawyer")), (SHOWN_MORE, ctx._("Other topics")),
+             (SHOWN_BACK, ctx._("Back to menu"))])
+    ctx.ask("menu", step="topic")
+
+
+async def on_shown(ctx: Context, text: str) -> bool:
+    """A number under a topic's text (another number: the topic menu again);
+    words are understood as anywhere else."""
+    actions = {SHOWN_LAWYER: lawyer.request, SHOWN_MORE: show_topics, SHOWN_BACK: show_menu}
+    choice = text.strip()
+    if not choice.isdigit():
+        return False
+    await actions.get(choice, show_topics)(ctx)
+    return True
 
 
 def explain_status(ctx: Context, status: str) -> str:

@@ -17,11 +17,50 @@ from bot.storage import Database, cases
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def demo(cwd: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+def demo(cwd: Path, *argv: str, typed: str = "") -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASECHECK_")}
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env["CASECHECK_SERVER_PORT"] = "0"  # any free port: never a running demo's
     return subprocess.run([sys.executable, "-m", "bot", "demo", *argv], cwd=cwd, env=env,
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+                          input=typed, capture_output=True, text=True, timeout=60)
+
+
+def messages(db_path: Path) -> list[tuple[str, str]]:
+    conn = sqlite3.connect(db_path)
+    try:
+        return conn.execute("SELECT direction, body FROM messages ORDER BY id").fetchall()
+    finally:
+        conn.close()
+
+
+def test_the_demo_sends_nothing_the_person_did_not_type(tmp_path: Path) -> None:
+    result = demo(tmp_path, typed="\nhi\n\n")
+    assert result.returncode == 0, result.stderr
+    assert "I did not get any words" not in result.stdout
+    inbound = [body for direction, body in messages(tmp_path / "casecheck-demo.db")
+               if direction == "in"]
+    assert inbound == ["hi"]
+
+
+def test_demo_fresh_starts_over(tmp_path: Path) -> None:
+    assert demo(tmp_path, typed="hi\n2\n").returncode == 0
+    again = demo(tmp_path)
+    assert "casecheck demo --fresh" in again.stdout  # says how to reset
+    fresh = demo(tmp_path, "--fresh")
+    assert fresh.returncode == 0, fresh.stderr
+    assert "--fresh" not in fresh.stdout.split("Type your messages")[0].split("made-up")[1]
+    assert messages(tmp_path / "casecheck-demo.db") == []
+    assert count(tmp_path / "casecheck-demo.db") == 50
+
+
+def test_demo_fresh_never_deletes_a_configured_database(tmp_path: Path) -> None:
+    real = tmp_path / "real.db"
+    config = tmp_path / "casecheck.toml"
+    config.write_text(f'[storage]\npath = "{real}"\n', encoding="utf-8")
+    assert demo(tmp_path, "--config", str(config)).returncode == 0
+    refused = demo(tmp_path, "--config", str(config), "--fresh")
+    assert refused.returncode == 2 and "only deletes a demo database" in refused.stderr
+    assert count(real) == 50
 
 
 def count(db_path: Path) -> int:

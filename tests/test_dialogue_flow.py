@@ -47,7 +47,7 @@ async def _walk(app: App) -> set[str]:
     """Drive conversations that should pass through every step; collect the steps seen."""
     seen: set[str] = set()
     scripts = {
-        "a": ["hi", "1", "1", "0912CR004411", "Nunez", "3/14/1975", "1"],
+        "a": ["hi", "1", "1", "0912CR004411", "Nunez", "3/14/1975", "1", "2"],
         "b": ["hi", "1", "1", "1", "HX7K-29QP", "1975-03-14"],
         "c": ["hi", "1", "1", "2", "Nunez", "Maria", "3/14/1975", "2"],
         "d": ["hi", "1"] + ["1", "0912CR004411", "Nunez", "1/1/1970", "3"] * 5 + ["1", "2"],
@@ -64,6 +64,19 @@ async def _walk(app: App) -> set[str]:
 
 async def test_the_state_table_is_walkable_end_to_end(app):
     assert set(flow.STEPS) - await _walk(app) == set()
+
+
+async def test_every_menu_is_numbered_1_to_n_without_gaps(app):
+    """Low-literacy readers count what they see: '1, 2, 4' or '7, 8, 0' confuse."""
+    scripts = [["hi", "1"], ["hi", "1", "1", "0912CR004411", "Nunez", "3/14/1975"],
+               ["hi", "1", "2"], ["hi", "1", "2", "1"], ["hi", "1", "forget me"],
+               ["hi", "1", "1", "0912CR004411", "Nunez", "1/1/1970"]]
+    for n, script in enumerate(scripts):
+        person = ConsoleSession(app, f"menus-{n}")
+        for message in script:
+            turn = await person.say(message)
+        keys = [o["key"] for r in turn["replies"] for o in r.get("options") or []]
+        assert keys == [str(i) for i in range(1, len(keys) + 1)] and keys, (script, keys)
 
 
 async def test_every_step_asks_its_question_again_after_an_empty_message(app):

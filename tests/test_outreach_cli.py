@@ -76,13 +76,13 @@ def test_create_preview_status_and_state_changes(registry: Path,
 
     assert cli("status", "1", config=registry) == 0
     out = capsys.readouterr().out
-    assert "[------------------------------]   0% 0/10" in out and "(draft)" in out
+    assert "[------------------------------]   0% 0/10" in out and "(Draft)" in out
     assert cli("pause", "1", config=registry) == 1
     assert "is draft: cannot pause it" in capsys.readouterr().err
     assert cli("cancel", "1", config=registry) == 0
     assert capsys.readouterr().out == "campaign 1: cancelled\n"
     assert cli("list", config=registry) == 0
-    assert "cancelled" in capsys.readouterr().out
+    assert "Cancelled" in capsys.readouterr().out
 
 
 def test_bad_input_is_refused_with_a_clear_message(registry: Path,

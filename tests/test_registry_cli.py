@@ -28,8 +28,20 @@ def test_stats_counts_per_lab_and_status(db_path: Path,
 
 
 def test_stats_of_an_empty_registry(db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    empty = db_path.parent / "empty.csv"
+    empty.write_text("docket_number,last_name,date_of_birth,status\n", encoding="utf-8")
+    main(["registry", "import", str(empty), "--db", str(db_path)])  # creates the database
+    capsys.readouterr()
     assert main(["registry", "stats", "--db", str(db_path)]) == 0
     assert capsys.readouterr().out == "cases: 0\n"
+
+
+def test_stats_of_a_mistyped_database_creates_nothing(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    typo = tmp_path / "typo.db"
+    assert main(["registry", "stats", "--db", str(typo)]) == 1
+    assert f"no database at {typo}" in capsys.readouterr().err
+    assert not typo.exists()
 
 
 def test_db_comes_from_the_config_file_unless_db_is_given(
@@ -42,8 +54,8 @@ def test_db_comes_from_the_config_file_unless_db_is_given(
     assert main(["registry", "import", str(shipped_csv()), "--config", str(config)]) == 0
     assert configured.exists()
     override = tmp_path / "override.db"
-    assert main(["registry", "stats", "--config", str(config), "--db", str(override)]) == 0
-    assert capsys.readouterr().out.endswith("cases: 0\n")
+    assert main(["registry", "stats", "--config", str(config), "--db", str(override)]) == 1
+    assert str(override) in capsys.readouterr().err  # --db wins: that one does not exist
     assert main(["registry", "stats", "--config", str(config)]) == 0
     assert capsys.readouterr().out.startswith("cases: 50\n")
 

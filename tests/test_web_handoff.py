@@ -76,6 +76,52 @@ async def test_stop_during_a_handoff_opts_out(app, session):
     assert await optouts.is_opted_out(app.db, "console", ADDRESS)
 
 
+PAUSED = "A lawyer is answering you here now, so the menu is paused. We passed your message on."
+
+
+@pytest.mark.parametrize("word", ["MENU", "menu", "1", "4", "START", "/menu", "/start", "0"])
+async def test_a_menu_request_during_a_handoff_is_answered_and_passed_on(app, session, word):
+    await session.say("hi")
+    esc = await live(app)
+    turn = await session.say(word)
+    assert session.text(turn) == PAUSED
+    row = await staff.escalation(app.db, esc)
+    assert row["status"] == "claimed" and row["person_wrote_at"] is not None
+    transcript = await people.transcript(app.db, row["person_id"])
+    assert [m["body"] for m in transcript[-2:]] == [word, PAUSED]
+
+
+async def test_a_number_answering_the_lawyer_is_not_taken_for_a_menu(app, session):
+    await session.say("hi")
+    esc = await live(app)
+    await staff.reply(app.db, await staff.escalation(app.db, esc), "staff:7",
+                      "How many cases do you have?", iso(app.clock()), then_wait=True)
+    assert (await session.say("2"))["replies"] == []  # an answer to the lawyer: quiet
+    assert (await session.say("MENU"))["replies"]  # a request for the menu is still answered
+
+
+async def test_the_paused_menu_answer_is_in_the_person_s_language(app, session):
+    await session.say("hi")
+    await live(app, locale="es")
+    turn = await session.say("MENU")
+    assert session.text(turn) == app.translator.gettext("es", PAUSED) != PAUSED
+
+
+@pytest.mark.parametrize("locale, words", [("en", "forget me"), ("es", "borra mis datos")])
+async def test_forget_me_during_a_handoff_is_handled_by_the_bot(app, session, locale, words):
+    await session.say("hi")
+    esc = await live(app, locale=locale)
+    ask = await session.say(words)
+    assert ask["awaiting"] == "confirm" and ask["replies"]
+    done = await session.say("1")
+    assert done["replies"], "the erasure is confirmed"
+    row = await staff.escalation(app.db, esc)
+    assert row["status"] == "resolved"
+    assert await people.transcript(app.db, row["person_id"]) != []  # only what followed
+    assert all(m["body"] != "I want a lawyer"
+               for m in await people.transcript(app.db, row["person_id"]))
+
+
 async def test_after_hours_the_person_is_told_once_in_their_language(app, session, clock):
     await session.say("hi")
     await live(app, locale="es")

@@ -131,7 +131,10 @@ async def test_claim_reply_wait_resolve_through_the_outbox(app, client, clock):
     assert transcript[-1]["author"] == f"staff:{me}"
     clock.advance(minutes=5)
     await post_form(client, page + "/note", {"text": "Called twice, no answer"}, page)
-    resp = await post_form(client, page + "/resolve", page=page)
+    unconfirmed = await post_form(client, page + "/resolve", page=page)
+    assert "done=unconfirmed&failed=1" in unconfirmed.headers["Location"]
+    assert (await staff.escalation(app.db, esc))["status"] == "waiting"  # one click: nothing
+    resp = await post_form(client, page + "/resolve", {"confirm": "yes"}, page=page)
     assert (await staff.escalation(app.db, esc))["status"] == "resolved"
     closing = (await outbox.for_address(app.db, "sms", "+16175550101"))[-1]
     assert closing["body"].startswith("Nuestro abogado cerró esta conversación")  # their language
@@ -176,8 +179,8 @@ async def test_resolved_escalation_takes_no_more_actions(app, client):
     await signed_in(app, client, "sam@example.org", "staff")
     esc = await make_escalation(app)
     page = f"/console/escalations/{esc}"
-    await post_form(client, page + "/resolve", page=page)
-    again = await post_form(client, page + "/resolve", page=page)
+    await post_form(client, page + "/resolve", {"confirm": "yes"}, page=page)
+    again = await post_form(client, page + "/resolve", {"confirm": "yes"}, page=page)
     assert "done=closed&failed=1" in again.headers["Location"]
     claim = await post_form(client, page + "/claim", page=page)
     assert "done=closed&failed=1" in claim.headers["Location"]
@@ -218,12 +221,17 @@ async def test_users_page_adds_disables_and_enables(app, client):
     assert short.status == 400
     new = await staff.user_by_email(app.db, "new@example.org")
     assert new["role"] == "advocate"
-    await post_form(client, f"/console/users/{new['id']}/disable", page="/console/users")
+    one_click = await post_form(client, f"/console/users/{new['id']}/disable",
+                                page="/console/users")
+    assert one_click.status == 400 and "Confirm first" in await one_click.text()
+    assert not (await staff.user_by_email(app.db, "new@example.org"))["disabled"]
+    await post_form(client, f"/console/users/{new['id']}/disable", {"confirm": "yes"},
+                    page="/console/users")
     assert (await staff.user_by_email(app.db, "new@example.org"))["disabled"]
     await post_form(client, f"/console/users/{new['id']}/enable", page="/console/users")
     assert not (await staff.user_by_email(app.db, "new@example.org"))["disabled"]
     me = await staff.user_by_email(app.db, "root@example.org")
-    self_off = await post_form(client, f"/console/users/{me['id']}/disable")
+    self_off = await post_form(client, f"/console/users/{me['id']}/disable", {"confirm": "yes"})
     assert self_off.status == 400
 
 

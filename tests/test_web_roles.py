@@ -20,6 +20,7 @@ ROUTES = [
      {"admin", "staff"}),
     ("GET", "/console/escalations/{esc}", {"admin", "staff"}),
     ("POST", "/console/escalations/{esc}/claim", {"admin", "staff"}),
+    ("POST", "/console/escalations/{esc}/assign", {"admin", "staff"}),
     ("POST", "/console/escalations/{esc}/waiting", {"admin", "staff"}),
     ("POST", "/console/escalations/{esc}/reply", {"admin", "staff"}),
     ("POST", "/console/escalations/{esc}/note", {"admin", "staff"}),
@@ -29,10 +30,14 @@ ROUTES = [
     ("POST", "/console/users", {"admin"}),
     ("POST", "/console/users/{user}/disable", {"admin"}),
     ("POST", "/console/users/{user}/enable", {"admin"}),
+    ("POST", "/console/users/{user}/password", {"admin"}),
+    ("GET", "/console/escalations/{esc}/export", {"admin", "staff"}),
     ("GET", "/console/audit", {"admin"}),
     ("POST", "/console/logout", {"admin", "staff", "advocate"}),
 ]
-FORMS = {"/reply": {"text": "Hello"}, "/note": {"text": "note"},
+FORMS = {"/assign": {"to": "staff:2"}, "/reply": {"text": "Hello"}, "/note": {"text": "note"},
+         "/resolve": {"confirm": "yes"},
+         "/disable": {"confirm": "yes"}, "/password": {"password": "another long password"},
          "/console/users": {"email": "new@example.org", "role": "staff",
                             "password": "a long enough password"}}
 

@@ -71,3 +71,20 @@ def test_list_and_disable(config, db_path, capsys):
     line = capsys.readouterr().out.strip()
     assert "ana@example.org" in line and "advocate" in line and "disabled" in line
     assert user(config, "ana@example.org")["disabled"] == 1
+
+
+def test_enable_and_reset_password(config, db_path, capsys):
+    assert run(["users", "add", "ana@example.org", "--role", "staff"], db_path,
+               "a long enough password\n") == 0
+    assert run(["users", "disable", "ana@example.org"], db_path) == 0
+    assert user(config, "ana@example.org")["disabled"]
+    assert run(["users", "enable", "ana@example.org"], db_path) == 0
+    assert "enabled ana@example.org" in capsys.readouterr().out
+    assert not user(config, "ana@example.org")["disabled"]
+    assert run(["users", "reset-password", "ana@example.org"], db_path, "short\n") == 2
+    assert run(["users", "reset-password", "ana@example.org"], db_path,
+               "a brand new long password\n") == 0
+    row = user(config, "ana@example.org")
+    assert asyncio.run(verify_password(row["password_hash"], "a brand new long password"))
+    assert run(["users", "reset-password", "nobody@example.org"], db_path, "x" * 20 + "\n") == 1
+    assert "no such account" in capsys.readouterr().err

@@ -97,8 +97,8 @@ async def run_json(app: App, address: str, stdin: TextIO = sys.stdin,
 
 async def run_interactive(app: App, address: str, stdin: TextIO = sys.stdin,
                           stdout: TextIO = sys.stdout, poll_seconds: float = 1.0) -> None:
-    first = await turn(app, address, "")
-    stdout.write(render_text(first) + "\n")
+    """Chat in a terminal. Nothing goes to the bot that the person did not type: no
+    empty first message (it read as "I did not get any words"), no blank lines."""
     printer = asyncio.create_task(_print_delivered(app, address, stdout, poll_seconds))
     try:
         while True:
@@ -108,6 +108,8 @@ async def run_interactive(app: App, address: str, stdin: TextIO = sys.stdin,
             if not line:
                 stdout.write("\n")
                 return
+            if not line.strip():
+                continue
             stdout.write(render_text(await turn(app, address, line.rstrip("\n"))) + "\n")
     finally:
         printer.cancel()

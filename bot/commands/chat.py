@@ -10,7 +10,12 @@ from ..config import Config
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("chat", parents=[parent], help="chat with the bot in this terminal")
+    p = sub.add_parser("chat", parents=[parent], help="chat with the bot in this terminal",
+                       description="Talk to the bot as a person would, on the console "
+                                   "channel (the same dialogue as SMS and Telegram).",
+                       epilog='examples:\n  casecheck chat --db casecheck-demo.db\n'
+                              '  echo \'{"text": "hi"}\' | casecheck chat --json --as test1',
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--as", dest="address", default=console.DEMO_ADDRESS,
                    help="the person's address (default: %(default)s)")
     p.add_argument("--json", action="store_true",

@@ -12,12 +12,16 @@ import datetime as dt
 from ..clock import utcnow
 from ..config import Config
 from ..storage import Database, escalations
+from . import missing_database
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("escalations", help="people waiting for a lawyer")
+    p = sub.add_parser("escalations", help="people waiting for a lawyer",
+                       description="People who asked for a lawyer, as the console's queue "
+                                   "lists them (no names or case details here).")
     actions = p.add_subparsers(dest="escalations_command", metavar="ACTION", required=True)
-    lst = actions.add_parser("list", parents=[parent], help="list open escalations")
+    lst = actions.add_parser("list", parents=[parent], help="list open escalations",
+                             epilog="example: casecheck escalations list --db casecheck.db")
     lst.set_defaults(func=run_list)
 
 
@@ -32,6 +36,8 @@ def age(created_at: str, now: dt.datetime) -> str:
 
 
 async def run_list(args: argparse.Namespace, config: Config) -> int:
+    if missing_database(config):
+        return 1
     async with await Database.open(config.storage.path) as db:
         rows = await escalations.list_open(db)
     now = utcnow()

@@ -29,7 +29,14 @@ FINAL = ("done", "cancelled", "paused")
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("outreach", help="outreach campaigns")
+    p = sub.add_parser("outreach", help="outreach campaigns",
+                       description="Reach affected people once, discreetly: create a draft, "
+                                   "preview it, send yourself a test, then send.",
+                       epilog="examples:\n  casecheck outreach create --name 'Hinton 2026' "
+                              "--lab Hinton --status dismissed\n  casecheck outreach preview 1"
+                              "\n  casecheck outreach test-send 1 --to +16175550100\n"
+                              "  casecheck outreach send 1",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     actions = p.add_subparsers(dest="outreach_command", metavar="ACTION", required=True)
     create = actions.add_parser("create", parents=[parent], help="create a draft campaign")
     create.add_argument("--name", required=True)
@@ -124,8 +131,8 @@ async def run_list(args: argparse.Namespace, config: Config) -> int:
             print("no campaigns")
         for row in rows:
             counts = await store.progress(app.db, row["id"])
-            print(f"{row['id']:>5}  {row['state']:<10} {counts['sent']:>8}/{counts['total']:<8}"
-                  f" {row['name']}")
+            print(f"{row['id']:>5}  {state_text(app, row['state']):<10}"
+                  f" {counts['sent']:>8}/{counts['total']:<8} {row['name']}")
         return 0
     return await _with_app(config, body)
 
@@ -176,6 +183,11 @@ run_cancel = _change(campaigns.cancel, "cancel", "cancelled")
 
 # -- progress ------------------------------------------------------------------------
 
+def state_text(app: App, state: str) -> str:
+    """The state in the console's words ("Sending · Waiting: quiet hours")."""
+    return " · ".join(campaigns.state_words(app, state))
+
+
 def bar(counts: dict[str, int], state: str, width: int = 30) -> str:
     total = counts["total"]
     done = total - counts["queued"]
@@ -220,7 +232,7 @@ async def follow(app: App, campaign_id: int, progress: Progress, *, until_stoppe
         state = campaign["state"] if campaign else "missing"
         counts = await store.progress(app.db, campaign_id)
         final = state in FINAL or state == "missing" or not until_stopped
-        progress.show(counts, state, final=final)
+        progress.show(counts, state_text(app, state), final=final)
         if final:
             return state
         await asyncio.sleep(interval)
@@ -232,6 +244,10 @@ async def run_status(args: argparse.Namespace, config: Config) -> int:
         if campaign is None:
             return _err(f"no campaign {args.campaign}")
         print(f"campaign {campaign['id']}: {campaign['name']}")
+        if campaign["state"] in campaigns.CAN_PAUSE:
+            problem = await campaigns.send_problem(app, args.campaign)
+            if problem is not None:
+                print(problem.msgid.format(**problem.kwargs))
         await follow(app, args.campaign, Progress(sys.stdout), until_stopped=args.watch)
         return 0
     return await _with_app(config, body)
@@ -247,6 +263,10 @@ async def run_send(args: argparse.Namespace, config: Config) -> int:
             print(f"campaign {args.campaign} launched: {recipients} recipients", flush=True)
         elif campaign["state"] == "paused":
             return _err(f"campaign {args.campaign} is paused: resume it first")
+        elif campaign["state"] in campaigns.CAN_PAUSE:
+            problem = await campaigns.send_problem(app, args.campaign)
+            if problem is not None:
+                raise problem
         try:
             sender = Sender(app)
         except ConfigError as exc:
@@ -283,6 +303,8 @@ async def _send(app: App, sender: Sender, campaign_id: int) -> int:
 
 async def run_test_send(args: argparse.Namespace, config: Config) -> int:
     async def body(app: App) -> int:
+        if (problem := campaigns.channel_problem(app, "sms")) is not None:
+            raise problem
         sender = Sender(app)
         try:
             outcome = await campaigns.test_send(app, sender, args.campaign, args.language,

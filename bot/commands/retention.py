@@ -11,10 +11,14 @@ from ..storage import Database, retention
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("retention", help="delete old message bodies (the audit trail stays)")
+    p = sub.add_parser("retention", help="delete old message bodies (the audit trail stays)",
+                       description="Delete message bodies past the retention period, as the "
+                                   "running service does every hour.")
     rsub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     purge = rsub.add_parser("purge", parents=[parent],
-                            help="delete transcripts older than [storage] retention_days")
+                            help="delete transcripts older than [storage] retention_days",
+                            epilog="example: casecheck retention purge --days 180 "
+                                   "--config /etc/casecheck.toml")
     purge.add_argument("--days", type=int, help="override [storage] retention_days")
     purge.set_defaults(func=run_purge)
 

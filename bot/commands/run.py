@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from collections.abc import Callable
 
 from ..app import App
@@ -13,7 +14,11 @@ from ..server import Service
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser("run", parents=[parent],
-                       help="serve the enabled channels until SIGTERM/SIGINT")
+                       help="serve the enabled channels until SIGTERM/SIGINT",
+                       description="The service: the web server ([server] host and port: "
+                                   "webhooks, the staff console, /healthz), the enabled "
+                                   "channels and the workers, until SIGTERM or SIGINT.",
+                       epilog="example: casecheck run --config /etc/casecheck.toml")
     p.set_defaults(func=run, loop_factory=fast_loop())
 
 
@@ -32,7 +37,13 @@ async def run(args: argparse.Namespace, config: Config) -> int:
     try:
         service = Service(app)
         try:
-            await service.start()
+            try:
+                await service.start()
+            except OSError as exc:  # the port is taken, or the host is not ours
+                print(f"casecheck: cannot listen on {config.server.host}:{config.server.port}:"
+                      f" {exc.strerror or exc}. Is casecheck already running? Stop it, or set"
+                      " another [server] port (or CASECHECK_SERVER_PORT).", file=sys.stderr)
+                return 1
             names = ", ".join(ch.name for ch in service.channels) or "none (only /healthz)"
             print(f"casecheck: serving on {service.url}; channels: {names}", flush=True)
             await service.run_until_signalled()

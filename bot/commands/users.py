@@ -1,4 +1,4 @@
-"""``casecheck users``: console accounts (add, list, disable).
+"""``casecheck users``: console accounts (add, list, disable, enable, reset-password).
 
 The password is never a command-line argument (it would land in shell history
 and in the process list): it is asked twice at a terminal, or read as one line
@@ -23,7 +23,13 @@ ACTOR = "cli"
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("users", help="manage staff console accounts")
+    p = sub.add_parser("users", help="manage staff console accounts",
+                       description="Staff console accounts. Passwords come from a prompt or "
+                                   "one line of standard input, never from the command line.",
+                       epilog="examples:\n  casecheck users add lawyer@example.org --role staff"
+                              "\n  casecheck users reset-password lawyer@example.org"
+                              "\n  casecheck users enable lawyer@example.org",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     users = p.add_subparsers(dest="users_command", metavar="ACTION", required=True)
     add = users.add_parser("add", parents=[parent], help="add an account (password from a "
                            "prompt, or one line of standard input)")
@@ -36,6 +42,16 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
                            help="disable an account and end its sessions")
     dis.add_argument("email")
     dis.set_defaults(func=disable_user)
+    ena = users.add_parser("enable", parents=[parent], help="enable a disabled account again")
+    ena.add_argument("email")
+    ena.set_defaults(func=enable_user)
+    reset = users.add_parser(
+        "reset-password", parents=[parent],
+        help="set a new password for an account (from a prompt, or one line of standard "
+             "input) and end its sessions",
+        epilog="example: casecheck users reset-password lawyer@example.org")
+    reset.add_argument("email")
+    reset.set_defaults(func=reset_password)
 
 
 async def read_password(stdin: TextIO | None = None) -> str | None:
@@ -86,12 +102,40 @@ async def list_users(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-async def disable_user(args: argparse.Namespace, config: Config) -> int:
+async def _set_disabled(args: argparse.Namespace, config: Config, disabled: bool) -> int:
     async with await App.create(config) as app:
         user = await staff.user_by_email(app.db, args.email.strip())
         if user is None:
             print(f"casecheck: no such account: {args.email}", file=sys.stderr)
             return 1
-        await staff.set_disabled(app.db, user["id"], True, ACTOR, iso(app.clock()))
-    print(f"disabled {user['email']}")
+        await staff.set_disabled(app.db, user["id"], disabled, ACTOR, iso(app.clock()))
+    print(f"{'disabled' if disabled else 'enabled'} {user['email']}")
+    return 0
+
+
+async def disable_user(args: argparse.Namespace, config: Config) -> int:
+    return await _set_disabled(args, config, True)
+
+
+async def enable_user(args: argparse.Namespace, config: Config) -> int:
+    return await _set_disabled(args, config, False)
+
+
+async def reset_password(args: argparse.Namespace, config: Config) -> int:
+    """A new password for someone who lost theirs; every session of the account ends."""
+    async with await App.create(config) as app:
+        user = await staff.user_by_email(app.db, args.email.strip())
+        if user is None:
+            print(f"casecheck: no such account: {args.email}", file=sys.stderr)
+            return 1
+        password = await read_password()
+        if password is None:
+            return 1
+        problem = password_problem(password)
+        if problem:
+            print(f"casecheck: password refused: {problem}", file=sys.stderr)
+            return 2
+        await staff.set_password(app.db, user["id"], await hash_password(password), "",
+                                 ACTOR, iso(app.clock()))
+    print(f"new password set for {user['email']}; its sessions ended")
     return 0

@@ -13,12 +13,14 @@ from zoneinfo import ZoneInfo
 
 from ..app import App
 from ..clock import iso
+from ..config import ConfigError
 from ..registry.normalize import normalize_phone
 from ..storage import outreach as store
 from ..storage.outreach import Audience
 from . import discretion
 from . import texts as texts_mod
-from .providers import Outcome
+from .pacing import QuietHours
+from .providers import Outcome, make_provider
 from .sender import Sender
 from .texts import N_, TextProblem
 
@@ -28,6 +30,10 @@ MAX_VALUES = 50
 _LANGUAGE = re.compile(r"[a-z]{2,3}(_[A-Za-z0-9]{2,8})*", re.ASCII)
 CAN_PAUSE = ("scheduled", "running")
 CAN_CANCEL = ("draft", "scheduled", "running", "paused")
+# How a state reads, the same words in the CLI and the console (msgids).
+STATE_LABELS = {"draft": N_("Draft"), "scheduled": N_("Scheduled"), "running": N_("Sending"),
+                "paused": N_("Paused"), "cancelled": N_("Cancelled"), "done": N_("Done")}
+QUIET_HOURS = N_("Waiting: quiet hours")
 
 
 Problem = TextProblem  # campaign input that cannot be used (a msgid and its kwargs)
@@ -168,14 +174,61 @@ async def preview(app: App, campaign_id: int) -> Preview:
                    out)
 
 
+# -- what a campaign reads as, and why it cannot send -------------------------------
+
+def quiet_now(app: App) -> bool:
+    cfg = app.config.outreach
+    return not QuietHours(cfg.timezone, cfg.quiet_start, cfg.quiet_end).allowed(app.clock())
+
+
+def state_words(app: App, state: str) -> list[str]:
+    """The state's label, and "Waiting: quiet hours" while a live campaign must wait."""
+    words = [STATE_LABELS.get(state, state)]
+    if state in CAN_PAUSE and quiet_now(app):
+        words.append(QUIET_HOURS)
+    return words
+
+
+async def send_problem(app: App, campaign_id: int) -> Problem | None:
+    """Why this campaign cannot send at all (a channel not set up, no one to reach), or None.
+
+    Checked with the same provider set-up the sender uses, so a campaign is
+    never launched to sit at 0% for ever.
+    """
+    channels = sorted({row["channel"] for row in await store.per_locale(app.db, campaign_id)
+                       if int(row["n"])})
+    if not channels:
+        return Problem(N_("No one matches this campaign's audience: there is nothing to send."))
+    for channel in channels:
+        if (problem := channel_problem(app, channel)) is not None:
+            return problem
+    return None
+
+
+def channel_problem(app: App, channel: str) -> Problem | None:
+    """Why nothing can go out on ``channel`` (its set-up is missing), or None."""
+    try:
+        make_provider(channel, app.config)
+    except ConfigError as exc:
+        # TRANSLATORS: {detail} is a technical English note naming configuration keys.
+        return Problem(N_("This campaign cannot send: {detail}."), detail=str(exc))
+    return None
+
+
 # -- state changes ---------------------------------------------------------------
 
 async def launch(app: App, campaign_id: int, actor: str) -> int | None:
-    """Fix a draft's audience and schedule it; return the recipients (None: not a draft)."""
+    """Fix a draft's audience and schedule it; return the recipients (None: not a draft).
+
+    Raises Problem, changing nothing, when the campaign could not send.
+    """
     campaign = await store.get(app.db, campaign_id)
     if campaign is None or campaign["state"] != "draft":
         return None
     recipients = await materialise(app, campaign_id)
+    problem = await send_problem(app, campaign_id)
+    if problem is not None:
+        raise problem
     if not await store.transition(app.db, campaign_id, ["draft"], "scheduled", actor,
                                   iso(app.clock())):
         return None

@@ -6,7 +6,13 @@ database's worker thread, so the event loop keeps running. The stage is then
 checked as a whole (one docket number and court with different data, one
 notice code for two cases). If any row is invalid nothing is imported, unless
 ``skip_invalid`` is set; then the valid rows are upserted into ``cases`` in one
-transaction. Reports name lines and columns, never values (personal data).
+transaction. Problems name the line, the column and the bad value (shown to the
+operator importing their own file; the audit trail keeps counts only).
+
+The delimiter (comma, semicolon or tab) is read from the header line; the day/month
+order of the file's dates is declared or detected from the whole file (see
+``bot.registry.dates``). Cases of the database that the file does not list are
+counted, and deleted only with ``replace``.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import datetime as dt
 import functools
 import hashlib
 import io
+import itertools
 import json
 import operator
 import re
@@ -27,12 +34,12 @@ from typing import Any, BinaryIO
 
 from ..storage import Database, audit
 from ..storage import cases as store
+from . import dates
 from .normalize import (
     hash_normal_notice,
     name_key,
     normalize_docket,
     normalize_phone,
-    parse_date,
 )
 
 REQUIRED = ("docket_number", "last_name", "date_of_birth", "status")
@@ -47,6 +54,9 @@ REBUILD_INDEXES_FROM = 100_000  # rows: a bulk load builds secondary indexes aft
 _LANGUAGE = re.compile(r"[a-z]{2,3}(_[a-z0-9]{2,8})*", re.ASCII)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SPACES = re.compile(r"\s+")
+_STATUS_SEPARATORS = re.compile(r"[\s_-]+")
+DELIMITERS = (",", ";", "\t")
+SHOWN = 40  # characters of a bad value shown in a problem
 
 
 class FileProblem(Exception):
@@ -68,6 +78,9 @@ class ImportReport:
     problems: list[Problem] = field(default_factory=list)
     file_error: str | None = None
     imported: bool = False
+    date_order: str = dates.DEFAULT_ORDER
+    missing: int = 0  # cases in the database the file does not list
+    removed: int = 0  # of those, deleted (``replace``)
 
     @property
     def invalid_lines(self) -> int:
@@ -80,8 +93,37 @@ def _key(raw: str) -> str:
 
 
 @functools.lru_cache(maxsize=100_000)
-def _iso(raw: str) -> str:
-    return parse_date(raw).isoformat()
+def _iso_mdy(raw: str) -> str:
+    return dates.parse(raw, "mdy").isoformat()
+
+
+@functools.lru_cache(maxsize=100_000)
+def _iso_dmy(raw: str) -> str:
+    return dates.parse(raw, "dmy").isoformat()
+
+
+_ISO_OF = {"mdy": _iso_mdy, "dmy": _iso_dmy}  # one cached parser per day/month order
+
+
+def _iso(raw: str, order: str = dates.DEFAULT_ORDER) -> str:
+    return _ISO_OF[order](raw)
+
+
+@functools.lru_cache(maxsize=100_000)
+def _hint(raw: str) -> str | None:
+    return dates.order_hint(raw) if raw else None
+
+
+@functools.lru_cache(maxsize=1_000)
+def _status(raw: str) -> str:
+    """'Under review', 'not-dismissed', 'NOT_DISMISSED' -> the stored status."""
+    return _STATUS_SEPARATORS.sub("_", raw.strip().lower())
+
+
+def _shown(value: str) -> str:
+    """A bad value as the operator typed it, quoted and cut short."""
+    text = value if len(value) <= SHOWN else value[:SHOWN] + "…"
+    return '"' + text.replace('"', "'") + '"'
 
 
 def _header_name(raw: str) -> str:
@@ -91,10 +133,14 @@ def _header_name(raw: str) -> str:
 class CsvRows:
     """Reads a registry CSV in chunks of checked, normalised rows (blocking: run in a thread)."""
 
-    def __init__(self, path: str | Path, today: dt.date) -> None:
+    def __init__(self, path: str | Path, today: dt.date,
+                 order: str = dates.DEFAULT_ORDER) -> None:
         self.path = Path(path)
         self.today = today.isoformat()
+        self.order = order
+        self.hints: dict[str, int] = {}  # "dmy"/"mdy" -> first line showing that order
         self._fh: BinaryIO | None = None
+        self._text: io.TextIOWrapper | None = None
         self._reader: Any = None
         self._pick: Callable[[list[str]], tuple[str, ...]] = operator.itemgetter(0)
         self._pad = False
@@ -115,8 +161,13 @@ class CsvRows:
         if not self.path.is_file():
             raise FileProblem(f"no such file: {self.path}")
         self._fh = self.path.open("rb")
-        text = io.TextIOWrapper(self._fh, encoding="utf-8-sig", newline="")
-        self._reader = csv.reader(text, strict=True)
+        text = self._text = io.TextIOWrapper(self._fh, encoding="utf-8-sig", newline="")
+        try:
+            first = text.readline()
+        except UnicodeDecodeError:
+            raise FileProblem(_encoding_message(self.path)) from None
+        self._reader = csv.reader(itertools.chain([first], text), strict=True,
+                                  delimiter=_delimiter(first))
         header = self._next_record()
         while header is not None and not any(cell.strip() for cell in header):
             header = self._next_record()
@@ -142,6 +193,9 @@ class CsvRows:
         self._last_line = self._reader.line_num
 
     def close(self) -> None:
+        if self._text is not None:
+            self._text.close()  # and the binary file under it
+            self._text = None
         if self._fh is not None:
             self._fh.close()
             self._fh = None
@@ -168,7 +222,8 @@ class CsvRows:
         suspect_keys, suspect_codes = self.suspect_keys, self.suspect_codes
         problems = self.problems
         reader, pick, pad, width = self._reader, self._pick, self._pad, self._width
-        normal, today = _normal, self.today
+        normal, today, order, hint, hints = _normal, self.today, self.order, _hint, self.hints
+        iso = _ISO_OF[order]
         # Counters live in locals in this loop (the hot path) and are saved on the way out.
         last, rows, staged = self._last_line, self.rows, self.staged
         try:
@@ -184,9 +239,12 @@ class CsvRows:
                 if pad:
                     record.append("")
                 values = tuple(map(str.strip, pick(record)))
-                row = normal(line, values, today)
+                for raw in (values[4], values[7]):  # the dates show the file's order
+                    if raw[4:5] != "-" and (shown := hint(raw)) and shown not in hints:
+                        hints[shown] = line  # (an ISO date never tells: skip it fast)
+                row = normal(line, values, today, iso)
                 if row is None:
-                    problems.append(Problem(line, "; ".join(_problems(values, today))))
+                    problems.append(Problem(line, "; ".join(_problems(values, today, order))))
                     continue
                 key = hash((row[1], row[3]))
                 if key in seen_keys:
@@ -214,7 +272,8 @@ class CsvRows:
 _STATUS_SET = frozenset(STATUSES)
 
 
-def _normal(line: int, values: tuple[str, ...], today: str) -> tuple[Any, ...] | None:
+def _normal(line: int, values: tuple[str, ...], today: str,
+            iso: Callable[[str], str] = _iso_mdy) -> tuple[Any, ...] | None:
     """``(line, *case columns)`` of a valid row, or None if ``_problems`` finds any.
 
     The hot path of an import: one call per row, no list of problems.
@@ -228,13 +287,13 @@ def _normal(line: int, values: tuple[str, ...], today: str) -> tuple[Any, ...] |
      language_raw, code, person) = values
     docket = normalize_docket(display)
     last_key = _key(last_name)
-    status = status.lower()
+    status = _status(status)
     language = _language(language_raw) if language_raw else ""
     if not (docket and last_key and dob_raw) or status not in _STATUS_SET or language is None:
         return None
     try:
-        dob = _iso(dob_raw)
-        status_date = _iso(status_raw) if status_raw else ""
+        dob = iso(dob_raw)
+        status_date = iso(status_raw) if status_raw else ""
         phone = normalize_phone(phone_raw) if phone_raw else ""
     except ValueError:
         return None
@@ -255,32 +314,34 @@ def _normal(line: int, values: tuple[str, ...], today: str) -> tuple[Any, ...] |
             digest, person or None)
 
 
-def _problems(values: tuple[str, ...], today: str) -> list[str]:
-    """Every problem of a row that ``_normal`` refused (column names only, never values)."""
+def _problems(values: tuple[str, ...], today: str,
+              order: str = dates.DEFAULT_ORDER) -> list[str]:
+    """Every problem of a row that ``_normal`` refused: the column, why, the bad value."""
     errors = _cell_problems(values)
     (display, _court, last_name, _first, dob_raw, _lab, status, status_raw, phone_raw,
      language_raw, code, _person) = values
     if not normalize_docket(display):
         errors.append("docket_number: missing" if not display else
-                      "docket_number: has no letters or digits")
+                      f"docket_number: has no letters or digits: {_shown(display)}")
     if not _key(last_name):
         errors.append("last_name: missing")
-    dob = _date(dob_raw, "date_of_birth", errors, required=True)
+    dob = _date(dob_raw, "date_of_birth", errors, order, required=True)
     if dob and dob > today:
-        errors.append("date_of_birth: is in the future")
-    if status.lower() not in _STATUS_SET:
+        errors.append(f"date_of_birth: is in the future: {_shown(dob_raw)}")
+    if _status(status) not in _STATUS_SET:
         errors.append("status: missing" if not status else
-                      f"status: must be one of {', '.join(STATUSES)}")
-    _date(status_raw, "status_date", errors, required=False)
+                      f"status: must be one of {', '.join(STATUSES)}: {_shown(status)}")
+    _date(status_raw, "status_date", errors, order, required=False)
     if phone_raw:
         try:
             normalize_phone(phone_raw)
         except ValueError as exc:
-            errors.append(f"phone: {exc}")
+            errors.append(f"phone: {exc}: {_shown(phone_raw)}")
     if language_raw and _language(language_raw) is None:
-        errors.append("language: must be a language code such as en or es")
+        errors.append("language: must be a language code such as en or es: "
+                      f"{_shown(language_raw)}")
     if code and not normalize_docket(code):
-        errors.append("notice_code: has no letters or digits")
+        errors.append(f"notice_code: has no letters or digits: {_shown(code)}")
     return errors
 
 
@@ -306,16 +367,23 @@ def _language(raw: str) -> str | None:
     return tag if _LANGUAGE.fullmatch(tag) else None
 
 
-def _date(raw: str, name: str, errors: list[str], *, required: bool) -> str:
+def _date(raw: str, name: str, errors: list[str], order: str, *, required: bool) -> str:
     if not raw:
         if required:
             errors.append(f"{name}: missing")
         return ""
     try:
-        return _iso(raw)
+        return _iso(raw, order)
     except ValueError as exc:
-        errors.append(f"{name}: {exc}")
+        errors.append(f"{name}: {exc}: {_shown(raw)}")
         return ""
+
+
+def _delimiter(header_line: str) -> str:
+    """The header's delimiter: the one of , ; tab it uses most (a comma by default)."""
+    counts = {d: header_line.count(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
 
 
 def _encoding_message(path: Path) -> str:
@@ -347,10 +415,29 @@ def _conflict_problems(groups: Sequence[tuple[list[int], str]]) -> list[Problem]
 
 
 async def import_csv(db: Database, path: str | Path, *, now: dt.datetime,
-                     skip_invalid: bool = False) -> ImportReport:
-    """Check the whole file, then import it (all or, with ``skip_invalid``, the valid rows)."""
-    report = ImportReport()
-    parser = CsvRows(path, now.date())
+                     skip_invalid: bool = False, date_order: str | None = None,
+                     replace: bool = False) -> ImportReport:
+    """Check the whole file, then import it (all or, with ``skip_invalid``, the valid rows).
+
+    ``date_order`` ("mdy" or "dmy") declares the file's day/month order; without it
+    the order is detected from the file. ``replace`` deletes the cases the file does
+    not list (only when every row of the file is valid).
+    """
+    order = date_order or dates.DEFAULT_ORDER
+    while True:
+        report = await _import_pass(db, path, now=now, skip_invalid=skip_invalid, order=order,
+                                    declared=date_order is not None, replace=replace)
+        if report is not None:
+            return report
+        order = "dmy"  # the file showed day-first dates and nothing month-first: read again
+
+
+async def _import_pass(db: Database, path: str | Path, *, now: dt.datetime,
+                       skip_invalid: bool, order: str, declared: bool,
+                       replace: bool) -> ImportReport | None:
+    """One reading of the file in ``order``; None when the file shows the other order."""
+    report = ImportReport(date_order=order)
+    parser = CsvRows(path, now.date(), order)
     stamp = now.astimezone(dt.UTC).isoformat(timespec="seconds")
     try:
         await asyncio.to_thread(parser.open)
@@ -362,6 +449,13 @@ async def import_csv(db: Database, path: str | Path, *, now: dt.datetime,
         report.rows = parser.rows
         if not report.rows:
             raise FileProblem("the file has a header but no data rows")
+        if len(parser.hints) == 2:
+            raise FileProblem(
+                f"the dates mix orders: line {parser.hints['mdy']} is month/day/year, line"
+                f" {parser.hints['dmy']} is day/month/year; fix the file or declare"
+                " --date-order")
+        if not declared and order == "mdy" and "dmy" in parser.hints:
+            return None
         conflicts, repeats = await store.staged_conflicts(
             db, parser.suspect_keys, parser.suspect_codes, check_stored=existing > 0)
         report.problems = sorted(parser.problems + _conflict_problems(conflicts),
@@ -378,6 +472,10 @@ async def import_csv(db: Database, path: str | Path, *, now: dt.datetime,
             report.inserted, report.updated = await store.upsert_staged(
                 conn, stamp, rebuild_indexes=keys > max(REBUILD_INDEXES_FROM, existing))
             report.unchanged = keys - report.inserted - report.updated
+            # every key of the file is in cases now: the rest are cases it does not list
+            report.missing = existing + report.inserted - keys
+            if replace and report.missing and not report.problems:
+                report.removed = await store.delete_not_staged(conn)
             report.imported = True
             await audit.record(conn, stamp, "cli", "import", "imported", detail=_detail(report))
         return report
@@ -400,4 +498,5 @@ async def _audit(db: Database, stamp: str, outcome: str, report: ImportReport) -
 def _detail(report: ImportReport) -> str:
     return json.dumps({"rows": report.rows, "inserted": report.inserted,
                        "updated": report.updated, "unchanged": report.unchanged,
-                       "invalid": report.invalid_lines})
+                       "invalid": report.invalid_lines, "missing": report.missing,
+                       "removed": report.removed})

@@ -187,6 +187,17 @@ async def upsert_staged(conn: aiosqlite.Connection, now: str, *,
     return inserted, changed - inserted
 
 
+# Cases the staged file lists, found through the cases' own (docket_number, court) key.
+_LISTED = ("SELECT c.id FROM stage.rows s JOIN cases c"
+           " ON c.docket_number = s.docket_number AND c.court = s.court")
+
+
+async def delete_not_staged(conn: aiosqlite.Connection) -> int:
+    """Delete them (escalations and people keep their rows, without the case link)."""
+    cur = await conn.execute(f"DELETE FROM cases WHERE id NOT IN ({_LISTED})")
+    return cur.rowcount
+
+
 async def set_cache_kib(db: Database, kib: int) -> None:
     """Page cache of this connection (large during a bulk import, small at rest)."""
     await db.conn.execute(f"PRAGMA cache_size=-{int(kib)}")

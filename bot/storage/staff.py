@@ -15,6 +15,7 @@ from typing import Any
 import aiosqlite
 
 from ..model import Reply
+from ..registry.normalize import within_typos
 from . import Database, audit, first, outbox, people
 
 Row = aiosqlite.Row
@@ -207,7 +208,9 @@ async def queue(db: Database, f: QueueFilter, *, overdue_before: str, week_befor
     order = "DESC" if f.status in ("resolved", "all") else "ASC"
     rows = await db.fetchall(
         "SELECT id, ref, status, locale, channel, reason, claimed_by, created_at, updated_at,"
-        f" person_wrote_at FROM escalations{where} ORDER BY created_at {order}, id {order}"
+        " person_wrote_at, EXISTS(SELECT 1 FROM optouts o WHERE o.channel = escalations.channel"
+        " AND o.address = escalations.address) AS opted_out"
+        f" FROM escalations{where} ORDER BY created_at {order}, id {order}"
         " LIMIT ? OFFSET ?", [*params, limit, offset])
     total = await db.fetchone(
         f"SELECT COUNT(*) FROM (SELECT 1 FROM escalations{where} LIMIT ?)",
@@ -234,6 +237,13 @@ async def cases_by_ids(db: Database, ids: Sequence[int]) -> list[Row]:
         return []
     marks = ",".join("?" * len(ids))
     return await db.fetchall(f"SELECT * FROM cases WHERE id IN ({marks}) ORDER BY id", list(ids))
+
+
+async def disclosed_cases(db: Database, person_id: int) -> list[Row]:
+    """Every case the bot disclosed to this person (from the audit trail), in order."""
+    return await db.fetchall(
+        "SELECT * FROM cases WHERE id IN (SELECT case_id FROM audit WHERE person_id=?"
+        " AND action='disclosure' AND case_id IS NOT NULL) ORDER BY id", (person_id,))
 
 
 def candidate_ids(esc: Row) -> list[int]:
@@ -263,6 +273,13 @@ async def record_view(db: Database, esc: Row, actor: str, now: str) -> None:
                            case_id=esc["case_id"], detail=f"escalation={esc['id']}")
 
 
+async def record_export(db: Database, esc: Row, actor: str, now: str) -> None:
+    """Downloading a conversation takes a transcript out of the console: audit it."""
+    async with db.transaction() as conn:
+        await audit.record(conn, now, actor, "escalation_export", person_id=esc["person_id"],
+                           case_id=esc["case_id"], detail=f"escalation={esc['id']}")
+
+
 async def _event(conn: aiosqlite.Connection, esc: Row, actor: str, action: str, now: str) -> None:
     await conn.execute(
         "INSERT INTO escalation_events(escalation_id, actor, action, at) VALUES (?,?,?,?)",
@@ -279,6 +296,23 @@ async def claim(db: Database, esc: Row, actor: str, now: str) -> bool:
         if cur.rowcount == 0:
             return False
         await _event(conn, esc, actor, "claimed", now)
+    return True
+
+
+async def assign(db: Database, esc: Row, actor: str, assignee: str, now: str) -> bool:
+    """Give a live escalation to a colleague; the event names them ("assigned:staff:3")."""
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "UPDATE escalations SET status=CASE status WHEN 'open' THEN 'claimed' ELSE status"
+            " END, claimed_by=?, updated_at=? WHERE id=? AND status != 'resolved'",
+            (assignee, now, esc["id"]))
+        if cur.rowcount == 0:
+            return False
+        await conn.execute(
+            "INSERT INTO escalation_events(escalation_id, actor, action, at) VALUES (?,?,?,?)",
+            (esc["id"], actor, f"assigned:{assignee}", now))
+        await audit.record(conn, now, actor, "escalation_assigned", person_id=esc["person_id"],
+                           case_id=esc["case_id"], detail=f"escalation={esc['id']} to={assignee}")
     return True
 
 
@@ -350,6 +384,14 @@ async def live_escalation(db: Database, person_id: int) -> Row | None:
         (person_id,))
 
 
+async def staff_wrote_last(db: Database, person_id: int) -> bool:
+    """Was the last message to the person a staff member's (not the bot's)?"""
+    row = await db.fetchone(
+        "SELECT author FROM messages WHERE person_id=? AND direction='out'"
+        " ORDER BY id DESC LIMIT 1", (person_id,))
+    return row is not None and str(row["author"] or "").startswith("staff:")
+
+
 async def person_wrote(conn: aiosqlite.Connection, escalation_id: int, now: str,
                        *, told_after_hours: bool) -> None:
     """The person answered in the thread: it is staff's turn again."""
@@ -392,19 +434,57 @@ async def take_console_outbox(db: Database, address: str, now: str) -> list[Row]
 
 async def search_cases(db: Database, *, docket: str = "", last_name_key: str = "",
                        first_name_key: str = "", dob: str = "", limit: int = 50) -> list[Row]:
-    """Registry rows matching every given key (at least one of docket, last name, dob)."""
+    """Registry rows matching every given key (at least one of docket, last name, dob).
+
+    Names are tolerated as the bot tolerates them (keys fold case and accents; one
+    typo in each name): exact matches come first.
+    """
+    if not (docket or last_name_key or dob):
+        return []
     clauses: list[str] = []
     params: list[Any] = []
-    for column, value in (("docket_number", docket), ("last_name_key", last_name_key),
-                          ("first_name_key", first_name_key), ("date_of_birth", dob)):
+    for column, value in (("docket_number", docket), ("date_of_birth", dob)):
         if value:
             clauses.append(f"{column} = ?")
             params.append(value)
-    if not (docket or last_name_key or dob):
-        return []
-    return await db.fetchall(
+    if not clauses:  # a name alone: the registry's last names within one typo
+        keys = [r[0] for r in await db.fetchall(
+            "SELECT DISTINCT last_name_key FROM cases WHERE length(last_name_key) BETWEEN ? AND ?",
+            (len(last_name_key) - 1, len(last_name_key) + 1))
+            if within_typos(last_name_key, r[0])]
+        if not keys:
+            return []
+        clauses.append(f"last_name_key IN ({','.join('?' * len(keys))})")
+        params += keys
+    rows = await db.fetchall(
         f"SELECT * FROM cases WHERE {' AND '.join(clauses)}"
-        " ORDER BY last_name_key, first_name_key, date_of_birth, id LIMIT ?", [*params, limit])
+        " ORDER BY last_name_key, first_name_key, date_of_birth, id LIMIT ?",
+        [*params, 20 * limit])
+    found = [r for r in rows
+             if (not last_name_key or within_typos(last_name_key, r["last_name_key"]))
+             and (not first_name_key or within_typos(first_name_key, r["first_name_key"]))]
+    found.sort(key=lambda r: (r["last_name_key"] != last_name_key if last_name_key else False,
+                              r["first_name_key"] != first_name_key if first_name_key else False))
+    return found[:limit]
+
+
+async def escalations_of_cases(db: Database, case_ids: Sequence[int]) -> dict[int, list[Row]]:
+    """Escalations that name each case (verified, or as a possible match), newest first."""
+    if not case_ids:
+        return {}
+    marks = ",".join("?" * len(case_ids))
+    rows = await db.fetchall(
+        f"""SELECT e.id, e.ref, e.status, e.case_id AS case_id FROM escalations e
+            WHERE e.case_id IN ({marks})
+            UNION
+            SELECT e.id, e.ref, e.status, j.value AS case_id FROM escalations e, json_each(
+                CASE WHEN json_valid(e.candidates) THEN e.candidates ELSE '[]' END) j
+            WHERE e.candidates != '[]' AND j.value IN ({marks})
+            ORDER BY id DESC""", [*case_ids, *case_ids])
+    out: dict[int, list[Row]] = {}
+    for row in rows:
+        out.setdefault(int(row["case_id"]), []).append(row)
+    return out
 
 
 async def record_search(db: Database, actor: str, fields: Sequence[str], case_ids: Sequence[int],
@@ -423,13 +503,15 @@ async def audit_page(db: Database, *, actor: str = "", action: str = "", limit: 
     clauses: list[str] = []
     params: list[Any] = []
     if actor:
-        clauses.append("actor = ?")
+        clauses.append("a.actor = ?")
         params.append(actor)
     if action:
-        clauses.append("action = ?")
+        clauses.append("a.action = ?")
         params.append(action)
     where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-    rows = await db.fetchall(f"SELECT * FROM audit{where} ORDER BY id DESC LIMIT ? OFFSET ?",
-                             [*params, limit, offset])
-    total = await db.fetchone(f"SELECT COUNT(*) FROM audit{where}", params)
+    rows = await db.fetchall(
+        "SELECT a.*, c.docket_display AS docket FROM audit a"
+        f" LEFT JOIN cases c ON c.id = a.case_id{where} ORDER BY a.id DESC LIMIT ? OFFSET ?",
+        [*params, limit, offset])
+    total = await db.fetchone(f"SELECT COUNT(*) FROM audit a{where}", params)
     return rows, int(total[0]) if total else 0

@@ -38,6 +38,15 @@ async def stylesheet(request: web.Request) -> web.StreamResponse:
                         headers={"Cache-Control": "public, max-age=3600"})
 
 
+@auth.requires(auth.PUBLIC)
+async def favicon(request: web.Request) -> web.StreamResponse:
+    return web.Response(body=FAVICON, content_type="image/svg+xml",
+                        headers={"Cache-Control": "public, max-age=86400"})
+
+
+FAVICON = resources.files("bot.web").joinpath("static/favicon.svg").read_bytes()
+
+
 async def _to_console(request: web.Request) -> web.StreamResponse:
     raise web.HTTPMovedPermanently("/console/")
 
@@ -53,6 +62,7 @@ def setup_console(app: App, web_app: web.Application) -> None:
     r = sub.router
     r.add_get("/", routes.home)
     r.add_get("/static/console.css", stylesheet)
+    r.add_get("/static/favicon.svg", favicon)
     r.add_get("/login", auth.login_form)
     r.add_post("/login", auth.login)
     r.add_post("/logout", auth.logout)
@@ -60,13 +70,15 @@ def setup_console(app: App, web_app: web.Application) -> None:
     r.add_post("/account/password", auth.change_password)
     r.add_get("/escalations", routes.queue)
     r.add_get(r"/escalations/{id:\d+}", routes.detail)
-    for action in ("claim", "waiting", "reply", "resolve", "note"):
+    for action in ("claim", "assign", "waiting", "reply", "resolve", "note"):
         r.add_post(rf"/escalations/{{id:\d+}}/{action}", getattr(routes, action))
+    r.add_get(r"/escalations/{id:\d+}/export", routes.export)
     r.add_get("/registry", admin.registry)
     r.add_get("/users", admin.users)
     r.add_post("/users", admin.add_user)
     r.add_post(r"/users/{id:\d+}/disable", admin.disable_user)
     r.add_post(r"/users/{id:\d+}/enable", admin.enable_user)
+    r.add_post(r"/users/{id:\d+}/password", admin.reset_password)
     r.add_get("/audit", admin.audit_log)
     web_app.router.add_get("/console", _to_console)
     web_app.add_subapp("/console/", sub)

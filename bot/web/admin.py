@@ -36,14 +36,18 @@ async def registry(request: web.Request) -> web.StreamResponse:
         fields = [k for k in ("docket", "last_name", "first_name", "dob") if form[k]]
         await staff.record_search(console.app.db, request[USER]["actor"], fields,
                                   [r["id"] for r in results], console.stamp())
+    linked = await staff.escalations_of_cases(console.app.db, [r["id"] for r in results])
     return render(request, "registry.html", status=status, form=form, error=error,
-                  results=results, searched=searched and not error, limit=SEARCH_LIMIT)
+                  results=results, linked=linked, searched=searched and not error,
+                  limit=SEARCH_LIMIT)
 
 
 @requires(ADMIN)
 async def users(request: web.Request) -> web.StreamResponse:
     done = {"created": N_("Account created."), "disabled": N_("Account disabled."),
-            "enabled": N_("Account enabled.")}.get(request.query.get("done", ""))
+            "enabled": N_("Account enabled."),
+            "password": N_("New password set. The account's sessions ended.")}.get(
+        request.query.get("done", ""))
     return await _users_page(request, done=done)
 
 
@@ -82,6 +86,9 @@ async def _toggle(request: web.Request, disabled: bool) -> web.StreamResponse:
         user_id = int(request.match_info["id"])
     except ValueError:
         raise web.HTTPNotFound() from None
+    if disabled and (await request.post()).get("confirm") != "yes":
+        return await _users_page(request, status=400,
+                                 error=N_("Confirm first: nothing was changed."))
     if user_id == request[USER]["id"]:
         return await _users_page(request, status=400,
                                  error=N_("You cannot disable your own account."))
@@ -102,6 +109,22 @@ async def enable_user(request: web.Request) -> web.StreamResponse:
 
 
 @requires(ADMIN)
+async def reset_password(request: web.Request) -> web.StreamResponse:
+    """An admin sets a new password for another account (given to its owner privately)."""
+    console = console_of(request)
+    user_id = min(int(request.match_info["id"]), 2**62)
+    if await staff.user_by_id(console.app.db, user_id) is None:
+        raise web.HTTPNotFound()
+    password = str((await request.post()).get("password", ""))
+    error = password_problem(password)
+    if error:
+        return await _users_page(request, status=400, error=error)
+    await staff.set_password(console.app.db, user_id, await hash_password(password), "",
+                             request[USER]["actor"], console.stamp())
+    raise web.HTTPSeeOther("/console/users?done=password")
+
+
+@requires(ADMIN)
 async def audit_log(request: web.Request) -> web.StreamResponse:
     console = console_of(request)
     actor = request.query.get("actor", "").strip()[:100]
@@ -110,8 +133,12 @@ async def audit_log(request: web.Request) -> web.StreamResponse:
         page = max(1, min(int(request.query.get("page", "1")), 1_000_000))
     except ValueError:
         page = 1
+    emails = await staff.user_emails(console.app.db)
+    by_email = {email.casefold(): key for key, email in emails.items()}
+    if "@" in actor:  # people think of a colleague by email, not by internal id
+        actor = by_email.get(actor.casefold(), actor)
     rows, total = await staff.audit_page(console.app.db, actor=actor, action=action,
                                          limit=AUDIT_PAGE, offset=(page - 1) * AUDIT_PAGE)
     return render(request, "audit.html", rows=rows, total=total, page=page,
                   pages=max(1, -(-total // AUDIT_PAGE)), actor=actor, action=action,
-                  emails=await staff.user_emails(console.app.db))
+                  emails=emails, actors=sorted(emails.items(), key=lambda kv: kv[1]))

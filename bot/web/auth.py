@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -134,7 +135,10 @@ async def _session(request: web.Request) -> dict[str, Any] | None:
 
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if request.match_info.http_exception is not None:
+    if request.match_info.http_exception is not None:  # no such page: keep the navigation
+        with contextlib.suppress(web.HTTPException):
+            if (user := await _session(request)) is not None:
+                request[USER] = user
         raise request.match_info.http_exception
     roles = getattr(request.match_info.handler, "roles", None)
     if roles == PUBLIC:

@@ -1,5 +1,6 @@
 """The staff console for ``casecheck demo``: served on 127.0.0.1 beside the terminal chat,
-with a demo staff account whose fresh password is printed at start."""
+outreach pages included, with one demo account per role (staff, advocate, admin) sharing a
+fresh password printed at start."""
 
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ from aiohttp import web
 from ..app import App
 from ..clock import iso
 from ..storage import staff
+from . import outreach as outreach_pages
 from . import setup_console
 from .auth import hash_password
 
-DEMO_EMAIL = "staff@demo.invalid"
+ROLES = ("staff", "advocate", "admin")
+DEMO_EMAILS = {role: f"{role}@demo.invalid" for role in ROLES}
+DEMO_EMAIL = DEMO_EMAILS["staff"]
 
 
 @dataclass
@@ -26,8 +30,11 @@ class DemoConsole:
     password: str
 
     def lines(self) -> list[str]:
+        others = " or ".join(DEMO_EMAILS[role] for role in ROLES[1:])
         return [f"Staff console: {self.url}  (sign in as {self.email}, password "
-                f"{self.password}). Ask for a lawyer in the chat, then answer from the console."]
+                f"{self.password}). Ask for a lawyer in the chat, then answer from the console.",
+                f"  Other roles, same password: {others} (outreach campaigns, accounts, "
+                f"audit log)."]
 
     async def stop(self) -> None:
         await self.runner.cleanup()
@@ -38,15 +45,17 @@ async def start(app: App, port: int) -> DemoConsole:
     password = secrets.token_urlsafe(12)
     hashed = await hash_password(password)
     now = iso(app.clock())
-    user = await staff.user_by_email(app.db, DEMO_EMAIL)
-    if user is None:
-        await staff.create_user(app.db, DEMO_EMAIL, "staff", hashed, now, "demo")
-    else:
-        await staff.set_password(app.db, user["id"], hashed, "", "demo", now)
-        await staff.set_disabled(app.db, user["id"], False, "demo", now)
+    for role, email in DEMO_EMAILS.items():
+        user = await staff.user_by_email(app.db, email)
+        if user is None:
+            await staff.create_user(app.db, email, role, hashed, now, "demo")
+        else:
+            await staff.set_password(app.db, user["id"], hashed, "", "demo", now)
+            await staff.set_disabled(app.db, user["id"], False, "demo", now)
     web_app = web.Application()
-    setup_console(dataclasses.replace(app, config=app.config.replace("console", "enabled", True)),
-                  web_app)
+    served = dataclasses.replace(app, config=app.config.replace("console", "enabled", True))
+    setup_console(served, web_app)
+    outreach_pages.setup(served, web_app)
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
     try:

@@ -27,7 +27,6 @@ from multidict import MultiDictProxy
 from ..app import App
 from ..outreach import campaigns
 from ..outreach.campaigns import Problem
-from ..outreach.pacing import QuietHours
 from ..outreach.sender import Sender
 from ..outreach.service import SENDER
 from ..outreach.texts import N_, default_text
@@ -38,8 +37,7 @@ from .auth import requires
 from .pages import CONSOLE, USER, console_of, render
 
 ADVOCATES = frozenset({"admin", "advocate"})
-STATE_LABELS = {"draft": N_("Draft"), "scheduled": N_("Scheduled"), "running": N_("Sending"),
-                "paused": N_("Paused"), "cancelled": N_("Cancelled"), "done": N_("Done")}
+STATE_LABELS = campaigns.STATE_LABELS
 CHANNEL_CHOICES = {"sms": N_("SMS"), "telegram": N_("Telegram"),
                    "any": N_("Telegram if the person linked it, else SMS")}
 CASE_STATUSES = {"dismissed": N_("Dismissed"), "pending": N_("Pending"),
@@ -157,7 +155,9 @@ async def campaign_list(request: web.Request) -> web.StreamResponse:
     rows = await store.listing(app.db)
     counts = {row["id"]: await store.progress(app.db, row["id"]) for row in rows}
     return render(request, "outreach_list.html", campaigns=rows, counts=counts,
-                  state_labels=STATE_LABELS)
+                  state_labels=STATE_LABELS,
+                  state_words={row["id"]: campaigns.state_words(app, row["state"])
+                               for row in rows})
 
 
 @requires(ADVOCATES)
@@ -182,9 +182,11 @@ async def create(request: web.Request) -> web.StreamResponse:
 
 async def _detail(request: web.Request, campaign: Any, *, status: int = 200,
                   error: Problem | None = None, values: dict[str, Any] | None = None,
-                  show_preview: bool = False) -> web.Response:
+                  show_preview: bool = False, blocked: Problem | None = None) -> web.Response:
     app = console_of(request).app
     state = campaign["state"]
+    if blocked is None and state in campaigns.CAN_PAUSE:
+        blocked = await campaigns.send_problem(app, campaign["id"])
     shown = show_preview or state != "draft"
     counts = await store.progress(app.db, campaign["id"])
     response = render(
@@ -196,15 +198,11 @@ async def _detail(request: web.Request, campaign: Any, *, status: int = 200,
         audience=Audience.from_json(campaign["filters"]),
         done=DONE.get(request.query.get("done", "")),
         failed=request.query.get("done", "") in ("test_failed", "not_now"),
-        quiet=not _sender_allows_now(app), **await _choices(app))
+        state_words=campaigns.state_words(app, state), blocked=blocked,
+        **await _choices(app))
     if state in ("scheduled", "running"):
         response.headers["Refresh"] = "5"  # live counts without a script (the CSP has none)
     return response
-
-
-def _sender_allows_now(app: App) -> bool:
-    cfg = app.config.outreach
-    return QuietHours(cfg.timezone, cfg.quiet_start, cfg.quiet_end).allowed(app.clock())
 
 
 @requires(ADVOCATES)
@@ -239,7 +237,10 @@ async def change(request: web.Request) -> web.StreamResponse:
     action = request.path.rsplit("/", 1)[-1]
     actor = _actor(request)
     if action == "launch":
-        ok = await campaigns.launch(app, campaign["id"], actor) is not None
+        try:
+            ok = await campaigns.launch(app, campaign["id"], actor) is not None
+        except Problem as exc:  # it could not send: say why, launch nothing
+            return await _detail(request, campaign, status=409, blocked=exc)
     else:
         ok = await {"pause": campaigns.pause, "resume": campaigns.resume,
                     "cancel": campaigns.cancel}[action](app, campaign["id"], actor)
@@ -256,6 +257,8 @@ async def test_send(request: web.Request) -> web.StreamResponse:
     app = console_of(request).app
     campaign = await _campaign(request)
     form = await request.post()
+    if (problem := campaigns.channel_problem(app, "sms")) is not None:
+        return await _detail(request, campaign, status=409, blocked=problem)
     sender = _sender(request)
     if sender is None:
         raise web.HTTPSeeOther(f"/console/outreach/{campaign['id']}?done=test_failed")

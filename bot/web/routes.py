@@ -1,4 +1,5 @@
-"""The home page, the escalation queue, an escalation's page and the live handoff actions."""
+"""The home page, the escalation queue, an escalation's page, the live handoff actions
+and the export of one conversation as text for the case file."""
 
 from __future__ import annotations
 
@@ -10,13 +11,16 @@ from aiohttp import web
 from .. import handoff
 from ..clock import iso
 from ..storage import optouts, people, staff
+from . import canned
 from .auth import EVERYONE, STAFF, requires
-from .pages import CHANNEL_LABELS, N_, STATUS_LABELS, USER, console_of, render
+from .pages import CHANNEL_LABELS, N_, STATUS_LABELS, USER, console_of, render, ui_locale
+from .summary import summary_words
 
 PAGE_SIZE = 50
 COUNT_CAP = 5000  # beyond this the queue says "more than 5,000"
 MAX_REPLY = 1600  # Twilio's limit for one message body; SMS splitting happens in the channel
 MAX_NOTE = 4000
+RECENT = 6  # messages shown beside the reply box; older ones are folded
 
 AGE_FILTERS = {"overdue": N_("Overdue"), "recent": N_("Within the target"),
                "week": N_("Older than a week")}
@@ -32,6 +36,9 @@ DONE_MESSAGES = {
     "closed": N_("This escalation is already resolved."),
     "empty": N_("Write something first."),
     "too_long": N_("That is too long."),
+    "opted_out": N_("This person has opted out. Messages to them will not be sent."),
+    "unconfirmed": N_("Confirm first: nothing was changed."),
+    "assigned": N_("Assigned."),
 }
 
 
@@ -106,9 +113,32 @@ async def detail(request: web.Request) -> web.StreamResponse:
     overdue_before = iso(console.now() - dt.timedelta(
         hours=console.app.config.console.overdue_hours))
     locale = esc["person_locale"] or esc["locale"]
+    transcript = await people.transcript(db, esc["person_id"])
+    disclosed = await staff.disclosed_cases(db, esc["person_id"])
+    staff_locale = ui_locale(request, console.app.translator.locales)
+    content = console.app.dialogue.content
+
+    def topic_title(name: str) -> str:
+        if content.source("topics", name, "title") is None:
+            return name
+        return content.text(staff_locale, "topics", name, "title")
+
+    app = console.app
+    draft = canned.texts(app.translator, app.config, locale).get(
+        request.query.get("canned", ""), "")
+    colleagues = [(f"staff:{u['id']}", u["email"]) for u in await staff.list_users(db)
+                  if u["role"] in ("staff", "admin") and not u["disabled"]]
     return render(
         request, "detail.html", esc=esc, case=case, candidates=candidates,
-        transcript=await people.transcript(db, esc["person_id"]),
+        canned=canned.texts(app.translator, app.config, staff_locale), draft=draft,
+        colleagues=colleagues,
+        earlier=transcript[:-RECENT], recent=transcript[-RECENT:],
+        summary=summary_words(
+            esc["summary"] or "",
+            lambda msgid, **kw: app.translator.gettext(staff_locale, msgid, **kw),
+            topic_title), disclosed=disclosed,
+        people_seen=len({(c["last_name_key"], c["first_name_key"], c["date_of_birth"])
+                         for c in disclosed}),
         notes=await staff.notes(db, esc["id"]), history=await staff.events(db, esc["id"]),
         emails=await staff.user_emails(db), mine=esc["claimed_by"] == user["actor"],
         overdue=esc["status"] != "resolved" and esc["created_at"] < overdue_before,
@@ -128,6 +158,20 @@ async def claim(request: web.Request) -> web.StreamResponse:
     console, esc = console_of(request), await _escalation(request)
     ok = await staff.claim(console.app.db, esc, request[USER]["actor"], console.stamp())
     raise _back(esc, "claimed" if ok else "closed", not ok)
+
+
+@requires(STAFF)
+async def assign(request: web.Request) -> web.StreamResponse:
+    """Hand the escalation to a named colleague (it becomes theirs to answer)."""
+    console, esc = console_of(request), await _escalation(request)
+    wanted = str((await request.post()).get("to", ""))
+    users = {f"staff:{u['id']}": u for u in await staff.list_users(console.app.db)}
+    colleague = users.get(wanted)
+    if colleague is None or colleague["disabled"] or colleague["role"] not in ("staff", "admin"):
+        raise web.HTTPBadRequest()
+    ok = await staff.assign(console.app.db, esc, request[USER]["actor"], wanted,
+                            console.stamp())
+    raise _back(esc, "assigned" if ok else "closed", not ok)
 
 
 @requires(STAFF)
@@ -152,6 +196,8 @@ async def reply(request: web.Request) -> web.StreamResponse:
     text, problem = await _text(request, MAX_REPLY)
     if problem:
         raise _back(esc, problem, True)
+    if await optouts.is_opted_out(console.app.db, esc["channel"], esc["address"]):
+        raise _back(esc, "opted_out", True)  # it would never be sent: say so, store nothing
     then_wait = (await request.post()).get("then") == "waiting"
     ok = await staff.reply(console.app.db, esc, request[USER]["actor"], text,
                            console.stamp(), then_wait=then_wait)
@@ -161,6 +207,8 @@ async def reply(request: web.Request) -> web.StreamResponse:
 @requires(STAFF)
 async def resolve(request: web.Request) -> web.StreamResponse:
     console, esc = console_of(request), await _escalation(request)
+    if (await request.post()).get("confirm") != "yes":
+        raise _back(esc, "unconfirmed", True)
     app = console.app
     closing = handoff.closing_text(app.translator, app.config,
                                    esc["person_locale"] or esc["locale"])
@@ -176,3 +224,29 @@ async def note(request: web.Request) -> web.StreamResponse:
         raise _back(esc, problem, True)
     await staff.add_note(console.app.db, esc, request[USER]["actor"], text, console.stamp())
     raise _back(esc, "noted")
+
+
+@requires(STAFF)
+async def export(request: web.Request) -> web.StreamResponse:
+    """One conversation as plain text (for the case file); the download is audited."""
+    console, esc = console_of(request), await _escalation(request)
+    db = console.app.db
+    await staff.record_export(db, esc, request[USER]["actor"], console.stamp())
+    emails = await staff.user_emails(db)
+    translator = console.app.translator
+    locale = ui_locale(request, translator.locales)
+
+    def who(m: Any) -> str:
+        if m["direction"] == "in":
+            return translator.gettext(locale, "Person")
+        if m["author"] and m["author"].startswith("staff:"):
+            return emails.get(m["author"], translator.gettext(locale, "Staff"))
+        return translator.gettext(locale, "Bot")
+
+    lines = [translator.gettext(locale, "Escalation {ref}", ref=esc["ref"]), ""]
+    lines += [f"[{m['created_at']}] {who(m)}: {m['body']}"
+              for m in await people.transcript(db, esc["person_id"])]
+    return web.Response(
+        text="\n".join(lines) + "\n", content_type="text/plain", charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="escalation-{esc["ref"]}.txt"',
+                 "Cache-Control": "no-store"})
