@@ -40,9 +40,11 @@ SETTINGS: list[Setting] = [
     Setting("storage", "retention_days", int, 365,
             "Delete message bodies and transcripts older than this many days (audit stays)."),
     # organisation the bot speaks for
-    Setting("organization", "name", str, "Case Help Project (demo)", "Name used in HELP and handoff."),
+    Setting("organization", "name", str, "Case Help Project (demo)",
+            "Name used in HELP and handoff."),
     Setting("organization", "phone", str, "555-0100", "Phone number people can call."),
-    Setting("organization", "website", str, "example.org/labcases", "Web address (no scheme needed)."),
+    Setting("organization", "website", str, "example.org/casehelp",
+            "Web address (no scheme needed)."),
     Setting("organization", "office_hours", str, "Mon-Fri 9:00-17:00",
             "Office hours as 'Mon-Fri HH:MM-HH:MM' (days Mon..Sun)."),
     Setting("organization", "timezone", str, "America/New_York", "Time zone of the office hours."),
@@ -71,7 +73,8 @@ SETTINGS: list[Setting] = [
     Setting("sms", "account_sid", str, "", "Twilio account SID.", secret=True),
     Setting("sms", "auth_token", str, "", "Twilio auth token (better: CASECHECK_SMS_AUTH_TOKEN).",
             secret=True),
-    Setting("sms", "from_number", str, "", "Sending number in E.164 (or use messaging_service_sid)."),
+    Setting("sms", "from_number", str, "",
+            "Sending number in E.164 (or use messaging_service_sid)."),
     Setting("sms", "messaging_service_sid", str, "", "Twilio messaging service SID."),
     Setting("sms", "public_url", str, "",
             "Public base URL Twilio calls (https://host), used to check signatures."),
@@ -83,7 +86,8 @@ SETTINGS: list[Setting] = [
     Setting("sms", "rate_per_second", float, 1.0, "Outbound SMS messages per second, all senders."),
     # telegram
     Setting("telegram", "enabled", bool, False, "Serve the Telegram channel."),
-    Setting("telegram", "token", str, "", "Bot token from @BotFather (better: CASECHECK_TELEGRAM_TOKEN).",
+    Setting("telegram", "token", str, "",
+            "Bot token from @BotFather (better: CASECHECK_TELEGRAM_TOKEN).",
             secret=True),
     Setting("telegram", "mode", str, "polling", "'polling' or 'webhook'."),
     Setting("telegram", "base_url", str, "https://api.telegram.org/bot",
@@ -143,7 +147,8 @@ def _coerce(setting: Setting, value: Any, where: str) -> Any:
     if setting.type is bool:
         if isinstance(value, bool):
             return value
-        if isinstance(value, str) and value.lower() in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
+        words = {"1", "true", "yes", "on", "0", "false", "no", "off"}
+        if isinstance(value, str) and value.lower() in words:
             return value.lower() in {"1", "true", "yes", "on"}
     elif setting.type is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):

@@ -51,8 +51,8 @@ async def wait_until(check, timeout: float = 10.0) -> None:
 
 
 async def kill_mid_send(tmp_path, *, accepted: bool) -> tuple[list[str], list[tuple]]:
-    """A person texts "hi"; the first reply's send hangs at Twilio (accepted or not);
-    kill -9; restart; return what the person got and the outbox rows."""
+    """A person texts "hi"; the greeting's send hangs at Twilio (accepted or not);
+    kill -9; restart; the person answers "1"; return what they got and the outbox rows."""
     db = tmp_path / "c.db"
     async with FakeTwilio() as fake, aiohttp.ClientSession() as session:
         config_file = write_config(tmp_path / "c.toml", db, sms_extra(fake))
@@ -70,6 +70,9 @@ async def kill_mid_send(tmp_path, *, accepted: bool) -> tuple[list[str], list[tu
         proc, _, url = await start_run(config_file)
         try:
             fake.webhook_base = url
+            # The person answers; its reply must come after the interrupted greeting.
+            status, _ = await post_inbound(session, url, PUBLIC_URL, inbound_params(DANA, "1"))
+            assert status == 200
             await fake.wait_for(2, timeout=10)
             await asyncio.sleep(1.0)  # time for a wrong second copy to show up
             await fake.settle()

@@ -187,11 +187,11 @@ async def test_canned_replies_come_in_the_person_s_language_and_can_be_edited(ap
     page = f"/console/escalations/{esc}"
     html = await (await client.get(page)).text()
     assert f'href="{page}?canned=hello#reply"' in html
-    assert "Hello, this is a lawyer from Drug Lab Case Help (demo)" in html  # staff read it
+    assert "Hello, this is a lawyer from Case Help Project (demo)" in html  # staff read it
     filled = await (await client.get(page + "?canned=hello")).text()
     box = filled[filled.index('<textarea id="reply"'):]
     box = box[:box.index("</textarea>")]
-    assert "Hola, soy abogado de Drug Lab Case Help (demo)" in box  # the person reads this
+    assert "Hola, soy abogado de Case Help Project (demo)" in box  # the person reads this
     assert "{org}" not in box
     await post_form(client, page + "/reply", {"text": "Hola, soy abogado. ¿Puede hablar?"}, page)
     assert "Hola, soy abogado" in (await app.db.fetchone("SELECT body FROM outbox"))["body"]

@@ -3,9 +3,10 @@
 ``Database`` holds one aiosqlite connection (WAL, synchronous=FULL, busy
 timeout). FULL fsyncs the WAL at every commit, so a message acknowledged to a
 provider survives a power cut, not only a crash; inbox inserts are group
-committed, so the cost is one fsync per batch, not per message. Reads run directly; every write goes through ``transaction()``, which
-takes one asyncio lock and wraps ``BEGIN IMMEDIATE`` ... ``COMMIT`` so that
-transactions from several tasks never interleave on the shared connection.
+committed, so the cost is one fsync per batch, not per message. Reads run
+directly; every write goes through ``transaction()``, which takes one asyncio
+lock and wraps ``BEGIN IMMEDIATE`` ... ``COMMIT`` so that transactions from
+several tasks never interleave on the shared connection.
 The query modules beside this file (``cases``, ``conversations``, ...) take a
 ``Database`` and hold the SQL for one subject each.
 """
