@@ -1,0 +1,39 @@
+"""WhatsApp-only bookkeeping: the 24-hour window and the replies held outside it.
+
+The window is read from the inbox itself (the person's last WhatsApp message),
+so it needs no table of its own and survives restarts. An outbox row that may
+not leave outside the window is 'held' (see ``outbox.mark_held``); the next
+message from the person opens the window and puts the held rows back to
+'pending', in their original order.
+"""
+
+from __future__ import annotations
+
+from . import Database
+
+CHANNEL = "whatsapp"
+
+
+async def last_inbound_at(db: Database, address: str) -> str | None:
+    """When the person at ``address`` last wrote on WhatsApp (ISO), if ever."""
+    row = await db.fetchone(
+        "SELECT MAX(received_at) FROM inbox WHERE channel=? AND address=?", (CHANNEL, address))
+    return row[0] if row and row[0] else None
+
+
+async def has_held(db: Database, address: str) -> bool:
+    """Does a row already wait for the window (so the person was already told)?"""
+    row = await db.fetchone(
+        "SELECT 1 FROM outbox WHERE channel=? AND address=? AND status='held' LIMIT 1",
+        (CHANNEL, address))
+    return row is not None
+
+
+async def release_held(db: Database, address: str, now: str) -> int:
+    """The window is open again: held rows go out now; return how many."""
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "UPDATE outbox SET status='pending', next_attempt_at=?, updated_at=?"
+            " WHERE channel=? AND address=? AND status='held'",
+            (now, now, CHANNEL, address))
+        return cur.rowcount
