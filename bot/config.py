@@ -94,7 +94,7 @@ SETTINGS: list[Setting] = [
     Setting("whatsapp", "rate_per_second", float, 10.0,
             "Outbound WhatsApp messages per second, all senders."),
     Setting("whatsapp", "window_hours", int, 24,
-            "Free-form replies only this many hours after the person's last message (WhatsApp: 24)."),
+            "Free-form replies only this many hours after the person's last message (24)."),
     Setting("whatsapp", "reply_templates", dict, {},
             "Content SID (HX...) per locale of the approved template sent outside the window."),
     Setting("whatsapp", "outreach_templates", dict, {},

@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "whatsapp"
 PREFIX = "whatsapp:"
-WINDOW_CLOSED = "63016"  # Twilio: outside the 24-hour window, send a template
+WINDOW_CLOSED = wa_store.WINDOW_REFUSED  # Twilio: outside the 24-hour window
 NOT_ON_WHATSAPP = frozenset({"63003"})  # the number has no WhatsApp account
 
 
@@ -135,12 +135,22 @@ class WhatsAppChannel(SmsChannel):
             if done:
                 await inbox.mark_done(conn, inbox_id, now)
 
+    async def _apply_many(self, updates: list[tuple[str, str, str | None]]) -> list[str]:
+        """Status callbacks as for SMS; a message failed later with 63016 (Twilio took
+        it, WhatsApp refused it for the window) is put back for the template path."""
+        outcomes = await super()._apply_many(updates)
+        refused = [sid for (sid, status, code), outcome in zip(updates, outcomes, strict=True)
+                   if code == WINDOW_CLOSED and outcome == "applied"]
+        await wa_store.put_back_refused(self.app.db, refused, iso(self.app.clock()))
+        return outcomes
+
     # -- sending -------------------------------------------------------------
     async def send(self, message: OutgoingMessage) -> SendResult:
         if self._client is None:
             return SendResult("retry", error_code="not_started")
         last = await wa_store.last_inbound_at(self.app.db, message.address)
-        if whatsapp_window.is_open(last, self.app.clock(), self.cfg.window_hours):
+        if (whatsapp_window.is_open(last, self.app.clock(), self.cfg.window_hours)
+                and not await wa_store.was_refused(self.app.db, message.id)):
             locale = message.locale or self.app.config.dialogue.default_locale
             _ = functools.partial(self.app.translator.gettext, locale)
             reply = Reply(message.body, [Option(o.get("key", ""), o.get("label", ""))

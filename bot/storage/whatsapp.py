@@ -12,6 +12,7 @@ from __future__ import annotations
 from . import Database
 
 CHANNEL = "whatsapp"
+WINDOW_REFUSED = "63016"  # Twilio's error for a free-form message outside the window
 
 
 async def last_inbound_at(db: Database, address: str) -> str | None:
@@ -37,3 +38,24 @@ async def release_held(db: Database, address: str, now: str) -> int:
             " WHERE channel=? AND address=? AND status='held'",
             (now, now, CHANNEL, address))
         return cur.rowcount
+
+
+async def put_back_refused(db: Database, provider_ids: list[str], now: str) -> int:
+    """Rows Twilio accepted and then failed with 63016 (outside the window) go back
+    to 'pending', marked so that the next try takes the template path."""
+    if not provider_ids:
+        return 0
+    marks = ",".join("?" * len(provider_ids))
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            f"UPDATE outbox SET status='pending', next_attempt_at=?, updated_at=?"
+            f" WHERE channel=? AND provider_id IN ({marks}) AND error_code=?"
+            f" AND status IN ('failed','undelivered')",
+            (now, now, CHANNEL, *provider_ids, WINDOW_REFUSED))
+        return cur.rowcount
+
+
+async def was_refused(db: Database, outbox_id: int) -> bool:
+    """Did Twilio already refuse this row for the window (so do not try free-form)?"""
+    row = await db.fetchone("SELECT error_code FROM outbox WHERE id=?", (outbox_id,))
+    return bool(row and row[0] == WINDOW_REFUSED)
