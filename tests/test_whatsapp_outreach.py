@@ -190,3 +190,37 @@ async def test_quiet_hours_follow_each_recipients_country(app, fake, moving):
         task.cancel()
         await sender.close()
     assert len(fake.messages) == len(PEOPLE)
+
+
+async def test_the_console_preview_shows_templates_and_the_country_table(app):
+    from aiohttp import web
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.outreach import service as outreach_service
+    from bot.web import outreach as outreach_pages
+    from bot.web import setup_console
+    from tests.web_support import csrf_of, post_form, signed_in
+
+    web_app = web.Application()
+    setup_console(app, web_app)
+    outreach_service.setup(app, web_app)
+    outreach_pages.setup(app, web_app)
+    client = TestClient(TestServer(web_app, host="127.0.0.1"))
+    await client.start_server()
+    try:
+        await signed_in(app, client, "advocate@example.org", "advocate")
+        form = await (await client.get("/console/outreach/new")).text()
+        assert 'value="mixed"' in form and "WhatsApp for numbers abroad" in form
+        resp = await post_form(client, "/console/outreach/new",
+                               {"name": "Abroad", "status": "dismissed", "channel": "mixed"},
+                               page="/console/outreach/new")
+        path = resp.headers["Location"].split("?")[0]
+        page = await (await client.post(f"{path}/preview", data={"csrf": csrf_of(form)})).text()
+    finally:
+        await client.close()
+    kea = page.split('<article class="preview" lang="kea">')[1].split("</article>")[0]
+    assert f"3 by WhatsApp with the approved template {KEA_SID}." in kea
+    table = page.split('<table id="preview-countries">')[1].split("</table>")[0]
+    assert "<tr><td>CV</td><td>WhatsApp</td><td>2</td><td>$0.10</td></tr>" in table
+    assert "<tr><td>US</td><td>SMS</td><td>2</td><td>$0.03</td></tr>" in table
+    assert "+238" not in page and "+1809" not in page  # countries, never a number
