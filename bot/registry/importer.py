@@ -90,9 +90,10 @@ def _header_name(raw: str) -> str:
 class CsvRows:
     """Reads a registry CSV in chunks of checked, normalised rows (blocking: run in a thread)."""
 
-    def __init__(self, path: str | Path, today: dt.date) -> None:
+    def __init__(self, path: str | Path, today: dt.date, phone_region: str = "US") -> None:
         self.path = Path(path)
         self.today = today.isoformat()
+        self.phone_region = phone_region  # country of numbers without a country code
         self._fh: BinaryIO | None = None
         self._reader: Any = None
         self._pick: Callable[[list[str]], tuple[str, ...]] = operator.itemgetter(0)
@@ -167,7 +168,7 @@ class CsvRows:
         suspect_keys, suspect_codes = self.suspect_keys, self.suspect_codes
         problems = self.problems
         reader, pick, pad, width = self._reader, self._pick, self._pad, self._width
-        normal, today = _normal, self.today
+        normal, today, region = _normal, self.today, self.phone_region
         # Counters live in locals in this loop (the hot path) and are saved on the way out.
         last, rows, staged = self._last_line, self.rows, self.staged
         try:
@@ -183,9 +184,9 @@ class CsvRows:
                 if pad:
                     record.append("")
                 values = tuple(map(str.strip, pick(record)))
-                row = normal(line, values, today)
+                row = normal(line, values, today, region)
                 if row is None:
-                    problems.append(Problem(line, "; ".join(_problems(values, today))))
+                    problems.append(Problem(line, "; ".join(_problems(values, today, region))))
                     continue
                 key = hash((row[1], row[3]))
                 if key in seen_keys:
@@ -213,7 +214,8 @@ class CsvRows:
 _STATUS_SET = frozenset(STATUSES)
 
 
-def _normal(line: int, values: tuple[str, ...], today: str) -> tuple[Any, ...] | None:
+def _normal(line: int, values: tuple[str, ...], today: str,
+            region: str = "US") -> tuple[Any, ...] | None:
     """``(line, *case columns)`` of a valid row, or None if ``_problems`` finds any.
 
     The hot path of an import: one call per row, no list of problems.
@@ -234,7 +236,7 @@ def _normal(line: int, values: tuple[str, ...], today: str) -> tuple[Any, ...] |
     try:
         dob = _iso(dob_raw)
         status_date = _iso(status_raw) if status_raw else ""
-        phone = normalize_phone(phone_raw) if phone_raw else ""
+        phone = normalize_phone(phone_raw, region) if phone_raw else ""
     except ValueError:
         return None
     notice = ""
@@ -254,7 +256,7 @@ def _normal(line: int, values: tuple[str, ...], today: str) -> tuple[Any, ...] |
             digest)
 
 
-def _problems(values: tuple[str, ...], today: str) -> list[str]:
+def _problems(values: tuple[str, ...], today: str, region: str = "US") -> list[str]:
     """Every problem of a row that ``_normal`` refused (column names only, never values)."""
     errors = _cell_problems(values)
     (display, _court, last_name, _first, dob_raw, _lab, status, status_raw, phone_raw,
@@ -273,7 +275,7 @@ def _problems(values: tuple[str, ...], today: str) -> list[str]:
     _date(status_raw, "status_date", errors, required=False)
     if phone_raw:
         try:
-            normalize_phone(phone_raw)
+            normalize_phone(phone_raw, region)
         except ValueError as exc:
             errors.append(f"phone: {exc}")
     if language_raw and _language(language_raw) is None:
@@ -346,10 +348,11 @@ def _conflict_problems(groups: Sequence[tuple[list[int], str]]) -> list[Problem]
 
 
 async def import_csv(db: Database, path: str | Path, *, now: dt.datetime,
-                     skip_invalid: bool = False) -> ImportReport:
-    """Check the whole file, then import it (all or, with ``skip_invalid``, the valid rows)."""
+                     skip_invalid: bool = False, phone_region: str = "US") -> ImportReport:
+    """Check the whole file, then import it (all or, with ``skip_invalid``, the valid rows);
+    phone numbers without a country code are of ``phone_region``."""
     report = ImportReport()
-    parser = CsvRows(path, now.date())
+    parser = CsvRows(path, now.date(), phone_region)
     stamp = now.astimezone(dt.UTC).isoformat(timespec="seconds")
     try:
         await asyncio.to_thread(parser.open)
