@@ -7,6 +7,7 @@ import asyncio
 
 from bot.cli import main as cli_main
 from bot.model import Reply
+from bot.storage import optouts
 from bot.storage import outbox as outbox_store
 from tests.fakes.twilio_api import PUBLIC_URL, RequestValidator, post_inbound
 from tests.fakes.twilio_whatsapp import WA_FROM, whatsapp_params, whatsapp_rig
@@ -150,3 +151,33 @@ async def test_stop_over_whatsapp_is_in_the_shared_ledger(config, clock):
         optout = await rig.app.db.fetchone(
             "SELECT reason FROM optouts WHERE channel='whatsapp' AND address=?", (ROSA,))
     assert optout["reason"] == "stop"
+
+
+LINKED_REGISTRY = (
+    "docket_number,court,last_name,first_name,date_of_birth,status,status_date,lab,phone,"
+    "notice_code\n0912CR004411,Boston Municipal Court,Rivera,Ana,1980-03-14,dismissed,"
+    "2017-04-18,Hinton,617-555-0177,HX7K-29QP\n")
+
+
+async def test_a_notice_code_on_whatsapp_links_the_sms_number_and_stop_holds_for_both(
+        config, clock, tmp_path, db_path):
+    csv = tmp_path / "registry.csv"
+    csv.write_text(LINKED_REGISTRY, encoding="utf-8")
+    assert await asyncio.to_thread(cli_main, ["registry", "import", str(csv), "--db",
+                                              str(db_path)]) == 0
+    home = "+16175550177"
+    async with whatsapp_rig(config, clock=clock) as rig:
+        await rig.sms.texts_after(home, "hi", 2)  # the number on file, once, by SMS
+        await rig.says_then(JOAO, "hi", 2)  # the same person, deported, on WhatsApp
+        await rig.says_then(JOAO, "1", 1)
+        await rig.says_then(JOAO, "I have a code from a letter", 1)
+        await rig.says_then(JOAO, "HX7K-29QP", 1)
+        result = await rig.says_then(JOAO, "03/14/1980", 1)
+        assert "Boston Municipal Court" in "\n".join(result)
+        await rig.idle()
+        people = await rig.app.db.fetchall(
+            "SELECT channel, person_id FROM contacts ORDER BY channel")
+        assert len({r["person_id"] for r in people}) == 1  # one person, two contacts
+        await rig.says_then(JOAO, "STOP", 1)
+        await rig.idle()
+        assert await optouts.is_opted_out(rig.app.db, "sms", home)
