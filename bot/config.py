@@ -138,7 +138,7 @@ SETTINGS: list[Setting] = [
     Setting("outreach", "whatsapp_cost_per_message", float, 0.03,
             "Price of one WhatsApp template message, for the cost estimate in the preview (USD)."),
     Setting("outreach", "timezone", str, "America/New_York",
-            "Recipients' time zone, for quiet hours."),
+            "Recipients' time zone for quiet hours (numbers abroad: their country's, if one)."),
     Setting("outreach", "quiet_start", str, "08:00",
             "Campaign messages are sent from this local time (HH:MM)..."),
     Setting("outreach", "quiet_end", str, "21:00", "...until this local time (HH:MM)."),

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
+from bot.channels.whatsapp import WhatsAppChannel
 from bot.cli import main as cli_main
+from bot.config import ConfigError
 from bot.model import Reply
 from bot.storage import optouts
 from bot.storage import outbox as outbox_store
@@ -181,3 +185,11 @@ async def test_a_notice_code_on_whatsapp_links_the_sms_number_and_stop_holds_for
         await rig.says_then(JOAO, "STOP", 1)
         await rig.idle()
         assert await optouts.is_opted_out(rig.app.db, "sms", home)
+
+
+async def test_whatsapp_without_its_settings_names_what_is_missing(app):
+    with pytest.raises(ConfigError) as err:
+        WhatsAppChannel(app)
+    for key in ("[sms] account_sid", "[sms] auth_token", "[sms] public_url",
+                "[whatsapp] from_number"):
+        assert key in str(err.value)

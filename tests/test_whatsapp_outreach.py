@@ -13,15 +13,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import App
 from bot.commands.outreach import _print_preview
 from bot.outreach import campaigns, countries
+from bot.outreach import service as outreach_service
 from bot.outreach.sender import Sender
 from bot.registry.importer import import_csv
 from bot.storage import outreach as store
+from bot.web import outreach as outreach_pages
+from bot.web import setup_console
 from tests.fakes.twilio_whatsapp import WA_FROM, FakeTwilioWhatsApp
 from tests.test_outreach_support import COLUMNS, MovingClock, case_row, outreach_config
+from tests.web_support import csrf_of, post_form, signed_in
 
 EN_SID, KEA_SID = "HX" + "a" * 32, "HX" + "b" * 32
 TEMPLATES = {EN_SID: "{{1}} has news that may matter to you. Reply YES or call {{2}}.",
@@ -193,14 +199,6 @@ async def test_quiet_hours_follow_each_recipients_country(app, fake, moving):
 
 
 async def test_the_console_preview_shows_templates_and_the_country_table(app):
-    from aiohttp import web
-    from aiohttp.test_utils import TestClient, TestServer
-
-    from bot.outreach import service as outreach_service
-    from bot.web import outreach as outreach_pages
-    from bot.web import setup_console
-    from tests.web_support import csrf_of, post_form, signed_in
-
     web_app = web.Application()
     setup_console(app, web_app)
     outreach_service.setup(app, web_app)

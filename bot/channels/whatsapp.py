@@ -139,9 +139,7 @@ class WhatsAppChannel(SmsChannel):
         """Status callbacks as for SMS; a message failed later with 63016 (Twilio took
         it, WhatsApp refused it for the window) is put back for the template path."""
         outcomes = await super()._apply_many(updates)
-        refused = [sid for (sid, status, code), outcome in zip(updates, outcomes, strict=True)
-                   if code == WINDOW_CLOSED and outcome == "applied"]
-        await wa_store.put_back_refused(self.app.db, refused, iso(self.app.clock()))
+        await wa_store.put_back_refused(self.app.db, iso(self.app.clock()))
         return outcomes
 
     # -- sending -------------------------------------------------------------

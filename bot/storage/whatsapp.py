@@ -40,18 +40,21 @@ async def release_held(db: Database, address: str, now: str) -> int:
         return cur.rowcount
 
 
-async def put_back_refused(db: Database, provider_ids: list[str], now: str) -> int:
+async def put_back_refused(db: Database, now: str) -> int:
     """Rows Twilio accepted and then failed with 63016 (outside the window) go back
-    to 'pending', marked so that the next try takes the template path."""
-    if not provider_ids:
+    to 'pending'; their error code sends the next try down the template path.
+    (By status, not by message: a callback that came before our own 'sent' was
+    applied with it, and is swept up by the next callback.)"""
+    found = await db.fetchone(
+        "SELECT 1 FROM outbox WHERE status IN ('failed','undelivered') AND channel=?"
+        " AND error_code=? LIMIT 1", (CHANNEL, WINDOW_REFUSED))
+    if found is None:
         return 0
-    marks = ",".join("?" * len(provider_ids))
     async with db.transaction() as conn:
         cur = await conn.execute(
-            f"UPDATE outbox SET status='pending', next_attempt_at=?, updated_at=?"
-            f" WHERE channel=? AND provider_id IN ({marks}) AND error_code=?"
-            f" AND status IN ('failed','undelivered')",
-            (now, now, CHANNEL, *provider_ids, WINDOW_REFUSED))
+            "UPDATE outbox SET status='pending', next_attempt_at=?, updated_at=?"
+            " WHERE status IN ('failed','undelivered') AND channel=? AND error_code=?",
+            (now, now, CHANNEL, WINDOW_REFUSED))
         return cur.rowcount
 
 
