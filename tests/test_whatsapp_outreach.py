@@ -17,10 +17,12 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import App
+from bot.clock import iso
 from bot.commands.outreach import _print_preview
 from bot.outreach import campaigns, countries
 from bot.outreach import service as outreach_service
 from bot.outreach.sender import Sender
+from bot.outreach.whatsapp_provider import WhatsAppProvider
 from bot.registry.importer import import_csv
 from bot.storage import outreach as store
 from bot.web import outreach as outreach_pages
@@ -222,3 +224,25 @@ async def test_the_console_preview_shows_templates_and_the_country_table(app):
     assert "<tr><td>CV</td><td>WhatsApp</td><td>2</td><td>$0.10</td></tr>" in table
     assert "<tr><td>US</td><td>SMS</td><td>2</td><td>$0.03</td></tr>" in table
     assert "+238" not in page and "+1809" not in page  # countries, never a number
+
+
+async def test_a_whatsapp_send_accepted_but_not_recorded_is_reconciled_not_resent(app, fake):
+    """A kill -9 between Twilio's answer and our commit: found again, never sent twice."""
+    campaign_id = await mixed_campaign(app)
+    assert await campaigns.launch(app, campaign_id, "test") is not None
+    claimed = await store.claim(app.db, campaign_id, "whatsapp", iso(app.clock()), 3)
+    provider = WhatsAppProvider(app.config)
+    await provider.start()
+    accepted = await provider.send(claimed[0]["address"], "", locale=claimed[0]["locale"])
+    await provider.stop()
+    assert accepted.kind == "sent"  # ... and the process died here: 3 rows 'sending'
+    sender = Sender(app)
+    try:
+        assert await asyncio.wait_for(sender.run_campaign(campaign_id), 30) == "done"
+    finally:
+        await sender.close()
+    per_address = [m.to for m in fake.messages]
+    assert len(per_address) == len(set(per_address)) == len(PEOPLE)
+    row = await app.db.fetchone("SELECT provider_id FROM outreach_recipients WHERE id=?",
+                                (claimed[0]["id"],))
+    assert row[0] == accepted.provider_id

@@ -318,6 +318,9 @@ class Sender:
                         break
                     continue
                 rows = await self._defer_quiet(channel, rows, now)
+                if len(rows) > window:  # a night claim found more in daylight than fit
+                    await store.release(db, [r["id"] for r in rows[window:]])
+                    rows = rows[:window]
                 if not rows:
                     continue
                 if provider is None:

@@ -5,8 +5,10 @@ message is the template configured in ``[whatsapp] outreach_templates`` for
 the recipient's locale (else the default locale's), sent by ``ContentSid``
 with the organisation's name and phone as its variables. A locale with no
 template at all fails the recipient with reason ``no_template`` (the preview
-warns first). A template message cannot be found again by its text, so a
-recipient left 'sending' by a crash is failed ('interrupted'), never resent.
+warns first). A recipient left 'sending' by a crash is reconciled like SMS:
+Twilio is asked for a message from our WhatsApp sender to that number since
+the attempt (Twilio renders a template's text itself, so any such message
+counts; nothing else writes first to a number during a campaign).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from .providers import STATUS_PATH, THROTTLE_CODES, Outcome
 
 class WhatsAppProvider:
     channel = "whatsapp"
-    can_reconcile = False
+    can_reconcile = True
 
     def __init__(self, config: Config) -> None:
         sms, wa = config.sms, config.whatsapp
@@ -80,4 +82,12 @@ class WhatsAppProvider:
         return Outcome("sent", provider_id=sent.sid)
 
     async def find(self, address: str, text: str, since: dt.datetime) -> str | None:
-        raise NotImplementedError("a template message cannot be found by its text")
+        """The SID of a message from our sender to ``address`` since ``since``."""
+        assert self._client is not None, "start() first"
+        messages = await self._client.messages.list_async(
+            to=wa_channel.PREFIX + address, from_=self.sender, limit=20)
+        for message in messages:
+            created = message.date_created
+            if created is None or created >= since:
+                return str(message.sid)
+        return None
