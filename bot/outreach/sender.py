@@ -317,7 +317,7 @@ class Sender:
                     if not await self._wait_for_work(run, channel, now):
                         break
                     continue
-                rows = await self._defer_quiet(channel, rows, now)
+                rows, zones = await self._defer_quiet(channel, rows, now)
                 if len(rows) > window:  # a night claim found more in daylight than fit
                     await store.release(db, [r["id"] for r in rows[window:]])
                     rows = rows[:window]
@@ -331,7 +331,7 @@ class Sender:
                 if home_day:
                     ahead = asyncio.create_task(
                         store.claim(db, cid, channel, iso(self.app.clock()), window))
-                await self._send_window(run, channel, provider, pacer, rows)
+                await self._send_window(run, channel, provider, pacer, rows, zones)
         finally:
             await self._drop(ahead)
             if run.tasks:
@@ -343,19 +343,19 @@ class Sender:
             return None
         return countries.quiet_hours_zone(address, self.home_region)
 
-    async def _defer_quiet(self, channel: str, rows: list[aiosqlite.Row],
-                           now: dt.datetime) -> list[aiosqlite.Row]:
+    async def _defer_quiet(self, channel: str, rows: list[aiosqlite.Row], now: dt.datetime
+                           ) -> tuple[list[aiosqlite.Row], dict[int, str | None]]:
         """Put back, until their morning, the claimed recipients for whom it is night;
-        return the others."""
-        ready, later = [], []
+        return the others, and each one's time zone (by recipient id)."""
+        ready, later, zones = [], [], {}
         for row in rows:
-            zone = self._zone(channel, row["address"])
+            zone = zones[row["id"]] = self._zone(channel, row["address"])
             if self.quiet.allowed(now, zone):
                 ready.append(row)
             else:
                 later.append((row["id"], iso(self.quiet.opens_at(now, zone))))
         await store.defer(self.app.db, later)
-        return ready
+        return ready, zones
 
     async def _drop(self, ahead: asyncio.Task[list[aiosqlite.Row]] | None) -> None:
         """Release a window claimed ahead that will not be sent now."""
@@ -389,9 +389,9 @@ class Sender:
         return True
 
     async def _send_window(self, run: _Run, channel: str, provider: Provider, pacer: Pacer,
-                           rows: list[aiosqlite.Row]) -> None:
+                           rows: list[aiosqlite.Row], zones: dict[int, str | None]) -> None:
         for i, row in enumerate(rows):
-            zone = self._zone(channel, row["address"])
+            zone = zones.get(row["id"])
             if run.stop.is_set() or not self.quiet.allowed(self.app.clock(), zone):
                 await store.release(self.app.db, [r["id"] for r in rows[i:]])
                 return
