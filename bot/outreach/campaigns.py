@@ -78,7 +78,7 @@ def validate(app: App, *, name: str, labs: Iterable[str] = (), statuses: Iterabl
     if any(not _LANGUAGE.fullmatch(v) for v in language_values):
         raise Problem(N_("A language must be a code like en or es."))
     if channel not in store.CHANNELS:
-        raise Problem(N_("The channel must be sms, telegram or any."))
+        raise Problem(N_("The channel must be sms, telegram, any, whatsapp or mixed."))
     translator = app.translator
     kept: dict[str, str] = {}
     for locale, text in (texts or {}).items():
