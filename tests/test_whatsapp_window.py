@@ -12,6 +12,7 @@ from bot.model import Reply
 from bot.storage import outbox as outbox_store
 from bot.storage import staff
 from tests.fakes.twilio_whatsapp import whatsapp_rig
+from tests.web_support import make_escalation, signed_in, start_console
 
 ROSA = "+18095550100"  # the Dominican Republic
 TEMPLATES = {"HX" + "e" * 32: "{{1}} has a reply for you. Reply to this message to read it.",
@@ -161,3 +162,24 @@ def test_the_window_is_24_hours_from_the_persons_last_message():
     assert not whatsapp_window.is_open(iso(now - dt.timedelta(hours=24)), now, 24)
     assert not whatsapp_window.is_open(None, now, 24)
     assert not whatsapp_window.is_open("not a date", now, 24)
+
+
+async def test_the_console_shows_the_whatsapp_channel_and_what_the_window_means(app):
+    esc = await make_escalation(app, channel="whatsapp", address=ROSA)
+    client = await start_console(app)
+    try:
+        uid = await signed_in(app, client, "lawyer@example.org", "staff")
+        await staff.claim(app.db, await staff.escalation(app.db, esc), f"staff:{uid}",
+                          iso(app.clock()))
+        queue = await (await client.get("/console/escalations")).text()
+        detail = await (await client.get(f"/console/escalations/{esc}")).text()
+        sms = await make_escalation(app, channel="sms", address="+16175550101", ref="XYZ789")
+        await staff.claim(app.db, await staff.escalation(app.db, sms), f"staff:{uid}",
+                          iso(app.clock()))
+        other = await (await client.get(f"/console/escalations/{sms}")).text()
+    finally:
+        await client.close()
+    assert "<td>WhatsApp</td>" in queue
+    assert "WhatsApp: +18095550100" in detail
+    assert "Sent by WhatsApp" in detail and "more than 24 hours after" in detail
+    assert "Sent by SMS" in other and "more than 24 hours after" not in other
