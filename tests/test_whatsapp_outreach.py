@@ -17,6 +17,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import App
+from bot.cli import main as cli_main
 from bot.clock import iso
 from bot.commands.outreach import _print_preview
 from bot.outreach import campaigns, countries
@@ -27,7 +28,7 @@ from bot.registry.importer import import_csv
 from bot.storage import outreach as store
 from bot.web import outreach as outreach_pages
 from bot.web import setup_console
-from tests.fakes.twilio_whatsapp import WA_FROM, FakeTwilioWhatsApp
+from tests.fakes.twilio_whatsapp import WA_FROM, FakeTwilioWhatsApp, whatsapp_rig
 from tests.test_outreach_support import COLUMNS, MovingClock, case_row, outreach_config
 from tests.web_support import csrf_of, post_form, signed_in
 
@@ -246,3 +247,30 @@ async def test_a_whatsapp_send_accepted_but_not_recorded_is_reconciled_not_resen
     row = await app.db.fetchone("SELECT provider_id FROM outreach_recipients WHERE id=?",
                                 (claimed[0]["id"],))
     assert row[0] == accepted.provider_id
+
+
+async def test_a_reply_to_the_whatsapp_template_opens_the_window_and_starts_the_lookup(
+        config, moving, tmp_path, db_path):
+    registry = tmp_path / "one.csv"
+    with registry.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, COLUMNS)
+        writer.writeheader()
+        writer.writerow({**case_row(1, "kea"), "phone": "+238 991 23 45",
+                         "status": "dismissed"})
+    assert await asyncio.to_thread(cli_main, ["registry", "import", str(registry), "--db",
+                                              str(db_path)]) == 0
+    async with whatsapp_rig(config, clock=moving, templates=TEMPLATES, **{
+            "whatsapp.outreach_templates": {"en": EN_SID, "kea": KEA_SID},
+            "outreach.whatsapp_rate_per_second": 100.0}) as rig:
+        campaign_id = await mixed_campaign(rig.app)
+        assert await send_all(rig.app, campaign_id) == "done"
+        assert [m.content_sid for m in rig.fake.whatsapp_to("+2389912345")] == [KEA_SID]
+        await rig.says_then("+2389912345", "YES", 1)
+        await rig.idle()
+        answer = [m.body for m in rig.fake.whatsapp_to("+2389912345")[1:]]
+        recipient = await rig.app.db.fetchone(
+            "SELECT replied_at FROM outreach_recipients WHERE campaign_id=?", (campaign_id,))
+    assert recipient["replied_at"] is not None
+    assert "prusesu" in "\n".join(answer)  # the docket question, in the campaign's Kabuverdianu
+    assert all(m.content_sid is None
+               for m in rig.fake.whatsapp_to("+2389912345")[1:])  # free-form now
