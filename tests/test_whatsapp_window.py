@@ -166,6 +166,11 @@ def test_the_window_is_24_hours_from_the_persons_last_message():
 
 async def test_the_console_shows_the_whatsapp_channel_and_what_the_window_means(app):
     esc = await make_escalation(app, channel="whatsapp", address=ROSA)
+    async with app.db.transaction() as conn:  # two staff replies outside the window
+        for text in ("Hello", "Are you there?"):
+            row_id = await outbox_store.enqueue(conn, "whatsapp", ROSA, Reply(text),
+                                                iso(app.clock()), kind="staff")
+            await outbox_store.mark_held(conn, row_id, "window", iso(app.clock()))
     client = await start_console(app)
     try:
         uid = await signed_in(app, client, "lawyer@example.org", "staff")
@@ -183,3 +188,5 @@ async def test_the_console_shows_the_whatsapp_channel_and_what_the_window_means(
     assert "WhatsApp: +18095550100" in detail
     assert "Sent by WhatsApp" in detail and "more than 24 hours after" in detail
     assert "Sent by SMS" in other and "more than 24 hours after" not in other
+    assert ('id="held">2 messages wait until this person writes on WhatsApp again' in detail)
+    assert 'id="held"' not in other

@@ -30,6 +30,14 @@ async def has_held(db: Database, address: str) -> bool:
     return row is not None
 
 
+async def held_count(db: Database, address: str) -> int:
+    """How many messages to this WhatsApp number wait for the window (for staff)."""
+    row = await db.fetchone(
+        "SELECT COUNT(*) FROM outbox WHERE channel=? AND address=? AND status='held'",
+        (CHANNEL, address))
+    return int(row[0]) if row else 0
+
+
 async def release_held(db: Database, address: str, now: str) -> int:
     """The window is open again: held rows go out now; return how many."""
     async with db.transaction() as conn:
