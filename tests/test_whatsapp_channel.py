@@ -102,6 +102,10 @@ async def test_forged_and_sms_shaped_webhooks_store_nothing(config, clock):
                                        sms_shaped, path="/whatsapp/inbound",
                                        auth_token=rig.fake.auth_token)
         assert status == 400
+        # and a WhatsApp message posted to the SMS webhook is not taken for an SMS
+        status, _ = await post_inbound(rig.sms.session, rig.service.url, PUBLIC_URL, params,
+                                       path="/sms/inbound", auth_token=rig.fake.auth_token)
+        assert status == 400
         row = await rig.app.db.fetchone("SELECT COUNT(*) FROM inbox")
     assert row[0] == 0
 

@@ -105,8 +105,9 @@ class SmsChannel:
         return app.config.sms
 
     def address_of(self, sender: str) -> str:
-        """Our address for Twilio's ``From`` ("" when it is not one of this channel's)."""
-        return sender
+        """Our address for Twilio's ``From`` ("" when it is not one of this channel's:
+        'whatsapp:+...' belongs on [whatsapp] inbound_path)."""
+        return "" if ":" in sender else sender
 
     # -- lifecycle -------------------------------------------------------
     def routes(self) -> list[web.RouteDef]:
