@@ -274,3 +274,17 @@ async def test_a_reply_to_the_whatsapp_template_opens_the_window_and_starts_the_
     assert "prusesu" in "\n".join(answer)  # the docket question, in the campaign's Kabuverdianu
     assert all(m.content_sid is None
                for m in rig.fake.whatsapp_to("+2389912345")[1:])  # free-form now
+
+
+async def test_a_test_send_by_whatsapp_is_the_languages_template(app, fake):
+    campaign_id = await mixed_campaign(app)
+    sender = Sender(app)
+    try:
+        outcome = await campaigns.test_send(app, sender, campaign_id, "kea", "+238 991 00 00",
+                                            "test", channel="whatsapp")
+    finally:
+        await sender.close()
+    assert outcome.kind == "sent"
+    assert [(m.to, m.content_sid) for m in fake.messages] == [("whatsapp:+2389910000",
+                                                              KEA_SID)]
+    assert await store.count(app.db, campaign_id) == 0  # no recipient row

@@ -68,6 +68,8 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     test.add_argument("campaign", type=int, metavar="ID")
     test.add_argument("--to", required=True, help="your own phone number")
     test.add_argument("--language", default="en")
+    test.add_argument("--channel", choices=("sms", "whatsapp"), default="sms",
+                      help="whatsapp: the language's approved template, to your WhatsApp")
     test.set_defaults(func=run_test_send)
 
 
@@ -294,7 +296,7 @@ async def run_test_send(args: argparse.Namespace, config: Config) -> int:
         sender = Sender(app)
         try:
             outcome = await campaigns.test_send(app, sender, args.campaign, args.language,
-                                                args.to, ACTOR)
+                                                args.to, ACTOR, channel=args.channel)
         except ConfigError as exc:
             return _err(f"configuration error: {exc}")
         finally:

@@ -241,9 +241,10 @@ async def cancel(app: App, campaign_id: int, actor: str) -> bool:
 
 
 async def test_send(app: App, sender: Sender, campaign_id: int, locale: str, phone: str,
-                    actor: str) -> Outcome:
-    """Send the campaign's text in ``locale`` to one number (the advocate's own),
-    outside the campaign: no recipient row, an audit entry."""
+                    actor: str, *, channel: str = "sms") -> Outcome:
+    """Send the campaign's text in ``locale`` to one number (the advocate's own; by
+    WhatsApp: the locale's template), outside the campaign: no recipient row, an
+    audit entry."""
     campaign = await store.get(app.db, campaign_id)
     if campaign is None:
         raise Problem(N_("No such campaign."))
@@ -255,6 +256,6 @@ async def test_send(app: App, sender: Sender, campaign_id: int, locale: str, pho
         raise Problem(N_("That phone number does not look right.")) from None
     texts = texts_mod.campaign_texts(json.loads(campaign["texts"] or "{}"), app.translator)
     text = texts_mod.for_channel(texts_mod.fill(texts[locale], app.config), "sms")
-    outcome = await sender.test_send("sms", address, text)
+    outcome = await sender.test_send(channel, address, text, locale=locale)
     await store.record_test_send(app.db, campaign_id, actor, outcome.kind, iso(app.clock()))
     return outcome

@@ -471,7 +471,8 @@ class Sender:
                         sum(1 for r in results if r.outcome == "sent"))
 
     # -- one message, outside any campaign -----------------------------------------------
-    async def test_send(self, channel: str, address: str, text: str) -> Outcome:
+    async def test_send(self, channel: str, address: str, text: str, *,
+                        locale: str | None = None) -> Outcome:
         provider = await self.provider(channel)
-        return await provider.send(address, text)
+        return await provider.send(address, text, locale=locale)
 
