@@ -16,6 +16,11 @@ For each scenario (N recipients at R messages/s), on 127.0.0.1 only:
 
     python bench/bench_outreach.py                 # 10k@1000/s, 100k@1000/s, 100k@100/s
     python bench/bench_outreach.py --n 2000 --rate 200   # one scenario
+    python bench/bench_outreach.py --mixed --n 2000 --rate 200
+
+``--mixed``: every other number is abroad (Cape Verde), the campaign's channel
+is 'mixed' (WhatsApp templates abroad, SMS at home), SMS and WhatsApp each
+configured at the rate; the rate is reported overall and per channel.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import bisect
+import csv
 import datetime as dt
 import os
 import sys
@@ -40,26 +46,51 @@ from bot.app import App  # noqa: E402
 from bot.clock import iso  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.outreach import campaigns  # noqa: E402
+from bot.registry.importer import import_csv  # noqa: E402
 from bot.storage import optouts  # noqa: E402
-from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio  # noqa: E402
-from tests.test_outreach_support import import_cases, phone  # noqa: E402
+from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER  # noqa: E402
+from tests.fakes.twilio_whatsapp import WA_FROM, FakeTwilioWhatsApp  # noqa: E402
+from tests.test_outreach_support import COLUMNS, case_row, import_cases, phone  # noqa: E402
 
 SUITE = [(10_000, 1000.0), (100_000, 1000.0), (100_000, 100.0)]
 
 
-class TimedTwilio(FakeTwilio):
-    """The fake Twilio, noting when each message was accepted."""
+TEMPLATE_SID = "HX" + "0" * 31 + "1"
+
+
+class TimedTwilio(FakeTwilioWhatsApp):
+    """The fake Twilio (SMS and WhatsApp), noting when each message was accepted."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(templates={TEMPLATE_SID: "{{1}} has news for you. Call {{2}}."})
         self.times: list[float] = []
+        self.channel_times: dict[str, list[float]] = {"sms": [], "whatsapp": []}
 
     async def _create(self, request: web.Request) -> web.Response:
         before = len(self.messages)
         response = await super()._create(request)
         if len(self.messages) > before:
-            self.times.append(time.monotonic())
+            now = time.monotonic()
+            self.times.append(now)
+            channel = "whatsapp" if self.messages[-1].to.startswith("whatsapp:") else "sms"
+            self.channel_times[channel].append(now)
         return response
+
+
+def abroad_phone(i: int) -> str:
+    """Every other recipient of a mixed run: a Cape Verde mobile (+238 99x xxxx)."""
+    return f"+23899{i // 2:05d}" if i % 2 else phone(i)
+
+
+async def import_mixed(app: App, tmp: Path, n: int) -> None:
+    path = tmp / "mixed.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, COLUMNS)
+        writer.writeheader()
+        for i in range(n):
+            writer.writerow({**case_row(i, ("en", "es")[i % 2]), "phone": abroad_phone(i)})
+    report = await import_csv(app.db, path, now=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    assert report.inserted == n, report
 
 
 def daytime_zone() -> str:
@@ -67,8 +98,12 @@ def daytime_zone() -> str:
     return f"Etc/GMT{-offset:+d}" if offset else "Etc/GMT"
 
 
-def write_config(tmp: Path, fake_url: str, rate: float) -> Path:
+def write_config(tmp: Path, fake_url: str, rate: float, mixed: bool = False) -> Path:
     path = tmp / "casecheck.toml"
+    # Mixed: recipients abroad keep their own quiet hours; the bench sends around the clock.
+    extra = (f'whatsapp_rate_per_second = {rate}\nquiet_start = "00:00"\nquiet_end = "23:59"\n'
+             f'[whatsapp]\nfrom_number = "{WA_FROM}"\n'
+             f'outreach_templates = {{ en = "{TEMPLATE_SID}" }}\n') if mixed else ""
     path.write_text(f"""
 [storage]
 path = "{tmp / 'casecheck.db'}"
@@ -80,14 +115,20 @@ api_base_url = "{fake_url}"
 [outreach]
 sms_rate_per_second = {rate}
 timezone = "{daytime_zone()}"
-""", encoding="utf-8")
+{extra}""", encoding="utf-8")
     return path
 
 
-async def opt_out(app: App, numbers: list[str]) -> None:
+async def opt_out(app: App, numbers: list[str], mixed: bool = False) -> None:
     async with app.db.transaction() as conn:
         for number in numbers:
-            await optouts.opt_out(conn, "sms", number, "stop", iso(app.clock()))
+            channel = "whatsapp" if mixed and not number.startswith("+1") else "sms"
+            await optouts.opt_out(conn, channel, number, "stop", iso(app.clock()))
+
+
+def rate_of(times: list[float]) -> float:
+    span = times[-1] - times[0] if len(times) > 1 else 0.0
+    return (len(times) - 1) / span if span else 0.0
 
 
 def peak_rss_kib(pid: int) -> int | None:
@@ -108,21 +149,26 @@ def busiest_second(times: list[float]) -> int:
     return best
 
 
-async def scenario(n: int, rate: float) -> dict[str, float]:
+async def scenario(n: int, rate: float, mixed: bool = False) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         fake = TimedTwilio()
         await fake.start()
         try:
-            config_path = write_config(tmp, fake.url, rate)
+            config_path = write_config(tmp, fake.url, rate, mixed)
             config = load_config(config_path, env={})
-            before = [phone(i) for i in range(0, n, 100)]  # 1%
-            during = [phone(i) for i in range(n - 1, n // 2, -200)]  # 0.5%, sent last
+            number = abroad_phone if mixed else phone
+            before = [number(i) for i in range(0, n, 100)]  # 1%
+            during = [number(i) for i in range(n - 1, n // 2, -200)]  # 0.5%, sent last
             async with await App.create(config) as app:
                 started = time.monotonic()
-                await import_cases(app.db, tmp, n)
-                await opt_out(app, before)
-                draft = campaigns.validate(app, name="bench")
+                if mixed:
+                    await import_mixed(app, tmp, n)
+                else:
+                    await import_cases(app.db, tmp, n)
+                await opt_out(app, before, mixed)
+                draft = campaigns.validate(app, name="bench",
+                                           channel="mixed" if mixed else "sms")
                 campaign_id = await campaigns.create(app, draft, "bench")
                 recipients = await campaigns.launch(app, campaign_id, "bench")
                 setup = time.monotonic() - started
@@ -137,7 +183,7 @@ async def scenario(n: int, rate: float) -> dict[str, float]:
                 while proc.returncode is None:
                     peak = max(peak, peak_rss_kib(proc.pid) or 0)
                     if not opted_during and len(fake.messages) > n // 4:
-                        await opt_out(app, during)
+                        await opt_out(app, during, mixed)
                         opted_during = True
                     try:
                         await asyncio.wait_for(proc.wait(), 0.25)
@@ -150,17 +196,22 @@ async def scenario(n: int, rate: float) -> dict[str, float]:
                     print(f"sender stderr: {stderr[-2000:]}", flush=True)
         finally:
             await fake.stop()
-    counts = Counter(m.to for m in fake.messages)
+    counts = Counter(m.to.removeprefix("whatsapp:") for m in fake.messages)
     times = fake.times
     span = times[-1] - times[0] if len(times) > 1 else 0.0
     achieved = (len(times) - 1) / span if span else 0.0
     return {
         "n": n, "rate": rate, "recipients": recipients or 0, "sent": len(fake.messages),
-        "setup_s": setup, "seconds": span, "achieved": achieved, "ratio": achieved / rate,
+        "setup_s": setup, "seconds": span, "achieved": achieved,
+        "ratio": achieved / (rate * (2 if mixed else 1)),  # mixed: two lanes at the rate
         "busiest_second": busiest_second(times),
         "duplicates": sum(1 for c in counts.values() if c > 1),
         "to_opted_out": sum(counts[p] for p in set(before) | set(during)),
-        "peak_rss_mib": peak / 1024,
+        "peak_rss_mib": peak / 1024, "mixed": mixed,
+        "sms_sent": len(fake.channel_times["sms"]),
+        "sms_rate": rate_of(fake.channel_times["sms"]),
+        "whatsapp_sent": len(fake.channel_times["whatsapp"]),
+        "whatsapp_rate": rate_of(fake.channel_times["whatsapp"]),
     }
 
 
@@ -171,17 +222,24 @@ def report(r: dict[str, float]) -> None:
           f"duplicates {int(r['duplicates'])}; to opted-out {int(r['to_opted_out'])}; "
           f"sender peak RSS {r['peak_rss_mib']:.1f} MiB (setup {r['setup_s']:.1f} s)",
           flush=True)
+    if r["mixed"]:
+        print(f"        mixed: {int(r['sms_sent'])} by SMS at {r['sms_rate']:.1f}/s "
+              f"({r['sms_rate'] / r['rate']:.1%}), {int(r['whatsapp_sent'])} by WhatsApp at "
+              f"{r['whatsapp_rate']:.1f}/s ({r['whatsapp_rate'] / r['rate']:.1%}); "
+              f"together {r['achieved']:.1f}/s", flush=True)
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, help="recipients (one scenario)")
     parser.add_argument("--rate", type=float, help="messages per second (one scenario)")
+    parser.add_argument("--mixed", action="store_true",
+                        help="half the numbers abroad: WhatsApp there, SMS at home")
     args = parser.parse_args()
     runs = SUITE if args.n is None and args.rate is None else [
         (args.n or 100_000, args.rate or 100.0)]
     for n, rate in runs:
-        report(await scenario(n, rate))
+        report(await scenario(n, rate, args.mixed))
 
 
 if __name__ == "__main__":

@@ -48,6 +48,8 @@ SETTINGS: list[Setting] = [
     Setting("organization", "office_hours", str, "Mon-Fri 9:00-17:00",
             "Office hours as 'Mon-Fri HH:MM-HH:MM' (days Mon..Sun)."),
     Setting("organization", "timezone", str, "America/New_York", "Time zone of the office hours."),
+    Setting("organization", "phone_region", str, "US",
+            "Country (ISO 3166 code) of phone numbers written without a country code."),
     # privacy policy
     Setting("privacy", "max_attempts", int, 5,
             "Failed lookups allowed per sender and per docket number in the window."),
@@ -84,6 +86,22 @@ SETTINGS: list[Setting] = [
     Setting("sms", "status_path", str, "/sms/status", "Path of the SMS status callback."),
     Setting("sms", "max_segments", int, 3, "Most SMS segments in one reply before 'Reply MORE'."),
     Setting("sms", "rate_per_second", float, 1.0, "Outbound SMS messages per second, all senders."),
+    # whatsapp (Twilio: account, token, public_url and api_base_url come from [sms])
+    Setting("whatsapp", "enabled", bool, False, "Serve the WhatsApp channel (through Twilio)."),
+    Setting("whatsapp", "from_number", str, "",
+            "WhatsApp sender registered in Twilio, in E.164 (without 'whatsapp:')."),
+    Setting("whatsapp", "inbound_path", str, "/whatsapp/inbound",
+            "Path of the inbound WhatsApp webhook."),
+    Setting("whatsapp", "status_path", str, "/whatsapp/status",
+            "Path of the WhatsApp status callback."),
+    Setting("whatsapp", "rate_per_second", float, 10.0,
+            "Outbound WhatsApp messages per second, all senders."),
+    Setting("whatsapp", "window_hours", int, 24,
+            "Free-form replies only this many hours after the person's last message (24)."),
+    Setting("whatsapp", "reply_templates", dict, {},
+            "Content SID (HX...) per locale of the approved template sent outside the window."),
+    Setting("whatsapp", "outreach_templates", dict, {},
+            "Content SID (HX...) per locale of the approved template campaigns send."),
     # telegram
     Setting("telegram", "enabled", bool, False, "Serve the Telegram channel."),
     Setting("telegram", "token", str, "",
@@ -119,8 +137,12 @@ SETTINGS: list[Setting] = [
             "Campaign Telegram messages per second (Telegram allows about 30)."),
     Setting("outreach", "cost_per_segment", float, 0.0079,
             "Price of one SMS segment, for the cost estimate in the preview (USD)."),
+    Setting("outreach", "whatsapp_rate_per_second", float, 10.0,
+            "Campaign WhatsApp messages per second."),
+    Setting("outreach", "whatsapp_cost_per_message", float, 0.03,
+            "Price of one WhatsApp template message, for the cost estimate in the preview (USD)."),
     Setting("outreach", "timezone", str, "America/New_York",
-            "Recipients' time zone, for quiet hours."),
+            "Recipients' time zone for quiet hours (numbers abroad: their country's, if one)."),
     Setting("outreach", "quiet_start", str, "08:00",
             "Campaign messages are sent from this local time (HH:MM)..."),
     Setting("outreach", "quiet_end", str, "21:00", "...until this local time (HH:MM)."),
@@ -171,6 +193,13 @@ def _coerce(setting: Setting, value: Any, where: str) -> Any:
             return value
         if isinstance(value, str):
             return [v.strip() for v in value.split(",") if v.strip()]
+    elif setting.type is dict:
+        if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+            return {str(k): v for k, v in value.items()}
+        if isinstance(value, str):  # from the environment: "en=HX1, es=HX2"
+            pairs = [item.partition("=") for item in value.split(",") if item.strip()]
+            if all(sep and k.strip() and v.strip() for k, sep, v in pairs):
+                return {k.strip(): v.strip() for k, _, v in pairs}
     elif isinstance(value, setting.type):
         return value
     raise ConfigError(

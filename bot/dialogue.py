@@ -26,7 +26,7 @@ from .storage import Database, execute_all, inbox, outbox, people
 log = logging.getLogger(__name__)
 
 # Channels whose replies leave through the outbox; the console prints directly.
-QUEUED_CHANNELS = frozenset({"sms", "telegram"})
+QUEUED_CHANNELS = frozenset({"sms", "telegram", "whatsapp"})
 
 
 class Dialogue:

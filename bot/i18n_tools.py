@@ -41,6 +41,7 @@ DOMAINS: tuple[tuple[str, str], ...] = (
     ("handlers/topics.py", "topics"),
     ("handlers/*.py", "messages"),  # the dialogue
     ("bot/channels/sms*.py", "sms"),
+    ("bot/channels/whatsapp*.py", "whatsapp"),
     ("bot/workers.py", "sms"),  # the apology after a failed turn (sent like SMS)
     ("bot/channels/telegram*.py", "telegram"),
     ("bot/outreach/*.py", "outreach"),

@@ -51,6 +51,10 @@ def enabled_channels(app: App) -> list[Channel]:
         from .channels.sms import SmsChannel
 
         channels.append(SmsChannel(app))
+    if app.config.whatsapp.enabled:
+        from .channels.whatsapp import WhatsAppChannel
+
+        channels.append(WhatsAppChannel(app))
     if app.config.telegram.enabled:
         from .channels.telegram import TelegramChannel
 

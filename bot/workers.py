@@ -542,6 +542,8 @@ class OutboxWorker:
                                                                    result.retry_after))
                     await outbox.mark_retry(conn, row["id"], iso(later), result.error_code,
                                             stamp)
+                elif result.outcome == "held":  # WhatsApp's window: waits for the person
+                    await outbox.mark_held(conn, row["id"], result.error_code, stamp)
                 elif result.outcome != "sent":
                     await outbox.mark_failed(conn, row["id"], result.error_code, stamp)
                     log.warning("outbox row %d failed (%s): %s", row["id"], row["channel"],

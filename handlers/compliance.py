@@ -96,7 +96,8 @@ def opt_out(ctx: Context, reason: str) -> None:
 
 def _record_opt_out(ctx: Context, reason: str) -> None:
     channel, address = ctx.inbound.channel, ctx.inbound.address
-    phone = _phone(channel, address) if reason == "wrong_number" else None
+    phone = (_phone(channel, address, ctx.config.organization.phone_region)
+             if reason == "wrong_number" else None)
 
     async def write(conn: aiosqlite.Connection, now: str) -> None:
         await optouts.opt_out(conn, channel, address, reason, now)
@@ -106,11 +107,11 @@ def _record_opt_out(ctx: Context, reason: str) -> None:
     ctx.audit("optout", reason)
 
 
-def _phone(channel: str, address: str) -> str | None:
-    if channel != "sms":
+def _phone(channel: str, address: str, region: str) -> str | None:
+    if channel not in ("sms", "whatsapp"):  # a WhatsApp address is the phone number too
         return None
     try:
-        return normalize_phone(address)
+        return normalize_phone(address, region)
     except ValueError:
         return None
 

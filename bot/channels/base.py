@@ -34,12 +34,14 @@ class SendResult:
 
     - ``sent``: the provider accepted it (``provider_id`` set).
     - ``retry``: transient (429, 5xx, network): try again after ``retry_after`` seconds.
+    - ``held``: may not leave now (WhatsApp's 24-hour window); it waits for the
+      person's next message.
     - ``failed``: permanent; ``error_code`` says why. ``opt_out`` records an
       opt-out for the address (Twilio 21610); ``unreachable`` marks the contact
       unreachable on this channel (Telegram Forbidden).
     """
 
-    outcome: Literal["sent", "retry", "failed"]
+    outcome: Literal["sent", "retry", "failed", "held"]
     provider_id: str | None = None
     error_code: str | None = None
     retry_after: float | None = None

@@ -32,6 +32,7 @@ import datetime as dt
 import functools
 import logging
 import unicodedata
+from typing import Any
 from urllib.parse import parse_qsl
 
 import aiohttp
@@ -82,9 +83,10 @@ class TwilioHttp(AsyncTwilioHttpClient):
 
 class SmsChannel:
     name = CHANNEL
+    prefix = ""  # Twilio's address prefix: "" for SMS, "whatsapp:" for WhatsApp
 
     def __init__(self, app: App) -> None:
-        cfg = app.config.sms
+        cfg = self.settings(app)
         missing = [key for key in ("account_sid", "auth_token", "public_url")
                    if not getattr(cfg, key)]
         if not (cfg.from_number or cfg.messaging_service_sid):
@@ -103,6 +105,15 @@ class SmsChannel:
         self._rests: set[str] = set()  # addresses with the rest of a long reply waiting
         self._more_words = {_keyword(app.translator.gettext(loc, "MORE"))
                             for loc in app.translator.locales} | {"MORE"}
+
+    def settings(self, app: App) -> Any:
+        """The Twilio settings this channel runs on (a subclass may combine sections)."""
+        return app.config.sms
+
+    def address_of(self, sender: str) -> str:
+        """Our address for Twilio's ``From`` ("" when it is not one of this channel's:
+        'whatsapp:+...' belongs on [whatsapp] inbound_path)."""
+        return "" if ":" in sender else sender
 
     # -- lifecycle -------------------------------------------------------
     def routes(self) -> list[web.RouteDef]:
@@ -142,7 +153,7 @@ class SmsChannel:
         if params is None:
             return web.Response(status=403, text="forbidden")
         sid = params.get("MessageSid") or params.get("SmsSid")
-        sender = params.get("From")
+        sender = self.address_of(params.get("From") or "")
         if not sid or not sender:
             return web.Response(status=400, text="MessageSid and From are required")
         try:
@@ -151,7 +162,7 @@ class SmsChannel:
             media = 0
         # Past the limit the text is not read: keep just enough to know it was too long.
         body = params.get("Body", "")[:MAX_BODY + 1]
-        await self._inbox.submit(Inbound(CHANNEL, sender, body, provider_id=sid,
+        await self._inbox.submit(Inbound(self.name, sender, body, provider_id=sid,
                                          media_count=media))
         request.app[WAKEUP].inbox.set()
         return web.Response(text=TWIML_EMPTY, content_type="text/xml")
@@ -214,14 +225,14 @@ class SmsChannel:
     async def _answer(self, inbox_id: int, inbound: Inbound, msgid: str, *, done: bool) -> None:
         """Queue a fixed answer (once per inbox row); mark the row done if asked."""
         db = self.app.db
-        who = await outbox.recipient(db, CHANNEL, inbound.address)
+        who = await outbox.recipient(db, self.name, inbound.address)
         locale = (who["locale"] if who else None) or self.app.config.dialogue.default_locale
         text = self.app.translator.gettext(locale, msgid)
-        answered = await outbox.has_for_inbox(db, CHANNEL, inbound.address, inbox_id)
+        answered = await outbox.has_for_inbox(db, self.name, inbound.address, inbox_id)
         now = iso(self.app.clock())
         async with db.transaction() as conn:
             if not answered:
-                await outbox.enqueue(conn, CHANNEL, inbound.address, Reply(text), now,
+                await outbox.enqueue(conn, self.name, inbound.address, Reply(text), now,
                                      person_id=who["person_id"] if who else None,
                                      inbox_id=inbox_id)
             if done:

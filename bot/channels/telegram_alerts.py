@@ -25,7 +25,8 @@ from .telegram_render import N_
 
 log = logging.getLogger(__name__)
 
-CHANNEL_NAMES = {"sms": "SMS", "telegram": "Telegram", "console": "Console"}
+CHANNEL_NAMES = {"sms": "SMS", "telegram": "Telegram", "whatsapp": "WhatsApp",
+                 "console": "Console"}
 ALERT = N_("New request for a lawyer\nReference: {ref}\nLanguage: {language}\n"
            "Channel: {channel}\nWaiting: {age}")
 

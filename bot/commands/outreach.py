@@ -75,6 +75,8 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     test.add_argument("campaign", type=int, metavar="ID")
     test.add_argument("--to", required=True, help="your own phone number")
     test.add_argument("--language", default="en")
+    test.add_argument("--channel", choices=("sms", "whatsapp"), default="sms",
+                      help="whatsapp: the language's approved template, to your WhatsApp")
     test.set_defaults(func=run_test_send)
 
 
@@ -140,16 +142,24 @@ async def run_list(args: argparse.Namespace, config: Config) -> int:
 async def _print_preview(app: App, campaign_id: int, out: TextIO | None = None) -> None:
     out = out or sys.stdout
     preview = await campaigns.preview(app, campaign_id)
-    print(f"recipients: {preview.recipients}; estimated SMS cost: ${preview.cost:,.2f}", file=out)
+    print(f"recipients: {preview.recipients}; estimated cost: ${preview.cost:,.2f}", file=out)
     for p in preview.locales:
         kind = "UCS-2" if p.unicode else "GSM-7"
         print(f"\n[{p.locale}] {p.language}: {p.sms} by SMS, {p.telegram} by Telegram;"
               f" {p.segments} segment(s) ({kind}); ${p.cost:,.2f}"
               f"{'' if p.edited else ' (default text)'}", file=out)
         print(f"  {p.text}", file=out)
+        if p.whatsapp:
+            print(f"  {p.whatsapp} by WhatsApp, template "
+                  f"{p.template or 'NONE: configure [whatsapp] outreach_templates'}", file=out)
         for w in p.warnings:
             print("  WARNING: " + (w.msgid.format(**w.kwargs) if w.kwargs else w.msgid),
                   file=out)
+    if preview.countries:
+        print("\nper country and channel:", file=out)
+    for c in preview.countries:
+        print(f"  {c.country} {c.channel:<9} {c.recipients:>7} recipients  ${c.cost:,.2f}",
+              file=out)
 
 
 async def run_preview(args: argparse.Namespace, config: Config) -> int:
@@ -308,7 +318,7 @@ async def run_test_send(args: argparse.Namespace, config: Config) -> int:
         sender = Sender(app)
         try:
             outcome = await campaigns.test_send(app, sender, args.campaign, args.language,
-                                                args.to, ACTOR)
+                                                args.to, ACTOR, channel=args.channel)
         except ConfigError as exc:
             return _err(f"configuration error: {exc}")
         finally:

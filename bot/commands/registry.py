@@ -56,7 +56,8 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
 async def run_import(args: argparse.Namespace, config: Config) -> int:
     async with await Database.open(config.storage.path) as db:
         report = await import_csv(db, args.file, now=utcnow(), skip_invalid=args.skip_invalid,
-                                  date_order=args.date_order, replace=args.replace)
+                                  date_order=args.date_order, replace=args.replace,
+                                  phone_region=config.organization.phone_region)
     print_report(report)
     if report.file_error or (report.problems and not report.imported):
         return 1

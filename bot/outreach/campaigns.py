@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from ..app import App
+from ..channels import whatsapp_window
 from ..clock import iso
 from ..config import ConfigError
 from ..registry.normalize import normalize_phone
 from ..storage import outreach as store
 from ..storage.outreach import Audience
-from . import discretion
+from . import countries, discretion
 from . import texts as texts_mod
 from .pacing import QuietHours
 from .providers import Outcome, make_provider
@@ -83,7 +84,7 @@ def validate(app: App, *, name: str, labs: Iterable[str] = (), statuses: Iterabl
     if any(not _LANGUAGE.fullmatch(v) for v in language_values):
         raise Problem(N_("A language must be a code like en or es."))
     if channel not in store.CHANNELS:
-        raise Problem(N_("The channel must be sms, telegram or any."))
+        raise Problem(N_("The channel must be sms, telegram, any, whatsapp or mixed."))
     translator = app.translator
     kept: dict[str, str] = {}
     for locale, text in (texts or {}).items():
@@ -112,9 +113,16 @@ async def update(app: App, campaign_id: int, draft: Draft, actor: str) -> bool:
 async def materialise(app: App, campaign_id: int) -> int:
     campaign = await store.get(app.db, campaign_id)
     assert campaign is not None
-    return await store.materialise(
-        app.db, campaign_id, Audience.from_json(campaign["filters"]), app.translator.locales,
+    audience = Audience.from_json(campaign["filters"])
+    total = await store.materialise(
+        app.db, campaign_id, audience, app.translator.locales,
         app.config.dialogue.default_locale, iso(app.clock()))
+    if audience.channel == "mixed":  # numbers abroad by WhatsApp, the others by SMS
+        home = app.config.organization.phone_region
+        abroad = sorted({row["prefix"] for row in await store.phone_prefixes(app.db, campaign_id)
+                         if countries.abroad(row["sample"], home)})
+        await store.move_to_channel(app.db, campaign_id, abroad, "sms", "whatsapp")
+    return total
 
 
 # -- preview -------------------------------------------------------------------
@@ -131,6 +139,16 @@ class LocalePreview:
     unicode: bool
     cost: float
     warnings: list[discretion.Warning] = field(default_factory=list)
+    whatsapp: int = 0
+    template: str | None = None  # the WhatsApp template (ContentSid) this locale sends
+
+
+@dataclass(frozen=True)
+class CountryPreview:
+    country: str  # ISO 3166 code ('CV'), '??' when unknown
+    channel: str  # sms | whatsapp
+    recipients: int
+    cost: float  # estimated, USD
 
 
 @dataclass
@@ -138,6 +156,7 @@ class Preview:
     recipients: int
     cost: float
     locales: list[LocalePreview]
+    countries: list[CountryPreview] = field(default_factory=list)
 
     @property
     def warnings(self) -> int:
@@ -161,17 +180,41 @@ async def preview(app: App, campaign_id: int) -> Preview:
              + await store.distinct_values(app.db, "court"))
     org = app.config.organization.name
     cost_per_segment = app.config.outreach.cost_per_segment
+    per_message = app.config.outreach.whatsapp_cost_per_message
     out = []
     for locale in app.translator.locales:
         sms_text = texts_mod.for_channel(texts_mod.fill(texts[locale], app.config), "sms")
         n = counts.get(locale, {})
         estimate = texts_mod.estimate(sms_text, n.get("sms", 0), cost_per_segment)
+        template = whatsapp_window.outreach_template(app.config, locale)
         out.append(LocalePreview(
             locale, app.translator.language_name(locale), sms_text, locale in stored,
             n.get("sms", 0), n.get("telegram", 0), estimate.segments, estimate.unicode,
-            estimate.cost, discretion.check(texts[locale], org, extra)))
-    return Preview(sum(p.sms + p.telegram for p in out), round(sum(p.cost for p in out), 2),
-                   out)
+            estimate.cost + n.get("whatsapp", 0) * per_message,
+            discretion.check(texts[locale], org, extra), n.get("whatsapp", 0),
+            template.content_sid if template else None))
+    by_locale = {p.locale: p for p in out}
+    return Preview(sum(p.sms + p.telegram + p.whatsapp for p in out),
+                   round(sum(p.cost for p in out), 2), out,
+                   await _per_country(app, campaign_id, by_locale))
+
+
+async def _per_country(app: App, campaign_id: int,
+                       by_locale: Mapping[str, LocalePreview]) -> list[CountryPreview]:
+    """Recipients and estimated cost per (country, channel) of the phone recipients."""
+    totals: dict[tuple[str, str], list[float]] = {}
+    per_segment = app.config.outreach.cost_per_segment
+    per_message = app.config.outreach.whatsapp_cost_per_message
+    for row in await store.phone_prefixes(app.db, campaign_id):
+        shown = by_locale.get(row["locale"])
+        each = (per_message if row["channel"] == "whatsapp"
+                else per_segment * (shown.segments if shown else 1))
+        key = (countries.country_of(row["sample"]), row["channel"])
+        total = totals.setdefault(key, [0, 0.0])
+        total[0] += row["n"]
+        total[1] += row["n"] * each
+    return [CountryPreview(country, channel, int(n), round(cost, 2))
+            for (country, channel), (n, cost) in sorted(totals.items())]
 
 
 # -- what a campaign reads as, and why it cannot send -------------------------------
@@ -251,20 +294,21 @@ async def cancel(app: App, campaign_id: int, actor: str) -> bool:
 
 
 async def test_send(app: App, sender: Sender, campaign_id: int, locale: str, phone: str,
-                    actor: str) -> Outcome:
-    """Send the campaign's text in ``locale`` to one number (the advocate's own),
-    outside the campaign: no recipient row, an audit entry."""
+                    actor: str, *, channel: str = "sms") -> Outcome:
+    """Send the campaign's text in ``locale`` to one number (the advocate's own; by
+    WhatsApp: the locale's template), outside the campaign: no recipient row, an
+    audit entry."""
     campaign = await store.get(app.db, campaign_id)
     if campaign is None:
         raise Problem(N_("No such campaign."))
     if locale not in app.translator.locales:
         raise Problem(N_("No such language: {locale}."), locale=locale)
     try:
-        address = normalize_phone(phone)
+        address = normalize_phone(phone, app.config.organization.phone_region)
     except ValueError:
         raise Problem(N_("That phone number does not look right.")) from None
     texts = texts_mod.campaign_texts(json.loads(campaign["texts"] or "{}"), app.translator)
     text = texts_mod.for_channel(texts_mod.fill(texts[locale], app.config), "sms")
-    outcome = await sender.test_send("sms", address, text)
+    outcome = await sender.test_send(channel, address, text, locale=locale)
     await store.record_test_send(app.db, campaign_id, actor, outcome.kind, iso(app.clock()))
     return outcome

@@ -80,21 +80,32 @@ class QuietHours:
         if self.start == self.end:
             raise ConfigError("[outreach] quiet_start and quiet_end must differ")
 
-    def allowed(self, moment: dt.datetime) -> bool:
-        local = moment.astimezone(self.tz).time()
+    def zone(self, name: str | None) -> dt.tzinfo:
+        """The named zone (a recipient's own), or the configured one."""
+        if not name:
+            return self.tz
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            return self.tz
+
+    def allowed(self, moment: dt.datetime, zone: str | None = None) -> bool:
+        """May a campaign message go now, in ``zone`` (default: [outreach] timezone)?"""
+        local = moment.astimezone(self.zone(zone)).time()
         if self.start < self.end:
             return self.start <= local < self.end
         return local >= self.start or local < self.end  # a window across midnight
 
-    def opens_at(self, moment: dt.datetime) -> dt.datetime:
+    def opens_at(self, moment: dt.datetime, zone: str | None = None) -> dt.datetime:
         """The next moment (UTC) sending is allowed (``moment`` itself if it is)."""
-        if self.allowed(moment):
+        if self.allowed(moment, zone):
             return moment
-        local = moment.astimezone(self.tz)
+        tz = self.zone(zone)
+        local = moment.astimezone(tz)
         day = local.date()
         for offset in (0, 1):
             opening = dt.datetime.combine(day + dt.timedelta(days=offset), self.start,
-                                          tzinfo=self.tz)
+                                          tzinfo=tz)
             if opening > local:
                 return opening.astimezone(dt.UTC)
         return moment  # unreachable: an opening within a day always exists

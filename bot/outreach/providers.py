@@ -1,4 +1,5 @@
-"""The two ways a campaign message leaves: Twilio SMS and the Telegram Bot API.
+"""The ways a campaign message leaves: Twilio SMS, the Telegram Bot API, and
+WhatsApp through Twilio (``whatsapp_provider``: an approved template per locale).
 
 Each provider sends one text to one address and says what happened
 (``Outcome``); the SMS provider can also tell whether a message was accepted
@@ -46,7 +47,7 @@ class Provider(Protocol):
 
     async def stop(self) -> None: ...
 
-    async def send(self, address: str, text: str) -> Outcome: ...
+    async def send(self, address: str, text: str, *, locale: str | None = None) -> Outcome: ...
 
     async def find(self, address: str, text: str, since: dt.datetime) -> str | None: ...
 
@@ -85,7 +86,7 @@ class SmsProvider:
             return {"from_": self.cfg.from_number}
         return {"messaging_service_sid": self.cfg.messaging_service_sid}
 
-    async def send(self, address: str, text: str) -> Outcome:
+    async def send(self, address: str, text: str, *, locale: str | None = None) -> Outcome:
         assert self._client is not None, "start() first"
         extra = {"status_callback": self.status_callback} if self.status_callback else {}
         try:
@@ -141,7 +142,7 @@ class TelegramProvider:
             bot, self._bot = self._bot, None
             await bot.shutdown()  # type: ignore[attr-defined]
 
-    async def send(self, address: str, text: str) -> Outcome:
+    async def send(self, address: str, text: str, *, locale: str | None = None) -> Outcome:
         from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
         assert self._bot is not None, "start() first"
@@ -172,4 +173,8 @@ def make_provider(channel: str, config: Config) -> Provider:
         return SmsProvider(config)
     if channel == "telegram":
         return TelegramProvider(config)
+    if channel == "whatsapp":
+        from .whatsapp_provider import WhatsAppProvider  # it builds on this module
+
+        return WhatsAppProvider(config)
     raise ValueError(channel)

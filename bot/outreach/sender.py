@@ -19,7 +19,11 @@ Life of a recipient: ``pending`` -> ``sending`` -> ``sent`` -> ``delivered`` |
   written in group commits. Memory does not grow with the campaign: only the
   claimed window is held.
 - **Quiet hours** (``[outreach] timezone``, ``quiet_start``, ``quiet_end``) on
-  the App's clock: outside them nothing is claimed and the campaign waits.
+  the App's clock, in the recipient's own time zone when the number is from
+  another country than ``[organization] phone_region`` and that country (or
+  area) has a single zone: a recipient claimed outside their hours is put
+  back until their morning; while it is night at home, the SMS and WhatsApp
+  lanes still send to recipients abroad whose day it is (Telegram waits).
 - **Errors.** Transient (429, 5xx, network) -> back to 'pending' with an
   exponential backoff (``retry_seconds``, doubled per attempt) up to
   ``max_attempts``; a 429 also holds the channel's pacer. Twilio 21610 ->
@@ -47,6 +51,7 @@ from ..clock import iso
 from ..config import ConfigError
 from ..storage import outreach as store
 from ..workers import Batcher, where
+from . import countries
 from . import texts as texts_mod
 from .pacing import Pacer, QuietHours
 from .providers import Outcome, Provider, make_provider
@@ -55,6 +60,8 @@ log = logging.getLogger(__name__)
 
 RECONCILE_SLACK = dt.timedelta(minutes=2)  # clock skew between us and the provider
 RECORD_ATTEMPTS = 8  # then the row stays 'sending' and is reconciled with the provider
+CHANNELS = ("sms", "telegram", "whatsapp")
+QUIET_WINDOW = 500  # recipients claimed at once while it is night at home (most wait)
 
 
 def runner_id() -> str:
@@ -114,7 +121,9 @@ class Sender:
         self.app = app
         self.cfg = cfg
         self.quiet = QuietHours(cfg.timezone, cfg.quiet_start, cfg.quiet_end)
-        self.rates = {"sms": cfg.sms_rate_per_second, "telegram": cfg.telegram_rate_per_second}
+        self.rates = {"sms": cfg.sms_rate_per_second, "telegram": cfg.telegram_rate_per_second,
+                      "whatsapp": cfg.whatsapp_rate_per_second}
+        self.home_region = app.config.organization.phone_region
         for channel, rate in self.rates.items():
             if rate <= 0:
                 raise ConfigError(f"[outreach] {channel}_rate_per_second must be positive")
@@ -215,7 +224,7 @@ class Sender:
                 run.stop.clear()
                 control = asyncio.create_task(self._control(run))
                 try:
-                    await asyncio.gather(*(self._lane(run, ch) for ch in ("sms", "telegram")))
+                    await asyncio.gather(*(self._lane(run, ch) for ch in CHANNELS))
                 finally:
                     control.cancel()
                     await asyncio.gather(control, return_exceptions=True)
@@ -237,7 +246,7 @@ class Sender:
         texts = texts_mod.campaign_texts(stored, self.app.translator)
         filled = {loc: texts_mod.fill(text, self.app.config) for loc, text in texts.items()}
         return {ch: {loc: texts_mod.for_channel(t, ch) for loc, t in filled.items()}
-                for ch in ("sms", "telegram")}
+                for ch in CHANNELS}
 
     async def _lease(self, campaign: aiosqlite.Row) -> bool:
         """Hold the campaign: free, expired, ours, or its holder's process on this host
@@ -305,30 +314,59 @@ class Sender:
         try:
             while not run.stop.is_set():
                 now = self.app.clock()
-                if not self.quiet.allowed(now):
+                home_day = self.quiet.allowed(now)
+                if not home_day:
                     await self._drop(ahead)
                     ahead = None
-                    await run.sleep(min(self.poll * 5, 1.0))
-                    continue
-                rows = await ahead if ahead else await store.claim(db, cid, channel,
-                                                                   iso(now), window)
+                    if channel == "telegram":  # no time zone of its own: wait for the day
+                        await run.sleep(min(self.poll * 5, 1.0))
+                        continue
+                rows = await ahead if ahead else await store.claim(
+                    db, cid, channel, iso(now), window if home_day else QUIET_WINDOW)
                 ahead = None
                 if not rows:
                     if not await self._wait_for_work(run, channel, now):
                         break
+                    continue
+                rows, zones = await self._defer_quiet(channel, rows, now)
+                if len(rows) > window:  # a night claim found more in daylight than fit
+                    await store.release(db, [r["id"] for r in rows[window:]])
+                    rows = rows[:window]
+                if not rows:
                     continue
                 if provider is None:
                     provider = await self._provider_or_wait(run, channel)
                     if provider is None:
                         await store.release(db, [r["id"] for r in rows])
                         continue
-                ahead = asyncio.create_task(
-                    store.claim(db, cid, channel, iso(self.app.clock()), window))
-                await self._send_window(run, channel, provider, pacer, rows)
+                if home_day:
+                    ahead = asyncio.create_task(
+                        store.claim(db, cid, channel, iso(self.app.clock()), window))
+                await self._send_window(run, channel, provider, pacer, rows, zones)
         finally:
             await self._drop(ahead)
             if run.tasks:
                 await asyncio.wait(set(run.tasks))
+
+    def _zone(self, channel: str, address: str) -> str | None:
+        """The recipient's time zone for quiet hours (None: ``[outreach] timezone``)."""
+        if channel == "telegram":
+            return None
+        return countries.quiet_hours_zone(address, self.home_region)
+
+    async def _defer_quiet(self, channel: str, rows: list[aiosqlite.Row], now: dt.datetime
+                           ) -> tuple[list[aiosqlite.Row], dict[int, str | None]]:
+        """Put back, until their morning, the claimed recipients for whom it is night;
+        return the others, and each one's time zone (by recipient id)."""
+        ready, later, zones = [], [], {}
+        for row in rows:
+            zone = zones[row["id"]] = self._zone(channel, row["address"])
+            if self.quiet.allowed(now, zone):
+                ready.append(row)
+            else:
+                later.append((row["id"], iso(self.quiet.opens_at(now, zone))))
+        await store.defer(self.app.db, later)
+        return ready, zones
 
     async def _drop(self, ahead: asyncio.Task[list[aiosqlite.Row]] | None) -> None:
         """Release a window claimed ahead that will not be sent now."""
@@ -362,9 +400,10 @@ class Sender:
         return True
 
     async def _send_window(self, run: _Run, channel: str, provider: Provider, pacer: Pacer,
-                           rows: list[aiosqlite.Row]) -> None:
+                           rows: list[aiosqlite.Row], zones: dict[int, str | None]) -> None:
         for i, row in enumerate(rows):
-            if run.stop.is_set() or not self.quiet.allowed(self.app.clock()):
+            zone = zones.get(row["id"])
+            if run.stop.is_set() or not self.quiet.allowed(self.app.clock(), zone):
                 await store.release(self.app.db, [r["id"] for r in rows[i:]])
                 return
             await self._slots.acquire()
@@ -380,7 +419,8 @@ class Sender:
     async def _send(self, run: _Run, channel: str, provider: Provider, pacer: Pacer,
                     row: aiosqlite.Row) -> None:
         try:
-            outcome = await provider.send(row["address"], run.text(channel, row["locale"]))
+            outcome = await provider.send(row["address"], run.text(channel, row["locale"]),
+                                          locale=row["locale"])
         except Exception as exc:
             log.error("campaign %d: %s send raised %s", run.campaign_id, channel, where(exc))
             outcome = Outcome("retry", reason="exception")
@@ -442,7 +482,8 @@ class Sender:
                         sum(1 for r in results if r.outcome == "sent"))
 
     # -- one message, outside any campaign -----------------------------------------------
-    async def test_send(self, channel: str, address: str, text: str) -> Outcome:
+    async def test_send(self, channel: str, address: str, text: str, *,
+                        locale: str | None = None) -> Outcome:
         provider = await self.provider(channel)
-        return await provider.send(address, text)
+        return await provider.send(address, text, locale=locale)
 

@@ -134,10 +134,11 @@ class CsvRows:
     """Reads a registry CSV in chunks of checked, normalised rows (blocking: run in a thread)."""
 
     def __init__(self, path: str | Path, today: dt.date,
-                 order: str = dates.DEFAULT_ORDER) -> None:
+                 order: str = dates.DEFAULT_ORDER, phone_region: str = "US") -> None:
         self.path = Path(path)
         self.today = today.isoformat()
         self.order = order
+        self.phone_region = phone_region  # country of numbers without a country code
         self.hints: dict[str, int] = {}  # "dmy"/"mdy" -> first line showing that order
         self._fh: BinaryIO | None = None
         self._text: io.TextIOWrapper | None = None
@@ -223,6 +224,7 @@ class CsvRows:
         problems = self.problems
         reader, pick, pad, width = self._reader, self._pick, self._pad, self._width
         normal, today, order, hint, hints = _normal, self.today, self.order, _hint, self.hints
+        region = self.phone_region
         iso = _ISO_OF[order]
         # Counters live in locals in this loop (the hot path) and are saved on the way out.
         last, rows, staged = self._last_line, self.rows, self.staged
@@ -242,9 +244,10 @@ class CsvRows:
                 for raw in (values[4], values[7]):  # the dates show the file's order
                     if raw[4:5] != "-" and (shown := hint(raw)) and shown not in hints:
                         hints[shown] = line  # (an ISO date never tells: skip it fast)
-                row = normal(line, values, today, iso)
+                row = normal(line, values, today, iso, region)
                 if row is None:
-                    problems.append(Problem(line, "; ".join(_problems(values, today, order))))
+                    problems.append(Problem(
+                        line, "; ".join(_problems(values, today, order, region))))
                     continue
                 key = hash((row[1], row[3]))
                 if key in seen_keys:
@@ -273,7 +276,7 @@ _STATUS_SET = frozenset(STATUSES)
 
 
 def _normal(line: int, values: tuple[str, ...], today: str,
-            iso: Callable[[str], str] = _iso_mdy) -> tuple[Any, ...] | None:
+            iso: Callable[[str], str] = _iso_mdy, region: str = "US") -> tuple[Any, ...] | None:
     """``(line, *case columns)`` of a valid row, or None if ``_problems`` finds any.
 
     The hot path of an import: one call per row, no list of problems.
@@ -294,7 +297,7 @@ def _normal(line: int, values: tuple[str, ...], today: str,
     try:
         dob = iso(dob_raw)
         status_date = iso(status_raw) if status_raw else ""
-        phone = normalize_phone(phone_raw) if phone_raw else ""
+        phone = normalize_phone(phone_raw, region) if phone_raw else ""
     except ValueError:
         return None
     notice = ""
@@ -315,7 +318,7 @@ def _normal(line: int, values: tuple[str, ...], today: str,
 
 
 def _problems(values: tuple[str, ...], today: str,
-              order: str = dates.DEFAULT_ORDER) -> list[str]:
+              order: str = dates.DEFAULT_ORDER, region: str = "US") -> list[str]:
     """Every problem of a row that ``_normal`` refused: the column, why, the bad value."""
     errors = _cell_problems(values)
     (display, _court, last_name, _first, dob_raw, _lab, status, status_raw, phone_raw,
@@ -334,7 +337,7 @@ def _problems(values: tuple[str, ...], today: str,
     _date(status_raw, "status_date", errors, order, required=False)
     if phone_raw:
         try:
-            normalize_phone(phone_raw)
+            normalize_phone(phone_raw, region)
         except ValueError as exc:
             errors.append(f"phone: {exc}: {_shown(phone_raw)}")
     if language_raw and _language(language_raw) is None:
@@ -416,17 +419,19 @@ def _conflict_problems(groups: Sequence[tuple[list[int], str]]) -> list[Problem]
 
 async def import_csv(db: Database, path: str | Path, *, now: dt.datetime,
                      skip_invalid: bool = False, date_order: str | None = None,
-                     replace: bool = False) -> ImportReport:
+                     replace: bool = False, phone_region: str = "US") -> ImportReport:
     """Check the whole file, then import it (all or, with ``skip_invalid``, the valid rows).
 
     ``date_order`` ("mdy" or "dmy") declares the file's day/month order; without it
     the order is detected from the file. ``replace`` deletes the cases the file does
-    not list (only when every row of the file is valid).
+    not list (only when every row of the file is valid). Phone numbers without a
+    country code are of ``phone_region``.
     """
     order = date_order or dates.DEFAULT_ORDER
     while True:
         report = await _import_pass(db, path, now=now, skip_invalid=skip_invalid, order=order,
-                                    declared=date_order is not None, replace=replace)
+                                    declared=date_order is not None, replace=replace,
+                                    phone_region=phone_region)
         if report is not None:
             return report
         order = "dmy"  # the file showed day-first dates and nothing month-first: read again
@@ -434,10 +439,10 @@ async def import_csv(db: Database, path: str | Path, *, now: dt.datetime,
 
 async def _import_pass(db: Database, path: str | Path, *, now: dt.datetime,
                        skip_invalid: bool, order: str, declared: bool,
-                       replace: bool) -> ImportReport | None:
+                       replace: bool, phone_region: str) -> ImportReport | None:
     """One reading of the file in ``order``; None when the file shows the other order."""
     report = ImportReport(date_order=order)
-    parser = CsvRows(path, now.date(), order)
+    parser = CsvRows(path, now.date(), order, phone_region)
     stamp = now.astimezone(dt.UTC).isoformat(timespec="seconds")
     try:
         await asyncio.to_thread(parser.open)

@@ -20,7 +20,7 @@ import aiosqlite
 from . import audit
 from .people import State
 
-LINKING_CHANNELS = frozenset({"telegram"})
+LINKING_CHANNELS = frozenset({"telegram", "whatsapp"})
 
 
 def opted_out_clause(channel: str, address: str) -> str:

@@ -15,6 +15,7 @@ after several tries -> stays ``unknown`` with ``error_code`` 'undecided', for
 staff to resend from the console (``undecided``, ``resend_undecided``). An
 'interrupted' row holds back its address's later rows, so replies keep their
 order; an 'undecided' one does not (staff may be a while).
+A WhatsApp row outside the 24-hour window is ``held`` until the person writes.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from . import optouts as optouts_store
 
 # Order of delivery states; a status update never moves a row to a lower rank.
 STATUS_RANK = {
-    "pending": 0, "sending": 0, "unknown": 0,
+    "pending": 0, "sending": 0, "unknown": 0, "held": 0,
     "queued": 1, "accepted": 1, "scheduled": 1,
     "sent": 3,
     "delivered": 4, "undelivered": 4, "failed": 4, "canceled": 4, "cancelled": 4,
@@ -181,6 +182,15 @@ async def mark_failed(conn: aiosqlite.Connection, outbox_id: int, error_code: st
                       now: str) -> None:
     await conn.execute(
         "UPDATE outbox SET status='failed', error_code=?, updated_at=? WHERE id=?",
+        (error_code, now, outbox_id))
+
+
+async def mark_held(conn: aiosqlite.Connection, outbox_id: int, error_code: str | None,
+                    now: str) -> None:
+    """The row may not leave now (WhatsApp's 24-hour window): it waits, visibly, for the
+    person's next message (``storage.whatsapp.release_held``)."""
+    await conn.execute(
+        "UPDATE outbox SET status='held', error_code=?, updated_at=? WHERE id=?",
         (error_code, now, outbox_id))
 
 

@@ -20,7 +20,8 @@ from . import Database, audit
 from . import optouts as optouts_store
 from .linking import opted_out_clause
 
-CHANNELS = ("sms", "telegram", "any")
+CHANNELS = ("sms", "telegram", "any", "whatsapp", "mixed")
+PHONE_CHANNELS = ("sms", "whatsapp")  # recipients at the registry's phone number
 STATES = ("draft", "scheduled", "running", "paused", "cancelled", "done")
 CASE_CHUNK = 20_000  # cases per materialising transaction (keeps the write lock short)
 REACHED = "('sent','delivered')"
@@ -36,7 +37,9 @@ class Audience:
     statuses: tuple[str, ...] = ()
     courts: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
-    channel: str = "sms"  # sms | telegram | any (Telegram when linked, else SMS)
+    # sms | telegram | any (Telegram when linked, else SMS) | whatsapp | mixed (WhatsApp
+    # for numbers abroad, SMS at home: see ``move_abroad``)
+    channel: str = "sms"
     include_reached: bool = False  # also people an earlier campaign reached
 
     def to_json(self) -> str:
@@ -207,7 +210,7 @@ def _select(channel: str, campaign_id: int, audience: Audience, locales: Sequenc
     """SELECT of (campaign, channel, address, case, locale, created) rows for one channel,
     for cases with ids in (?, ?] (the two last parameters)."""
     params: list[Any] = [campaign_id]
-    if channel == "sms":
+    if channel in PHONE_CHANNELS:
         address, source = "c.phone", "FROM cases c"
         where = "c.phone IS NOT NULL AND c.phone != '' AND c.phone_wrong = 0"
     else:
@@ -243,13 +246,39 @@ async def materialise(db: Database, campaign_id: int, audience: Audience,
         await conn.execute("DELETE FROM outreach_recipients WHERE campaign_id=?", (campaign_id,))
     row = await db.fetchone("SELECT COALESCE(MAX(id), 0) FROM cases")
     top = int(row[0]) if row else 0
-    channels = ["telegram", "sms"] if audience.channel == "any" else [audience.channel]
+    channels = {"any": ["telegram", "sms"], "mixed": ["sms"]}.get(audience.channel,
+                                                                  [audience.channel])
     for channel in channels:
         sql, params = _select(channel, campaign_id, audience, locales, default_locale, now)
         for low in range(0, top, CASE_CHUNK):
             async with db.transaction() as conn:
                 await conn.execute(sql, (*params, low, low + CASE_CHUNK))
     return await count(db, campaign_id)
+
+
+async def phone_prefixes(db: Database, campaign_id: int) -> list[aiosqlite.Row]:
+    """(channel, locale, prefix, sample, n) of a campaign's phone recipients, grouped by
+    the first five characters of the number ('+1809', '+2389'): enough for the
+    country (a country code, or +1 and an area code), with one number per group
+    to ask the phone metadata about. A few hundred groups, whatever the size."""
+    return await db.fetchall(
+        "SELECT channel, locale, substr(address, 1, 5) AS prefix, MIN(address) AS sample,"
+        " COUNT(*) AS n FROM outreach_recipients WHERE campaign_id=? AND state != 'skipped'"
+        " AND channel IN ('sms','whatsapp') GROUP BY channel, locale, prefix", (campaign_id,))
+
+
+async def move_to_channel(db: Database, campaign_id: int, prefixes: Sequence[str],
+                          from_channel: str, to_channel: str) -> None:
+    """Recipients whose number starts with one of ``prefixes`` change channel
+    (a mixed campaign: numbers abroad go by WhatsApp)."""
+    if not prefixes:
+        return
+    marks = ",".join("?" * len(prefixes))
+    async with db.transaction() as conn:
+        await conn.execute(
+            f"UPDATE outreach_recipients SET channel=? WHERE campaign_id=? AND channel=?"
+            f" AND substr(address, 1, 5) IN ({marks})",
+            (to_channel, campaign_id, from_channel, *prefixes))
 
 
 async def count(db: Database, campaign_id: int) -> int:
@@ -291,7 +320,7 @@ async def claim(db: Database, campaign_id: int, channel: str, now: str,
             cur = await conn.execute(
                 f"""SELECT r.id, r.channel, r.address, r.locale, r.attempts + 1 AS attempts,
                           {opted_out_clause('r.channel', 'r.address')} AS opted_out,
-                          (r.channel = 'sms' AND EXISTS (SELECT 1 FROM cases w
+                          (r.channel IN ('sms','whatsapp') AND EXISTS (SELECT 1 FROM cases w
                            WHERE w.phone = r.address AND w.phone_wrong = 1)) AS wrong
                    FROM outreach_recipients r
                    WHERE r.campaign_id = ? AND r.channel = ? AND r.state = 'pending'
@@ -314,6 +343,18 @@ async def claim(db: Database, campaign_id: int, channel: str, now: str,
             if len(rows) < want:
                 break
     return sendable
+
+
+async def defer(db: Database, until: Sequence[tuple[int, str]]) -> None:
+    """Claimed recipients ``(id, next_attempt_at)`` for whom it is night go back to
+    'pending' until then (the claim's attempt is not counted)."""
+    if not until:
+        return
+    async with db.transaction() as conn:
+        await conn.executemany(
+            "UPDATE outreach_recipients SET state='pending', attempts=attempts-1,"
+            " next_attempt_at=? WHERE id=? AND state='sending'",
+            [(at, recipient_id) for recipient_id, at in until])
 
 
 async def release(db: Database, ids: Iterable[int]) -> None:

@@ -39,7 +39,9 @@ from .pages import CONSOLE, USER, console_of, render
 ADVOCATES = frozenset({"admin", "advocate"})
 STATE_LABELS = campaigns.STATE_LABELS
 CHANNEL_CHOICES = {"sms": N_("SMS"), "telegram": N_("Telegram"),
-                   "any": N_("Telegram if the person linked it, else SMS")}
+                   "any": N_("Telegram if the person linked it, else SMS"),
+                   "whatsapp": N_("WhatsApp"),
+                   "mixed": N_("WhatsApp for numbers abroad, SMS for the rest")}
 CASE_STATUSES = {"dismissed": N_("Dismissed"), "pending": N_("Pending"),
                  "not_dismissed": N_("Not dismissed"), "under_review": N_("Under review")}
 DONE = {

@@ -45,7 +45,8 @@ def N_(msgid: str) -> str:
 # Labels of stored codes; msgids of the "web" catalog domain.
 STATUS_LABELS = {"open": N_("Open"), "claimed": N_("Claimed"),
                  "waiting": N_("Waiting on the person"), "resolved": N_("Resolved")}
-CHANNEL_LABELS = {"sms": N_("SMS"), "telegram": N_("Telegram"), "console": N_("Console")}
+CHANNEL_LABELS = {"sms": N_("SMS"), "telegram": N_("Telegram"), "whatsapp": N_("WhatsApp"),
+                  "console": N_("Console")}
 CASE_STATUS_LABELS = {"dismissed": N_("Dismissed"), "pending": N_("Pending"),
                       "not_dismissed": N_("Not dismissed"), "under_review": N_("Under review")}
 REASON_LABELS = {"asked": N_("Asked for a lawyer"),

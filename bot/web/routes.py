@@ -10,7 +10,7 @@ from aiohttp import web
 
 from .. import handoff
 from ..clock import iso
-from ..storage import optouts, people, staff
+from ..storage import optouts, people, staff, whatsapp
 from . import canned
 from .auth import EVERYONE, STAFF, requires
 from .pages import CHANNEL_LABELS, N_, STATUS_LABELS, USER, console_of, render, ui_locale
@@ -143,6 +143,8 @@ async def detail(request: web.Request) -> web.StreamResponse:
         emails=await staff.user_emails(db), mine=esc["claimed_by"] == user["actor"],
         overdue=esc["status"] != "resolved" and esc["created_at"] < overdue_before,
         opted_out=await optouts.is_opted_out(db, esc["channel"], esc["address"]),
+        held=(await whatsapp.held_count(db, esc["address"])
+              if esc["channel"] == whatsapp.CHANNEL else 0),
         language=console.app.translator.language_name(locale) if locale else "",
         done=DONE_MESSAGES.get(request.query.get("done", "")),
         failed=request.query.get("failed") == "1", max_reply=MAX_REPLY, max_note=MAX_NOTE)
