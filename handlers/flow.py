@@ -17,9 +17,11 @@ from dataclasses import dataclass
 
 from bot.context import Context
 from bot.outreach import replies as outreach_replies
+from bot.registry.normalize import hash_notice_code, normalize_docket
 
 from . import compliance, disclose, forget, intents, lawyer, lookup, nameonly, topics, welcome
-from .text import MAX_CHARS, as_name, clean, find_docket, has_words, is_sentence, keyword
+from .text import (MAX_CHARS, as_name, clean, find_docket, find_notice_codes, has_words,
+                   is_sentence, keyword)
 
 Handler = Callable[[Context, str], Awaitable[bool]]
 Prompt = Callable[[Context], Awaitable[None] | None]
@@ -29,6 +31,9 @@ TOPIC_INTENTS = {"topic_record": "record", "topic_refund": "refund",
                  "topic_immigration": "immigration"}
 # Intents that interrupt a question whose answer is data (a name, a date, a number).
 INTERRUPTING = frozenset({"lawyer", "help", "language", "stop", *TOPIC_INTENTS})
+# Requests a docket number in the same message does not override ("my docket is 0912CR4411"
+# starts the lookup even with a topic word such as "record" around it).
+OVER_DOCKET = frozenset({"lawyer", "help", "language", "stop"})
 
 
 @dataclass(frozen=True)
@@ -151,6 +156,9 @@ async def route(ctx: Context) -> None:
             ctx.replies = ctx.replies[:1]  # the welcome, not the menu: we ask for the date
         await lookup.start_with_notice(ctx, code)
         return
+    if ctx.state.is_new and has_words(text):
+        await first_message(ctx, text)
+        return
     if ctx.state.is_new:
         await welcome.greet(ctx)
         return
@@ -174,6 +182,52 @@ async def route(ctx: Context) -> None:
         await prompt(ctx)
     else:
         await dispatch(ctx, text, intent)
+
+
+# First messages that are answered by the welcome and its menus, not by an answer.
+GREETED = frozenset({"other", "greeting", "language", "yes", "no"})
+# Answers to a first message that come without the welcome: a person asking us to
+# stop, or telling us it is the wrong number, wants no introduction.
+UNWELCOMED = frozenset({"stop", "wrong_number"})
+
+
+async def first_message(ctx: Context, text: str) -> None:
+    """A new person's first text is answered as what it is, after a short welcome.
+
+    "hi" (or anything not understood) gets the welcome and the language menu as
+    before; "I want a lawyer" gets the welcome line and the handoff, a docket
+    number or notice code continues the lookup, in the language the text is
+    written in when that is clear. The welcome and the answer's first message go
+    out as one message.
+    """
+    if await command(ctx, text):
+        return
+    intent = intents.classify(text, ctx.content)
+    docket = find_docket(text)
+    code = await known_notice_code(ctx, text) if not docket else None
+    if not docket and not code and intent in GREETED:
+        await welcome.greet(ctx)
+        return
+    await welcome.locale_from_first_message(ctx, text)
+    if intent in UNWELCOMED and not docket:
+        await dispatch(ctx, text, intent)
+        return
+    ctx.say(welcome.welcome_line(ctx))
+    if code:
+        await lookup.start_with_notice(ctx, code)
+    else:
+        await dispatch(ctx, text, intent)
+    welcome.join_first_two(ctx)
+
+
+async def known_notice_code(ctx: Context, text: str) -> str | None:
+    """A notice code from a letter, written in the message, that is in the registry."""
+    if not ctx.config.privacy.allow_notice_code:
+        return None
+    for code in find_notice_codes(text):
+        if await ctx.services.case_by_notice(hash_notice_code(normalize_docket(code))):
+            return code
+    return None
 
 
 async def command(ctx: Context, text: str) -> bool:
@@ -205,6 +259,8 @@ def interrupts(text: str, intent: str, step: Step) -> bool:
     """
     if intent not in INTERRUPTING:
         return False
+    if step.awaiting == "docket_number" and find_docket(text):
+        return False  # "the number on my papers is 0912 CR 004411": the docket wins
     return not step.names or as_name(text) is None or is_sentence(text)
 
 
@@ -212,7 +268,7 @@ async def dispatch(ctx: Context, text: str, intent: str | None = None) -> None:
     """Free text anywhere: what the person means, whatever step they are at."""
     intent = intent or intents.classify(text, ctx.content)
     docket = find_docket(text)
-    if docket and intent not in INTERRUPTING:
+    if docket and intent not in OVER_DOCKET:
         await lookup.start_with_docket(ctx, docket)
     elif intent == "lookup":
         await lookup.start(ctx)

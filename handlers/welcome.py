@@ -6,6 +6,8 @@ from babel import Locale
 
 from bot.context import Context
 from bot.i18n import normalize_locale
+from bot.langdetect import script_locale
+from bot.model import Reply
 
 from .text import fold, keyword
 
@@ -24,6 +26,34 @@ def welcome_text(ctx: Context) -> str:
                  "not legal advice.")
 
 
+def welcome_line(ctx: Context) -> str:
+    """The welcome with the note on changing language: what every first answer starts with."""
+    return welcome_text(ctx) + "\n" + ctx._("To change the language, reply LANGUAGE at any "
+                                            "time.")
+
+
+async def locale_from_first_message(ctx: Context, text: str) -> None:
+    """The language to answer a first request in: the channel's hint, the language the
+    text is confidently written in, or, for a short text, a script only one shipped
+    language uses (Cyrillic, Arabic, Khmer, Chinese of one variant, Vietnamese letters).
+    Left at the default when none tells; the person can still say LANGUAGE."""
+    hinted = normalize_locale(ctx.inbound.language_hint, ctx.translator.locales)
+    if hinted and not ctx.state.locale_chosen:
+        ctx.state.locale = hinted
+    if await language_from_text(ctx) or hinted or ctx.state.locale_chosen:
+        return
+    by_script = script_locale(text, ctx.translator.locales)
+    if by_script:
+        ctx.state.locale = by_script
+
+
+def join_first_two(ctx: Context) -> None:
+    """The welcome and the next message as one (Telegram would pace two a second apart)."""
+    if len(ctx.replies) >= 2 and not ctx.replies[0].options:
+        first, second = ctx.replies[0], ctx.replies[1]
+        ctx.replies[:2] = [Reply(first.text + "\n\n" + second.text, second.options)]
+
+
 async def greet(ctx: Context) -> None:
     """First contact: welcome, then the language menu (or the menu, given a language hint)."""
     hinted = normalize_locale(ctx.inbound.language_hint, ctx.translator.locales)
@@ -31,8 +61,7 @@ async def greet(ctx: Context) -> None:
         ctx.state.locale = hinted
     hinted = await language_from_text(ctx) or hinted
     if hinted or ctx.state.locale_chosen:
-        ctx.say(welcome_text(ctx) + "\n" + ctx._("To change the language, reply LANGUAGE at "
-                                                  "any time."))
+        ctx.say(welcome_line(ctx))
         await show_menu(ctx)
     else:
         ctx.say(welcome_text(ctx))
