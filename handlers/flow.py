@@ -19,9 +19,9 @@ from bot.context import Context
 from bot.outreach import replies as outreach_replies
 from bot.registry.normalize import hash_notice_code, normalize_docket
 
-from . import compliance, disclose, forget, intents, lawyer, lookup, nameonly, topics, welcome
-from .text import (MAX_CHARS, as_name, clean, find_docket, find_notice_codes, has_words,
-                   is_sentence, keyword)
+from . import compliance, dates, disclose, forget, intents, lawyer, lookup, nameonly, topics, welcome
+from .text import (MAX_CHARS, as_name, clean, find_docket, fold, find_notice_codes, has_words,
+                   is_number, is_sentence, keyword)
 
 Handler = Callable[[Context, str], Awaitable[bool]]
 Prompt = Callable[[Context], Awaitable[None] | None]
@@ -84,7 +84,7 @@ async def on_locked(ctx: Context, text: str) -> bool:
 
 
 async def on_topics(ctx: Context, text: str) -> bool:
-    if not text.isdigit():
+    if not is_number(text):
         return False
     await topics.on_topic(ctx, text)
     return True
@@ -138,7 +138,40 @@ async def prompt(ctx: Context) -> None:
         await result
 
 
+SHOWN_OPTIONS = "shown_options"  # slot: folded label -> key of the options last shown
+
+
+def label_key(label: str) -> str:
+    """An option label as typed back: folded, without punctuation or spaces."""
+    return "".join(ch for ch in fold(label) if ch.isalnum())
+
+
+def remember_options(ctx: Context) -> None:
+    """Keep the labels of the last options shown, so that typing a label ("Talk to a
+    lawyer", "Hablar con un abogado") answers like its number."""
+    shown = next((reply.options for reply in reversed(ctx.replies) if reply.options), None)
+    if shown:
+        ctx.slots[SHOWN_OPTIONS] = {label_key(o.label): o.key for o in shown}
+    elif ctx.replies:
+        ctx.slots.pop(SHOWN_OPTIONS, None)
+
+
+def chosen_key(ctx: Context, text: str) -> str:
+    """The key of the option whose label the person typed, else the text itself."""
+    shown = ctx.slots.get(SHOWN_OPTIONS)
+    if not shown or is_number(text):
+        return text
+    return shown.get(label_key(text), text)
+
+
 async def route(ctx: Context) -> None:
+    """Answer one message (``_route``), then remember the options it showed."""
+    await _route(ctx)
+    if not ctx.silent:
+        remember_options(ctx)
+
+
+async def _route(ctx: Context) -> None:
     text = clean(ctx.inbound.text)
     too_long = len(text) > MAX_CHARS
     if not too_long and await outreach_replies.on_message(ctx, text):  # campaign YES
@@ -172,6 +205,12 @@ async def route(ctx: Context) -> None:
     if step is None:
         await dispatch(ctx, text)
         return
+    text = chosen_key(ctx, text)
+    if step.awaiting == "date_of_birth":
+        settled = dates.settled_answer(ctx, text, lookup.locales(ctx))
+        if settled is None:
+            return  # a date that reads two ways: we asked which one
+        text = settled
     intent = intents.classify(text, ctx.content)
     if step.data and interrupts(text, intent, step):
         await dispatch(ctx, text, intent)

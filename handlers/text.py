@@ -21,9 +21,23 @@ _NOTICE_IN_TEXT = re.compile(r"(?<![0-9A-Z])(?=([0-9A-Z]{4}[ \-]?[0-9A-Z]{4})(?!
 _NAME_PUNCT = set(" -'.\u2019")
 
 
+def ascii_digits(text: str) -> str:
+    """Every script's decimal digits as ASCII ("１２", "١٢", "१२" -> "12"); other numerals
+    ("²", "①", Ethiopic "፩") stay as they are and are never read as numbers."""
+    if text.isascii():
+        return text
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
+
+
+def is_number(text: str) -> bool:
+    """Only ASCII decimal digits (after ``ascii_digits``): safe for ``int``."""
+    return text.isascii() and text.isdecimal()
+
+
 def clean(raw: str) -> str:
-    """NFC, no control or invisible formatting characters (bidi overrides...), one space."""
-    text = unicodedata.normalize("NFC", raw)
+    """NFC, ASCII digits, no control or invisible formatting characters (bidi
+    overrides...), one space."""
+    text = ascii_digits(unicodedata.normalize("NFC", raw))
     text = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
                    for ch in text if unicodedata.category(ch) != "Cf")
     return _SPACES.sub(" ", text).strip()

@@ -9,7 +9,7 @@ from bot.i18n import normalize_locale
 from bot.langdetect import script_locale
 from bot.model import Reply
 
-from .text import fold, keyword
+from .text import fold, is_number, keyword
 
 
 def language_options(ctx: Context) -> list[tuple[str, str]]:
@@ -106,7 +106,7 @@ def set_locale(ctx: Context, locale: str) -> None:
 def match_language(ctx: Context, text: str) -> str | None:
     """A locale from a number, a language name (in itself or in English) or a code."""
     locales = ctx.translator.locales
-    if text.isdigit():
+    if is_number(text):
         index = int(text) - 1
         return locales[index] if 0 <= index < len(locales) else None
     wanted = fold(text).strip(" .!?")
