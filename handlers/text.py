@@ -34,10 +34,13 @@ def is_number(text: str) -> bool:
     return text.isascii() and text.isdecimal()
 
 
+_FULL_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}  # "ＣＲ" -> "CR"
+
+
 def clean(raw: str) -> str:
-    """NFC, ASCII digits, no control or invisible formatting characters (bidi
-    overrides...), one space."""
-    text = ascii_digits(unicodedata.normalize("NFC", raw))
+    """NFC, ASCII digits and full-width letters, no control or invisible formatting
+    characters (bidi overrides...), one space."""
+    text = ascii_digits(unicodedata.normalize("NFC", raw).translate(_FULL_WIDTH))
     text = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
                    for ch in text if unicodedata.category(ch) != "Cf")
     return _SPACES.sub(" ", text).strip()

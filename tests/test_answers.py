@@ -159,3 +159,18 @@ async def test_an_option_label_typed_back_answers_like_its_number(app, session):
     state = await state_of(app, session.address)
     row = await escalations.open_for_person(app.db, state.person_id)
     assert row is not None and row["ref"] in text(turn)
+
+
+@pytest.mark.parametrize("said", ["el número en mis papeles es 0912 CR 004411",
+                                  "số hồ sơ của tôi là 0912-cr-4411",
+                                  "my record says 0912CR4411", "0912 cr 4411",
+                                  "docket # ０９１２ＣＲ４４１１ for immigration"])
+async def test_at_the_docket_question_a_docket_number_wins_over_topic_words(app, session, said):
+    await start(session)
+    await session.say("1")
+    turn = await session.say(said)
+    assert turn["awaiting"] == "last_name", text(turn)
+    await session.say("Nunez")
+    await session.say("1975-03-14")
+    state = await state_of(app, session.address)
+    assert state.slots.get("verified_status") == "dismissed"
