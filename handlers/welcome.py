@@ -26,6 +26,12 @@ def welcome_text(ctx: Context) -> str:
                  "not legal advice.")
 
 
+# How sure the corpus-trained locale model must be to answer a first request in a
+# language py3langid could not tell (held-out: wrong locales rarely pass 0.8).
+CORPUS_LOCALE_SURE = 0.6
+CORPUS_LOCALE_MIN_WORDS = 3  # "numero errado" is Spanish and Portuguese
+
+
 def welcome_line(ctx: Context) -> str:
     """The welcome with the note on changing language: what every first answer starts with."""
     return welcome_text(ctx) + "\n" + ctx._("To change the language, reply LANGUAGE at any "
@@ -45,6 +51,12 @@ async def locale_from_first_message(ctx: Context, text: str) -> None:
     by_script = script_locale(text, ctx.translator.locales)
     if by_script:
         ctx.state.locale = by_script
+        return
+    from . import intents
+    written, probability = intents.written_in(text)
+    if (written in ctx.translator.locales and probability >= CORPUS_LOCALE_SURE
+            and len(text.split()) >= CORPUS_LOCALE_MIN_WORDS):
+        ctx.state.locale = written  # Kriolu, which py3langid does not know, and short texts
 
 
 def join_first_two(ctx: Context) -> None:
@@ -138,8 +150,8 @@ async def _understood_without_choice(ctx: Context, text: str) -> None:
     a number; the choice stays open. Only text we cannot understand asks again."""
     from . import flow, intents
 
-    intent = intents.classify(text, ctx.content)
-    if intent in ("other", "language"):
+    ranked = intents.understand(text, ctx.content)
+    if ranked.intent in ("other", "language"):
         ctx.say(ctx._("Please reply with the number of your language."))
         ask_language(ctx)
         return
@@ -147,7 +159,7 @@ async def _understood_without_choice(ctx: Context, text: str) -> None:
     if found.locale:
         ctx.state.locale = found.locale
     ctx.say(ctx._("To change the language, reply LANGUAGE at any time."))
-    await flow.dispatch(ctx, text, intent)
+    await flow.dispatch(ctx, text, ranked)
 
 
 def menu_options(ctx: Context) -> list[tuple[str, str]]:
