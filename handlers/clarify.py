@@ -42,9 +42,11 @@ class Decision:
     options: tuple[str, ...] = ()
 
 
-def decide(ranked: Ranked) -> Decision:
+def decide(ranked: Ranked, words: int = 3) -> Decision:
+    """``words``: how many words the message has; a single word the carriers do not list
+    (those never reach here) is never taken as a sure stop, only asked about."""
     top, confidence = ranked.intent, ranked.confidence
-    if top in STOP_LIKE and confidence >= STOP_SURE:
+    if top in STOP_LIKE and confidence >= STOP_SURE and words > 1:
         return Decision("act", top)
     if any(ranked.probability(intent) >= STOP_FLOOR for intent in STOP_LIKE):
         return Decision("confirm_stop")

@@ -219,6 +219,7 @@ async def route(ctx: Context) -> None:
 
 
 async def _route(ctx: Context) -> None:
+    await intents.warm()
     text = clean(ctx.inbound.text)
     too_long = len(text) > MAX_CHARS
     if not too_long and await outreach_replies.on_message(ctx, text):  # campaign YES
@@ -293,7 +294,7 @@ async def first_message(ctx: Context, text: str) -> None:
     ranked = intents.understand(text, ctx.content)
     docket = find_docket(text)
     code = await known_notice_code(ctx, text) if not docket else None
-    decision = clarify.decide(ranked)
+    decision = clarify.decide(ranked, len(text.split()))
     unclear = decision.action == "act" and decision.intent in GREETED
     if not docket and not code and unclear:  # nothing to answer yet: welcome, language menu
         await welcome.greet(ctx)
@@ -367,7 +368,7 @@ async def dispatch(ctx: Context, text: str, ranked: Ranked | None = None) -> Non
     if docket and ranked.intent not in OVER_DOCKET:
         await lookup.start_with_docket(ctx, docket)
         return
-    decision = clarify.decide(ranked)
+    decision = clarify.decide(ranked, len(text.split()))
     if decision.action == "confirm_stop":
         clarify.ask_stop(ctx)
     elif decision.action == "which":

@@ -10,6 +10,7 @@ equivalents, in handlers/compliance.py) and for the names of languages
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import re
 import tomllib
@@ -166,6 +167,13 @@ def _language_names() -> _LanguageNames:
 def model() -> UnderstandingModel:
     """The model of the shipped corpora (they do not change while we run)."""
     return load_or_train(read_all())
+
+
+async def warm() -> None:
+    """Load the model (or, after a corpus change, train it: about a second) off the event
+    loop, so other conversations go on meanwhile; afterwards a no-op."""
+    if not model.cache_info().currsize:
+        await asyncio.to_thread(model)
 
 
 @functools.cache

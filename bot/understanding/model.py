@@ -7,7 +7,7 @@ float32 weights (about 12 MB). Character n-grams cope with what people text:
 missing accents, typos, SMS spellings, unspaced Chinese and Khmer, one sentence
 mixing two languages.
 
-Training takes about a second, so a trained model is cached on disk, keyed by a
+Training takes about a second (more on a busy machine), so a trained model is cached on disk, keyed by a
 fingerprint of the examples and the library version: only the first start after
 the corpus changes trains; every other start loads the cache (tens of ms).
 Classifying is one sparse dot product: tens of microseconds.
@@ -15,6 +15,7 @@ Classifying is one sparse dot product: tens of microseconds.
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 import unicodedata
@@ -31,7 +32,8 @@ from .corpus import Example, fingerprint
 N_FEATURES = 2 ** 16
 NGRAMS = (1, 4)
 ALPHA = 1e-5  # regularisation (chosen on the held-out folds of bench_understanding)
-EPOCHS = 50
+EPOCHS = 15
+WORDS_REMEMBERED = 50_000
 MAX_CHARS = 300  # what is read of a message: a request is in its first lines
 MODEL_VERSION = "1"
 
@@ -57,20 +59,9 @@ def features(text: str) -> tuple[np.ndarray, np.ndarray]:
     every process, or a cached model would read garbage.
     """
     counts: dict[int, int] = {}
-    low, high = NGRAMS
     for word in fold(text).split():
-        padded = f" {word} "
-        encoded = padded.encode("utf-8", "surrogatepass")
-        if encoded.isascii():
-            grams = [encoded[i:i + n] for n in range(low, high + 1)
-                     for i in range(len(encoded) - n + 1)]
-        else:
-            grams = [padded[i:i + n].encode("utf-8", "surrogatepass")
-                     for n in range(low, high + 1) for i in range(len(padded) - n + 1)]
-        for gram in grams:
-            if gram != b" ":
-                key = zlib.crc32(gram) % N_FEATURES
-                counts[key] = counts.get(key, 0) + 1
+        for key in _word_features(word):
+            counts[key] = counts.get(key, 0) + 1
     if not counts:
         return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float32)
     indices = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
@@ -85,6 +76,16 @@ def _classifier():  # type: ignore[no-untyped-def]
 
     return SGDClassifier(loss="log_loss", alpha=ALPHA, max_iter=EPOCHS, tol=None,
                          class_weight="balanced", random_state=0)
+
+
+@functools.lru_cache(maxsize=WORDS_REMEMBERED)
+def _word_features(word: str) -> tuple[int, ...]:
+    """The hashed n-grams of one word: remembered, since people use few distinct words."""
+    padded = f" {word} "
+    low, high = NGRAMS
+    grams = [padded[i:i + n].encode("utf-8", "surrogatepass")
+             for n in range(low, high + 1) for i in range(len(padded) - n + 1)]
+    return tuple(zlib.crc32(gram) % N_FEATURES for gram in grams if gram != b" ")
 
 
 def _matrix(texts: Sequence[str]):  # type: ignore[no-untyped-def]
