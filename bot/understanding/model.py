@@ -2,14 +2,15 @@
 
 Character n-grams (1 to 4, inside word boundaries) of the folded text are hashed
 into a fixed number of features, so no vocabulary is kept in memory: the model is
-two one-vs-rest logistic regressions (intent, locale) over the same features, stored as
-float32 weights (about 12 MB). Character n-grams cope with what people text:
+two one-vs-rest logistic regressions (intent, locale) over the same features,
+stored as float32 weights (about 8 MB). Character n-grams cope with what people text:
 missing accents, typos, SMS spellings, unspaced Chinese and Khmer, one sentence
 mixing two languages.
 
-Training takes about a second (more on a busy machine), so a trained model is cached on disk, keyed by a
-fingerprint of the examples and the library version: only the first start after
-the corpus changes trains; every other start loads the cache (tens of ms).
+Training takes about a second (more on a busy machine), so a trained model is
+cached on disk, keyed by a fingerprint of the examples and the library version:
+only the first start after the corpus changes trains (off the event loop,
+handlers/intents.warm); every other start loads the cache (tens of ms).
 Classifying is one sparse dot product: tens of microseconds.
 """
 
