@@ -274,7 +274,7 @@ async def _route(ctx: Context) -> None:
 
 
 # First messages that are answered by the welcome and its menus, not by an answer.
-GREETED = frozenset({"other", "greeting", "language", "yes", "no", "thanks"})
+GREETED = frozenset({"other", "greeting", "language", "yes", "no", "thanks", "who"})
 # Answers to a first message that come without the welcome: a person asking us to
 # stop, or telling us it is the wrong number, wants no introduction.
 UNWELCOMED = frozenset({"stop", "wrong_number"})

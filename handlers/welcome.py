@@ -27,7 +27,8 @@ def welcome_text(ctx: Context) -> str:
 
 
 # How sure the corpus-trained locale model must be to answer a first request in a
-# language py3langid could not tell (held-out: wrong locales rarely pass 0.8).
+# language py3langid could not tell (bench_understanding, held out: 96 % of the
+# texts it is this sure of are in that language; 90 % of texts pass).
 CORPUS_LOCALE_SURE = 0.6
 CORPUS_LOCALE_MIN_WORDS = 3  # "numero errado" is Spanish and Portuguese
 
@@ -41,8 +42,9 @@ def welcome_line(ctx: Context) -> str:
 async def locale_from_first_message(ctx: Context, text: str) -> None:
     """The language to answer a first request in: the channel's hint, the language the
     text is confidently written in, or, for a short text, a script only one shipped
-    language uses (Cyrillic, Arabic, Khmer, Chinese of one variant, Vietnamese letters).
-    Left at the default when none tells; the person can still say LANGUAGE."""
+    language uses (Cyrillic, Arabic, Khmer, Chinese of one variant, Vietnamese letters),
+    else the locale whose intent corpus it reads like (Kriolu among them). Left at the
+    default when none tells; the person can still say LANGUAGE."""
     hinted = normalize_locale(ctx.inbound.language_hint, ctx.translator.locales)
     if hinted and not ctx.state.locale_chosen:
         ctx.state.locale = hinted
