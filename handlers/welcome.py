@@ -6,7 +6,7 @@ from babel import Locale
 
 from bot.context import Context
 from bot.i18n import normalize_locale
-from bot.langdetect import script_locale
+from bot.langdetect import looks_kabuverdianu, script_locale
 from bot.model import Reply
 
 from .text import fold, is_number, keyword
@@ -30,6 +30,7 @@ def welcome_text(ctx: Context) -> str:
 # language py3langid could not tell (bench_understanding, held out: 96 % of the
 # texts it is this sure of are in that language; 90 % of texts pass).
 CORPUS_LOCALE_SURE = 0.6
+KRIOLU_SURE = 0.4
 CORPUS_LOCALE_MIN_WORDS = 3  # "numero errado" is Spanish and Portuguese
 
 
@@ -56,7 +57,10 @@ async def locale_from_first_message(ctx: Context, text: str) -> None:
         return
     from . import intents
     written, probability = intents.written_in(text)
-    if (written in ctx.translator.locales and probability >= CORPUS_LOCALE_SURE
+    sure = CORPUS_LOCALE_SURE
+    if written == "kea" and looks_kabuverdianu(text):
+        sure = KRIOLU_SURE  # its ALUPEC spelling agrees (nha, bu, -du, tx)
+    if (written in ctx.translator.locales and probability >= sure
             and len(text.split()) >= CORPUS_LOCALE_MIN_WORDS):
         ctx.state.locale = written  # Kriolu, which py3langid does not know, and short texts
 
