@@ -107,6 +107,34 @@ def looks_kabuverdianu(text: str) -> bool:
     return any(w in KEA_WORDS or _KEA_SPELLING.search(w) for w in words)
 
 
+# Letters only Vietnamese uses among the shipped Latin-script languages.
+_VIETNAMESE = frozenset("ăắằẳẵặơớờởỡợưứừửữựđạảấầẩẫậẹẻẽếềểễệỉịọỏốồổỗộụủỳỵỷỹ")
+_UNIQUE_SCRIPTS = {"cyrillic": "ru", "arabic": "ar", "khmer": "km"}
+
+
+def script_locale(text: str, locales: Iterable[str]) -> str | None:
+    """The one offered locale a short text's script gives away, or None.
+
+    For texts too short for the identifier ("хочу адвоката", "律师"): Cyrillic, Arabic
+    and Khmer are each written by one shipped language, Chinese by the variant its
+    characters tell, Vietnamese by its letters. Mixed scripts tell nothing.
+    """
+    offered = set(locales)
+    scripts = {_script(ch) for ch in text} - {"other"}
+    if len(scripts) == 2 and "latin" in scripts:
+        scripts.discard("latin")  # "我的案号是0912CR4411": the docket is not the language
+    found: str | None = None
+    if len(scripts) == 1:
+        script = scripts.pop()
+        if script == "han":
+            found = chinese_variant(text)
+        elif script == "latin":
+            found = "vi" if any(ch in _VIETNAMESE for ch in text.lower()) else None
+        else:
+            found = _UNIQUE_SCRIPTS.get(script)
+    return found if found in offered else None
+
+
 class LanguageDetector:
     """py3langid restricted to ``locales``; building it loads the model (slow)."""
 

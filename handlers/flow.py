@@ -6,7 +6,8 @@ answer and the one that asks the question again. ``flow.mmd`` beside this
 file draws it. Every message passes, in order: compliance keywords (STOP,
 START, HELP, wrong number), size and emptiness checks, Telegram-style
 commands and MENU, then the current step; free text the step does not take is
-understood by ``intents.classify`` wherever the person is.
+understood by ``intents.understand`` wherever the person is (handlers/clarify.py
+decides between acting, asking which one, and confirming a stop).
 """
 
 from __future__ import annotations
@@ -17,9 +18,34 @@ from dataclasses import dataclass
 
 from bot.context import Context
 from bot.outreach import replies as outreach_replies
+from bot.registry.normalize import hash_notice_code, normalize_docket
+from bot.understanding.model import Ranked
 
-from . import compliance, disclose, forget, intents, lawyer, lookup, nameonly, topics, welcome
-from .text import MAX_CHARS, as_name, clean, find_docket, has_words, is_sentence, keyword
+from . import (
+    clarify,
+    compliance,
+    dates,
+    disclose,
+    forget,
+    intents,
+    lawyer,
+    lookup,
+    nameonly,
+    topics,
+    welcome,
+)
+from .text import (
+    MAX_CHARS,
+    as_name,
+    clean,
+    find_docket,
+    find_notice_codes,
+    fold,
+    has_words,
+    is_number,
+    is_sentence,
+    keyword,
+)
 
 Handler = Callable[[Context, str], Awaitable[bool]]
 Prompt = Callable[[Context], Awaitable[None] | None]
@@ -29,6 +55,9 @@ TOPIC_INTENTS = {"topic_record": "record", "topic_refund": "refund",
                  "topic_immigration": "immigration"}
 # Intents that interrupt a question whose answer is data (a name, a date, a number).
 INTERRUPTING = frozenset({"lawyer", "help", "language", "stop", *TOPIC_INTENTS})
+# Requests a docket number in the same message does not override ("my docket is 0912CR4411"
+# starts the lookup even with a topic word such as "record" around it).
+OVER_DOCKET = frozenset({"lawyer", "help", "language", "stop"})
 
 
 @dataclass(frozen=True)
@@ -81,7 +110,7 @@ async def on_locked(ctx: Context, text: str) -> bool:
 
 
 async def on_topics(ctx: Context, text: str) -> bool:
-    if not text.isdigit():
+    if not is_number(text):
         return False
     await topics.on_topic(ctx, text)
     return True
@@ -94,6 +123,26 @@ async def on_language(ctx: Context, text: str) -> bool:
 
 async def _ask_language(ctx: Context) -> None:
     welcome.ask_language(ctx)
+
+
+async def on_clarify(ctx: Context, text: str) -> bool:
+    intent = clarify.chosen(ctx, text)
+    if intent is None:
+        return False
+    await act(ctx, text, intent)
+    return True
+
+
+async def on_stop_confirm(ctx: Context, text: str) -> bool:
+    answer = lookup.yes_no(text)
+    if answer is None:
+        return False
+    if answer:
+        compliance.opt_out(ctx, "stop")
+    else:
+        ctx.say(ctx._("All right."))
+        await welcome.show_menu(ctx)
+    return True
 
 
 def _dob_prompt(step: str) -> Prompt:
@@ -125,6 +174,8 @@ STEPS: dict[str, Step] = {
     "topic": Step("menu", topics.on_shown, topics.show_topics),
     "opted_out": Step(None, on_main_menu, welcome.show_menu),
     "forget_confirm": Step("confirm", forget.on_confirm, forget.ask),
+    "clarify": Step("menu", on_clarify, welcome.show_menu),
+    "stop_confirm": Step("confirm", on_stop_confirm, clarify.ask_stop),
 }
 
 
@@ -136,11 +187,48 @@ async def prompt(ctx: Context) -> None:
         await result
 
 
+SHOWN_OPTIONS = "shown_options"  # slot: folded label -> key of the options last shown
+
+
+def label_key(label: str) -> str:
+    """An option label as typed back: folded, without punctuation or spaces."""
+    return "".join(ch for ch in fold(label) if ch.isalnum())
+
+
+def remember_options(ctx: Context) -> None:
+    """Keep the labels of the last options shown, so that typing a label ("Talk to a
+    lawyer", "Hablar con un abogado") answers like its number."""
+    shown = next((reply.options for reply in reversed(ctx.replies) if reply.options), None)
+    if shown:
+        ctx.slots[SHOWN_OPTIONS] = {label_key(o.label): o.key for o in shown}
+    elif ctx.replies:
+        ctx.slots.pop(SHOWN_OPTIONS, None)
+
+
+def chosen_key(ctx: Context, text: str) -> str:
+    """The key of the option whose label the person typed, else the text itself."""
+    shown = ctx.slots.get(SHOWN_OPTIONS)
+    if not shown or is_number(text):
+        return text
+    return shown.get(label_key(text), text)
+
+
 async def route(ctx: Context) -> None:
+    """Answer one message (``_route``), then remember the options it showed."""
+    erasing = ctx.state.step == "forget_confirm"
+    await _route(ctx)
+    if not ctx.silent and not (erasing and not ctx.slots):  # "forget me" leaves no slots
+        remember_options(ctx)
+
+
+async def _route(ctx: Context) -> None:
+    await intents.warm()
     text = clean(ctx.inbound.text)
     too_long = len(text) > MAX_CHARS
     if not too_long and await outreach_replies.on_message(ctx, text):  # campaign YES
         return
+    if ctx.state.is_new and not too_long:  # "no me manden mensajes" is answered in Spanish
+        await welcome.locale_from_first_message(ctx, text)
     if (ctx.opted_out or not too_long) and await compliance.handle(ctx, text):
         return
     if too_long:  # refused whole: nothing of it reaches a slot
@@ -153,6 +241,9 @@ async def route(ctx: Context) -> None:
             await welcome.greet(ctx)
             ctx.replies = ctx.replies[:1]  # the welcome, not the menu: we ask for the date
         await lookup.start_with_notice(ctx, code)
+        return
+    if ctx.state.is_new and has_words(text):
+        await first_message(ctx, text)
         return
     if ctx.state.is_new:
         await welcome.greet(ctx)
@@ -167,16 +258,69 @@ async def route(ctx: Context) -> None:
     if step is None:
         await dispatch(ctx, text)
         return
-    intent = intents.classify(text, ctx.content)
-    if step.data and interrupts(text, intent, step):
-        await dispatch(ctx, text, intent)
+    text = chosen_key(ctx, text)
+    if step.awaiting == "date_of_birth":
+        settled = dates.settled_answer(ctx, text, lookup.locales(ctx))
+        if settled is None:
+            return  # a date that reads two ways: we asked which one
+        text = settled
+    ranked = intents.understand(text, ctx.content)
+    if step.data and interrupts(text, ranked, step):
+        await dispatch(ctx, text, ranked)
     elif await step.handle(ctx, text):
         return
-    elif step.data or (intent == "other" and not find_docket(text)):
+    elif step.data or (ranked.intent == "other" and not find_docket(text)):
         ctx.say(ctx._("Sorry, I did not understand."))
         await prompt(ctx)
     else:
-        await dispatch(ctx, text, intent)
+        await dispatch(ctx, text, ranked)
+
+
+# First messages that are answered by the welcome and its menus, not by an answer.
+GREETED = frozenset({"other", "greeting", "language", "yes", "no", "thanks", "who"})
+# Answers to a first message that come without the welcome: a person asking us to
+# stop, or telling us it is the wrong number, wants no introduction.
+UNWELCOMED = frozenset({"stop", "wrong_number"})
+
+
+async def first_message(ctx: Context, text: str) -> None:
+    """A new person's first text is answered as what it is, after a short welcome.
+
+    "hi" (or anything not understood) gets the welcome and the language menu as
+    before; "I want a lawyer" gets the welcome line and the handoff, a docket
+    number or notice code continues the lookup, in the language the text is
+    written in when that is clear. The welcome and the answer's first message go
+    out as one message.
+    """
+    if await command(ctx, text):
+        return
+    ranked = intents.understand(text, ctx.content)
+    docket = find_docket(text)
+    code = await known_notice_code(ctx, text) if not docket else None
+    decision = clarify.decide(ranked, len(text.split()))
+    unclear = decision.action == "act" and decision.intent in GREETED
+    if not docket and not code and unclear:  # nothing to answer yet: welcome, language menu
+        await welcome.greet(ctx)
+        return
+    if not docket and (decision.action == "confirm_stop" or decision.intent in UNWELCOMED):
+        await dispatch(ctx, text, ranked)
+        return
+    ctx.say(welcome.welcome_line(ctx))
+    if code:
+        await lookup.start_with_notice(ctx, code)
+    else:
+        await dispatch(ctx, text, ranked)
+    welcome.join_first_two(ctx)
+
+
+async def known_notice_code(ctx: Context, text: str) -> str | None:
+    """A notice code from a letter, written in the message, that is in the registry."""
+    if not ctx.config.privacy.allow_notice_code:
+        return None
+    for code in find_notice_codes(text):
+        if await ctx.services.case_by_notice(hash_notice_code(normalize_docket(code))):
+            return code
+    return None
 
 
 async def command(ctx: Context, text: str) -> bool:
@@ -200,24 +344,45 @@ async def command(ctx: Context, text: str) -> bool:
     return True
 
 
-def interrupts(text: str, intent: str, step: Step) -> bool:
+def interrupts(text: str, ranked: Ranked, step: Step) -> bool:
     """Does a clear request win over the answer the step waits for?
 
-    At a name question, only a message that reads as a sentence ("I want a
-    lawyer") interrupts: a name that happens to look like a keyword is a name.
+    Only a confident one: an unclear message is the step's to read (or refuse). At a
+    name question, only a message that reads as a sentence ("I want a lawyer")
+    interrupts: a name that happens to look like a request is a name.
     """
-    if intent not in INTERRUPTING:
+    if ranked.intent not in INTERRUPTING or ranked.confidence < clarify.CONFIDENT:
         return False
+    if step.awaiting == "docket_number" and find_docket(text):
+        return False  # "the number on my papers is 0912 CR 004411": the docket wins
     return not step.names or as_name(text) is None or is_sentence(text)
 
 
-async def dispatch(ctx: Context, text: str, intent: str | None = None) -> None:
-    """Free text anywhere: what the person means, whatever step they are at."""
-    intent = intent or intents.classify(text, ctx.content)
+async def dispatch(ctx: Context, text: str, ranked: Ranked | None = None) -> None:
+    """Free text anywhere: what the person means, whatever step they are at.
+
+    A docket number in the text starts the lookup unless a clearer request
+    (a lawyer, help, a language, stop) comes with it; otherwise the model's
+    reading is acted on, asked back (clarify.decide) or, for a possible stop,
+    confirmed.
+    """
+    ranked = ranked or intents.understand(text, ctx.content)
     docket = find_docket(text)
-    if docket and intent not in INTERRUPTING:
+    if docket and ranked.intent not in OVER_DOCKET:
         await lookup.start_with_docket(ctx, docket)
-    elif intent == "lookup":
+        return
+    decision = clarify.decide(ranked, len(text.split()))
+    if decision.action == "confirm_stop":
+        clarify.ask_stop(ctx)
+    elif decision.action == "which":
+        clarify.ask_which(ctx, decision.options)
+    else:
+        await act(ctx, text, decision.intent)
+
+
+async def act(ctx: Context, text: str, intent: str) -> None:
+    """Do what an understood intent asks."""
+    if intent == "lookup":
         await lookup.start(ctx)
     elif intent == "lawyer":
         await lawyer.request(ctx)
@@ -228,12 +393,19 @@ async def dispatch(ctx: Context, text: str, intent: str | None = None) -> None:
         await topics.show_topic(ctx, TOPIC_INTENTS[intent])
     elif intent == "stop":
         compliance.opt_out(ctx, "stop")
+    elif intent == "wrong_number":
+        compliance.opt_out(ctx, "wrong_number")
+    elif intent == "forget":
+        forget.ask(ctx)
     elif intent == "help":
         compliance.help_reply(ctx)
     elif intent == "language":
         await change_language(ctx, text)
     elif intent == "greeting":
         ctx.say(ctx._("Hello!"))
+        await welcome.show_menu(ctx)
+    elif intent == "who":
+        ctx.say(welcome.welcome_text(ctx))
         await welcome.show_menu(ctx)
     elif intent == "thanks":
         ctx.say(ctx._("You are welcome. Reply MENU at any time to see the options."))

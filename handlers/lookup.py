@@ -16,6 +16,7 @@ import aiosqlite
 from bot.context import Context
 from bot.registry.normalize import hash_notice_code, name_key, within_typos
 from bot.storage import attempts, linking
+from bot.understanding.yesno import yes_no as understood_yes_no
 
 from . import disclose
 from .dates import BadDate, parse_birth_date
@@ -279,10 +280,11 @@ def locked_offer(ctx: Context) -> None:
     ctx.ask("confirm", step="locked")
 
 
-YES = frozenset({"1", "yes", "y", "si", "ok", "okay", "sim", "wi", "co", "oui"})
-NO = frozenset({"2", "no", "n", "nao", "non", "khong"})
+YES = frozenset({"1"})
+NO = frozenset({"2"})
 
 
 def yes_no(text: str) -> bool | None:
+    """A yes or no in any shipped language ("1"/"2" are the offered keys)."""
     word = fold(text).strip(" .!?¡¿")
-    return True if word in YES else False if word in NO else None
+    return True if word in YES else False if word in NO else understood_yes_no(text)

@@ -15,12 +15,32 @@ _SPACES = re.compile(r"\s+")
 _DOCKET_IN_TEXT = re.compile(
     r"(?<![0-9A-Z])(?:\d{2,4}[ \-./]?[A-Z]{2,4}[ \-./]?\d{3,8}"
     r"|[A-Z]{2,4}[ \-./]?\d{4}[ \-./]?\d{3,8})(?![0-9A-Z])")
+# A notice code from a letter (HX7K-29QP): two groups of four letters and digits.
+# Overlapping matches: "WITH HX7K-29QP" holds "WITH HX7K" and "HX7K-29QP".
+_NOTICE_IN_TEXT = re.compile(r"(?<![0-9A-Z])(?=([0-9A-Z]{4}[ \-]?[0-9A-Z]{4})(?![0-9A-Z]))")
 _NAME_PUNCT = set(" -'.\u2019")
 
 
+def ascii_digits(text: str) -> str:
+    """Every script's decimal digits as ASCII ("１２", "١٢", "१२" -> "12"); other numerals
+    ("²", "①", Ethiopic "፩") stay as they are and are never read as numbers."""
+    if text.isascii():
+        return text
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
+
+
+def is_number(text: str) -> bool:
+    """Only ASCII decimal digits (after ``ascii_digits``): safe for ``int``."""
+    return text.isascii() and text.isdecimal()
+
+
+_FULL_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}  # "ＣＲ" -> "CR"
+
+
 def clean(raw: str) -> str:
-    """NFC, no control or invisible formatting characters (bidi overrides...), one space."""
-    text = unicodedata.normalize("NFC", raw)
+    """NFC, ASCII digits and full-width letters, no control or invisible formatting
+    characters (bidi overrides...), one space."""
+    text = ascii_digits(unicodedata.normalize("NFC", raw).translate(_FULL_WIDTH))
     text = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
                    for ch in text if unicodedata.category(ch) != "Cf")
     return _SPACES.sub(" ", text).strip()
@@ -61,6 +81,13 @@ def find_docket(text: str) -> str | None:
     """A docket number written somewhere in free text, normalised; or None."""
     match = _DOCKET_IN_TEXT.search(text.upper())
     return normalize_docket(match.group(0)) if match else None
+
+
+def find_notice_codes(text: str) -> list[str]:
+    """Candidate notice codes in free text: groups with both letters and digits."""
+    found = [m.group(1) for m in _NOTICE_IN_TEXT.finditer(text.upper())]
+    return [code for code in found
+            if any(ch.isdigit() for ch in code) and any(ch.isalpha() for ch in code)]
 
 
 def as_identifier(text: str) -> str | None:

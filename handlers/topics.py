@@ -11,6 +11,7 @@ from bot.content import TOPICS
 from bot.context import Context
 
 from . import intents, lawyer
+from .text import is_number
 from .welcome import show_menu
 
 # Menus are numbered 1 to n, with no gaps: after the topics, a lawyer and the way back.
@@ -38,7 +39,7 @@ async def show_topics(ctx: Context) -> None:
 async def on_topic(ctx: Context, text: str) -> None:
     """A choice at the topic menu: a number, or words understood by ``intents.classify``."""
     choice = text.strip()
-    if choice.isdigit() and 1 <= int(choice) <= len(TOPICS):
+    if is_number(choice) and 1 <= int(choice) <= len(TOPICS):
         await show_topic(ctx, TOPICS[int(choice) - 1])
         return
     intent = intents.classify(choice, ctx.content)

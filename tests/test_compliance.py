@@ -73,7 +73,9 @@ async def test_ayuda_in_spanish(app, session):
 ])
 async def test_wrong_number_stops_everything_and_marks_the_registry_phone(app, message):
     turn = await app.dialogue.handle(Inbound("sms", PHONE, message, provider_id="SM1"))
-    assert len(turn.replies) == 1 and "not send messages to this number" in turn.replies[0].text
+    sorry = app.translator.gettext(turn.locale, "Sorry for the mistake. We will not send "
+                                   "messages to this number again.")  # in the text's language
+    assert len(turn.replies) == 1 and turn.replies[0].text == sorry
     row = await app.db.fetchone("SELECT reason FROM optouts WHERE channel='sms' AND address=?",
                                 (PHONE,))
     assert row["reason"] == "wrong_number"

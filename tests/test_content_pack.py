@@ -136,7 +136,7 @@ async def test_another_pack_s_status_texts_and_keywords(colorado):
     assert colorado.content.text("en", "status", "pending") == "Your Colorado case is still open."
     assert colorado.content.text("en", "labs", "cbi", "name").startswith("Colorado Bureau")
     assert intents.classify("is this about woods?", colorado.content) == "lookup"
-    assert intents.classify("dookhan?", colorado.content) == "other"  # not this deployment
+    assert intents.classify("dookhan?", colorado.content) != "lookup"  # not this deployment
 
 
 @pytest.mark.parametrize("change, message", [

@@ -10,7 +10,7 @@ import pytest
 from bot.app import App
 from bot.model import Inbound
 from bot.storage import people
-from handlers import flow
+from handlers import clarify, flow, intents
 from tests.conftest import ConsoleSession
 from tests.dialogue_support import NUNEZ, chat, import_registry, lookup, start, state_of, text
 
@@ -43,6 +43,22 @@ def test_every_step_awaits_a_protocol_slot_and_is_drawn_in_the_diagram():
         assert f'"{name} [' in diagram, name
 
 
+# Messages the model reads two ways, or as perhaps a stop (the first the current
+# model reads so is used, so that retraining does not break the walk).
+TWO_WAYS = ["housing or job", "my job and my house", "lawyer or record?",
+            "i need help with housing and immigration", "is the case about my record or money",
+            "refund or record", "job or immigration"]
+MAYBE_STOP = ["maybe stop the messages idk", "can you stop", "i guess stop", "stop maybe",
+              "not sure i want these anymore", "enough for now", "pause the texts"]
+
+
+def read_as(action: str, candidates: list[str]) -> str:
+    for said in candidates:
+        if clarify.decide(intents.understand(said)).action == action:
+            return said
+    raise AssertionError(f"no candidate is read as {action}")
+
+
 async def _walk(app: App) -> set[str]:
     """Drive conversations that should pass through every step; collect the steps seen."""
     seen: set[str] = set()
@@ -53,6 +69,8 @@ async def _walk(app: App) -> set[str]:
         "d": ["hi", "1"] + ["1", "0912CR004411", "Nunez", "1/1/1970", "3"] * 5 + ["1", "2"],
         "e": ["hi", "1", "STOP", "START"],
         "f": ["hi", "1", "forget me", "2"],
+        "g": ["hi", "1", read_as("which", TWO_WAYS), "1"],  # read two ways: which one?
+        "h": ["hi", "1", read_as("confirm_stop", MAYBE_STOP), "2"],  # a possible stop
     }
     for address, script in scripts.items():
         person = ConsoleSession(app, address)

@@ -81,7 +81,7 @@ def test_only_offered_languages_are_answered() -> None:
 
 async def test_a_long_spanish_first_message_is_answered_in_spanish(app, session) -> None:
     turn = await session.say(SPANISH)
-    assert turn["locale"] == "es" and turn["awaiting"] == "menu"
+    assert turn["locale"] == "es" and turn["awaiting"] == "docket_number"  # answered as asked
     said = text(turn)
     assert app.translator.gettext("es", CHANGE_NOTE) in said
     assert CHANGE_NOTE not in said

@@ -17,9 +17,16 @@ from bot.registry.normalize import (
 
 
 @pytest.mark.parametrize("raw", ["0912-cr-004411 ", "0912 CR 004411", " 0912.CR/004411",
-                                 "0912CR004411", "0912–CR–004411"])
+                                 "0912CR004411", "0912–CR–004411", "0912CR4411", "0912 cr 4411",
+                                 "０９１２ＣＲ００４４１１", "٠٩١٢CR٤٤١١"])
 def test_docket_numbers_typed_any_way_meet(raw: str) -> None:
     assert normalize_docket(raw) == "0912CR004411"
+
+
+def test_other_docket_shapes_keep_their_digits() -> None:
+    assert normalize_docket("SUCR2011-10234") == "SUCR201110234"
+    assert normalize_docket("1184CR10234") == "1184CR010234"
+    assert normalize_docket("0912CR0044111") == "0912CR0044111"  # too long: left as typed
 
 
 def test_docket_with_nothing_usable_is_empty() -> None:

@@ -24,7 +24,7 @@ GROWING = frozenset({
     "escalations", "escalation_events", "inbox", "outbox", "telegram_alerts", "cases",
     "outreach_recipients", "optouts"})
 ALICE = "+16175550123"
-CONVERSATION = ["hi", "1", "1", "1481CR000123", "Smith", "03/02/1975", "menu", "3",
+CONVERSATION = ["hi", "1", "1", "1481CR000123", "Smith", "1975-03-02", "menu", "3",
                 "help", "stop", "start", "forget me", "1", "hi"]  # forgotten, then back
 
 

@@ -74,7 +74,7 @@ def test_header_is_case_insensitive_with_bom_and_extra_columns(
                        "--db", str(db_path))
     assert code == 0 and "1 new" in out
     (row,) = rows(db_path)
-    assert (row["docket_number"], row["court"], row["lab"]) == ("0701CR1", "", "")
+    assert (row["docket_number"], row["court"], row["lab"]) == ("0701CR000001", "", "")
 
 
 def test_reimport_of_the_same_file_changes_nothing(

@@ -20,13 +20,25 @@ _US = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})", re.ASCII)
 NOTICE_PREFIX = "casecheck-notice:"
 
 
+# A district-court docket (year and court, case type, sequence): the sequence is
+# six digits on the papers, often typed without its zeros ("0912CR4411").
+_DISTRICT_DOCKET = re.compile(r"(\d{4})([A-Z]{2,4})(\d{1,6})")
+DOCKET_SEQUENCE_DIGITS = 6
+
+
 def normalize_docket(raw: str) -> str:
-    """Upper case, letters and digits only: ``"0912-cr-004411 "`` -> ``"0912CR004411"``."""
+    """Upper case, ASCII letters and digits only, the sequence zero-padded:
+    ``"0912-cr-004411 "``, ``"0912 CR 4411"``, ``"０９１２ＣＲ４４１１"`` -> ``"0912CR004411"``."""
     upper = raw.upper()
     dashless = upper.replace("-", "")
-    if dashless.isascii() and dashless.isalnum():  # fast path: only dashes to drop
-        return dashless
-    return _NOT_ALNUM.sub("", upper)
+    if not (dashless.isascii() and dashless.isalnum()):
+        digits = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch
+                         for ch in upper if unicodedata.category(ch) != "No")  # no "²", "①"
+        folded = unicodedata.normalize("NFKC", digits)
+        dashless = _NOT_ALNUM.sub("", folded)
+    if m := _DISTRICT_DOCKET.fullmatch(dashless):
+        return m[1] + m[2] + m[3].zfill(DOCKET_SEQUENCE_DIGITS)
+    return dashless
 
 
 def name_key(raw: str) -> str:

@@ -1,0 +1,248 @@
+"""How well and how fast is free text understood? ``python bench/bench_understanding.py``.
+
+Held-out evaluation: the corpora (``locales/<locale>/intents.tsv``) are split into
+five folds, each example in its (locale, intent) group going to one fold; a model
+trained on four folds classifies the fifth, so every example is judged by a model
+that never saw it. Printed: accuracy at the menu (the intent), as a first message
+(what the person gets: greetings, thanks, yes/no, "other" and language requests
+all get the welcome menu), per language, per intent, the commonest confusions;
+then the same model trained on everything against the shared corpus
+(``../shared/corpus/utterances.tsv``); yes/no answers and dates of birth in
+every language; classification latency (p50/p99), model start-up time and
+memory (a fresh process loading the cached model).
+
+    python bench/bench_understanding.py            # everything
+    python bench/bench_understanding.py --folds 3  # quicker
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.understanding.corpus import Example, read_all  # noqa: E402
+from bot.understanding.model import UnderstandingModel  # noqa: E402
+from bot.understanding.yesno import yes_no  # noqa: E402
+from handlers.dates import BadDate, parse_birth_date  # noqa: E402
+from handlers.welcome import CORPUS_LOCALE_SURE as LOCALE_SURE  # noqa: E402
+
+SHARED = ROOT.parent / "shared/corpus/utterances.tsv"
+LOCAL = ROOT / "tests/data/utterances.tsv"
+# What a first message gets: these intents all get the welcome and its menus.
+WELCOMED = frozenset({"greeting", "other", "thanks", "yes", "no", "language", "help", "who"})
+TODAY = dt.date(2026, 1, 15)
+# Dates of birth as people write them, in every language (none is in the tests).
+DATES = [
+    ("en", "july 4th 1980", (1980, 7, 4)), ("en", "Dec 25, 1969", (1969, 12, 25)),
+    ("en", "born on the 2nd of feb 1990", (1990, 2, 2)), ("en", "10/31/1977", (1977, 10, 31)),
+    ("en", "1984-06-30", (1984, 6, 30)), ("en", "8/15/85", (1985, 8, 15)),
+    ("es", "4 de julio de 1980", (1980, 7, 4)), ("es", "25 diciembre 1969", (1969, 12, 25)),
+    ("es", "naci el 2 de febrero del 90", (1990, 2, 2)), ("es", "31/10/1977", (1977, 10, 31)),
+    ("es", "el 30 de junio de 1984", (1984, 6, 30)), ("es", "15 de agosto 1985", (1985, 8, 15)),
+    ("pt_BR", "4 de julho de 1980", (1980, 7, 4)), ("pt_BR", "25 de dezembro de 1969",
+                                                    (1969, 12, 25)),
+    ("pt_BR", "nasci dia 2 de fevereiro de 1990", (1990, 2, 2)),
+    ("pt_BR", "31/10/1977", (1977, 10, 31)), ("pt_BR", "15 agosto 1985", (1985, 8, 15)),
+    ("ht", "4 jiyè 1980", (1980, 7, 4)), ("ht", "25 desanm 1969", (1969, 12, 25)),
+    ("ht", "mwen fèt 2 fevriye 1990", (1990, 2, 2)), ("ht", "31 oktòb 1977", (1977, 10, 31)),
+    ("ht", "15 out 1985", (1985, 8, 15)), ("ht", "30 jen 1984", (1984, 6, 30)),
+    ("kea", "4 di Julhu di 1980", (1980, 7, 4)), ("kea", "25 di Dizenbru 1969", (1969, 12, 25)),
+    ("kea", "N nase dia 2 di Fevereru di 1990", (1990, 2, 2)),
+    ("kea", "31 Otubru 1977", (1977, 10, 31)), ("kea", "15 di agostu 1985", (1985, 8, 15)),
+    ("vi", "ngày 4 tháng 7 năm 1980", (1980, 7, 4)), ("vi", "25 tháng 12 năm 1969",
+                                                      (1969, 12, 25)),
+    ("vi", "sinh ngày 2 tháng 2 năm 1990", (1990, 2, 2)), ("vi", "31/10/1977", (1977, 10, 31)),
+    ("vi", "15 thang 8 1985", (1985, 8, 15)),
+    ("km", "4 កក្កដា 1980", (1980, 7, 4)), ("km", "ថ្ងៃទី ២៥ ខែធ្នូ ឆ្នាំ ១៩៦៩", (1969, 12, 25)),
+    ("km", "31/10/1977", (1977, 10, 31)), ("km", "15 សីហា 1985", (1985, 8, 15)),
+    ("zh_Hans", "1980年7月4日", (1980, 7, 4)), ("zh_Hans", "1969年12月25号", (1969, 12, 25)),
+    ("zh_Hans", "我1990年2月2日出生", (1990, 2, 2)), ("zh_Hans", "1977-10-31", (1977, 10, 31)),
+    ("zh_Hant", "1980年7月4日", (1980, 7, 4)), ("zh_Hant", "生日是1969年12月25日",
+                                                  (1969, 12, 25)),
+    ("zh_Hant", "１９８５年８月１５日", (1985, 8, 15)),
+    ("ru", "4 июля 1980", (1980, 7, 4)), ("ru", "25 декабря 1969 г.", (1969, 12, 25)),
+    ("ru", "родилась 2 февраля 1990 года", (1990, 2, 2)), ("ru", "31.10.1977", (1977, 10, 31)),
+    ("ru", "15 августа 1985", (1985, 8, 15)),
+    ("ar", "4 يوليو 1980", (1980, 7, 4)), ("ar", "٢٥ ديسمبر ١٩٦٩", (1969, 12, 25)),
+    ("ar", "ولدت في 2 فبراير 1990", (1990, 2, 2)), ("ar", "٣١/١٠/١٩٧٧", (1977, 10, 31)),
+    ("ar", "15 آب 1985", (1985, 8, 15)), ("ar", "30 حزيران 1984", (1984, 6, 30)),
+]
+
+
+@dataclass
+class Report:
+    menu: float = 0.0
+    first: float = 0.0
+    per_locale: dict[str, float] = field(default_factory=dict)
+    per_intent: dict[str, float] = field(default_factory=dict)
+    confusions: list[tuple[str, str, int]] = field(default_factory=list)
+    shared: float = 0.0
+    shared_misses: list[tuple[str, str, str]] = field(default_factory=list)
+    yes_no: float = 0.0
+    dates: float = 0.0
+    date_misses: list[str] = field(default_factory=list)
+    p50_us: float = 0.0
+    p99_us: float = 0.0
+    train_s: float = 0.0
+    locale: float = 0.0
+    locale_sure_precision: float = 0.0
+    locale_sure_coverage: float = 0.0
+    examples: int = 0
+
+
+def folds(examples: list[Example], k: int) -> list[int]:
+    """Fold of each example: round-robin inside each (locale, intent) group."""
+    seen: Counter[tuple[str, str]] = Counter()
+    out = []
+    for ex in examples:
+        group = (ex.locale, ex.intent)
+        out.append(seen[group] % k)
+        seen[group] += 1
+    return out
+
+
+def shared_corpus() -> list[Example]:
+    path = SHARED if SHARED.is_file() else LOCAL
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            intent, locale, text = line.split("\t", 2)
+            rows.append(Example(intent, locale, text))
+    return rows
+
+
+def _rate(hits: list[bool]) -> float:
+    return sum(hits) / len(hits) if hits else 0.0
+
+
+def evaluate(k: int = 5) -> Report:
+    examples = read_all()
+    fold_of = folds(examples, k)
+    predicted: list[str] = [""] * len(examples)
+    located: list[tuple[str | None, float]] = [(None, 0.0)] * len(examples)
+    for fold in range(k):
+        model = UnderstandingModel.train([e for e, f in zip(examples, fold_of, strict=True)
+                                          if f != fold])
+        for i, ex in enumerate(examples):
+            if fold_of[i] == fold:
+                predicted[i] = model.understand(ex.text).intent
+                located[i] = model.locale(ex.text)
+    report = Report(examples=len(examples))
+    report.locale = _rate([loc == ex.locale for (loc, _), ex in zip(located, examples,
+                                                                     strict=True)])
+    sure = [(loc, ex.locale) for (loc, p), ex in zip(located, examples, strict=True)
+            if p >= LOCALE_SURE]
+    report.locale_sure_precision = _rate([a == b for a, b in sure])
+    report.locale_sure_coverage = len(sure) / len(examples)
+    hits = [p == ex.intent for p, ex in zip(predicted, examples, strict=True)]
+    report.menu = _rate(hits)
+    report.first = _rate([(p in WELCOMED and ex.intent in WELCOMED) or p == ex.intent
+                          for p, ex in zip(predicted, examples, strict=True)])
+    by_locale: dict[str, list[bool]] = defaultdict(list)
+    by_intent: dict[str, list[bool]] = defaultdict(list)
+    confused: Counter[tuple[str, str]] = Counter()
+    for p, ex, hit in zip(predicted, examples, hits, strict=True):
+        by_locale[ex.locale].append(hit)
+        by_intent[ex.intent].append(hit)
+        if not hit:
+            confused[(ex.intent, p)] += 1
+    report.per_locale = {loc: _rate(h) for loc, h in sorted(by_locale.items())}
+    report.per_intent = {i: _rate(h) for i, h in sorted(by_intent.items())}
+    report.confusions = [(a, b, n) for (a, b), n in confused.most_common(12)]
+
+    start = time.perf_counter()
+    full = UnderstandingModel.train(examples)
+    report.train_s = time.perf_counter() - start
+    shared = shared_corpus()
+    report.shared = _rate([full.understand(ex.text).intent == ex.intent for ex in shared])
+    report.shared_misses = [(ex.intent, full.understand(ex.text).intent, ex.text)
+                            for ex in shared if full.understand(ex.text).intent != ex.intent]
+
+    answers = [ex for ex in examples if ex.intent in ("yes", "no")]
+    report.yes_no = _rate([(yes_no(ex.text) if yes_no(ex.text) is not None
+                            else full.understand(ex.text).intent == "yes")
+                           == (ex.intent == "yes") for ex in answers])
+    date_hits = []
+    for locale, said, ymd in DATES:
+        try:
+            ok = parse_birth_date(said, TODAY, (locale, "en")) == dt.date(*ymd)
+        except BadDate:
+            ok = False
+        date_hits.append(ok)
+        if not ok:
+            report.date_misses.append(f"{locale}: {said}")
+    report.dates = _rate(date_hits)
+
+    texts = [ex.text for ex in examples + shared]
+    times = []
+    for text in texts * 3:
+        start = time.perf_counter_ns()
+        full.understand(text)
+        times.append((time.perf_counter_ns() - start) / 1000)
+    times.sort()
+    report.p50_us = statistics.median(times)
+    report.p99_us = times[int(len(times) * 0.99)]
+    return report
+
+
+START_UP = """
+import json, sys, time
+def rss():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS"):
+            return int(line.split()[1]) / 1024
+import aiohttp, babel.dates, bot.config, bot.content, bot.i18n, bot.storage  # loaded anyway
+before = rss(); start = time.perf_counter()
+from handlers import intents
+intents.classify("was my case affected")
+print(json.dumps({"seconds": time.perf_counter() - start, "rss_mb": rss() - before}))
+"""
+
+
+def start_up() -> dict[str, float]:
+    """A fresh process with the bot's modules loaded: what importing numpy and loading the
+    cached model add (after one warm-up run that trains and caches it if needed)."""
+    for _ in range(2):
+        out = subprocess.run([sys.executable, "-c", START_UP], cwd=ROOT, check=True,
+                             capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--folds", type=int, default=5)
+    args = parser.parse_args()
+    r = evaluate(args.folds)
+    print(f"held-out, {args.folds} folds, {r.examples} examples")
+    print(f"  at the menu       {r.menu:6.1%}")
+    print(f"  as first message  {r.first:6.1%}")
+    print("  per language      " + "  ".join(f"{k} {v:.0%}" for k, v in r.per_locale.items()))
+    print("  per intent        " + "  ".join(f"{k} {v:.0%}" for k, v in r.per_intent.items()))
+    print("  confusions (true -> predicted: n) "
+          + ", ".join(f"{a}->{b}: {n}" for a, b, n in r.confusions))
+    print(f"  language of the text  {r.locale:6.1%}; at >= {LOCALE_SURE}: "
+          f"{r.locale_sure_precision:.1%} right, for {r.locale_sure_coverage:.0%} of texts")
+    print(f"shared corpus (model trained on all)  {r.shared:6.1%}")
+    for intent, got, text in r.shared_misses:
+        print(f"    {intent} -> {got}: {text}")
+    print(f"yes/no answers      {r.yes_no:6.1%}")
+    print(f"dates of birth      {r.dates:6.1%}  " + "; ".join(r.date_misses))
+    print(f"classify latency    p50 {r.p50_us:.0f} µs  p99 {r.p99_us:.0f} µs")
+    up = start_up()
+    print(f"training            {r.train_s:.2f} s (first start after a corpus change)")
+    print(f"start-up (cached)   {up['seconds'] * 1000:.0f} ms, +{up['rss_mb']:.1f} MB RSS")
+
+
+if __name__ == "__main__":
+    main()

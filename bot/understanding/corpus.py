@@ -1,0 +1,58 @@
+"""The labelled examples the intent model learns from: ``locales/<locale>/intents.tsv``.
+
+Each line is ``intent<TAB>text``; ``#`` starts a comment. (A content pack's own
+names, "dookhan" or "farak", are looked up instead: handlers/intents.py.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.i18n import locales_dir
+
+CORPUS_NAME = "intents.tsv"
+INTENTS = (
+    "lookup", "lawyer", "topic_record", "topic_refund", "topic_housing", "topic_employment",
+    "topic_immigration", "stop", "wrong_number", "forget", "help", "language", "greeting",
+    "thanks", "who", "yes", "no", "other",
+)
+
+
+@dataclass(frozen=True)
+class Example:
+    intent: str
+    locale: str
+    text: str
+
+
+def corpus_paths(root: Path | None = None) -> list[Path]:
+    return sorted((root or locales_dir()).glob(f"*/{CORPUS_NAME}"))
+
+
+def read_file(path: Path, locale: str | None = None) -> list[Example]:
+    """One locale's examples; a line naming an unknown intent is an error, not a guess."""
+    locale = locale or path.parent.name
+    examples = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        intent, sep, text = line.partition("\t")
+        if not sep or intent not in INTENTS or not text.strip():
+            raise ValueError(f"{path}:{number}: expected 'intent<TAB>text' with a known intent")
+        examples.append(Example(intent, locale, text.strip()))
+    return examples
+
+
+def read_all(root: Path | None = None) -> list[Example]:
+    return [ex for path in corpus_paths(root) for ex in read_file(path)]
+
+
+def fingerprint(examples: Iterable[Example]) -> str:
+    """Changes whenever any example does: the cached model is then trained again."""
+    digest = hashlib.sha256()
+    for ex in examples:
+        digest.update(f"{ex.intent}\t{ex.locale}\t{ex.text}\n".encode())
+    return digest.hexdigest()[:16]
