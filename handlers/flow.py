@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from bot.context import Context
 from bot.outreach import replies as outreach_replies
-from bot.registry.normalize import hash_notice_code, normalize_docket
+from bot.registry.normalize import hash_notice_code
 from bot.understanding.model import Ranked
 
 from . import (
@@ -296,7 +296,7 @@ async def first_message(ctx: Context, text: str) -> None:
         return
     ranked = intents.understand(text, ctx.content)
     docket = find_docket(text)
-    code = await known_notice_code(ctx, text) if not docket else None
+    code = await notice_code_in(ctx, text) if not docket else None
     decision = clarify.decide(ranked, len(text.split()))
     unclear = decision.action == "act" and decision.intent in GREETED
     if not docket and not code and unclear:  # nothing to answer yet: welcome, language menu
@@ -313,14 +313,21 @@ async def first_message(ctx: Context, text: str) -> None:
     welcome.join_first_two(ctx)
 
 
-async def known_notice_code(ctx: Context, text: str) -> str | None:
-    """A notice code from a letter, written in the message, that is in the registry."""
+async def notice_code_in(ctx: Context, text: str) -> str | None:
+    """The hash of a notice code written in the message, whether or not it exists.
+
+    Known and unknown codes take the same path (the date of birth question, in the
+    same words), so the reply never tells whether a code is real; the registry only
+    picks which of several code-like groups ("WITH HX7K", "HX7K-29QP") is meant.
+    Only the hash is kept.
+    """
     if not ctx.config.privacy.allow_notice_code:
         return None
-    for code in find_notice_codes(text):
-        if await ctx.services.case_by_notice(hash_notice_code(normalize_docket(code))):
-            return code
-    return None
+    hashes = [hash_notice_code(code) for code in find_notice_codes(text)]
+    for code_hash in hashes:
+        if await ctx.services.case_by_notice(code_hash):
+            return code_hash
+    return hashes[-1] if hashes else None
 
 
 async def command(ctx: Context, text: str) -> bool:

@@ -15,9 +15,10 @@ from tests.dialogue_support import import_registry, state_of, text
 from tests.langcheck import assert_language
 
 CHANGE_NOTE = "To change the language, reply LANGUAGE at any time."
-DOCKET_QUESTION = ("Please send your docket number. It is on your court papers, for example "
+DOCKET_QUESTION = ("Please send your docket number. It is on your case papers, for example "
                    "0912CR004411.")
-OPTED_OUT = "You will not get more messages from {org}. Reply START to get messages again."
+OPTED_OUT = "{org}: STOP received. You will get no more messages. Reply START to " \
+    "get messages again."
 
 # locale -> (a lookup, a lawyer request, an immigration question, a stop in plain words,
 #            a docket number inside a sentence)
@@ -153,6 +154,18 @@ async def test_a_first_notice_code_continues_the_lookup(app, session):
     done = await session.say("03/14/1975")
     state = await state_of(app, session.address)
     assert state.slots.get("verified_status") == "dismissed", text(done)
+
+
+async def test_a_first_notice_code_goes_the_same_way_whether_it_exists(app):
+    """No oracle: an unknown code gets the same question, then the neutral reply."""
+    known, unknown = ConsoleSession(app, "known"), ConsoleSession(app, "unknown")
+    first_known = await known.say("got a letter with HX7K-29QP on it")
+    first_unknown = await unknown.say("got a letter with HX7K-29QZ on it")
+    assert first_known == first_unknown and first_known["awaiting"] == "date_of_birth"
+    refused = await unknown.say("03/14/1975")
+    assert "We could not confirm these details" in text(refused)
+    slots = [r["slots"] for r in await app.db.fetchall("SELECT slots FROM conversations")]
+    assert not any("HX7K" in s or "29Q" in s for s in slots)  # only the code's hash is kept
 
 
 @pytest.mark.parametrize("first", ["hi", "hola", "😀", "ok"])
