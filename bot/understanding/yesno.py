@@ -27,7 +27,7 @@ co vang da u uh uhm duoc dung roi chac_chan
 نعم ايوه ايوة ايوا اه اي أكيد اكيد طبعا تمام حسنا صح موافق
 """.split()
 NO = """
-no n nope nah nay not no_thanks no_thank_you not_now never dont don't do_not negative
+no nope nah nay not no_thanks no_thank_you not_now never dont don't do_not negative
 nop nel para_nada todavia_no ahorita_no no_gracias
 nao nunca agora_nao nem
 non pa pa_kounye_a non_mesi
@@ -71,6 +71,8 @@ def yes_no(text: str) -> bool | None:
     words = [w.strip("'") for w in _SEPARATOR.split(folded) if w.strip("'_")]
     if not words or len(words) > MAX_WORDS:
         return None
+    if words == ["n"]:  # a bare "n" is no; in a sentence it is Kriolu "I" ("N kre sin")
+        return False
     squeezed = "".join(words)
     for prefix in NO_PREFIXES:
         if squeezed.startswith(prefix):
