@@ -23,7 +23,7 @@ LAWYER_SAYS = "Hello, this is your lawyer. Can you call us on Monday?"
 
 async def escalated(rig, number: str) -> dict:
     """The person asks for a lawyer over WhatsApp; staff claim the request."""
-    await rig.says_then(number, "hi", 2)
+    await rig.says_then(number, "hi", 1)
     await rig.say(number, "I want to talk to a lawyer")
     await rig.idle()
     row = await rig.app.db.fetchone("SELECT id FROM escalations")
@@ -84,7 +84,7 @@ async def test_a_staff_reply_after_25_hours_goes_out_as_the_template(config, clo
 async def test_the_template_is_in_the_persons_language(config, clock):
     async with whatsapp_rig(config, clock=clock, templates=TEMPLATES,
                             **{"whatsapp.reply_templates": REPLY_TEMPLATES}) as rig:
-        await rig.says_then(ROSA, "hola", 2)
+        await rig.says_then(ROSA, "hola", 1)
         await rig.idle()
         async with rig.app.db.transaction() as conn:
             await conn.execute("UPDATE people SET locale='es'")
@@ -94,7 +94,7 @@ async def test_the_template_is_in_the_persons_language(config, clock):
             await outbox_store.enqueue(conn, "whatsapp", ROSA, Reply("Hola de nuevo"),
                                        iso(clock()), person_id=person["id"], kind="staff")
         rig.service.wakeup.outbox.set()
-        sent = await rig.wait(ROSA, 3)
+        sent = await rig.wait(ROSA, 2)
     assert sent[-1].content_sid == REPLY_TEMPLATES["es"]
 
 
@@ -184,7 +184,7 @@ async def test_the_console_shows_the_whatsapp_channel_and_what_the_window_means(
         other = await (await client.get(f"/console/escalations/{sms}")).text()
     finally:
         await client.close()
-    assert "<td>WhatsApp</td>" in queue
+    assert '<td data-label="Channel">WhatsApp</td>' in queue
     assert "WhatsApp: +18095550100" in detail
     assert "Sent by WhatsApp" in detail and "more than 24 hours after" in detail
     assert "Sent by SMS" in other and "more than 24 hours after" not in other
