@@ -81,7 +81,9 @@ async def test_forty_concurrent_guesses_on_one_docket_count_as_forty(app):
         await say(app, address, "Nunez")
     disclosed_before = await app.db.fetchone(
         "SELECT COUNT(*) FROM audit WHERE action='disclosure'")
+    locked_before = (await outcomes(app)).count("locked")
     await burst(app, dict.fromkeys(addresses, "3/14/1975"), "B")
+    assert (await outcomes(app)).count("locked") == locked_before + SENDERS  # all were asked
     disclosed_after = await app.db.fetchone(
         "SELECT COUNT(*) FROM audit WHERE action='disclosure'")
     assert disclosed_after[0] == disclosed_before[0]
