@@ -112,8 +112,8 @@ async def test_a_date_in_words_and_a_yes_in_words_in_every_language(app, session
     assert asked["awaiting"] == "confirm"
     done = await session.say(YES_ANSWERS[locale][1 if len(YES_ANSWERS[locale]) > 1 else 0])
     assert session.app.translator.gettext(
-        locale, "Done. We deleted your messages and answers. You can write to us again at "
-        "any time.") in text(done)
+        locale, "Done. We deleted your messages, your answers and the link to this number. "
+        "You can write to us again at any time.") in text(done)
     assert_language(text(done), locale)
 
 

@@ -55,7 +55,8 @@ async def _name_only(app: App, said: list[list[str]]) -> None:
 
 
 async def _two_cases(app: App, said: list[list[str]]) -> None:
-    last = said[0][-1]
+    asked, last = said[0][-2], said[0][-1]
+    assert asked.startswith("Which date did you mean?\nJuly 9, 1981\n")  # option 1
     assert "Case 0845-CR-001203" in last and "Dismissed" in last
     assert "1 other case" in last and "See my other case" in last
 
@@ -83,13 +84,14 @@ SCRIPTS: dict[str, tuple[list[list[str]], Check]] = {
     "a typo": ([START + ["0912 cr 004411", "Nunes", "1975-03-14"]], _match),
     "a wrong date of birth": ([START + ["0912-CR-004411", "Nunez", "1975-03-15"],
                                START + ["0999-CR-000000", "Nunez", "1975-03-15"]], _wrong_dob),
-    "a name only": ([START + ["1", "I do not have a number", "Carter-Whitfield", "Denise",
+    "a name only": ([START + ["I do not have a number", "Carter-Whitfield", "Denise",
                               "1981-07-09", "yes"]], _name_only),
-    "one person, two cases": ([START + ["0845-CR-001203", "Carter-Whitfield", "07/09/1981"]],
+    "one person, two cases": ([START + ["0845-CR-001203", "Carter-Whitfield", "07/09/1981",
+                                        "1"]],
                               _two_cases),
-    "a notice code": ([START + ["1", "I have a code from a letter", "HX7K-29QP",
+    "a notice code": ([START + ["I have a code from a letter", "HX7K-29QP",
                                 "1975-03-14"]], _match),
-    "other statuses": ([START + ["1081-CR-000217", "O'Brien", "11/02/1968"],
+    "other statuses": ([START + ["1081-CR-000217", "O'Brien", "1968-11-02"],
                         START + ["0703-CR-002918", "Kowalski", "05/30/1972"],
                         START + ["1002-CR-007730", "Lê", "1988-12-01"]], _statuses),
     "five wrong tries": ([START + [x for _ in range(5)
