@@ -403,7 +403,7 @@ async def act(ctx: Context, text: str, intent: str) -> None:
     elif intent == "wrong_number":
         compliance.opt_out(ctx, "wrong_number")
     elif intent == "forget":
-        forget.ask(ctx)
+        await forget.ask(ctx)
     elif intent == "help":
         compliance.help_reply(ctx)
     elif intent == "language":
