@@ -40,7 +40,6 @@ from multidict import MultiDict
 from twilio.base.exceptions import TwilioException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response
-from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from ..app import App
@@ -53,6 +52,7 @@ from ..workers import WAKEUP, Batcher
 from . import sms_render
 from .base import OutgoingMessage, SendResult
 from .sanitize import BadBody, clean_text, read_body
+from .twilio_signature import TwilioSignature
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +94,8 @@ class SmsChannel:
         self.app = app
         self.cfg = cfg
         self.rate_per_second: float = cfg.rate_per_second
-        self._validator = RequestValidator(cfg.auth_token)
         self._public = cfg.public_url.rstrip("/")
+        self._signature = TwilioSignature(cfg.auth_token, self._public)
         self._inbox: Batcher[Inbound, int | None] = Batcher(self._store_many)
         self._statuses: Batcher[tuple[str, str, str | None], str] = Batcher(self._apply_many)
         self._http: TwilioHttp | None = None
@@ -128,8 +128,7 @@ class SmsChannel:
         if not signature:
             return None
         params = parse_form(await read_body(request, MAX_FORM_BYTES))
-        url = self._public + path + (f"?{request.query_string}" if request.query_string else "")
-        if not self._validator.validate(url, params, signature):
+        if not self._signature.valid(path, request.query_string, params, signature):
             return None
         # Cleaned after the signature check, which covers the values as Twilio sent them.
         return MultiDict((key, clean_text(value)) for key, value in params.items())
