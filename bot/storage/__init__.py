@@ -3,8 +3,10 @@
 ``Database`` holds one aiosqlite connection (WAL, synchronous=FULL, busy
 timeout). FULL fsyncs the WAL at every commit, so a message acknowledged to a
 provider survives a power cut, not only a crash; inbox inserts are group
-committed, so the cost is one fsync per batch, not per message. Reads run directly; every write goes through ``transaction()``, which
-takes one asyncio lock and wraps ``BEGIN IMMEDIATE`` ... ``COMMIT`` so that
+committed, and so are conversation turns' final writes (``write_grouped``),
+so the cost is one fsync per batch, not per message. Reads run directly;
+every write goes through ``transaction()`` or ``write_grouped()``, which
+take one asyncio lock and wrap ``BEGIN IMMEDIATE`` ... ``COMMIT`` so that
 transactions from several tasks never interleave on the shared connection.
 The query modules beside this file (``cases``, ``conversations``, ...) take a
 ``Database`` and hold the SQL for one subject each.
@@ -13,6 +15,7 @@ The query modules beside this file (``cases``, ``conversations``, ...) take a
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -39,6 +42,8 @@ class Database:
         self.path = str(path)
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self._grouped: list[tuple[list[Write], asyncio.Future[None]]] = []
+        self._group_task: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, path: str | os.PathLike[str]) -> Database:
@@ -116,6 +121,40 @@ class Database:
             else:
                 await self.conn.execute("COMMIT")
 
+    async def write_grouped(self, writes: Iterable[Write]) -> None:
+        """Run ``writes`` in a transaction shared with the callers that come while one
+        is being committed (group commit: one trip to the database thread, one
+        COMMIT and one fsync for all). Each caller's writes are all or nothing (a
+        savepoint): one whose statements fail gets its error, the others commit."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._grouped.append((list(writes), future))
+        if self._group_task is None or self._group_task.done():
+            self._group_task = asyncio.create_task(self._commit_groups())
+        await future
+
+    async def _commit_groups(self) -> None:
+        while self._grouped:
+            batch, self._grouped = self._grouped, []
+            groups = [writes for writes, _ in batch]
+            try:
+                async with self._lock:
+                    errors = await on_thread(self.conn,
+                                             functools.partial(_run_groups, groups=groups))
+            except BaseException as exc:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                if isinstance(exc, asyncio.CancelledError):
+                    raise
+                continue
+            for (_, future), error in zip(batch, errors, strict=True):
+                if future.done():
+                    continue
+                if error is None:
+                    future.set_result(None)
+                else:
+                    future.set_exception(error)
+
     # Each read is one trip to aiosqlite's thread (a cursor's execute, fetch and close
     # would be three): the service makes a dozen reads per conversation turn.
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
@@ -171,6 +210,30 @@ async def execute_all(conn: aiosqlite.Connection, writes: Iterable[Write]) -> No
         for sql, params in batch:
             raw.execute(sql, params)
     await on_thread(conn, run)
+
+
+def _run_groups(raw: sqlite3.Connection, *, groups: list[list[Write]]) -> list[Exception | None]:
+    """One transaction, a savepoint per group; the error of each group (None: done)."""
+    errors: list[Exception | None] = []
+    raw.execute("BEGIN IMMEDIATE")
+    try:
+        for writes in groups:
+            raw.execute("SAVEPOINT grouped")
+            try:
+                for sql, params in writes:
+                    raw.execute(sql, params)
+            except sqlite3.Error as exc:
+                raw.execute("ROLLBACK TO grouped")
+                errors.append(exc)
+            else:
+                errors.append(None)
+            raw.execute("RELEASE grouped")
+        raw.execute("COMMIT")
+    except BaseException:
+        if raw.in_transaction:
+            raw.execute("ROLLBACK")
+        raise
+    return errors
 
 
 async def first(conn: aiosqlite.Connection, sql: str,
