@@ -5,15 +5,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 
 from ..app import App
 from ..config import Config
 from ..server import Service
+from ..worker_process import WorkerProcess, die_with_parent, listen
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser("run", parents=[parent],
                        help="serve the enabled channels until SIGTERM/SIGINT")
+    p.add_argument("--single-process", action="store_true",
+                   help="run the workers in the web server's process (one core)")
+    p.add_argument("--role", choices=["web", "workers"], help=argparse.SUPPRESS)
     p.set_defaults(func=run, loop_factory=fast_loop())
 
 
@@ -28,17 +33,58 @@ def fast_loop() -> Callable[[], asyncio.AbstractEventLoop] | None:
 
 
 async def run(args: argparse.Namespace, config: Config) -> int:
+    """By default two processes sharing the database: this one serves the web
+    (webhooks, console) and starts the workers' process (inbox -> dialogue ->
+    outbox; ``bot/worker_process.py``); both stop on SIGTERM/SIGINT.
+    ``--single-process`` keeps everything in one (the demo, tests)."""
+    role = getattr(args, "role", None)
+    if role == "workers":
+        return await _run_workers(config)
+    workers = None if getattr(args, "single_process", False) else WorkerProcess(_argv(args))
     app = await App.create(config)
     try:
-        service = Service(app)
+        service = Service(app, role="all" if workers is None else "web",
+                          wakeup=workers.wakeup() if workers is not None else None)
         try:
             await service.start()
+            if workers is not None:
+                await workers.start()
             names = ", ".join(ch.name for ch in service.channels) or "none (only /healthz)"
             print(f"casecheck: serving on {service.url}; channels: {names}", flush=True)
-            await service.run_until_signalled()
+            await service.run_until_signalled(workers.stop if workers is not None else None)
         finally:
+            if workers is not None:
+                await workers.stop()
             await service.stop()
         print("casecheck: stopped", flush=True)
     finally:
         await app.close()
     return 0
+
+
+async def _run_workers(config: Config) -> int:
+    """The workers' process: started by ``run``, stopped by its SIGTERM."""
+    die_with_parent()
+    app = await App.create(config)
+    try:
+        service = Service(app, role="workers")
+        listener = asyncio.create_task(listen(service.wakeup))
+        try:
+            await service.start()
+            await service.run_until_signalled()
+        finally:
+            listener.cancel()
+            await service.stop()
+    finally:
+        await app.close()
+    return 0
+
+
+def _argv(args: argparse.Namespace) -> list[str]:
+    """The options the workers' process needs to open the same configuration."""
+    argv = []
+    if getattr(args, "config", None):
+        argv += ["--config", str(Path(args.config).resolve())]
+    if getattr(args, "db", None):
+        argv += ["--db", str(Path(args.db).resolve())]
+    return argv
