@@ -120,7 +120,9 @@ class Service:
         self.requested_port = port if port is not None else app.config.server.port
         self.port: int | None = None  # the bound port, once started
         self.wakeup = wakeup or Wakeup()
-        self.web_app = build_web_app(app, self.channels, self.wakeup, extensions)
+        # The workers' process serves nothing: no console, no outreach, less memory.
+        self.web_app = (web.Application() if role == "workers" else
+                        build_web_app(app, self.channels, self.wakeup, extensions))
         before: dict[str, BeforeDialogue] = {}
         for channel in self.channels:
             hook = getattr(channel, "before_dialogue", None)
