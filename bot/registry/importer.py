@@ -346,68 +346,9 @@ def _conflict_problems(groups: Sequence[tuple[list[int], str]]) -> list[Problem]
     return problems
 
 
-class _NotClean(Exception):
-    """The direct import found problems or repeats: its transaction is rolled back."""
-
-
-async def _import_into_empty(db: Database, path: str | Path, now: dt.datetime,
-                             stamp: str) -> ImportReport | None:
-    """Into an empty registry, a clean file goes straight into ``cases`` in one
-    transaction, its secondary indexes built after the load (no staging copy: about
-    half the work). Any problem rolls it all back (nothing imported) and returns
-    the report; repeated keys or notice codes return None, for the staged import,
-    which reports conflicts by line."""
-    report = ImportReport()
-    parser = CsvRows(path, now.date())
-    try:
-        await asyncio.to_thread(parser.open)
-        try:
-            async with db.transaction() as conn:
-                indexes = await store.drop_secondary_indexes(conn)
-                await store.insert_new(conn, parser.to_stage(False), stamp)
-                report.rows = parser.rows
-                if not report.rows:
-                    raise FileProblem("the file has a header but no data rows")
-                if parser.problems or parser.suspect_keys or parser.suspect_codes:
-                    raise _NotClean
-                await store.build_indexes(conn, indexes)
-                report.inserted = parser.staged
-                report.imported = True
-                await audit.record(conn, stamp, "cli", "import", "imported",
-                                   detail=_detail(report))
-        except _NotClean:
-            if parser.suspect_keys or parser.suspect_codes:
-                return None
-            report.problems = sorted(parser.problems, key=lambda p: p.line)
-            await _audit(db, stamp, "rejected", report)
-        return report
-    except FileProblem as exc:
-        report.file_error = str(exc)
-        report.rows = parser.rows
-        await _audit(db, stamp, "rejected", report)
-        return report
-    finally:
-        await asyncio.to_thread(parser.close)
-
-
 async def import_csv(db: Database, path: str | Path, *, now: dt.datetime,
                      skip_invalid: bool = False) -> ImportReport:
     """Check the whole file, then import it (all or, with ``skip_invalid``, the valid rows)."""
-    stamp = now.astimezone(dt.UTC).isoformat(timespec="seconds")
-    if not skip_invalid and await store.count(db) == 0:
-        await store.set_cache_kib(db, IMPORT_CACHE_KIB)
-        try:
-            direct = await _import_into_empty(db, path, now, stamp)
-        finally:
-            await store.set_cache_kib(db, 2_000)
-        if direct is not None:
-            return direct
-    return await _import_staged(db, path, now=now, skip_invalid=skip_invalid)
-
-
-async def _import_staged(db: Database, path: str | Path, *, now: dt.datetime,
-                         skip_invalid: bool) -> ImportReport:
-    """Stage every checked row, check the whole file there, then upsert."""
     report = ImportReport()
     parser = CsvRows(path, now.date())
     stamp = now.astimezone(dt.UTC).isoformat(timespec="seconds")

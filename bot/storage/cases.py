@@ -187,36 +187,6 @@ async def upsert_staged(conn: aiosqlite.Connection, now: str, *,
     return inserted, changed - inserted
 
 
-async def drop_secondary_indexes(conn: aiosqlite.Connection) -> list[str]:
-    """Drop the secondary indexes of ``cases``; return their SQL, for ``build_indexes``."""
-    async with conn.execute("SELECT name, sql FROM sqlite_master WHERE type='index'"
-                            " AND tbl_name='cases' AND sql IS NOT NULL") as cur:
-        found = list(await cur.fetchall())
-    for name, _sql in found:
-        await conn.execute(f'DROP INDEX "{name}"')
-    return [sql for _name, sql in found]
-
-
-async def build_indexes(conn: aiosqlite.Connection, indexes: Iterable[str]) -> None:
-    """Build indexes after a bulk load (one sort each, not one update per row)."""
-    await conn.execute(f"PRAGMA cache_size=-{INDEX_BUILD_CACHE_KIB}")
-    for sql in indexes:
-        await conn.execute(sql)
-
-
-async def insert_new(conn: aiosqlite.Connection, rows: Iterable[Sequence[Any]],
-                     now: str) -> None:
-    """Insert ``STAGED_COLUMNS`` rows straight into ``cases`` (an empty registry: no
-    staging copy). ``rows`` may be a generator (it runs in the db thread). A repeated
-    docket and court keeps the first row: the importer checks repeats itself."""
-    cols = ", ".join(_CASE_COLUMNS)
-    marks = ",".join("?" * (len(_CASE_COLUMNS) + 1))
-    await conn.executemany(
-        f"INSERT INTO cases ({cols}, imported_at) VALUES ({marks})"
-        " ON CONFLICT(docket_number, court) DO NOTHING",
-        ((*row[1:], now) for row in rows))
-
-
 async def set_cache_kib(db: Database, kib: int) -> None:
     """Page cache of this connection (large during a bulk import, small at rest)."""
     await db.conn.execute(f"PRAGMA cache_size=-{int(kib)}")
