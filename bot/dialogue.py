@@ -4,7 +4,9 @@
 state, the transcript, the handlers' effects (audit, escalations, attempts,
 opt-outs), the outbox rows for asynchronous channels and the inbox row's
 "done" mark are written in one transaction: a crash either loses the whole
-turn (and the inbox row is processed again) or none of it.
+turn (and the inbox row is processed again) or none of it. A turn without
+handler effects commits together with the turns finishing at the same time
+(``Database.write_grouped``): one fsync for all of them.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from .context import Context
 from .i18n import Translator
 from .model import Inbound, Turn
 from .services import Services
-from .storage import Database, execute_all, inbox, outbox, people
+from .storage import Database, Write, execute_all, inbox, outbox, people
 
 log = logging.getLogger(__name__)
 
@@ -51,26 +53,33 @@ class Dialogue:
         )
         if not await handoff.intercept(ctx):  # staff hold a live thread: bot stays quiet
             await flow.route(ctx)
-        queued = inbound.channel in QUEUED_CHANNELS
-        async with self.db.transaction() as conn:
-            writes = [people.message_write(state.person_id, "in", inbound.channel,
-                                           inbound.text, stamp)]
-            if ctx.effects:  # they may read or erase the transcript: it has this message
-                await execute_all(conn, writes)
-                writes = []
+        message = people.message_write(state.person_id, "in", inbound.channel, inbound.text,
+                                       stamp)
+        if not ctx.effects:  # the common turn: its writes join concurrent turns' commit
+            await self.db.write_grouped([message, *self._writes(ctx, inbox_id, stamp)])
+        else:
+            async with self.db.transaction() as conn:
+                # They may read or erase the transcript: it has this message first.
+                await execute_all(conn, [message])
                 for fx in ctx.effects:
                     await fx(conn, stamp)
-            writes += people.state_writes(state, inbound.channel, stamp)
-            if not ctx.silent and ctx.replies:
-                writes += people.reply_writes(state.person_id, inbound.channel,
-                                              [reply.text for reply in ctx.replies], stamp)
-                if queued:
-                    writes += outbox.enqueue_writes(
-                        inbound.channel, inbound.address, ctx.replies, stamp,
-                        person_id=state.person_id, inbox_id=inbox_id, kind=ctx.reply_kind)
-            if inbox_id is not None:
-                writes.append(inbox.done_write(inbox_id, stamp))
-            await execute_all(conn, writes)  # one trip to the database thread
+                await execute_all(conn, self._writes(ctx, inbox_id, stamp))
         log.info("turn channel=%s step=%s replies=%d", inbound.channel, state.step,
                  0 if ctx.silent else len(ctx.replies))
         return Turn([] if ctx.silent else ctx.replies, state.awaiting, ctx.locale)
+
+    @staticmethod
+    def _writes(ctx: Context, inbox_id: int | None, stamp: str) -> list[Write]:
+        """The end of a turn: the state, the replies (transcript, outbox), the inbox row done."""
+        inbound, state = ctx.inbound, ctx.state
+        writes = people.state_writes(state, inbound.channel, stamp)
+        if not ctx.silent and ctx.replies:
+            writes += people.reply_writes(state.person_id, inbound.channel,
+                                          [reply.text for reply in ctx.replies], stamp)
+            if inbound.channel in QUEUED_CHANNELS:
+                writes += outbox.enqueue_writes(
+                    inbound.channel, inbound.address, ctx.replies, stamp,
+                    person_id=state.person_id, inbox_id=inbox_id, kind=ctx.reply_kind)
+        if inbox_id is not None:
+            writes.append(inbox.done_write(inbox_id, stamp))
+        return writes

@@ -21,6 +21,7 @@ import importlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Literal
 
 from aiohttp import web
 
@@ -39,6 +40,9 @@ Extension = Callable[[App, web.Application], None]
 # its entry here.
 EXTENSIONS: list[str | Extension] = ["bot.web:setup_console", "bot.outreach.service:setup",
                                      "bot.web.outreach:setup", "bot.web.undecided:setup"]
+
+# "all": web server and workers in one process; "web" and "workers": one each.
+Role = Literal["all", "web", "workers"]
 
 APP = web.AppKey("casecheck_app", App)
 CHANNELS = web.AppKey("casecheck_channels", list)
@@ -111,14 +115,18 @@ class Service:
 
     def __init__(self, app: App, channels: Sequence[Channel] | None = None, *,
                  host: str | None = None, port: int | None = None,
-                 extensions: Sequence[str | Extension] | None = None) -> None:
+                 extensions: Sequence[str | Extension] | None = None,
+                 role: Role = "all", wakeup: Wakeup | None = None) -> None:
         self.app = app
+        self.role = role
         self.channels = list(enabled_channels(app) if channels is None else channels)
         self.host = host if host is not None else app.config.server.host
         self.requested_port = port if port is not None else app.config.server.port
         self.port: int | None = None  # the bound port, once started
-        self.wakeup = Wakeup()
-        self.web_app = build_web_app(app, self.channels, self.wakeup, extensions)
+        self.wakeup = wakeup or Wakeup()
+        # The workers' process serves nothing: no console, no outreach, less memory.
+        self.web_app = (web.Application() if role == "workers" else
+                        build_web_app(app, self.channels, self.wakeup, extensions))
         before: dict[str, BeforeDialogue] = {}
         for channel in self.channels:
             hook = getattr(channel, "before_dialogue", None)
@@ -135,15 +143,19 @@ class Service:
 
     async def start(self) -> None:
         for channel in self.channels:
-            await channel.start()
-        self._runner = web.AppRunner(self.web_app, access_log=None, shutdown_timeout=5.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.requested_port)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
-        self._tasks = [asyncio.create_task(self._guard("inbox", self.inbox_worker.run)),
-                       asyncio.create_task(self._guard("outbox", self.outbox_worker.run)),
-                       asyncio.create_task(self._guard("retention", self._purge_hourly))]
+            # The workers' process only sends: no polling, no webhook set-up there.
+            start = getattr(channel, "start_sending", None) if self.role == "workers" else None
+            await (start or channel.start)()
+        if self.role != "workers":
+            self._runner = web.AppRunner(self.web_app, access_log=None, shutdown_timeout=5.0)
+            await self._runner.setup()
+            site = web.TCPSite(self._runner, self.host, self.requested_port)
+            await site.start()
+            self.port = self._runner.addresses[0][1]
+        if self.role != "web":
+            self._tasks = [asyncio.create_task(self._guard("inbox", self.inbox_worker.run)),
+                           asyncio.create_task(self._guard("outbox", self.outbox_worker.run)),
+                           asyncio.create_task(self._guard("retention", self._purge_hourly))]
         log.info("serving on %s:%s; channels: %s", self.host, self.port,
                  ", ".join(ch.name for ch in self.channels) or "none")
 
@@ -188,15 +200,23 @@ class Service:
         for channel in self.channels:
             await channel.stop()
 
-    async def run_until_signalled(self) -> None:
-        """Serve until SIGTERM or SIGINT, then stop cleanly."""
+    async def run_until_signalled(self, before_stop: Callable[[], Awaitable[None]] | None = None,
+                                  ) -> None:
+        """Serve until SIGTERM or SIGINT, then stop cleanly (a second signal while
+        stopping is ignored). ``before_stop`` runs once the web server stopped taking
+        requests: the web process stops its workers' process there."""
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self._signalled.set)
         try:
             await self._signalled.wait()
+            log.info("stopping")
+            if self._runner is not None:
+                await self._runner.cleanup()
+                self._runner = None
+            if before_stop is not None:
+                await before_stop()
+            await self.stop()
         finally:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(sig)
-        log.info("stopping")
-        await self.stop()

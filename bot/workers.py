@@ -277,6 +277,8 @@ class InboxWorker:
         self._known: set[int] = set()  # row ids queued or in hand
         self._last_id = 0
         self._busy: set[tuple[str, str]] = set()  # senders with a row in hand
+        self._ready: deque[tuple[str, str]] = deque()  # senders whose next row may start
+        self._waiting: dict[tuple[str, str], float] = {}  # sender -> retry time of its row
         self._not_before: dict[int, float] = {}  # row id -> monotonic time of next try
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = False
@@ -307,7 +309,13 @@ class InboxWorker:
             if row["id"] in self._known:
                 continue
             self._known.add(row["id"])
-            self._queues.setdefault((row["channel"], row["address"]), deque()).append(row)
+            sender = (row["channel"], row["address"])
+            queue = self._queues.get(sender)
+            if queue is None:
+                queue = self._queues[sender] = deque()
+                if sender not in self._busy:
+                    self._ready.append(sender)
+            queue.append(row)
         return len(rows) == room
 
     def _sleep(self) -> float:
@@ -315,16 +323,34 @@ class InboxWorker:
         return max(0.001, min([POLL_SECONDS, *waits]))
 
     def _start_ready(self) -> None:
-        now = time.monotonic()
-        for sender, queue in list(self._queues.items()):
-            if len(self._tasks) >= self.concurrency or self._stopping:
-                return
-            if sender in self._busy or self._not_before.get(queue[0]["id"], 0.0) > now:
+        """Start the ready senders' next rows, up to ``concurrency`` at once: a queue
+        of ready senders, so a finished turn costs O(1), not a scan of every sender."""
+        if self._waiting:  # only senders whose row is waiting to be retried
+            now = time.monotonic()
+            for sender, at in list(self._waiting.items()):
+                if at <= now:
+                    del self._waiting[sender]
+                    self._ready.append(sender)
+        while self._ready and len(self._tasks) < self.concurrency and not self._stopping:
+            sender = self._ready.popleft()
+            queue = self._queues.get(sender)
+            if not queue or sender in self._busy:
                 continue
             self._busy.add(sender)
             task = asyncio.create_task(self._handle(queue[0], sender))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+
+    def _release(self, sender: tuple[str, str]) -> None:
+        """The sender's row is out of hand: its next (or retried) row becomes ready."""
+        self._busy.discard(sender)
+        queue = self._queues.get(sender)
+        if queue:
+            at = self._not_before.get(queue[0]["id"], 0.0)
+            if at > time.monotonic():
+                self._waiting[sender] = at
+            else:
+                self._ready.append(sender)
 
     def _finish(self, row: aiosqlite.Row, sender: tuple[str, str]) -> None:
         queue = self._queues[sender]
@@ -347,7 +373,7 @@ class InboxWorker:
             if await self._failed(row, exc):
                 self._finish(row, sender)
         finally:
-            self._busy.discard(sender)
+            self._release(sender)
             asyncio.get_running_loop().call_soon(self._start_ready)
 
     async def _failed(self, row: aiosqlite.Row, error: BaseException) -> bool:

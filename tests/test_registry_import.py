@@ -300,3 +300,28 @@ async def test_lookups_the_dialogue_uses(tmp_path: Path, db_path: Path) -> None:
             await cases.mark_phone_wrong(conn, "+15550100101")
         assert (await cases.get(db, found["id"]))["phone_wrong"] == 1
         assert (await cases.by_docket(db, "0845CR001203"))[0]["phone_wrong"] == 0
+
+
+def _indexes(db_path: Path) -> list[str]:
+    with sqlite3.connect(db_path) as conn:
+        return sorted(r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='index' AND tbl_name='cases'"))
+
+
+def test_a_bad_last_row_into_an_empty_registry_imports_nothing_and_keeps_the_indexes(
+        tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = write(tmp_path, HEADER + "".join(GOOD), "good.csv")
+    assert run(capsys, "registry", "import", str(good), "--db", str(db_path))[0] == 0
+    indexes = _indexes(db_path)
+    assert len(indexes) >= 2
+    empty = tmp_path / "empty.db"
+    many = "".join(f"{i:04d}-CR-{i:06d},Boston Municipal Court,Lee,Ann,1970-01-01,Hinton,"
+                   f"pending,,,en,\n" for i in range(2000))
+    bad = write(tmp_path, HEADER + many + "0912-CR-1,Boston Municipal Court,Lee,Ann,"
+                "not a date,Hinton,pending,,,en,\n", "bad.csv")
+    code, out, err = run(capsys, "registry", "import", str(bad), "--db", str(empty))
+    assert code != 0 and "2002" in out + err  # the bad line, named
+    assert rows(empty) == [] and _indexes(empty) == indexes
+    ok = write(tmp_path, HEADER + many, "ok.csv")
+    assert run(capsys, "registry", "import", str(ok), "--db", str(empty))[0] == 0
+    assert len(rows(empty)) == 2000 and _indexes(empty) == indexes

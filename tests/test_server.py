@@ -90,11 +90,12 @@ def write_config(path: Path, db: Path, extra: str = "") -> Path:
     return path
 
 
-async def start_run(config_file: Path) -> tuple[asyncio.subprocess.Process, str, str]:
-    """Start `casecheck run` in a subprocess; return it and the URL it serves."""
+async def start_run(config_file: Path, *options: str) -> tuple[asyncio.subprocess.Process, str, str]:
+    """Start `casecheck run [options]` in a subprocess; return it and the URL it serves."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASECHECK_")}
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--config", str(config_file), cwd=ROOT, env=env,
+        sys.executable, "-m", "bot", "run", *options, "--config", str(config_file), cwd=ROOT,
+        env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     assert proc.stdout is not None
     line = (await asyncio.wait_for(proc.stdout.readline(), 20)).decode()

@@ -28,3 +28,27 @@ async def test_reopening_keeps_data_and_does_not_remigrate(tmp_path):
         versions = await db.fetchall("SELECT version FROM schema_version")
     assert len(rows) == 1
     assert len(versions) == len({v[0] for v in versions})
+
+
+async def test_grouped_writes_commit_together_and_a_failing_group_fails_alone(tmp_path):
+    import asyncio
+    import sqlite3
+
+    import pytest
+
+    async with Database(tmp_path / "g.db") as db:
+        await db.execute("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER NOT NULL)")
+        ok = [db.write_grouped([("INSERT INTO t VALUES (?, ?)", (f"k{i}", i)),
+                                ("UPDATE t SET v = v + 1 WHERE k = ?", (f"k{i}",))])
+              for i in range(20)]
+        bad = db.write_grouped([("INSERT INTO t VALUES ('x', 1)", ()),
+                                ("INSERT INTO t VALUES ('k3', NULL)", ())])
+        results = await asyncio.gather(*ok, bad, return_exceptions=True)
+        assert results[:20] == [None] * 20
+        assert isinstance(results[20], sqlite3.IntegrityError)
+        rows = await db.fetchall("SELECT k, v FROM t ORDER BY v")
+        assert [tuple(r) for r in rows] == [(f"k{i}", i + 1) for i in range(20)]  # no 'x'
+        with pytest.raises(sqlite3.IntegrityError):
+            await db.write_grouped([("INSERT INTO t VALUES ('k1', 1)", ())])
+        await db.write_grouped([("INSERT INTO t VALUES ('after', 99)", ())])
+        assert (await db.fetchone("SELECT v FROM t WHERE k = 'after'"))[0] == 99

@@ -19,11 +19,12 @@ outbox row by MessageSid, idempotently and never backwards; only final
 statuses (delivered, undelivered, failed, ...) are written.
 
 Outbound (``send``): the Reply is rendered for SMS at send time
-(``sms_render``) and sent with ``messages.create_async``. After a crash, a row
-that was being sent is looked up at Twilio (``find_sent``: messages to that
-number since the row was claimed, matched by body) before it is sent again. Twilio errors map to
-retry (HTTP 429/5xx, 20429, network), failed (21211, 21614, other 4xx) or
-failed + opt-out (21610).
+(``sms_render``) and sent by one direct POST to the Messages API
+(``twilio_send``). After a crash, a row that was being sent is looked up at
+Twilio (``find_sent``: messages to that number since the row was claimed,
+matched by body) before it is sent again. Twilio errors map to retry (HTTP
+429/5xx, 20429, network), failed (21211, 21614, other 4xx) or failed +
+opt-out (21610).
 """
 
 from __future__ import annotations
@@ -41,7 +42,6 @@ from multidict import MultiDict
 from twilio.base.exceptions import TwilioException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response
-from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from ..app import App
@@ -54,6 +54,8 @@ from ..workers import WAKEUP, Batcher
 from . import sms_render
 from .base import OutgoingMessage, SendResult
 from .sanitize import BadBody, clean_text, read_body
+from .twilio_send import MessagesApi, result_for
+from .twilio_signature import TwilioSignature
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +63,6 @@ CHANNEL = "sms"
 TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 MAX_BODY = 1600  # Twilio's limit for one (concatenated) message
 MAX_FORM_BYTES = 128 * 1024  # a webhook's whole form; Twilio's are a few KB
-RETRY_CODES = frozenset({20429})
-OPT_OUT_CODES = frozenset({21610})
 
 
 class TwilioHttp(AsyncTwilioHttpClient):
@@ -96,11 +96,16 @@ class SmsChannel:
         self.app = app
         self.cfg = cfg
         self.rate_per_second: float = cfg.rate_per_second
-        self._validator = RequestValidator(cfg.auth_token)
         self._public = cfg.public_url.rstrip("/")
+        self._signature = TwilioSignature(cfg.auth_token, self._public)
         self._inbox: Batcher[Inbound, int | None] = Batcher(self._store_many)
         self._statuses: Batcher[tuple[str, str, str | None], str] = Batcher(self._apply_many)
         self._http: TwilioHttp | None = None
+        self._api = MessagesApi(
+            cfg.api_base_url, cfg.account_sid, cfg.auth_token,
+            sender=({"From": cfg.from_number} if cfg.from_number
+                    else {"MessagingServiceSid": cfg.messaging_service_sid}),
+            status_callback=self._public + cfg.status_path)
         self._client: Client | None = None
         self._rests: set[str] = set()  # addresses with the rest of a long reply waiting
         self._more_words = {_keyword(app.translator.gettext(loc, "MORE"))
@@ -126,8 +131,10 @@ class SmsChannel:
         self._http = TwilioHttp(timeout=15)
         self._client = Client(self.cfg.account_sid, self.cfg.auth_token, http_client=self._http)
         self._client.api.base_url = self.cfg.api_base_url.rstrip("/")
+        await self._api.start()
 
     async def stop(self) -> None:
+        await self._api.close()
         if self._http is not None:
             http, self._http, self._client = self._http, None, None
             await http.close()
@@ -139,8 +146,7 @@ class SmsChannel:
         if not signature:
             return None
         params = parse_form(await read_body(request, MAX_FORM_BYTES))
-        url = self._public + path + (f"?{request.query_string}" if request.query_string else "")
-        if not self._validator.validate(url, params, signature):
+        if not self._signature.valid(path, request.query_string, params, signature):
             return None
         # Cleaned after the signature check, which covers the values as Twilio sent them.
         return MultiDict((key, clean_text(value)) for key, value in params.items())
@@ -266,20 +272,11 @@ class SmsChannel:
         if self._client is None:
             return SendResult("retry", error_code="not_started")
         text, rest = self._render(message)
-        sender = ({"from_": self.cfg.from_number} if self.cfg.from_number
-                  else {"messaging_service_sid": self.cfg.messaging_service_sid})
-        try:
-            sent = await self._client.messages.create_async(
-                to=message.address, body=text,
-                status_callback=self._public + self.cfg.status_path, **sender)
-        except TwilioException as exc:
-            return classify(exc)
-        except (aiohttp.ClientError, TimeoutError, OSError):
-            return SendResult("retry", error_code="network")
-        if rest:
+        result = await self._api.send(message.address, text)
+        if result.outcome == "sent" and rest:
             await sms_store.keep_rest(self.app.db, message.address, rest, iso(self.app.clock()))
             self._rests.add(message.address)
-        return SendResult("sent", provider_id=sent.sid)
+        return result
 
 
 async def find_sent(client: Client, address: str, text: str, since: dt.datetime,
@@ -295,17 +292,7 @@ async def find_sent(client: Client, address: str, text: str, since: dt.datetime,
 
 def classify(exc: TwilioException) -> SendResult:
     """Map a Twilio error to retry / failed / failed + opt-out."""
-    code = getattr(exc, "code", None)
-    status = getattr(exc, "status", None)
-    label = str(code or (f"http-{status}" if status else "twilio"))
-    if code in OPT_OUT_CODES:
-        return SendResult("failed", error_code=label, opt_out=True)
-    if code in RETRY_CODES or status is None or status == 429 or status >= 500:
-        return SendResult("retry", error_code=label)
-    if status in (401, 403):  # our credentials: an operator can fix them, keep the message
-        log.error("Twilio refused our credentials (HTTP %s)", status)
-        return SendResult("retry", error_code=label)
-    return SendResult("failed", error_code=label)
+    return result_for(getattr(exc, "status", None), getattr(exc, "code", None))
 
 
 def parse_form(raw: bytes) -> MultiDict[str]:

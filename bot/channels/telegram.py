@@ -141,6 +141,12 @@ class TelegramChannel:
             self._alert_task = asyncio.create_task(self.alerts.run())
         log.info("telegram channel started (%s)", self.cfg.mode)
 
+    async def start_sending(self) -> None:
+        """Start only what sending needs (the workers' process): the web process
+        polls or holds the webhook, registers the commands and runs the alerts."""
+        await self.application.initialize()
+        self._started = True
+
     async def stop(self) -> None:
         """Stop polling (PTB stores what it already fetched), wait for callback
         answers in flight, close the HTTP clients. The webhook stays set, so

@@ -6,10 +6,12 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from ..app import App
 from ..config import Config
 from ..server import Service
+from ..worker_process import WorkerProcess, die_with_parent, listen
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -19,6 +21,9 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
                                    "webhooks, the staff console, /healthz), the enabled "
                                    "channels and the workers, until SIGTERM or SIGINT.",
                        epilog="example: casecheck run --config /etc/casecheck.toml")
+    p.add_argument("--two-processes", action="store_true",
+                   help="run the workers in a second process (both cores; see README)")
+    p.add_argument("--role", choices=["web", "workers"], help=argparse.SUPPRESS)
     p.set_defaults(func=run, loop_factory=fast_loop())
 
 
@@ -33,9 +38,19 @@ def fast_loop() -> Callable[[], asyncio.AbstractEventLoop] | None:
 
 
 async def run(args: argparse.Namespace, config: Config) -> int:
+    """One process by default. With ``--two-processes`` this one serves the web
+    (webhooks, console) and starts the workers' process (inbox -> dialogue ->
+    outbox; ``bot/worker_process.py``) on the same database; both stop on
+    SIGTERM/SIGINT. Not the default yet: measured on a loaded machine its
+    open-loop latency was worse and it uses more memory (README, benchmarks)."""
+    role = getattr(args, "role", None)
+    if role == "workers":
+        return await _run_workers(config)
+    workers = WorkerProcess(_argv(args)) if getattr(args, "two_processes", False) else None
     app = await App.create(config)
     try:
-        service = Service(app)
+        service = Service(app, role="all" if workers is None else "web",
+                          wakeup=workers.wakeup() if workers is not None else None)
         try:
             try:
                 await service.start()
@@ -44,12 +59,44 @@ async def run(args: argparse.Namespace, config: Config) -> int:
                       f" {exc.strerror or exc}. Is casecheck already running? Stop it, or set"
                       " another [server] port (or CASECHECK_SERVER_PORT).", file=sys.stderr)
                 return 1
+            if workers is not None:
+                await workers.start()
             names = ", ".join(ch.name for ch in service.channels) or "none (only /healthz)"
             print(f"casecheck: serving on {service.url}; channels: {names}", flush=True)
-            await service.run_until_signalled()
+            await service.run_until_signalled(workers.stop if workers is not None else None)
         finally:
+            if workers is not None:
+                await workers.stop()
             await service.stop()
         print("casecheck: stopped", flush=True)
     finally:
         await app.close()
     return 0
+
+
+async def _run_workers(config: Config) -> int:
+    """The workers' process: started by ``run``, stopped by its SIGTERM."""
+    die_with_parent()
+    app = await App.create(config)
+    try:
+        service = Service(app, role="workers")
+        listener = asyncio.create_task(listen(service.wakeup))
+        try:
+            await service.start()
+            await service.run_until_signalled()
+        finally:
+            listener.cancel()
+            await service.stop()
+    finally:
+        await app.close()
+    return 0
+
+
+def _argv(args: argparse.Namespace) -> list[str]:
+    """The options the workers' process needs to open the same configuration."""
+    argv = []
+    if getattr(args, "config", None):
+        argv += ["--config", str(Path(args.config).resolve())]
+    if getattr(args, "db", None):
+        argv += ["--db", str(Path(args.db).resolve())]
+    return argv

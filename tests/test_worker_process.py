@@ -1,0 +1,98 @@
+"""`casecheck run`: the web server and the workers in two processes sharing the database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from tests.fakes.twilio_api import PUBLIC_URL, FakeTwilio, inbound_params, post_inbound
+from tests.test_outbox_recovery import sms_extra
+from tests.test_server import ROOT, start_run, write_config
+
+DANA = "+16175550166"
+
+
+def children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        found += [int(c) for c in task.read_text().split()]
+    return found
+
+
+def cmdline(pid: int) -> str:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+async def workers_of(pid: int) -> int:
+    async with asyncio.timeout(10):
+        while True:
+            found = [c for c in children(pid) if "--role workers" in cmdline(c)]
+            if found:
+                return found[0]
+            await asyncio.sleep(0.05)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+async def test_both_processes_run_answer_a_text_and_stop_on_a_signal(tmp_path, sig):
+    async with FakeTwilio() as fake, aiohttp.ClientSession() as session:
+        config = write_config(tmp_path / "c.toml", tmp_path / "c.db", sms_extra(fake))
+        proc, _, url = await start_run(config, "--two-processes")
+        try:
+            fake.webhook_base = url
+            worker = await workers_of(proc.pid)
+            assert worker != proc.pid
+            status, _ = await post_inbound(session, url, PUBLIC_URL, inbound_params(DANA, "hi"))
+            assert status == 200
+            await fake.wait_for(1, timeout=10)  # answered by the workers' process
+            assert "checks if your case" in fake.texts_to(DANA)[0]
+            proc.send_signal(sig)
+            out, _ = await asyncio.wait_for(proc.communicate(), 30)
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+        assert proc.returncode == 0 and b"casecheck: stopped" in out
+        assert not alive(worker)
+
+
+async def test_the_workers_die_with_a_killed_web_process(tmp_path):
+    proc, _, _ = await start_run(write_config(tmp_path / "c.toml", tmp_path / "c.db"),
+                                 "--two-processes")
+    worker = await workers_of(proc.pid)
+    proc.kill()
+    await proc.wait()
+    async with asyncio.timeout(10):
+        while alive(worker):
+            await asyncio.sleep(0.05)
+
+
+async def test_by_default_one_process_runs_no_workers_process(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CASECHECK_")}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "--config",
+        str(write_config(tmp_path / "c.toml", tmp_path / "c.db")), cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        assert proc.stdout is not None
+        line = await asyncio.wait_for(proc.stdout.readline(), 20)
+        assert b"serving on" in line
+        await asyncio.sleep(0.5)
+        assert children(proc.pid) == []
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(proc.communicate(), 20)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+    assert proc.returncode == 0
