@@ -90,7 +90,8 @@ def write_config(path: Path, db: Path, extra: str = "") -> Path:
     return path
 
 
-async def start_run(config_file: Path, *options: str) -> tuple[asyncio.subprocess.Process, str, str]:
+async def start_run(config_file: Path,
+                    *options: str) -> tuple[asyncio.subprocess.Process, str, str]:
     """Start `casecheck run [options]` in a subprocess; return it and the URL it serves."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASECHECK_")}
     proc = await asyncio.create_subprocess_exec(
