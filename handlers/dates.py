@@ -18,10 +18,11 @@ import functools
 import re
 import unicodedata
 
-from babel.dates import format_date, get_month_names
+from babel.dates import get_month_names
 
 from bot.context import Context
 
+from .date_names import long_date
 from .text import ascii_digits, fold, is_number
 
 _NUMERIC = re.compile(r"(\d{1,4})\s*[/\-.\s]\s*(\d{1,2})\s*[/\-.\s]\s*(\d{1,4})")
@@ -203,7 +204,7 @@ CHOICES = "dob_choices"  # slot: the ISO dates offered, in the order of the opti
 def ask_which(ctx: Context, dates: list[dt.date], step: str) -> None:
     """ "Which date did you mean?" with each reading as an option, in the person's language."""
     ctx.slots[CHOICES] = [d.isoformat() for d in dates]
-    options = [(str(i), format_date(d, "long", locale=ctx.locale))
+    options = [(str(i), long_date(ctx, d))
                for i, d in enumerate(dates, start=1)]
     ctx.say(ctx._("Which date did you mean?"), options)
     ctx.ask("date_of_birth", step=step)

@@ -22,7 +22,11 @@ def registry(db_path, tmp_path):
 
 async def test_haitian_dates_use_haitian_month_names(registry, session):
     await start(session, "ht")
-    said = text(await lookup(session, "1123-CR-000588", "Carter-Whitfield", "07/09/1981"))
+    # 07/09/1981 reads two ways: the readings offered back are Haitian dates too
+    asked = text(await lookup(session, "1123-CR-000588", "Carter-Whitfield", "07/09/1981"))
+    assert "1. 7 septanm 1981" in asked and "2. 9 jiyè 1981" in asked
+    assert "M09" not in asked and "M07" not in asked and "juillet" not in asked
+    said = text(await session.say("2"))
     assert "22 janvye 2020" in said
     assert "M01" not in said and "janvier" not in said
 

@@ -64,8 +64,6 @@ def test_every_turn_of_a_fuzzed_conversation_is_answered(config, db_path, tmp_pa
             runner.run(app.close())
 
 
-@pytest.mark.xfail(reason="digit normalisation in handlers/ (issue 15): fixed by another "
-                          "change; remove this mark once merged", strict=False)
 @pytest.mark.parametrize("digit", list(NON_DECIMAL_DIGITS[:4]))
 async def test_non_decimal_digits_are_text(app, digit):
     for text in ("hi", digit):

@@ -100,5 +100,6 @@ def test_rows_missing_from_a_newer_file_are_counted_and_replace_deletes_them(
     assert len(rows(db_path)) == 3
     code, out, _ = run(capsys, "registry", "import", str(new), "--replace", "--db", str(db_path))
     assert code == 0 and "Deleted 2 case(s) this file does not list (--replace)." in out
+    # dockets are stored normalised: the sequence zero-padded to six digits
     assert [(r["docket_number"], r["status"]) for r in rows(db_path)] == [
-        ("0101CR1", "dismissed")]
+        ("0101CR000001", "dismissed")]

@@ -42,38 +42,42 @@ class Pacer:
         self._next_global = 0.0
         self._in_flight = 0
         self._answered: collections.deque[float] = collections.deque()  # last second's
-        self._next_chat: dict[int, float] = {}
+        self._next_chat: dict[int, float] = {}  # when each chat may get its next message
+        self._chat_locks: dict[int, asyncio.Lock] = {}
 
     def _chat_gap(self, chat_id: int) -> float:
         return self.private_gap if chat_id > 0 else self.group_gap
 
     @asynccontextmanager
     async def slot(self, chat_id: int) -> AsyncIterator[None]:
-        """Wait until a message may go to ``chat_id``; send it inside the block."""
+        """Wait until a message may go to ``chat_id``; send it inside the block.
+
+        One chat's messages go one at a time, in order (its lock is first come,
+        first served), each a full gap after the previous one was answered, and
+        the overall spacing is claimed at the moment a request really starts, so
+        a late wake-up (a loaded machine, a slow answer) never squeezes two together.
+        """
         gap = self._chat_gap(chat_id)
-        now = self._clock()
-        start = max(now, self._next_chat.get(chat_id, 0.0))
-        self._next_chat[chat_id] = start + gap  # reserved: a concurrent send waits behind
-        if start > now:
-            await asyncio.sleep(start - now)
-        await self._global_slot()
-        try:
-            yield
-        finally:
-            done = self._clock()
-            self._in_flight -= 1
-            if self.per_window:
-                self._answered.append(done)
-            self._next_chat[chat_id] = max(self._next_chat.get(chat_id, 0.0), done + gap)
-            if len(self._next_chat) > _PURGE_AT:
-                self._purge(done)
+        lock = self._chat_locks.setdefault(chat_id, asyncio.Lock())
+        async with lock:
+            while (wait := self._next_chat.get(chat_id, 0.0) - self._clock()) > 0:
+                await asyncio.sleep(wait)
+            await self._global_slot()
+            try:
+                yield
+            finally:
+                done = self._clock()
+                self._in_flight -= 1
+                if self.per_window:
+                    self._answered.append(done)
+                self._next_chat[chat_id] = done + gap
+        if len(self._next_chat) > _PURGE_AT:
+            self._purge(self._clock())
 
     async def _global_slot(self) -> None:
-        now = self._clock()
-        at = max(now, self._next_global)
-        self._next_global = at + self.gap
-        if at > now:
-            await asyncio.sleep(at - now)
+        while (wait := self._next_global - self._clock()) > 0:
+            await asyncio.sleep(wait)
+        self._next_global = self._clock() + self.gap  # claimed now: no await since the check
         while self.per_window:
             now = self._clock()
             while self._answered and self._answered[0] <= now - WINDOW:
@@ -86,3 +90,5 @@ class Pacer:
 
     def _purge(self, now: float) -> None:
         self._next_chat = {chat: at for chat, at in self._next_chat.items() if at > now}
+        self._chat_locks = {chat: lock for chat, lock in self._chat_locks.items()
+                            if lock.locked() or chat in self._next_chat}
