@@ -102,6 +102,11 @@ def plain(text: str) -> str:
     return text
 
 
+def option_lines(reply: Reply, _: Gettext) -> list[str]:
+    """One "Reply 1 for ..." line per option (shared with the WhatsApp renderer)."""
+    return [_("Reply {key} for {label}", key=o.key, label=o.label) for o in reply.options]
+
+
 def render(reply: Reply, _: Gettext, max_segments: int | None = None) -> str:
     """Text followed by the options as a numbered menu, one line each.
 
@@ -110,7 +115,7 @@ def render(reply: Reply, _: Gettext, max_segments: int | None = None) -> str:
     compact menu is used.
     """
     text = reply.text.strip()
-    lines = [_("Reply {key} for {label}", key=o.key, label=o.label) for o in reply.options]
+    lines = option_lines(reply, _)
     full = _finish("\n".join(line for line in [text, *lines] if line))
     if not reply.options or max_segments is None:
         return full

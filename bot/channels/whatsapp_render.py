@@ -19,7 +19,7 @@ MAX_CHARS = 1600  # Twilio's limit for one WhatsApp message body
 
 def render(reply: Reply, _: sms_render.Gettext) -> str:
     """Text followed by "Reply 1 for ..." lines, within ``MAX_CHARS``."""
-    lines = [_("Reply {key} for {label}", key=o.key, label=o.label) for o in reply.options]
+    lines = sms_render.option_lines(reply, _)
     text = "\n".join(line for line in [reply.text.strip(), *lines] if line)
     return cut(bidi.isolate_latin(text))
 
