@@ -54,6 +54,18 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     reset.set_defaults(func=reset_password)
 
 
+async def read_new_password() -> str | int:
+    """A new password that meets the policy, or the exit status saying why not."""
+    password = await read_password()
+    if password is None:
+        return 1
+    problem = password_problem(password)
+    if problem:
+        print(f"casecheck: password refused: {problem}", file=sys.stderr)
+        return 2
+    return password
+
+
 async def read_password(stdin: TextIO | None = None) -> str | None:
     """A new password from a terminal prompt (asked twice) or one line of stdin."""
     stdin = stdin or sys.stdin
@@ -72,13 +84,9 @@ async def add_user(args: argparse.Namespace, config: Config) -> int:
     if "@" not in email or any(c.isspace() for c in email) or len(email) > 254:
         print(f"casecheck: not an email address: {email!r}", file=sys.stderr)
         return 2
-    password = await read_password()
-    if password is None:
-        return 1
-    problem = password_problem(password)
-    if problem:
-        print(f"casecheck: password refused: {problem}", file=sys.stderr)
-        return 2
+    password = await read_new_password()
+    if isinstance(password, int):
+        return password
     async with await App.create(config) as app:
         user_id = await staff.create_user(app.db, email, args.role,
                                           await hash_password(password), iso(app.clock()), ACTOR)
@@ -128,13 +136,9 @@ async def reset_password(args: argparse.Namespace, config: Config) -> int:
         if user is None:
             print(f"casecheck: no such account: {args.email}", file=sys.stderr)
             return 1
-        password = await read_password()
-        if password is None:
-            return 1
-        problem = password_problem(password)
-        if problem:
-            print(f"casecheck: password refused: {problem}", file=sys.stderr)
-            return 2
+        password = await read_new_password()
+        if isinstance(password, int):
+            return password
         await staff.set_password(app.db, user["id"], await hash_password(password), "",
                                  ACTOR, iso(app.clock()))
     print(f"new password set for {user['email']}; its sessions ended")

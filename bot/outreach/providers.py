@@ -93,13 +93,7 @@ class SmsProvider:
             sent = await self._client.messages.create_async(
                 to=address, body=text, **self._sender(), **extra)
         except TwilioException as exc:
-            result = classify(exc)
-            code = result.error_code or "twilio"
-            if result.opt_out:
-                return Outcome("opted_out", reason=code)
-            if result.outcome == "retry":
-                return Outcome("retry", reason=code, throttled=code in THROTTLE_CODES)
-            return Outcome("failed", reason=code)
+            return twilio_error_outcome(exc)
         except (aiohttp.ClientError, TimeoutError, OSError):
             return Outcome("retry", reason="network")
         return Outcome("sent", provider_id=sent.sid)
@@ -166,6 +160,21 @@ class TelegramProvider:
 
     async def find(self, address: str, text: str, since: dt.datetime) -> str | None:
         raise NotImplementedError("the Bot API cannot list sent messages")
+
+
+def twilio_error_outcome(exc: TwilioException,
+                         unreachable: frozenset[str] = frozenset()) -> Outcome:
+    """What a Twilio error means for a campaign message (SMS and WhatsApp alike);
+    ``unreachable`` codes mean the address cannot get this channel at all."""
+    result = classify(exc)
+    code = result.error_code or "twilio"
+    if result.opt_out:
+        return Outcome("opted_out", reason=code)
+    if code in unreachable:
+        return Outcome("unreachable", reason=code)
+    if result.outcome == "retry":
+        return Outcome("retry", reason=code, throttled=code in THROTTLE_CODES)
+    return Outcome("failed", reason=code)
 
 
 def make_provider(channel: str, config: Config) -> Provider:

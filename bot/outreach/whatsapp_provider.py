@@ -21,9 +21,9 @@ from twilio.rest import Client
 
 from ..channels import whatsapp as wa_channel
 from ..channels import whatsapp_window
-from ..channels.sms import TwilioHttp, classify
+from ..channels.sms import TwilioHttp
 from ..config import Config, ConfigError
-from .providers import STATUS_PATH, THROTTLE_CODES, Outcome
+from .providers import STATUS_PATH, Outcome, twilio_error_outcome
 
 
 class WhatsAppProvider:
@@ -68,15 +68,7 @@ class WhatsAppProvider:
                 content_sid=template.content_sid,
                 content_variables=template.content_variables, **extra)
         except TwilioException as exc:
-            result = classify(exc)
-            code = result.error_code or "twilio"
-            if result.opt_out:
-                return Outcome("opted_out", reason=code)
-            if code in wa_channel.NOT_ON_WHATSAPP:
-                return Outcome("unreachable", reason=code)
-            if result.outcome == "retry":
-                return Outcome("retry", reason=code, throttled=code in THROTTLE_CODES)
-            return Outcome("failed", reason=code)
+            return twilio_error_outcome(exc, wa_channel.NOT_ON_WHATSAPP)
         except (aiohttp.ClientError, TimeoutError, OSError):
             return Outcome("retry", reason="network")
         return Outcome("sent", provider_id=sent.sid)
