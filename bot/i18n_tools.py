@@ -42,7 +42,7 @@ DOMAINS: tuple[tuple[str, str], ...] = (
     ("handlers/*.py", "messages"),  # the dialogue
     ("bot/channels/sms*.py", "sms"),
     ("bot/channels/whatsapp*.py", "whatsapp"),
-    ("bot/workers.py", "sms"),  # the apology after a failed turn (sent like SMS)
+    ("bot/workers/apology.py", "sms"),  # the apology after a failed turn (sent like SMS)
     ("bot/channels/telegram*.py", "telegram"),
     ("bot/outreach/*.py", "outreach"),
     ("bot/web/outreach.py", "outreach"),

@@ -1,0 +1,240 @@
+"""**Outbox worker.** Due ``pending`` rows are claimed per channel (at most one
+per address, earliest first, so a person's messages leave in order), as many
+as the channel's token bucket allows right now, and handed to
+``Channel.send``. Results are written back in small batches. A row a
+crash left ``sending`` is settled at start (``reconcile``): asked of the
+provider where it can be (SMS), sent again where it cannot (Telegram), left to
+staff only when the provider could not be asked; see ``bot/storage/outbox.py``.
+
+Both workers sleep on an ``asyncio.Event`` (``Wakeup``) that the webhooks and
+the inbox worker set, with a one-second poll as a safety net; a woken outbox
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+import random
+import time
+from typing import Any, Protocol, cast
+
+from ..app import App
+from ..channels.base import Channel, OutgoingMessage, SendResult
+from ..clock import iso
+from ..storage import outbox
+from .apology import where
+from .batching import Batcher
+from .rate import TokenBucket
+from .shutdown import finish_tasks
+from .wakeup import Wakeup
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 1.0
+POLL_SECONDS = 1.0
+GATHER_SECONDS = 0.002  # a woken outbox worker waits this long to claim in batches
+RECONCILE_SLACK = dt.timedelta(minutes=2)  # clock skew between us and the provider
+LOOKUP_TRIES = 5  # failed provider lookups before an interrupted reply goes to staff
+RECONCILE_SECONDS = 5.0  # between lookup rounds while some lookups fail
+LOOKUP_CONCURRENCY = 8  # provider lookups at once after a crash
+
+
+class FindsSent(Protocol):
+    """A channel that can ask its provider what it accepted (SMS: Twilio's message list)."""
+
+    async def find_sent(self, message: OutgoingMessage, since: dt.datetime) -> list[str]: ...
+
+
+class OutboxWorker:
+    def __init__(self, app: App, channels: list[Channel], wakeup: Wakeup, *,
+                 batch: int = 200, concurrency: int = 32, max_attempts: int = 8,
+                 base_delay: float = 2.0, max_delay: float = 900.0,
+                 reconcile_seconds: float = RECONCILE_SECONDS) -> None:
+        self.app = app
+        self.reconcile_seconds = reconcile_seconds
+        self.channels = {ch.name: ch for ch in channels}
+        self.buckets = {ch.name: TokenBucket(ch.rate_per_second) for ch in channels}
+        self.wakeup = wakeup
+        self.batch = batch
+        self.max_attempts = max_attempts
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self._slots = asyncio.Semaphore(concurrency)
+        self._results: Batcher[tuple[dict[str, Any], SendResult], None] = Batcher(self._record)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._stopping = False
+        self._lookups: dict[int, int] = {}  # interrupted row id -> failed provider lookups
+        self._reconcile_at: float | None = None  # monotonic time of the next lookup round
+
+    async def recover(self) -> int:
+        """Rows a crash left 'sending' become 'unknown' (see outbox.recover_sending)."""
+        count = await outbox.recover_sending(self.app.db)
+        if count:
+            log.warning("%d outbox rows were being sent when the service stopped;"
+                        " asking the providers", count)
+        return count
+
+    async def reconcile(self) -> None:
+        """Settle the rows a crash interrupted, before anything else is sent: found at
+        the provider -> 'sent' (never twice); not found, or a channel that cannot be
+        asked (Telegram: a repeated message is better than silence) -> sent again;
+        the provider could not be asked ``LOOKUP_TRIES`` times -> 'undecided', for
+        staff. Until then an interrupted row holds back its address's later rows."""
+        db = self.app.db
+        after = 0
+        lookups = asyncio.Semaphore(LOOKUP_CONCURRENCY)
+        while rows := await outbox.interrupted(db, after, 200):
+            after = rows[-1]["id"]
+            outcomes = await asyncio.gather(*(self._settle(row, lookups) for row in rows))
+            found = [(row["id"], sid) for row, (what, sid) in zip(rows, outcomes, strict=True)
+                     if what == "found" and sid]
+            resend = [row["id"] for row, (what, _) in zip(rows, outcomes, strict=True)
+                      if what == "resend"]
+            undecided = [row["id"] for row, (what, _) in zip(rows, outcomes, strict=True)
+                         if what == "undecided"]
+            await outbox.settle_interrupted(db, found=found, resend=resend,
+                                            undecided=undecided, now=iso(self.app.clock()))
+            for outbox_id in (*(f[0] for f in found), *resend, *undecided):
+                self._lookups.pop(outbox_id, None)
+            if found or resend or undecided:
+                log.warning("outbox: settled %d interrupted sends: %d had been accepted,"
+                            " %d sent again, %d left to staff", len(found) + len(resend)
+                            + len(undecided), len(found), len(resend), len(undecided))
+        self._reconcile_at = (time.monotonic() + self.reconcile_seconds if self._lookups
+                              else None)
+
+    async def _settle(self, row: dict[str, Any],
+                      lookups: asyncio.Semaphore) -> tuple[str, str | None]:
+        """What to do with one interrupted row: ('found', SID), ('resend', None),
+        ('undecided', None), or ('wait', None) to ask again later."""
+        channel = self.channels.get(row["channel"])
+        if channel is None:  # not enabled now: left for when it is
+            return "wait", None
+        if not hasattr(channel, "find_sent"):
+            return "resend", None
+        since = dt.datetime.fromisoformat(row["updated_at"]) - RECONCILE_SLACK
+        try:
+            async with lookups:
+                sids = await cast(FindsSent, channel).find_sent(self._message(row), since)
+        except Exception as exc:
+            tries = self._lookups[row["id"]] = self._lookups.get(row["id"], 0) + 1
+            log.warning("outbox row %d: %s lookup failed (%d): %s", row["id"],
+                        row["channel"], tries, where(exc))
+            return ("undecided" if tries >= LOOKUP_TRIES else "wait"), None
+        known = await outbox.known_provider_ids(self.app.db, sids)
+        fresh = [sid for sid in sids if sid not in known]
+        if fresh:
+            return "found", fresh[-1]  # the earliest match no other row holds
+        return "resend", None
+
+    async def run(self) -> None:
+        await self.recover()
+        await self.reconcile()
+        while not self._stopping:
+            self.wakeup.outbox.clear()
+            if self._reconcile_at is not None and time.monotonic() >= self._reconcile_at:
+                try:
+                    await self.reconcile()
+                except Exception as exc:  # the database: try again at the next poll
+                    log.error("outbox reconciliation failed: %s", where(exc))
+            timeout = POLL_SECONDS
+            if self._reconcile_at is not None:
+                timeout = min(timeout, self._reconcile_at - time.monotonic())
+            for name in self.channels:
+                timeout = min(timeout, await self._dispatch(name))
+            try:
+                await asyncio.wait_for(self.wakeup.outbox.wait(), max(timeout, 0.001))
+                # Let the replies queued in the same instant join one claim.
+                await asyncio.sleep(GATHER_SECONDS)
+            except TimeoutError:
+                pass
+
+    async def _dispatch(self, name: str) -> float:
+        """Claim and start sending what is due; return how long to sleep at most."""
+        bucket = self.buckets[name]
+        room = min(self.batch, bucket.available())
+        if room < 1:
+            return bucket.wait_time()
+        now = self.app.clock()
+        rows = await outbox.claim_due(self.app.db, name, iso(now), room)
+        for row in rows:
+            bucket.take()
+            await self._slots.acquire()
+            task = asyncio.create_task(self._send(name, row))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        if rows:
+            return 0.0 if len(rows) == room else POLL_SECONDS
+        due = await outbox.next_due(self.app.db, name)
+        if due is None:
+            return POLL_SECONDS
+        return (dt.datetime.fromisoformat(due) - now).total_seconds()
+
+    @staticmethod
+    def _message(row: dict[str, Any]) -> OutgoingMessage:
+        return OutgoingMessage(
+            id=row["id"], channel=row["channel"], address=row["address"], body=row["body"],
+            options=_options(row["options"]), kind=row["kind"], attempts=row["attempts"],
+            locale=row["locale"])
+
+    async def _send(self, name: str, row: dict[str, Any]) -> None:
+        message = self._message(row)
+        try:
+            try:
+                result = await self.channels[name].send(message)
+            except Exception as exc:
+                log.error("outbox row %d: %s send raised %s", row["id"], name, where(exc))
+                result = SendResult("retry", error_code="exception")
+            await self._results.submit((row, result))
+        except Exception as exc:  # could not record: the row stays 'sending' -> 'unknown'
+            log.error("outbox row %d: result not recorded: %s", row["id"], where(exc))
+        finally:
+            self._slots.release()
+
+    def _delay(self, attempts: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return max(retry_after, 1.0)
+        delay = min(self.max_delay, self.base_delay * 2 ** max(attempts - 1, 0))
+        return delay * random.uniform(0.8, 1.2)
+
+    async def _record(self, items: list[tuple[dict[str, Any], SendResult]]) -> list[None]:
+        now = self.app.clock()
+        stamp = iso(now)
+        async with self.app.db.transaction() as conn:
+            await outbox.mark_sent_many(conn, [(row["id"], result.provider_id)
+                                               for row, result in items
+                                               if result.outcome == "sent"], stamp)
+            for row, result in items:
+                if result.outcome == "retry" and row["attempts"] < self.max_attempts:
+                    later = now + dt.timedelta(seconds=self._delay(row["attempts"],
+                                                                   result.retry_after))
+                    await outbox.mark_retry(conn, row["id"], iso(later), result.error_code,
+                                            stamp)
+                elif result.outcome == "held":  # WhatsApp's window: waits for the person
+                    await outbox.mark_held(conn, row["id"], result.error_code, stamp)
+                elif result.outcome != "sent":
+                    await outbox.mark_failed(conn, row["id"], result.error_code, stamp)
+                    log.warning("outbox row %d failed (%s): %s", row["id"], row["channel"],
+                                result.error_code)
+                if result.opt_out:
+                    await outbox.opt_out(conn, row["channel"], row["address"], stamp)
+                if result.unreachable:
+                    await outbox.mark_unreachable(conn, row["channel"], row["address"])
+        self.wakeup.outbox.set()  # the next message of these addresses may go now
+        return [None] * len(items)
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Let the sends in flight finish and be recorded."""
+        self._stopping = True
+        self.wakeup.outbox.set()
+        await finish_tasks(self._tasks, timeout)
+
+
+def _options(raw: str | None) -> list[dict[str, str]]:
+    try:
+        value = json.loads(raw or "[]")
+    except ValueError:
+        return []
+    return [o for o in value if isinstance(o, dict)] if isinstance(value, list) else []
