@@ -1,0 +1,76 @@
+"""The seam between the query modules and a database engine.
+
+The query modules (``cases``, ``people``, ``outbox`` ...) speak to an
+``Engine`` and, inside a write, to a ``Tx``; they never touch a driver. Two
+implementations: SQLite (``sqlite_engine``, the embedded default: one writer
+thread, read connections on WAL snapshots) and PostgreSQL (``postgres_engine``,
+asyncpg). Callers outside ``bot/storage/`` see neither: they get frozen
+dataclasses from the query modules.
+
+SQL is written once, in the dialect both engines accept: ``?`` placeholders
+(the PostgreSQL engine numbers them), ``INSERT ... ON CONFLICT ... DO
+NOTHING/UPDATE`` (never ``INSERT OR IGNORE/REPLACE``), ``RETURNING id``
+instead of ``lastrowid``, ``COALESCE``, timestamps computed in Python and
+stored as ISO-8601 UTC text (no ``datetime()``, ``julianday()`` or
+``strftime()`` in queries). ``tests/test_storage_dialect.py`` rejects the
+SQLite-only forms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Literal, Protocol
+
+Dialect = Literal["sqlite", "postgresql"]
+
+# One write statement and its parameters.
+Write = tuple[str, tuple[Any, ...]]
+
+
+class Row(Protocol):
+    """A result row as both drivers give it: by column name or position."""
+
+    def __getitem__(self, key: str | int, /) -> Any: ...
+
+    def keys(self) -> Iterable[str]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Tx(Protocol):
+    """One write transaction. Statements run in order, all or nothing; a
+    concurrent reader sees none of them until the commit."""
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one statement; the number of rows it changed."""
+        ...
+
+    async def run(self, writes: Iterable[Write]) -> None:
+        """Several statements in order, in one trip to the engine."""
+        ...
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+
+
+class Engine(Protocol):
+    dialect: Dialect
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        """A read outside any write: it sees committed rows only."""
+        ...
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+
+    def transaction(self) -> AbstractAsyncContextManager[Tx]:
+        """A write transaction: committed when the block ends, rolled back if it raises."""
+        ...
+
+    async def write_grouped(self, writes: Iterable[Write]) -> None:
+        """``writes`` all or nothing, committed together with concurrent callers'
+        (group commit: one commit, one fsync for all)."""
+        ...
+
+    async def close(self) -> None: ...
