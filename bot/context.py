@@ -13,9 +13,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import aiosqlite
-
 from .model import Inbound, Option, Reply
+from .storage import Tx
 from .storage import audit as audit_store
 from .storage.people import State
 
@@ -25,7 +24,7 @@ if TYPE_CHECKING:
     from .i18n import Translator
     from .services import Services
 
-Effect = Callable[[aiosqlite.Connection, str], Awaitable[None]]
+Effect = Callable[[Tx, str], Awaitable[None]]
 
 
 @dataclass
@@ -76,7 +75,7 @@ class Context:
         """Record an audit entry in this turn's transaction (never personal data)."""
         person_id = self.state.person_id
 
-        async def write(conn: aiosqlite.Connection, now: str) -> None:
+        async def write(conn: Tx, now: str) -> None:
             await audit_store.record(conn, now, "bot", action, outcome, person_id, case_id,
                                      detail)
         self.effect(write)

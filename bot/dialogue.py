@@ -23,7 +23,7 @@ from .context import Context
 from .i18n import Translator
 from .model import Inbound, Turn
 from .services import Services
-from .storage import Database, Write, execute_all, inbox, outbox, people
+from .storage import Database, Write, inbox, outbox, people
 
 log = logging.getLogger(__name__)
 
@@ -58,12 +58,12 @@ class Dialogue:
         if not ctx.effects:  # the common turn: its writes join concurrent turns' commit
             await self.db.write_grouped([message, *self._writes(ctx, inbox_id, stamp)])
         else:
-            async with self.db.transaction() as conn:
+            async with self.db.transaction() as tx:
                 # They may read or erase the transcript: it has this message first.
-                await execute_all(conn, [message])
+                await tx.run([message])
                 for fx in ctx.effects:
-                    await fx(conn, stamp)
-                await execute_all(conn, self._writes(ctx, inbox_id, stamp))
+                    await fx(tx, stamp)
+                await tx.run(self._writes(ctx, inbox_id, stamp))
         log.info("turn channel=%s step=%s replies=%d", inbound.channel, state.step,
                  0 if ctx.silent else len(ctx.replies))
         return Turn([] if ctx.silent else ctx.replies, state.awaiting, ctx.locale)

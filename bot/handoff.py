@@ -16,7 +16,6 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-import aiosqlite
 from babel.dates import format_datetime, format_time
 
 from handlers import compliance, forget, welcome
@@ -25,7 +24,7 @@ from handlers.text import keyword
 from .config import Config
 from .context import Context
 from .i18n import Translator
-from .storage import staff
+from .storage import Tx, staff
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HOURS = re.compile(r"^\s*([A-Za-z]{3})(?:\s*-\s*([A-Za-z]{3}))?\s+"
@@ -136,7 +135,7 @@ async def intercept(ctx: Context) -> bool:
             ctx.services.db, ctx.state.person_id)):
         ctx.say(paused_menu_text(ctx.translator, ctx.locale))
 
-    async def mark(conn: aiosqlite.Connection, now: str) -> None:
+    async def mark(conn: Tx, now: str) -> None:
         await staff.person_wrote(conn, live["id"], now, told_after_hours=tell)
 
     ctx.effect(mark)

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-import aiosqlite
-
 from .config import Config
 from .i18n import offered_locales
 from .langdetect import Detection, LazyDetector
-from .storage import Database, attempts, cases, escalations
+from .storage import Database, Row, attempts, cases, escalations
 from .storage import optouts as optouts_store
 
 
@@ -33,19 +31,19 @@ class Services:
         return await optouts_store.is_opted_out(self.db, channel, address)
 
     # -- registry -------------------------------------------------------
-    async def case(self, case_id: int) -> aiosqlite.Row | None:
+    async def case(self, case_id: int) -> Row | None:
         return await cases.get(self.db, case_id)
 
-    async def cases_by_docket(self, docket: str) -> list[aiosqlite.Row]:
+    async def cases_by_docket(self, docket: str) -> list[Row]:
         return await cases.by_docket(self.db, docket)
 
-    async def case_by_notice(self, code_hash: str) -> aiosqlite.Row | None:
+    async def case_by_notice(self, code_hash: str) -> Row | None:
         return await cases.by_notice_hash(self.db, code_hash)
 
-    async def cases_by_dob(self, dob_iso: str) -> list[aiosqlite.Row]:
+    async def cases_by_dob(self, dob_iso: str) -> list[Row]:
         return await cases.by_dob(self.db, dob_iso)
 
-    async def other_cases(self, case: aiosqlite.Row) -> list[aiosqlite.Row]:
+    async def other_cases(self, case: Row) -> list[Row]:
         """Cases sharing a verified key with ``case`` (``cases.same_person``)."""
         return await cases.same_person(self.db, case)
 
@@ -67,7 +65,7 @@ class Services:
                                       now.astimezone(dt.UTC).isoformat(timespec="seconds"))
 
     # -- escalations ----------------------------------------------------
-    async def open_escalation(self, person_id: int) -> aiosqlite.Row | None:
+    async def open_escalation(self, person_id: int) -> Row | None:
         return await escalations.open_for_person(self.db, person_id)
 
     async def escalation_ref_taken(self, ref: str) -> bool:

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import re
 
-import aiosqlite
-
 from bot.context import Context
 from bot.registry.normalize import normalize_phone
+from bot.storage import Tx, optouts
 from bot.storage import cases as cases_store
-from bot.storage import optouts
 
 from .text import fold, keyword
 
@@ -99,7 +97,7 @@ def _record_opt_out(ctx: Context, reason: str) -> None:
     phone = (_phone(channel, address, ctx.config.organization.phone_region)
              if reason == "wrong_number" else None)
 
-    async def write(conn: aiosqlite.Connection, now: str) -> None:
+    async def write(conn: Tx, now: str) -> None:
         await optouts.opt_out(conn, channel, address, reason, now)
         if phone:
             await cases_store.mark_phone_wrong(conn, phone)
@@ -121,7 +119,7 @@ async def opt_in(ctx: Context) -> None:
 
     channel, address = ctx.inbound.channel, ctx.inbound.address
 
-    async def write(conn: aiosqlite.Connection, now: str) -> None:
+    async def write(conn: Tx, now: str) -> None:
         await optouts.opt_in(conn, channel, address)
     ctx.effect(write)
     ctx.audit("optin")

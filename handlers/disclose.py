@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-import aiosqlite
-
 from bot.context import Context
-from bot.storage import people
+from bot.storage import Row, Tx, people
 
 from . import date_names, topics
 
@@ -29,7 +27,7 @@ def status_label(ctx: Context, status: str) -> str:
     return labels.get(status, status)
 
 
-def case_text(ctx: Context, row: aiosqlite.Row) -> str:
+def case_text(ctx: Context, row: Row) -> str:
     docket, court = row["docket_display"], row["court"]
     head = (ctx._("Case {docket}, {court}.", docket=docket, court=court) if court
             else ctx._("Case {docket}.", docket=docket))
@@ -42,28 +40,28 @@ def case_text(ctx: Context, row: aiosqlite.Row) -> str:
     return f"{head}\n{status}\n{topics.explain_status(ctx, row['status'])}"
 
 
-def _remember(ctx: Context, row: aiosqlite.Row) -> None:
+def _remember(ctx: Context, row: Row) -> None:
     case_id, person_id = row["id"], ctx.state.person_id
     ctx.slots["verified_case_id"] = case_id
     ctx.slots["verified_status"] = row["status"]
 
-    async def write(conn: aiosqlite.Connection, now: str) -> None:
+    async def write(conn: Tx, now: str) -> None:
         await people.set_verified_case(conn, person_id, case_id, now)
     ctx.effect(write)
     ctx.audit("disclosure", case_id=case_id)
 
 
-def _shared_key(row: aiosqlite.Row) -> list[str | None]:
+def _shared_key(row: Row) -> list[str | None]:
     return [row["person_ref"] or None, row["notice_code_hash"] or None]
 
 
-def _shares_key(key: list[str | None], row: aiosqlite.Row) -> bool:
+def _shares_key(key: list[str | None], row: Row) -> bool:
     person, code = key
     return bool((person and row["person_ref"] == person)
                 or (code and row["notice_code_hash"] == code))
 
 
-async def first_case(ctx: Context, row: aiosqlite.Row) -> None:
+async def first_case(ctx: Context, row: Row) -> None:
     """Disclose the verified case, and count the person's other cases."""
     others = [r["id"] for r in await ctx.services.other_cases(row)]
     ctx.slots["other_cases"] = others

@@ -9,10 +9,8 @@ opt-out if they sent STOP. The reply says exactly that.
 
 from __future__ import annotations
 
-import aiosqlite
-
 from bot.context import Context
-from bot.storage import retention
+from bot.storage import Tx, retention
 
 from .lookup import yes_no
 from .text import fold
@@ -64,7 +62,7 @@ async def on_confirm(ctx: Context, text: str) -> bool:
         attempt_key=ctx.sender_key, max_attempts=ctx.config.privacy.max_attempts,
         attempts_since=ctx.services.window_start(ctx.now))
 
-    async def erase(conn: aiosqlite.Connection, now: str) -> None:
+    async def erase(conn: Tx, now: str) -> None:
         await retention.forget_person(conn, person_id, now, sender)
     ctx.effect(erase)
     ctx.state.slots.clear()

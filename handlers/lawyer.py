@@ -5,10 +5,8 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 
-import aiosqlite
-
 from bot.context import Context
-from bot.storage import escalations
+from bot.storage import Tx, escalations
 
 from .welcome import show_menu
 
@@ -46,7 +44,7 @@ async def request(ctx: Context, reason: str = "asked", candidates: Sequence[int]
         if candidates:
             esc_id, more = existing["id"], list(candidates)
 
-            async def merge(conn: aiosqlite.Connection, now: str) -> None:
+            async def merge(conn: Tx, now: str) -> None:
                 await escalations.add_candidates(conn, esc_id, more, now)
             ctx.effect(merge)
         ctx.say(ctx._("You already have an open request with a lawyer. Your reference is {ref}. "
@@ -59,7 +57,7 @@ async def request(ctx: Context, reason: str = "asked", candidates: Sequence[int]
     person_id, channel, address = ctx.state.person_id, ctx.inbound.channel, ctx.inbound.address
     locale, ids = ctx.locale, list(candidates)
 
-    async def create(conn: aiosqlite.Connection, now: str) -> None:
+    async def create(conn: Tx, now: str) -> None:
         await escalations.create(conn, ref=ref, person_id=person_id, channel=channel,
                                  address=address, locale=locale, reason=reason,
                                  case_id=case_id, candidates=ids, summary=note, now=now)

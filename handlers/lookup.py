@@ -11,11 +11,9 @@ Name + date of birth alone never discloses (``handlers.nameonly``).
 
 from __future__ import annotations
 
-import aiosqlite
-
 from bot.context import Context
 from bot.registry.normalize import hash_notice_code, name_key, within_typos
-from bot.storage import attempts, linking
+from bot.storage import Row, Tx, attempts, linking
 from bot.understanding.yesno import yes_no as understood_yes_no
 
 from . import disclose
@@ -227,10 +225,10 @@ async def _reserve(ctx: Context, key: str) -> tuple[int, ...] | None:
 
 
 # -- outcomes -------------------------------------------------------------
-async def verified(ctx: Context, row: aiosqlite.Row, reserved: tuple[int, ...]) -> None:
+async def verified(ctx: Context, row: Row, reserved: tuple[int, ...]) -> None:
     clear(ctx)
 
-    async def write(conn: aiosqlite.Connection, now: str) -> None:
+    async def write(conn: Tx, now: str) -> None:
         await attempts.succeeded(conn, reserved)
     ctx.effect(write)
     ctx.audit("lookup", "verified")

@@ -70,7 +70,7 @@ async def test_no_query_of_the_service_reads_a_growing_table_whole(config, clock
                        **{"telegram.staff_chat_id": -100555}) as rig:
         db = rig.app.db
         seen: list[str] = []
-        await db.conn.set_trace_callback(seen.append)
+        await db.trace(seen.append)
         await converse(rig, CONVERSATION)
         await rig.texts_after(ALICE, "", 1, num_media=1)  # a picture: answered once
         now = iso(clock())
@@ -89,7 +89,7 @@ async def test_no_query_of_the_service_reads_a_growing_table_whole(config, clock
         case = await db.fetchone("SELECT id FROM cases WHERE docket_number='X1'")
         async with db.transaction() as conn:
             assert await linking.link_case_phone(conn, chat, "telegram", case["id"], now)
-        await db.conn.set_trace_callback(None)
+        await db.trace(None)
         await rig.idle()
     assert len(seen) > 100
     assert full_scans(db.path, seen) == {}
@@ -104,11 +104,11 @@ async def test_the_console_s_escalation_queries_use_indexes(app):
     esc = await make_escalation(app)
     row = await staff.escalation(app.db, esc)
     seen: list[str] = []
-    await app.db.conn.set_trace_callback(seen.append)
+    await app.db.trace(seen.append)
     await staff.queue(app.db, staff.QueueFilter(), overdue_before=iso(app.clock()),
                       week_before=iso(app.clock()), limit=50, offset=0)
     await staff.disclosed_cases(app.db, row["person_id"])
     await staff.audit_page(app.db, actor="staff:1")
-    await app.db.conn.set_trace_callback(None)
+    await app.db.trace(None)
     scans = full_scans(app.db.path, seen)
     assert not [sql for sql in scans if "optouts" in sql or "disclosure" in sql], scans

@@ -52,3 +52,40 @@ async def test_grouped_writes_commit_together_and_a_failing_group_fails_alone(tm
             await db.write_grouped([("INSERT INTO t VALUES ('k1', 1)", ())])
         await db.write_grouped([("INSERT INTO t VALUES ('after', 99)", ())])
         assert (await db.fetchone("SELECT v FROM t WHERE k = 'after'"))[0] == 99
+
+
+async def test_a_concurrent_reader_never_sees_an_uncommitted_row(tmp_path):
+    """Reads run on their own connections, on WAL snapshots: a row written in a
+    transaction still in flight (here rolled back) is invisible to every reader."""
+    import asyncio
+
+    import pytest
+
+    select = "SELECT reason FROM optouts WHERE channel='sms' AND address='+1'"
+    async with Database(tmp_path / "r.db") as db:
+        written = asyncio.Event()
+        read: list[object] = []
+
+        async def reader() -> None:
+            await written.wait()
+            read.append(await db.fetchone(select))
+            read.append(await db.fetchall("SELECT * FROM optouts"))
+
+        async def writer() -> None:
+            async with db.transaction() as tx:
+                await tx.execute("INSERT INTO optouts(channel, address, reason, at)"
+                                 " VALUES ('sms','+1','stop','x')")
+                assert (await tx.fetchone(select))[0] == "stop"  # the tx sees its own row
+                written.set()
+                await task
+                raise RuntimeError("roll back")
+
+        task = asyncio.create_task(reader())
+        with pytest.raises(RuntimeError):
+            await writer()
+        assert read == [None, []]
+        assert await db.fetchone(select) is None
+        await db.execute("INSERT INTO optouts(channel, address, reason, at)"
+                         " VALUES ('sms','+1','stop','x')")
+        assert (await db.fetchone(select))[0] == "stop"  # committed: every reader sees it
+        assert (await db.fetchone(select))[0] == "stop"

@@ -14,12 +14,12 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
-import aiosqlite
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_timedelta
 
 from ..app import App
 from ..clock import iso
+from ..storage import Row
 from ..storage import telegram as tg_store
 from .telegram_render import N_
 
@@ -31,7 +31,7 @@ ALERT = N_("New request for a lawyer\nReference: {ref}\nLanguage: {language}\n"
            "Channel: {channel}\nWaiting: {age}")
 
 
-def alert_text(app: App, row: aiosqlite.Row, now: dt.datetime) -> str:
+def alert_text(app: App, row: Row, now: dt.datetime) -> str:
     """The alert for one escalation row (ref, locale, channel, created_at), in the
     staff's language (``[dialogue] default_locale``)."""
     staff = app.config.dialogue.default_locale

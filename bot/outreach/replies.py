@@ -15,13 +15,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-import aiosqlite
-
 from handlers import lookup
 from handlers.text import keyword
 
 from ..context import Context
-from ..storage import optouts
+from ..storage import Tx, optouts
 from ..storage import outreach as store
 from .texts import N_
 
@@ -53,7 +51,7 @@ async def on_message(ctx: Context, text: str) -> bool:
     if row["replied_at"] is None:
         channel, address = inbound.channel, inbound.address
 
-        async def replied(conn: aiosqlite.Connection, now: str) -> None:
+        async def replied(conn: Tx, now: str) -> None:
             await store.mark_replied(conn, campaign_id, channel, address, now)
         ctx.effect(replied)
         ctx.audit("outreach", "replied", detail=f"campaign {campaign_id}")
@@ -73,7 +71,7 @@ async def on_message(ctx: Context, text: str) -> bool:
 def _opt_in(ctx: Context) -> None:
     channel, address = ctx.inbound.channel, ctx.inbound.address
 
-    async def write(conn: aiosqlite.Connection, now: str) -> None:
+    async def write(conn: Tx, now: str) -> None:
         await optouts.opt_in(conn, channel, address)
     ctx.effect(write)
     ctx.audit("optin", "campaign_yes")

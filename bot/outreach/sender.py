@@ -44,11 +44,10 @@ import random
 import socket
 from dataclasses import dataclass, field
 
-import aiosqlite
-
 from ..app import App
 from ..clock import iso
 from ..config import ConfigError
+from ..storage import Row
 from ..storage import outreach as store
 from ..workers import Batcher, where
 from . import countries
@@ -241,14 +240,14 @@ class Sender:
             self._runs.pop(campaign_id, None)
             await store.drop_lease(db, campaign_id, self.runner)
 
-    def _texts(self, campaign: aiosqlite.Row) -> dict[str, dict[str, str]]:
+    def _texts(self, campaign: Row) -> dict[str, dict[str, str]]:
         stored = json.loads(campaign["texts"] or "{}")
         texts = texts_mod.campaign_texts(stored, self.app.translator)
         filled = {loc: texts_mod.fill(text, self.app.config) for loc, text in texts.items()}
         return {ch: {loc: texts_mod.for_channel(t, ch) for loc, t in filled.items()}
                 for ch in CHANNELS}
 
-    async def _lease(self, campaign: aiosqlite.Row) -> bool:
+    async def _lease(self, campaign: Row) -> bool:
         """Hold the campaign: free, expired, ours, or its holder's process on this host
         is gone. A live holder on this host keeps it even past its lease (a stopped,
         not dead, process could still send what it claimed)."""
@@ -310,7 +309,7 @@ class Sender:
         # Telegram cannot be reconciled after a crash: claim one at a time there.
         window = 1 if channel == "telegram" else max(1, int(self.rates[channel] * self.lead))
         provider: Provider | None = None
-        ahead: asyncio.Task[list[aiosqlite.Row]] | None = None
+        ahead: asyncio.Task[list[Row]] | None = None
         try:
             while not run.stop.is_set():
                 now = self.app.clock()
@@ -354,8 +353,8 @@ class Sender:
             return None
         return countries.quiet_hours_zone(address, self.home_region)
 
-    async def _defer_quiet(self, channel: str, rows: list[aiosqlite.Row], now: dt.datetime
-                           ) -> tuple[list[aiosqlite.Row], dict[int, str | None]]:
+    async def _defer_quiet(self, channel: str, rows: list[Row], now: dt.datetime
+                           ) -> tuple[list[Row], dict[int, str | None]]:
         """Put back, until their morning, the claimed recipients for whom it is night;
         return the others, and each one's time zone (by recipient id)."""
         ready, later, zones = [], [], {}
@@ -368,7 +367,7 @@ class Sender:
         await store.defer(self.app.db, later)
         return ready, zones
 
-    async def _drop(self, ahead: asyncio.Task[list[aiosqlite.Row]] | None) -> None:
+    async def _drop(self, ahead: asyncio.Task[list[Row]] | None) -> None:
         """Release a window claimed ahead that will not be sent now."""
         if ahead is not None:
             rows = await ahead
@@ -400,7 +399,7 @@ class Sender:
         return True
 
     async def _send_window(self, run: _Run, channel: str, provider: Provider, pacer: Pacer,
-                           rows: list[aiosqlite.Row], zones: dict[int, str | None]) -> None:
+                           rows: list[Row], zones: dict[int, str | None]) -> None:
         for i, row in enumerate(rows):
             zone = zones.get(row["id"])
             if run.stop.is_set() or not self.quiet.allowed(self.app.clock(), zone):
@@ -417,7 +416,7 @@ class Sender:
             task.add_done_callback(run.tasks.discard)
 
     async def _send(self, run: _Run, channel: str, provider: Provider, pacer: Pacer,
-                    row: aiosqlite.Row) -> None:
+                    row: Row) -> None:
         try:
             outcome = await provider.send(row["address"], run.text(channel, row["locale"]),
                                           locale=row["locale"])
@@ -438,7 +437,7 @@ class Sender:
                           where(exc), attempt + 1)
                 await asyncio.sleep(min(2.0 ** attempt * 0.1, 5.0))
 
-    def _result(self, row: aiosqlite.Row, outcome: Outcome) -> store.Result:
+    def _result(self, row: Row, outcome: Outcome) -> store.Result:
         if outcome.kind != "retry":
             return store.Result(row["id"], outcome.kind, outcome.provider_id, outcome.reason)
         attempts = int(row["attempts"])

@@ -1,31 +1,27 @@
-"""The one owner of the SQLite database. All SQL of casecheck lives in this package.
+"""The one owner of the database. All SQL of casecheck lives in this package.
 
-``Database`` holds one aiosqlite connection (WAL, synchronous=FULL, busy
-timeout). FULL fsyncs the WAL at every commit, so a message acknowledged to a
-provider survives a power cut, not only a crash; inbox inserts are group
-committed, and so are conversation turns' final writes (``write_grouped``),
-so the cost is one fsync per batch, not per message. Reads run directly;
-every write goes through ``transaction()`` or ``write_grouped()``, which
-take one asyncio lock and wrap ``BEGIN IMMEDIATE`` ... ``COMMIT`` so that
-transactions from several tasks never interleave on the shared connection.
-The query modules beside this file (``cases``, ``conversations``, ...) take a
-``Database`` and hold the SQL for one subject each.
+``Database`` is the facade the rest of casecheck holds: it opens an engine
+(``sqlite_engine``: one writer thread, read connections on WAL snapshots; see
+``engine`` for the seam and the portable SQL), migrates the schema, and hands
+out reads, write transactions (``transaction()``, yielding an ``engine.Tx``)
+and group-committed writes (``write_grouped``). The query modules beside this
+file (``cases``, ``people``, ``outbox`` ...) take a ``Database`` or, inside a
+write, a ``Tx``, and hold the SQL for one subject each; no caller outside this
+package sees a driver.
 """
 
 from __future__ import annotations
 
-import asyncio
-import fcntl
-import functools
 import os
-import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable
-from contextlib import asynccontextmanager, closing
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from importlib import resources
-from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any
 
-import aiosqlite
+from .engine import Dialect, Engine, Row, Tx, Write
+from .sqlite_engine import SqliteEngine
+
+__all__ = ["Database", "Row", "Tx", "Write"]
 
 
 def _migrations() -> list[tuple[int, str, str]]:
@@ -41,11 +37,9 @@ def _migrations() -> list[tuple[int, str, str]]:
 class Database:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = str(path)
-        self._conn: aiosqlite.Connection | None = None
-        self._lock = asyncio.Lock()
-        self._grouped: list[tuple[list[Write], asyncio.Future[None]]] = []
-        self._group_task: asyncio.Task[None] | None = None
-        self._writer_fd: int | None = None  # the writers' lock file, shared by processes
+        self._sqlite = SqliteEngine(self.path)
+        self.engine: Engine = self._sqlite
+        self._open = False
 
     @classmethod
     async def open(cls, path: str | os.PathLike[str]) -> Database:
@@ -54,37 +48,22 @@ class Database:
         return db
 
     async def connect(self) -> None:
-        if self.path != ":memory:":
-            p = Path(self.path)
-            _private_dirs(p.parent)
-            if not p.exists():
-                # Create the file owner-only before SQLite writes a byte to it.
-                fd = os.open(p, os.O_CREAT | os.O_WRONLY, 0o600)
-                os.close(fd)
-            os.chmod(p, 0o600)
-            self._writer_fd = os.open(self.path + "-writer", os.O_CREAT | os.O_RDWR, 0o600)
-        self._conn = await aiosqlite.connect(self.path, isolation_level=None)
-        self._conn.row_factory = aiosqlite.Row
-        await self._conn.execute("PRAGMA journal_mode=WAL")
-        await self._conn.execute("PRAGMA synchronous=FULL")
-        await self._conn.execute("PRAGMA busy_timeout=5000")
-        await self._conn.execute("PRAGMA foreign_keys=ON")
-        await self.migrate()
-        for suffix in ("-wal", "-shm"):
-            side = Path(self.path + suffix)
-            if side.exists():
-                os.chmod(side, 0o600)
+        await self._sqlite.open()
+        self._open = True
+        try:
+            await self.migrate()
+            await self._sqlite.open_readers()
+        except BaseException:
+            await self.close()
+            raise
 
     async def close(self) -> None:
-        if self._conn is not None:
-            conn, self._conn = self._conn, None
-            await conn.close()
-        if self._writer_fd is not None:
-            fd, self._writer_fd = self._writer_fd, None
-            os.close(fd)
+        if self._open:
+            self._open = False
+            await self.engine.close()
 
     async def __aenter__(self) -> Database:
-        if self._conn is None:
+        if not self._open:
             await self.connect()
         return self
 
@@ -92,197 +71,55 @@ class Database:
         await self.close()
 
     @property
-    def conn(self) -> aiosqlite.Connection:
-        if self._conn is None:
-            raise RuntimeError("database is closed")
-        return self._conn
+    def dialect(self) -> Dialect:
+        return self.engine.dialect
 
     async def migrate(self) -> int:
         """Apply pending migrations; return the schema version."""
-        await self.conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-        async with self.conn.execute("SELECT MAX(version) FROM schema_version") as cur:
-            row = await cur.fetchone()
+        async with self.transaction() as tx:
+            await tx.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            row = await tx.fetchone("SELECT MAX(version) FROM schema_version")
         current = (row[0] if row else None) or 0
         for version, _name, sql in _migrations():
             if version <= current:
                 continue
-            async with self.transaction() as conn:
+            async with self.transaction() as tx:
                 for statement in _split_sql(sql):
-                    await conn.execute(statement)
-                await conn.execute("INSERT INTO schema_version(version) VALUES (?)", (version,))
+                    await tx.execute(statement)
+                await tx.execute("INSERT INTO schema_version(version) VALUES (?)", (version,))
             current = version
         return current
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One write transaction at a time on this connection."""
-        async with self._lock:
-            await on_thread(self.conn, self._begin)
-            try:
-                yield self.conn
-            except BaseException:
-                await on_thread(self.conn, functools.partial(self._end, "ROLLBACK"))
-                raise
-            else:
-                await on_thread(self.conn, functools.partial(self._end, "COMMIT"))
-
-    # The web process and the workers' process write to one database. SQLite makes a
-    # writer that finds the lock taken sleep and retry (1 ms growing to 100 ms), so
-    # under load the process that commits back to back starves the other. Writers
-    # first queue on an exclusive lock of the ``-writer`` file instead: the kernel
-    # wakes a waiter the moment the lock is free. Taken and released on the
-    # database thread, with BEGIN and COMMIT (one trip each, as before).
-    def _begin(self, raw: sqlite3.Connection) -> None:
-        if self._writer_fd is not None:
-            fcntl.flock(self._writer_fd, fcntl.LOCK_EX)
-        try:
-            raw.execute("BEGIN IMMEDIATE")
-        except BaseException:
-            self._unlock()
-            raise
-
-    def _end(self, statement: str, raw: sqlite3.Connection) -> None:
-        try:
-            raw.execute(statement)
-        finally:
-            if not raw.in_transaction:
-                self._unlock()
-
-    def _unlock(self) -> None:
-        if self._writer_fd is not None:
-            fcntl.flock(self._writer_fd, fcntl.LOCK_UN)
+    def transaction(self) -> AbstractAsyncContextManager[Tx]:
+        """A write transaction: committed when the block ends, rolled back if it raises.
+        Reads inside it go through the ``Tx`` (they see its own writes)."""
+        return self.engine.transaction()
 
     async def write_grouped(self, writes: Iterable[Write]) -> None:
-        """Run ``writes`` in a transaction shared with the callers that come while one
-        is being committed (group commit: one trip to the database thread, one
-        COMMIT and one fsync for all). Each caller's writes are all or nothing (a
-        savepoint): one whose statements fail gets its error, the others commit."""
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._grouped.append((list(writes), future))
-        if self._group_task is None or self._group_task.done():
-            self._group_task = asyncio.create_task(self._commit_groups())
-        await future
+        """``writes`` all or nothing, group committed with concurrent callers'."""
+        await self.engine.write_grouped(writes)
 
-    async def _commit_groups(self) -> None:
-        while self._grouped:
-            batch, self._grouped = self._grouped, []
-            groups = [writes for writes, _ in batch]
-            try:
-                async with self._lock:
-                    errors = await on_thread(self.conn, functools.partial(
-                        self._run_locked, functools.partial(_run_groups, groups=groups)))
-            except BaseException as exc:
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                if isinstance(exc, asyncio.CancelledError):
-                    raise
-                continue
-            for (_, future), error in zip(batch, errors, strict=True):
-                if future.done():
-                    continue
-                if error is None:
-                    future.set_result(None)
-                else:
-                    future.set_exception(error)
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        """A read of committed rows (never those of a transaction in flight)."""
+        return await self.engine.fetchone(sql, tuple(params))
 
-    def _run_locked(self, fn: Callable[[sqlite3.Connection], T],
-                    raw: sqlite3.Connection) -> T:
-        """``fn`` (which begins and ends its own transaction) under the writers' lock."""
-        if self._writer_fd is not None:
-            fcntl.flock(self._writer_fd, fcntl.LOCK_EX)
-        try:
-            return fn(raw)
-        finally:
-            self._unlock()
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return await self.engine.fetchall(sql, tuple(params))
 
-    # Each read is one trip to aiosqlite's thread (a cursor's execute, fetch and close
-    # would be three): the service makes a dozen reads per conversation turn.
-    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        values = tuple(params)
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one write statement in its own transaction; the rows it changed."""
+        async with self.transaction() as tx:
+            return await tx.execute(sql, tuple(params))
 
-        def run(raw: sqlite3.Connection) -> aiosqlite.Row | None:
-            with closing(raw.execute(sql, values)) as cursor:
-                row: aiosqlite.Row | None = cursor.fetchone()
-            return row
-        return await on_thread(self.conn, run)
+    async def configure(self, sql: str) -> list[Row]:
+        """A statement about the writing connection itself (SQLite: ``ATTACH``,
+        ``PRAGMA``), outside any transaction."""
+        return await self._sqlite.configure(sql)
 
-    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        return list(await self.conn.execute_fetchall(sql, tuple(params)))
-
-    async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
-        """Run one write statement in its own transaction; return lastrowid."""
-        async with self.transaction() as conn:
-            cur = await conn.execute(sql, tuple(params))
-            return cur.lastrowid or 0
-
-
-def _private_dirs(directory: Path) -> None:
-    """Create ``directory`` and its missing parents owner-only (0700), whatever the
-    umask (mkdir's mode is masked by it); directories that exist are left alone."""
-    missing = []
-    while not directory.exists():
-        missing.append(directory)
-        directory = directory.parent
-    for path in reversed(missing):
-        path.mkdir(mode=0o700, exist_ok=True)
-        os.chmod(path, 0o700)
-
-
-T = TypeVar("T")
-
-# One write statement and its parameters, for ``execute_all``.
-Write = tuple[str, tuple[Any, ...]]
-
-
-async def on_thread(conn: aiosqlite.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
-    """``fn(sqlite3 connection)`` on aiosqlite's thread, in one trip there and back (each
-    ``conn.execute``, ``fetchone`` or ``close`` is a trip, and a conversation turn would
-    make dozens). Inside a transaction, ``fn`` may run several statements; it must not
-    block on anything but SQLite."""
-    return cast(T, await conn._execute(fn, conn._conn))
-
-
-async def execute_all(conn: aiosqlite.Connection, writes: Iterable[Write]) -> None:
-    """Several statements inside a transaction, in order, in one trip."""
-    batch = list(writes)
-
-    def run(raw: sqlite3.Connection) -> None:
-        for sql, params in batch:
-            raw.execute(sql, params)
-    await on_thread(conn, run)
-
-
-def _run_groups(raw: sqlite3.Connection, *, groups: list[list[Write]]) -> list[Exception | None]:
-    """One transaction, a savepoint per group; the error of each group (None: done)."""
-    errors: list[Exception | None] = []
-    raw.execute("BEGIN IMMEDIATE")
-    try:
-        for writes in groups:
-            raw.execute("SAVEPOINT grouped")
-            try:
-                for sql, params in writes:
-                    raw.execute(sql, params)
-            except sqlite3.Error as exc:
-                raw.execute("ROLLBACK TO grouped")
-                errors.append(exc)
-            else:
-                errors.append(None)
-            raw.execute("RELEASE grouped")
-        raw.execute("COMMIT")
-    except BaseException:
-        if raw.in_transaction:
-            raw.execute("ROLLBACK")
-        raise
-    return errors
-
-
-async def first(conn: aiosqlite.Connection, sql: str,
-                params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-    """The first row of a query inside a transaction, in one trip to aiosqlite's thread
-    (every row is fetched: for lookups by a key)."""
-    return next(iter(await conn.execute_fetchall(sql, tuple(params))), None)
+    async def trace(self, callback: Callable[[str], object] | None) -> None:
+        """Report every statement run to ``callback`` (tests check their query plans)."""
+        await self._sqlite.trace(callback)
 
 
 def _split_sql(script: str) -> list[str]:

@@ -12,9 +12,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import aiosqlite
-
-from . import Database, first
+from . import Database, Tx
 
 
 def hashed_key(kind: str, value: str) -> str:
@@ -46,24 +44,24 @@ async def reserve(db: Database, keys: Sequence[str], limit: int, since: str,
     nothing is written. ``succeeded`` takes a verified lookup's rows back.
     """
     hashed = [stored_key(key) for key in keys]
-    async with db.transaction() as conn:
+    async with db.transaction() as tx:
         for key, stored in zip(keys, hashed, strict=True):
-            row = await first(conn, "SELECT COUNT(*) FROM lookup_attempts"
-                              " WHERE key=? AND success=0 AND at>=?", (stored, since))
+            row = await tx.fetchone("SELECT COUNT(*) FROM lookup_attempts"
+                                    " WHERE key=? AND success=0 AND at>=?", (stored, since))
             if row is not None and int(row[0]) >= limit:
                 return Reservation(locked=key)
         ids = []
         for stored in hashed:
-            cur = await conn.execute(
-                "INSERT INTO lookup_attempts(key, success, at) VALUES (?,0,?)", (stored, now))
-            ids.append(int(cur.lastrowid or 0))
+            row = await tx.fetchone("INSERT INTO lookup_attempts(key, success, at)"
+                                    " VALUES (?,0,?) RETURNING id", (stored, now))
+            ids.append(int(row[0]) if row else 0)
     return Reservation(locked=None, ids=tuple(ids))
 
 
-async def succeeded(conn: aiosqlite.Connection, ids: Sequence[int]) -> None:
+async def succeeded(tx: Tx, ids: Sequence[int]) -> None:
     """A verified lookup counts against no key (caller's transaction): its rows go."""
     marks = ",".join("?" * len(ids))
-    await conn.execute(f"DELETE FROM lookup_attempts WHERE id IN ({marks})", tuple(ids))
+    await tx.execute(f"DELETE FROM lookup_attempts WHERE id IN ({marks})", tuple(ids))
 
 
 async def failures_since(db: Database, key: str, since: str) -> int:

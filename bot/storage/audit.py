@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import aiosqlite
-
-from . import Database
+from . import Database, Row, Tx
 
 
-async def record(conn: aiosqlite.Connection, now: str, actor: str, action: str,
+async def record(tx: Tx, now: str, actor: str, action: str,
                  outcome: str | None = None, person_id: int | None = None,
                  case_id: int | None = None, detail: str | None = None) -> None:
-    await conn.execute(
+    await tx.execute(
         "INSERT INTO audit(at, actor, action, outcome, person_id, case_id, detail)"
         " VALUES (?,?,?,?,?,?,?)",
         (now, actor, action, outcome, person_id, case_id, detail))
 
 
-async def recent(db: Database, limit: int = 100) -> list[aiosqlite.Row]:
+async def recent(db: Database, limit: int = 100) -> list[Row]:
     return await db.fetchall("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))

@@ -8,11 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import aiosqlite
+from . import Database, Row, Tx
 
-from . import Database
-
-Row = aiosqlite.Row
+Row = Row
 
 
 async def get(db: Database, case_id: int) -> Row | None:
@@ -45,9 +43,9 @@ async def same_person(db: Database, case: Row) -> list[Row]:
         " ORDER BY id", (case["id"], case["person_ref"], case["notice_code_hash"]))
 
 
-async def mark_phone_wrong(conn: aiosqlite.Connection, phone_e164: str) -> None:
+async def mark_phone_wrong(tx: Tx, phone_e164: str) -> None:
     """Flag every case reachable at this number as a wrong number (caller's transaction)."""
-    await conn.execute("UPDATE cases SET phone_wrong=1 WHERE phone=?", (phone_e164,))
+    await tx.execute("UPDATE cases SET phone_wrong=1 WHERE phone=?", (phone_e164,))
 
 
 # --- bulk import -----------------------------------------------------------
@@ -66,26 +64,27 @@ INDEX_BUILD_CACHE_KIB = 8_000
 
 async def stage_begin(db: Database) -> None:
     await stage_end(db)
-    await db.conn.execute("ATTACH DATABASE '' AS stage")  # a private temporary file
-    await db.conn.execute("PRAGMA stage.journal_mode=OFF")
-    async with db.transaction() as conn:
+    # The stage is attached to the writing connection only: it is read in transactions.
+    await db.configure("ATTACH DATABASE '' AS stage")  # a private temporary file
+    await db.configure("PRAGMA stage.journal_mode=OFF")
+    async with db.transaction() as tx:
         # The line is the rowid: rows are appended in file order, and read back in it.
-        await conn.execute(f"CREATE TABLE stage.rows (line INTEGER PRIMARY KEY,"
+        await tx.execute(f"CREATE TABLE stage.rows (line INTEGER PRIMARY KEY,"
                            f" {', '.join(STAGED_COLUMNS[1:])})")
-        await conn.execute("CREATE TABLE stage.suspect_keys (docket_number, court)")
-        await conn.execute("CREATE TABLE stage.suspect_codes (notice_code_hash)")
+        await tx.execute("CREATE TABLE stage.suspect_keys (docket_number, court)")
+        await tx.execute("CREATE TABLE stage.suspect_codes (notice_code_hash)")
 
 
 async def stage_end(db: Database) -> None:
-    attached = await db.fetchall("PRAGMA database_list")
+    attached = await db.configure("PRAGMA database_list")
     if any(row["name"] == "stage" for row in attached):
-        await db.conn.execute("DETACH DATABASE stage")
+        await db.configure("DETACH DATABASE stage")
 
 
-async def stage_rows(conn: aiosqlite.Connection, rows: Iterable[Sequence[Any]]) -> None:
+async def stage_rows(tx: Tx, rows: Iterable[Sequence[Any]]) -> None:
     """Stage ``STAGED_COLUMNS`` rows; ``rows`` may be a generator (it runs in the db thread)."""
     marks = ",".join("?" * len(STAGED_COLUMNS))
-    await conn.executemany(f"INSERT INTO stage.rows VALUES ({marks})", rows)
+    await tx.executemany(f"INSERT INTO stage.rows VALUES ({marks})", rows)
 
 
 async def staged_conflicts(db: Database, suspect_keys: Iterable[tuple[str, str]],
@@ -99,12 +98,17 @@ async def staged_conflicts(db: Database, suspect_keys: Iterable[tuple[str, str]]
     suspects (keys and codes seen twice), so a clean file costs no scan for them.
     """
     keys, codes = list(suspect_keys), [(code,) for code in suspect_codes]
-    async with db.transaction() as conn:
-        await conn.executemany("INSERT INTO stage.suspect_keys VALUES (?, ?)", keys)
-        await conn.executemany("INSERT INTO stage.suspect_codes VALUES (?)", codes)
+    async with db.transaction() as tx:
+        await tx.executemany("INSERT INTO stage.suspect_keys VALUES (?, ?)", keys)
+        await tx.executemany("INSERT INTO stage.suspect_codes VALUES (?)", codes)
+        return await _conflicts(tx, bool(keys), bool(codes), check_stored)
+
+
+async def _conflicts(tx: Tx, keys: bool, codes: bool,
+                     check_stored: bool) -> tuple[list[tuple[list[int], str]], int]:
     found: list[tuple[list[int], str]] = []
     repeats = 0
-    for row in [] if not keys else await db.fetchall(
+    for row in [] if not keys else await tx.fetchall(
             """SELECT group_concat(line), COUNT(*), COUNT(DISTINCT row_hash) FROM stage.rows
                WHERE (docket_number, court) IN (SELECT docket_number, court
                                                 FROM stage.suspect_keys)
@@ -114,14 +118,14 @@ async def staged_conflicts(db: Database, suspect_keys: Iterable[tuple[str, str]]
         else:
             repeats += row[1] - 1
     if codes:
-        rows = await db.fetchall(
+        rows = await tx.fetchall(
             """SELECT group_concat(line) FROM stage.rows
                WHERE notice_code_hash IN (SELECT notice_code_hash FROM stage.suspect_codes)
                GROUP BY notice_code_hash
                HAVING COUNT(DISTINCT docket_number || char(31) || court) > 1""")
         found += [(_lines(r[0]), "notice") for r in rows]
     if check_stored:
-        rows = await db.fetchall(
+        rows = await tx.fetchall(
             """SELECT group_concat(s.line) FROM stage.rows s
                JOIN cases c ON c.notice_code_hash = s.notice_code_hash
                WHERE s.notice_code_hash IS NOT NULL
@@ -138,18 +142,16 @@ def _lines(concat: str) -> list[int]:
     return sorted({int(x) for x in str(concat).split(",")})
 
 
-async def unstage_lines(conn: aiosqlite.Connection, lines: Iterable[int]) -> None:
-    await conn.executemany("DELETE FROM stage.rows WHERE line=?", [(line,) for line in lines])
+async def unstage_lines(tx: Tx, lines: Iterable[int]) -> None:
+    await tx.executemany("DELETE FROM stage.rows WHERE line=?", [(line,) for line in lines])
 
 
-async def count(db: Database | aiosqlite.Connection) -> int:
-    async with (db.conn if isinstance(db, Database) else db).execute(
-            "SELECT COUNT(*) FROM cases") as cur:
-        row = await cur.fetchone()
+async def count(db: Database | Tx) -> int:
+    row = await db.fetchone("SELECT COUNT(*) FROM cases")
     return int(row[0]) if row else 0
 
 
-async def upsert_staged(conn: aiosqlite.Connection, now: str, *,
+async def upsert_staged(tx: Tx, now: str, *,
                         rebuild_indexes: bool) -> tuple[int, int]:
     """Insert new cases and update changed ones from the stage: ``(inserted, updated)``.
 
@@ -158,32 +160,31 @@ async def upsert_staged(conn: aiosqlite.Connection, now: str, *,
     load, ``rebuild_indexes`` drops the secondary indexes and builds them again
     afterwards, which is faster than updating them row by row.
     """
-    before = await count(conn)
+    before = await count(tx)
     indexes: list[str] = []
     if rebuild_indexes:
-        async with conn.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type='index'"
-                " AND tbl_name='cases' AND sql IS NOT NULL") as cur:
-            found = list(await cur.fetchall())
+        found = await tx.fetchall(
+            "SELECT name, sql FROM sqlite_master WHERE type='index'"
+            " AND tbl_name='cases' AND sql IS NOT NULL")
         for name, sql in found:
-            await conn.execute(f'DROP INDEX "{name}"')
+            await tx.execute(f'DROP INDEX "{name}"')
             indexes.append(sql)
     cols = ", ".join(_CASE_COLUMNS)
     sets = ", ".join(f"{c}=excluded.{c}" for c in _UPDATED)
-    cur = await conn.execute(
+    changed = await tx.execute(
         f"""INSERT INTO cases ({cols}, imported_at)
             SELECT {cols}, ? FROM stage.rows WHERE true ORDER BY line
             ON CONFLICT(docket_number, court) DO UPDATE SET {sets},
               imported_at=excluded.imported_at
             WHERE cases.row_hash <> excluded.row_hash""", (now,))
-    changed = cur.rowcount
+    changed = changed
     if indexes:
         # A small page cache also bounds the sorter's in-memory runs: runs that fit the
         # CPU caches, merged, build these indexes faster than one big in-memory sort.
-        await conn.execute(f"PRAGMA cache_size=-{INDEX_BUILD_CACHE_KIB}")
+        await tx.execute(f"PRAGMA cache_size=-{INDEX_BUILD_CACHE_KIB}")
     for sql in indexes:
-        await conn.execute(sql)
-    inserted = await count(conn) - before
+        await tx.execute(sql)
+    inserted = await count(tx) - before
     return inserted, changed - inserted
 
 
@@ -192,15 +193,15 @@ _LISTED = ("SELECT c.id FROM stage.rows s JOIN cases c"
            " ON c.docket_number = s.docket_number AND c.court = s.court")
 
 
-async def delete_not_staged(conn: aiosqlite.Connection) -> int:
+async def delete_not_staged(tx: Tx) -> int:
     """Delete them (escalations and people keep their rows, without the case link)."""
-    cur = await conn.execute(f"DELETE FROM cases WHERE id NOT IN ({_LISTED})")
-    return cur.rowcount
+    changed = await tx.execute(f"DELETE FROM cases WHERE id NOT IN ({_LISTED})")
+    return changed
 
 
 async def set_cache_kib(db: Database, kib: int) -> None:
     """Page cache of this connection (large during a bulk import, small at rest)."""
-    await db.conn.execute(f"PRAGMA cache_size=-{int(kib)}")
+    await db.configure(f"PRAGMA cache_size=-{int(kib)}")
 
 
 async def stats(db: Database) -> dict[str, Any]:

@@ -46,8 +46,17 @@ class Tx(Protocol):
         """Run one statement; the number of rows it changed."""
         ...
 
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
+        """One statement for each of ``rows`` (bulk writes); the rows it changed."""
+        ...
+
     async def run(self, writes: Iterable[Write]) -> None:
         """Several statements in order, in one trip to the engine."""
+        ...
+
+    async def fetch_each(self, writes: Iterable[Write]) -> list[Row | None]:
+        """Several statements in order, in one trip; the first row each returned (None
+        for none): ``INSERT ... RETURNING id`` for a batch."""
         ...
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-import aiosqlite
-
-from . import audit
+from . import Tx, audit
 from .people import State
 
 LINKING_CHANNELS = frozenset({"telegram", "whatsapp"})
@@ -39,16 +37,16 @@ def opted_out_clause(channel: str, address: str) -> str:
                     AND oo.reason != 'wrong_number'))"""
 
 
-async def opt_in_person(conn: aiosqlite.Connection, channel: str, address: str) -> None:
+async def opt_in_person(tx: Tx, channel: str, address: str) -> None:
     """Opting back in on one contact lifts the other contacts' 'stop' as well."""
-    await conn.execute(
+    await tx.execute(
         """DELETE FROM optouts WHERE reason != 'wrong_number' AND (channel, address) IN (
              SELECT other.channel, other.address FROM contacts me
              JOIN contacts other ON other.person_id = me.person_id
              WHERE me.channel = ? AND me.address = ?)""", (channel, address))
 
 
-async def link_case_phone(conn: aiosqlite.Connection, state: State, channel: str,
+async def link_case_phone(tx: Tx, state: State, channel: str,
                           case_id: int, now: str) -> int | None:
     """Join the SMS contact at the case's phone to the person in ``state``.
 
@@ -59,31 +57,31 @@ async def link_case_phone(conn: aiosqlite.Connection, state: State, channel: str
     """
     if channel not in LINKING_CHANNELS:
         return None
-    case = await (await conn.execute(
-        "SELECT phone FROM cases WHERE id=? AND phone_wrong=0", (case_id,))).fetchone()
+    case = await tx.fetchone(
+        "SELECT phone FROM cases WHERE id=? AND phone_wrong=0", (case_id,))
     if case is None or not case["phone"]:
         return None
-    other = await (await conn.execute(
+    other = await tx.fetchone(
         """SELECT p.id, p.locale, p.locale_chosen FROM contacts c
            JOIN people p ON p.id = c.person_id
-           WHERE c.channel = 'sms' AND c.address = ?""", (case["phone"],))).fetchone()
+           WHERE c.channel = 'sms' AND c.address = ?""", (case["phone"],))
     if other is None or other["id"] == state.person_id:
         return None
     merged = int(other["id"])
     for table in ("contacts", "messages", "escalations", "outbox", "audit"):
-        await conn.execute(f"UPDATE {table} SET person_id=? WHERE person_id=?",
+        await tx.execute(f"UPDATE {table} SET person_id=? WHERE person_id=?",
                            (state.person_id, merged))
-    await conn.execute("DELETE FROM conversations WHERE person_id=?", (merged,))
+    await tx.execute("DELETE FROM conversations WHERE person_id=?", (merged,))
     if not state.locale_chosen and other["locale_chosen"] and other["locale"]:
         state.locale, state.locale_chosen = other["locale"], True
-    await audit.record(conn, now, "bot", "link", "linked", person_id=state.person_id,
+    await audit.record(tx, now, "bot", "link", "linked", person_id=state.person_id,
                        case_id=case_id, detail=f"merged person {merged}")
     return merged
 
 
 def link_effect(state: State, channel: str,
-                case_id: int) -> Callable[[aiosqlite.Connection, str], Awaitable[None]]:
+                case_id: int) -> Callable[[Tx, str], Awaitable[None]]:
     """``link_case_phone`` as a dialogue effect (``ctx.effect(...)``)."""
-    async def effect(conn: aiosqlite.Connection, now: str) -> None:
-        await link_case_phone(conn, state, channel, case_id, now)
+    async def effect(tx: Tx, now: str) -> None:
+        await link_case_phone(tx, state, channel, case_id, now)
     return effect

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import aiosqlite
-
-from . import Database, linking
+from . import Database, Tx, linking
 
 
 async def is_opted_out(db: Database, channel: str, address: str) -> bool:
@@ -14,18 +12,18 @@ async def is_opted_out(db: Database, channel: str, address: str) -> bool:
     return bool(row and row[0])
 
 
-async def opt_out(conn: aiosqlite.Connection, channel: str, address: str, reason: str,
+async def opt_out(tx: Tx, channel: str, address: str, reason: str,
                   now: str) -> None:
-    await conn.execute(
+    await tx.execute(
         "INSERT INTO optouts(channel, address, reason, at) VALUES (?,?,?,?)"
         " ON CONFLICT(channel, address) DO UPDATE SET reason=excluded.reason, at=excluded.at",
         (channel, address, reason, now))
     # Nothing queued for this address may leave after an opt-out.
-    await conn.execute(
+    await tx.execute(
         "UPDATE outbox SET status='cancelled', updated_at=? WHERE channel=? AND address=?"
         " AND status='pending'", (now, channel, address))
 
 
-async def opt_in(conn: aiosqlite.Connection, channel: str, address: str) -> None:
-    await conn.execute("DELETE FROM optouts WHERE channel=? AND address=?", (channel, address))
-    await linking.opt_in_person(conn, channel, address)
+async def opt_in(tx: Tx, channel: str, address: str) -> None:
+    await tx.execute("DELETE FROM optouts WHERE channel=? AND address=?", (channel, address))
+    await linking.opt_in_person(tx, channel, address)

@@ -23,10 +23,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import aiosqlite
-
 from ..model import Reply
-from . import Database, Write, linking
+from . import Database, Row, Tx, Write, linking
 from . import optouts as optouts_store
 
 # Order of delivery states; a status update never moves a row to a lower rank.
@@ -42,19 +40,19 @@ STATUS_RANK = {
 FINAL_STATUSES = frozenset({"delivered", "undelivered", "failed", "canceled", "read"})
 
 
-async def enqueue(conn: aiosqlite.Connection, channel: str, address: str, reply: Reply, now: str,
+async def enqueue(tx: Tx, channel: str, address: str, reply: Reply, now: str,
                   *, person_id: int | None = None, inbox_id: int | None = None,
                   campaign_id: int | None = None, author: str = "bot",
                   kind: str = "reply") -> int:
     options = _options_json(reply)
-    cur = await conn.execute(
+    row = await tx.fetchone(
         """INSERT INTO outbox(channel, address, body, options, status, next_attempt_at,
                               person_id, inbox_id, campaign_id, author, kind,
                               created_at, updated_at)
-           VALUES (?,?,?,?,'pending',?,?,?,?,?,?,?,?)""",
+           VALUES (?,?,?,?,'pending',?,?,?,?,?,?,?,?) RETURNING id""",
         (channel, address, reply.text, options, now, person_id, inbox_id, campaign_id,
          author, kind, now, now))
-    return cur.lastrowid or 0
+    return int(row[0]) if row else 0
 
 
 def enqueue_writes(channel: str, address: str, replies: list[Reply], now: str, *,
@@ -73,12 +71,12 @@ def _options_json(reply: Reply) -> str:
                       ensure_ascii=False)
 
 
-async def for_address(db: Database, channel: str, address: str) -> list[aiosqlite.Row]:
+async def for_address(db: Database, channel: str, address: str) -> list[Row]:
     return await db.fetchall(
         "SELECT * FROM outbox WHERE channel=? AND address=? ORDER BY id", (channel, address))
 
 
-async def recipient(db: Database, channel: str, address: str) -> aiosqlite.Row | None:
+async def recipient(db: Database, channel: str, address: str) -> Row | None:
     """(person_id, locale) of the person behind an address, if known."""
     return await db.fetchone(
         "SELECT p.id AS person_id, p.locale FROM contacts c JOIN people p ON p.id=c.person_id"
@@ -101,8 +99,8 @@ async def claim_due(db: Database, channel: str, now: str, limit: int) -> list[di
     At most one row per address is claimed, and only when no earlier row of that
     address is still waiting, so one person's messages leave in order.
     """
-    async with db.transaction() as conn:
-        due = await conn.execute_fetchall(
+    async with db.transaction() as tx:
+        due = await tx.fetchall(
             f"""SELECT o.id, o.kind != 'compliance'
                         AND {linking.opted_out_clause('o.channel', 'o.address')} AS blocked
                FROM outbox o
@@ -116,15 +114,15 @@ async def claim_due(db: Database, channel: str, now: str, limit: int) -> list[di
         blocked = [r["id"] for r in due if r["blocked"]]
         wanted = [r["id"] for r in due if not r["blocked"]]
         if blocked:
-            await conn.execute(
+            await tx.execute(
                 f"UPDATE outbox SET status='cancelled', updated_at=?"
                 f" WHERE id IN ({_marks(blocked)})", (now, *blocked))
         if not wanted:
             return []
-        await conn.execute(
+        await tx.execute(
             f"UPDATE outbox SET status='sending', attempts=attempts+1, updated_at=?"
             f" WHERE id IN ({_marks(wanted)})", (now, *wanted))
-        rows = await conn.execute_fetchall(
+        rows = await tx.fetchall(
             f"""SELECT o.*, p.locale FROM outbox o LEFT JOIN people p ON p.id=o.person_id
                 WHERE o.id IN ({_marks(wanted)}) ORDER BY o.id""", wanted)
     return [dict(row) for row in rows]
@@ -142,60 +140,60 @@ async def next_due(db: Database, channel: str) -> str | None:
     return row[0] if row else None
 
 
-async def mark_sent(conn: aiosqlite.Connection, outbox_id: int, provider_id: str | None,
+async def mark_sent(tx: Tx, outbox_id: int, provider_id: str | None,
                     now: str) -> None:
-    await mark_sent_many(conn, [(outbox_id, provider_id)], now)
+    await mark_sent_many(tx, [(outbox_id, provider_id)], now)
 
 
-async def mark_sent_many(conn: aiosqlite.Connection, sent: list[tuple[int, str | None]],
+async def mark_sent_many(tx: Tx, sent: list[tuple[int, str | None]],
                          now: str) -> None:
     """Rows ``(outbox_id, provider_id)`` the provider accepted: 'sent', or the later
     status a callback already brought (kept in provider_status_early, then dropped).
     A few statements for the whole batch, whatever its size."""
     if not sent:
         return
-    await conn.executemany(
+    await tx.executemany(
         "UPDATE outbox SET status='sent', provider_id=?, error_code=NULL, updated_at=?"
         " WHERE id=?", [(provider_id, now, outbox_id) for outbox_id, provider_id in sent])
     by_provider = {provider_id: outbox_id for outbox_id, provider_id in reversed(sent)
                    if provider_id is not None}
     if not by_provider:
         return
-    early = await conn.execute_fetchall(
+    early = await tx.fetchall(
         f"DELETE FROM provider_status_early WHERE provider_id IN ({_marks(list(by_provider))})"
         " RETURNING provider_id, status, error_code", list(by_provider))
     later = [(row["status"], row["error_code"], now, by_provider[row["provider_id"]])
              for row in early if STATUS_RANK.get(row["status"], 0) > STATUS_RANK["sent"]]
     if later:
-        await conn.executemany(
+        await tx.executemany(
             "UPDATE outbox SET status=?, error_code=?, updated_at=? WHERE id=?", later)
 
 
-async def mark_retry(conn: aiosqlite.Connection, outbox_id: int, next_attempt_at: str,
+async def mark_retry(tx: Tx, outbox_id: int, next_attempt_at: str,
                      error_code: str | None, now: str) -> None:
-    await conn.execute(
+    await tx.execute(
         "UPDATE outbox SET status='pending', next_attempt_at=?, error_code=?, updated_at=?"
         " WHERE id=?", (next_attempt_at, error_code, now, outbox_id))
 
 
-async def mark_failed(conn: aiosqlite.Connection, outbox_id: int, error_code: str | None,
+async def mark_failed(tx: Tx, outbox_id: int, error_code: str | None,
                       now: str) -> None:
-    await conn.execute(
+    await tx.execute(
         "UPDATE outbox SET status='failed', error_code=?, updated_at=? WHERE id=?",
         (error_code, now, outbox_id))
 
 
-async def mark_held(conn: aiosqlite.Connection, outbox_id: int, error_code: str | None,
+async def mark_held(tx: Tx, outbox_id: int, error_code: str | None,
                     now: str) -> None:
     """The row may not leave now (WhatsApp's 24-hour window): it waits, visibly, for the
     person's next message (``storage.whatsapp.release_held``)."""
-    await conn.execute(
+    await tx.execute(
         "UPDATE outbox SET status='held', error_code=?, updated_at=? WHERE id=?",
         (error_code, now, outbox_id))
 
 
-async def mark_unreachable(conn: aiosqlite.Connection, channel: str, address: str) -> None:
-    await conn.execute(
+async def mark_unreachable(tx: Tx, channel: str, address: str) -> None:
+    await tx.execute(
         "UPDATE contacts SET unreachable=1 WHERE channel=? AND address=?", (channel, address))
 
 
@@ -211,11 +209,11 @@ async def recover_sending(db: Database) -> int:
     ``updated_at`` stays the time they were claimed: what the provider is asked
     about is what it accepted since then.
     """
-    async with db.transaction() as conn:
-        cur = await conn.execute(
+    async with db.transaction() as tx:
+        changed = await tx.execute(
             "UPDATE outbox SET status='unknown', error_code=? WHERE status='sending'",
             (INTERRUPTED,))
-        return cur.rowcount
+        return changed
 
 
 async def interrupted(db: Database, after: int, limit: int) -> list[dict[str, Any]]:
@@ -242,21 +240,21 @@ async def settle_interrupted(db: Database, *, found: list[tuple[int, str]],
                              resend: list[int], undecided: list[int], now: str) -> None:
     """Interrupted rows settled: ``found`` at the provider (row id, provider id) ->
     'sent'; ``resend`` -> 'pending', due now; ``undecided`` -> left to staff."""
-    async with db.transaction() as conn:
-        await mark_sent_many(conn, [(oid, sid) for oid, sid in found], now)
+    async with db.transaction() as tx:
+        await mark_sent_many(tx, [(oid, sid) for oid, sid in found], now)
         if resend:
-            await conn.execute(
+            await tx.execute(
                 f"UPDATE outbox SET status='pending', next_attempt_at=?, error_code=NULL,"
                 f" updated_at=? WHERE status='unknown' AND id IN ({_marks(resend)})",
                 (now, now, *resend))
         if undecided:
-            await conn.execute(
+            await tx.execute(
                 f"UPDATE outbox SET error_code=?, updated_at=?"
                 f" WHERE status='unknown' AND id IN ({_marks(undecided)})",
                 (UNDECIDED, now, *undecided))
 
 
-async def undecided(db: Database, limit: int = 200) -> list[aiosqlite.Row]:
+async def undecided(db: Database, limit: int = 200) -> list[Row]:
     """Replies nobody can say were sent, oldest first: for staff to resend or not."""
     return await db.fetchall(
         "SELECT id, channel, address, body, kind, person_id, created_at, updated_at"
@@ -266,14 +264,14 @@ async def undecided(db: Database, limit: int = 200) -> list[aiosqlite.Row]:
 
 async def resend_undecided(db: Database, outbox_id: int, actor: str, now: str) -> bool:
     """Staff chose to send an undecided reply again; False if it is not undecided."""
-    async with db.transaction() as conn:
-        cur = await conn.execute(
+    async with db.transaction() as tx:
+        changed = await tx.execute(
             "UPDATE outbox SET status='pending', next_attempt_at=?, error_code=NULL,"
             " updated_at=? WHERE id=? AND status='unknown' AND error_code=?",
             (now, now, outbox_id, UNDECIDED))
-        if not cur.rowcount:
+        if not changed:
             return False
-        await conn.execute(
+        await tx.execute(
             "INSERT INTO audit(at, actor, action, outcome, person_id, detail)"
             " SELECT ?, ?, 'reply_resent', 'pending', person_id, ? FROM outbox WHERE id=?",
             (now, actor, f"outbox {outbox_id}", outbox_id))
@@ -290,17 +288,17 @@ async def apply_statuses(db: Database, updates: list[tuple[str, str, str | None]
     The rows are read and written a batch at a time, not one callback at a time.
     """
     outcomes = []
-    async with db.transaction() as conn:
+    async with db.transaction() as tx:
         ids = list(dict.fromkeys(provider_id for provider_id, _, _ in updates))
         rows: dict[str, dict[str, Any]] = {}
-        for found in await conn.execute_fetchall(
+        for found in await tx.fetchall(
                 f"SELECT id, provider_id, channel, address, status FROM outbox"
                 f" WHERE provider_id IN ({_marks(ids)}) ORDER BY id", ids):
             rows.setdefault(found["provider_id"], dict(found))
         missing = [provider_id for provider_id in ids if provider_id not in rows]
         early: dict[str, str] = {}
         if missing:
-            early = {found[0]: found[1] for found in await conn.execute_fetchall(
+            early = {found[0]: found[1] for found in await tx.fetchall(
                 f"SELECT provider_id, status FROM provider_status_early"
                 f" WHERE provider_id IN ({_marks(missing)})", missing)}
         applied: list[tuple[str, str | None, str, int]] = []
@@ -322,15 +320,15 @@ async def apply_statuses(db: Database, updates: list[tuple[str, str, str | None]
                 row["status"] = status
                 applied.append((status, error_code, now, row["id"]))
                 if error_code == "21610":
-                    await optouts_store.opt_out(conn, row["channel"], row["address"],
+                    await optouts_store.opt_out(tx, row["channel"], row["address"],
                                                 "provider", now)
                 outcomes.append("applied")
         if applied:
-            await conn.executemany(
+            await tx.executemany(
                 "UPDATE outbox SET status=?, error_code=COALESCE(?, error_code), updated_at=?"
                 " WHERE id=?", applied)
         if kept:
-            await conn.executemany(
+            await tx.executemany(
                 "INSERT INTO provider_status_early(provider_id, status, error_code, at)"
                 " VALUES (?,?,?,?) ON CONFLICT(provider_id) DO UPDATE SET"
                 " status=excluded.status, error_code=excluded.error_code, at=excluded.at",
@@ -338,6 +336,6 @@ async def apply_statuses(db: Database, updates: list[tuple[str, str, str | None]
     return outcomes
 
 
-async def opt_out(conn: aiosqlite.Connection, channel: str, address: str, now: str) -> None:
+async def opt_out(tx: Tx, channel: str, address: str, now: str) -> None:
     """The provider says the address unsubscribed: record it as an opt-out."""
-    await optouts_store.opt_out(conn, channel, address, "provider", now)
+    await optouts_store.opt_out(tx, channel, address, "provider", now)

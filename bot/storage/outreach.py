@@ -14,9 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import aiosqlite
-
-from . import Database, audit
+from . import Database, Row, Tx, audit
 from . import optouts as optouts_store
 from .linking import opted_out_clause
 
@@ -70,14 +68,14 @@ class Result:
 
 async def create(db: Database, name: str, audience: Audience, texts: dict[str, str],
                  start_at: str | None, actor: str, now: str) -> int:
-    async with db.transaction() as conn:
-        cur = await conn.execute(
+    async with db.transaction() as tx:
+        row = await tx.fetchone(
             "INSERT INTO campaigns(name, filters, texts, start_at, created_by, created_at,"
-            " updated_at) VALUES (?,?,?,?,?,?,?)",
+            " updated_at) VALUES (?,?,?,?,?,?,?) RETURNING id",
             (name, audience.to_json(), json.dumps(texts, ensure_ascii=False), start_at, actor,
              now, now))
-        campaign_id = cur.lastrowid or 0
-        await audit.record(conn, now, actor, "outreach", "created",
+        campaign_id = int(row[0]) if row else 0
+        await audit.record(tx, now, actor, "outreach", "created",
                            detail=f"campaign {campaign_id}")
     return campaign_id
 
@@ -85,23 +83,23 @@ async def create(db: Database, name: str, audience: Audience, texts: dict[str, s
 async def update_draft(db: Database, campaign_id: int, name: str, audience: Audience,
                        texts: dict[str, str], start_at: str | None, actor: str,
                        now: str) -> bool:
-    async with db.transaction() as conn:
-        cur = await conn.execute(
+    async with db.transaction() as tx:
+        changed = await tx.execute(
             "UPDATE campaigns SET name=?, filters=?, texts=?, start_at=?, updated_at=?"
             " WHERE id=? AND state='draft'",
             (name, audience.to_json(), json.dumps(texts, ensure_ascii=False), start_at, now,
              campaign_id))
-        if cur.rowcount:
-            await audit.record(conn, now, actor, "outreach", "edited",
+        if changed:
+            await audit.record(tx, now, actor, "outreach", "edited",
                                detail=f"campaign {campaign_id}")
-        return cur.rowcount == 1
+        return changed == 1
 
 
-async def get(db: Database, campaign_id: int) -> aiosqlite.Row | None:
+async def get(db: Database, campaign_id: int) -> Row | None:
     return await db.fetchone("SELECT * FROM campaigns WHERE id=?", (campaign_id,))
 
 
-async def listing(db: Database, limit: int = 200) -> list[aiosqlite.Row]:
+async def listing(db: Database, limit: int = 200) -> list[Row]:
     return await db.fetchall("SELECT * FROM campaigns ORDER BY id DESC LIMIT ?", (limit,))
 
 
@@ -114,32 +112,32 @@ async def transition(db: Database, campaign_id: int, from_states: Sequence[str],
               "done": ", finished_at=?", "cancelled": ", finished_at=?"}
     extra = stamps.get(to_state, "")
     params: list[Any] = [to_state, now] + ([now] if extra else []) + [campaign_id, *from_states]
-    async with db.transaction() as conn:
-        cur = await conn.execute(
+    async with db.transaction() as tx:
+        changed = await tx.execute(
             f"UPDATE campaigns SET state=?, updated_at=?{extra}"
             f" WHERE id=? AND state IN ({marks})", params)
-        if cur.rowcount != 1:
+        if changed != 1:
             return False
         if to_state == "cancelled":
-            await _skip_pending(conn, campaign_id, now)
-        await audit.record(conn, now, actor, "outreach", to_state,
+            await _skip_pending(tx, campaign_id, now)
+        await audit.record(tx, now, actor, "outreach", to_state,
                            detail=f"campaign {campaign_id}")
     return True
 
 
-async def _skip_pending(conn: aiosqlite.Connection, campaign_id: int, now: str) -> None:
-    await conn.execute(
+async def _skip_pending(tx: Tx, campaign_id: int, now: str) -> None:
+    await tx.execute(
         "UPDATE outreach_recipients SET state='skipped', reason='cancelled', done_at=?"
         " WHERE campaign_id=? AND state='pending'", (now, campaign_id))
 
 
 async def skip_pending(db: Database, campaign_id: int, now: str) -> None:
     """A cancelled campaign's recipients released by its sender after the cancel."""
-    async with db.transaction() as conn:
-        await _skip_pending(conn, campaign_id, now)
+    async with db.transaction() as tx:
+        await _skip_pending(tx, campaign_id, now)
 
 
-async def due(db: Database, now: str) -> list[aiosqlite.Row]:
+async def due(db: Database, now: str) -> list[Row]:
     """Campaigns that should be sending now, oldest first."""
     return await db.fetchall(
         "SELECT * FROM campaigns WHERE state IN ('scheduled','running')"
@@ -150,17 +148,17 @@ async def take_lease(db: Database, campaign_id: int, runner: str, now: str, unti
                      dead_runner: str | None = None) -> bool:
     """Become the one process sending this campaign: free, expired, ours, or the
     holder is known dead."""
-    async with db.transaction() as conn:
-        cur = await conn.execute(
+    async with db.transaction() as tx:
+        changed = await tx.execute(
             "UPDATE campaigns SET runner=?, lease_until=? WHERE id=? AND (runner IS NULL"
             " OR runner=? OR lease_until IS NULL OR lease_until < ? OR runner=?)",
             (runner, until, campaign_id, runner, now, dead_runner or runner))
-        return cur.rowcount == 1
+        return changed == 1
 
 
 async def drop_lease(db: Database, campaign_id: int, runner: str) -> None:
-    async with db.transaction() as conn:
-        await conn.execute("UPDATE campaigns SET runner=NULL, lease_until=NULL"
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE campaigns SET runner=NULL, lease_until=NULL"
                            " WHERE id=? AND runner=?", (campaign_id, runner))
 
 
@@ -242,8 +240,8 @@ def _select(channel: str, campaign_id: int, audience: Audience, locales: Sequenc
 async def materialise(db: Database, campaign_id: int, audience: Audience,
                       locales: Sequence[str], default_locale: str, now: str) -> int:
     """(Re)build the recipients of a campaign that has sent nothing yet; return the count."""
-    async with db.transaction() as conn:
-        await conn.execute("DELETE FROM outreach_recipients WHERE campaign_id=?", (campaign_id,))
+    async with db.transaction() as tx:
+        await tx.execute("DELETE FROM outreach_recipients WHERE campaign_id=?", (campaign_id,))
     row = await db.fetchone("SELECT COALESCE(MAX(id), 0) FROM cases")
     top = int(row[0]) if row else 0
     channels = {"any": ["telegram", "sms"], "mixed": ["sms"]}.get(audience.channel,
@@ -251,12 +249,12 @@ async def materialise(db: Database, campaign_id: int, audience: Audience,
     for channel in channels:
         sql, params = _select(channel, campaign_id, audience, locales, default_locale, now)
         for low in range(0, top, CASE_CHUNK):
-            async with db.transaction() as conn:
-                await conn.execute(sql, (*params, low, low + CASE_CHUNK))
+            async with db.transaction() as tx:
+                await tx.execute(sql, (*params, low, low + CASE_CHUNK))
     return await count(db, campaign_id)
 
 
-async def phone_prefixes(db: Database, campaign_id: int) -> list[aiosqlite.Row]:
+async def phone_prefixes(db: Database, campaign_id: int) -> list[Row]:
     """(channel, locale, prefix, sample, n) of a campaign's phone recipients, grouped by
     the first five characters of the number ('+1809', '+2389'): enough for the
     country (a country code, or +1 and an area code), with one number per group
@@ -274,8 +272,8 @@ async def move_to_channel(db: Database, campaign_id: int, prefixes: Sequence[str
     if not prefixes:
         return
     marks = ",".join("?" * len(prefixes))
-    async with db.transaction() as conn:
-        await conn.execute(
+    async with db.transaction() as tx:
+        await tx.execute(
             f"UPDATE outreach_recipients SET channel=? WHERE campaign_id=? AND channel=?"
             f" AND substr(address, 1, 5) IN ({marks})",
             (to_channel, campaign_id, from_channel, *prefixes))
@@ -287,7 +285,7 @@ async def count(db: Database, campaign_id: int) -> int:
     return int(row[0]) if row else 0
 
 
-async def per_locale(db: Database, campaign_id: int) -> list[aiosqlite.Row]:
+async def per_locale(db: Database, campaign_id: int) -> list[Row]:
     """(locale, channel, n) of the recipients still to be sent or sent."""
     return await db.fetchall(
         "SELECT locale, channel, COUNT(*) AS n FROM outreach_recipients WHERE campaign_id=?"
@@ -308,16 +306,16 @@ async def distinct_values(db: Database, column: str) -> list[str]:
 # -- sending --------------------------------------------------------------------
 
 async def claim(db: Database, campaign_id: int, channel: str, now: str,
-                limit: int) -> list[aiosqlite.Row]:
+                limit: int) -> list[Row]:
     """Mark up to ``limit`` due recipients 'sending' (attempts + 1), in one transaction
     that first skips those who opted out or whose number is marked wrong."""
-    sendable: list[aiosqlite.Row] = []
-    async with db.transaction() as conn:
+    sendable: list[Row] = []
+    async with db.transaction() as tx:
         for _round in range(5):  # rounds only repeat when skips ate the page
             want = limit - len(sendable)
             if want <= 0:
                 break
-            cur = await conn.execute(
+            rows = await tx.fetchall(
                 f"""SELECT r.id, r.channel, r.address, r.locale, r.attempts + 1 AS attempts,
                           {opted_out_clause('r.channel', 'r.address')} AS opted_out,
                           (r.channel IN ('sms','whatsapp') AND EXISTS (SELECT 1 FROM cases w
@@ -326,17 +324,16 @@ async def claim(db: Database, campaign_id: int, channel: str, now: str,
                    WHERE r.campaign_id = ? AND r.channel = ? AND r.state = 'pending'
                      AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= ?)
                    ORDER BY r.id LIMIT ?""", (campaign_id, channel, now, want))
-            rows = list(await cur.fetchall())
             if not rows:
                 break
             skips = [("wrong_number" if r["wrong"] else "opted_out", now, r["id"])
                      for r in rows if r["opted_out"] or r["wrong"]]
             if skips:
-                await conn.executemany(
+                await tx.executemany(
                     "UPDATE outreach_recipients SET state='skipped', reason=?, done_at=?"
                     " WHERE id=?", skips)
             ok = [r for r in rows if not (r["opted_out"] or r["wrong"])]
-            await conn.executemany(
+            await tx.executemany(
                 "UPDATE outreach_recipients SET state='sending', attempts=attempts+1,"
                 " attempted_at=? WHERE id=?", [(now, r["id"]) for r in ok])
             sendable.extend(ok)
@@ -350,8 +347,8 @@ async def defer(db: Database, until: Sequence[tuple[int, str]]) -> None:
     'pending' until then (the claim's attempt is not counted)."""
     if not until:
         return
-    async with db.transaction() as conn:
-        await conn.executemany(
+    async with db.transaction() as tx:
+        await tx.executemany(
             "UPDATE outreach_recipients SET state='pending', attempts=attempts-1,"
             " next_attempt_at=? WHERE id=? AND state='sending'",
             [(at, recipient_id) for recipient_id, at in until])
@@ -362,8 +359,8 @@ async def release(db: Database, ids: Iterable[int]) -> None:
     batch = [(i,) for i in ids]
     if not batch:
         return
-    async with db.transaction() as conn:
-        await conn.executemany(
+    async with db.transaction() as tx:
+        await tx.executemany(
             "UPDATE outreach_recipients SET state='pending', attempts=attempts-1"
             " WHERE id=? AND state='sending'", batch)
 
@@ -374,42 +371,42 @@ async def record(db: Database, results: Sequence[Result], now: str) -> None:
     by_kind: dict[str, list[Result]] = {}
     for res in results:
         by_kind.setdefault(res.outcome, []).append(res)
-    async with db.transaction() as conn:
+    async with db.transaction() as tx:
         sent = by_kind.pop("sent", [])
         if sent:
-            await conn.executemany(
+            await tx.executemany(
                 "UPDATE outreach_recipients SET state='sent', provider_id=?, sent_at=?,"
                 " reason=NULL, next_attempt_at=NULL WHERE id=? AND state='sending'",
                 [(r.provider_id, now, r.recipient_id) for r in sent])
-            await _apply_early(conn, [r.provider_id for r in sent if r.provider_id], now)
+            await _apply_early(tx, [r.provider_id for r in sent if r.provider_id], now)
         retry = by_kind.pop("retry", [])
         if retry:
-            await conn.executemany(
+            await tx.executemany(
                 "UPDATE outreach_recipients SET state='pending', reason=?, next_attempt_at=?"
                 " WHERE id=? AND state='sending'",
                 [(r.reason, r.next_attempt_at, r.recipient_id) for r in retry])
         failed = by_kind.pop("failed", [])
         if failed:
-            await conn.executemany(
+            await tx.executemany(
                 "UPDATE outreach_recipients SET state='failed', reason=?, done_at=?"
                 " WHERE id=? AND state='sending'",
                 [(r.reason, now, r.recipient_id) for r in failed])
         for kind, rest in by_kind.items():  # opted_out (Twilio 21610), unreachable (Telegram)
             for res in rest:
-                await _skip_refused(conn, res.recipient_id, kind, now)
+                await _skip_refused(tx, res.recipient_id, kind, now)
 
 
-async def _skip_refused(conn: aiosqlite.Connection, rid: int, kind: str, now: str) -> None:
-    row = await (await conn.execute(
+async def _skip_refused(tx: Tx, rid: int, kind: str, now: str) -> None:
+    row = await tx.fetchone(
         "UPDATE outreach_recipients SET state='skipped', reason=?, done_at=?"
         " WHERE id=? AND state='sending' RETURNING channel, address",
-        (kind, now, rid))).fetchone()
+        (kind, now, rid))
     if row is None:
         return
     if kind == "opted_out":
-        await optouts_store.opt_out(conn, row["channel"], row["address"], "provider", now)
+        await optouts_store.opt_out(tx, row["channel"], row["address"], "provider", now)
     else:
-        await conn.execute("UPDATE contacts SET unreachable=1 WHERE channel=? AND address=?",
+        await tx.execute("UPDATE contacts SET unreachable=1 WHERE channel=? AND address=?",
                            (row["channel"], row["address"]))
 
 
@@ -417,54 +414,53 @@ async def apply_statuses(db: Database, updates: Sequence[tuple[str, str, str | N
                          now: str) -> None:
     """Provider callbacks ``(provider_id, status, error_code)``: idempotent, never
     backwards; a callback for a message not yet recorded waits in the early table."""
-    async with db.transaction() as conn:
+    async with db.transaction() as tx:
         for provider_id, status, error_code in updates:
             state = FINAL_STATUSES.get(status)
             if state is None:
                 continue
-            row = await (await conn.execute(
+            row = await tx.fetchone(
                 "SELECT id, state FROM outreach_recipients WHERE provider_id=?",
-                (provider_id,))).fetchone()
+                (provider_id,))
             if row is None:
-                await conn.execute(
+                await tx.execute(
                     "INSERT INTO outreach_status_early(provider_id, status, error_code, at)"
                     " VALUES (?,?,?,?) ON CONFLICT(provider_id) DO NOTHING",
                     (provider_id, status, error_code, now))
                 continue
-            await _final(conn, row["id"], state, error_code, now)
+            await _final(tx, row["id"], state, error_code, now)
 
 
-async def _final(conn: aiosqlite.Connection, rid: int, state: str, error_code: str | None,
+async def _final(tx: Tx, rid: int, state: str, error_code: str | None,
                  now: str) -> None:
-    cur = await conn.execute(
+    row = await tx.fetchone(
         "UPDATE outreach_recipients SET state=?, reason=COALESCE(?, reason), done_at=?"
         " WHERE id=? AND state='sent' RETURNING channel, address",
         (state, error_code, now, rid))
-    row = await cur.fetchone()
     if row is not None and error_code == "21610":
-        await optouts_store.opt_out(conn, row["channel"], row["address"], "provider", now)
+        await optouts_store.opt_out(tx, row["channel"], row["address"], "provider", now)
 
 
-async def _apply_early(conn: aiosqlite.Connection, provider_ids: Sequence[str],
+async def _apply_early(tx: Tx, provider_ids: Sequence[str],
                        now: str) -> None:
     """Apply the callbacks that arrived before these messages were recorded as sent."""
     if not provider_ids:
         return
     marks = ",".join("?" * len(provider_ids))
-    early = await (await conn.execute(
+    early = await tx.fetchall(
         f"DELETE FROM outreach_status_early WHERE provider_id IN ({marks})"
-        " RETURNING provider_id, status, error_code", tuple(provider_ids))).fetchall()
+        " RETURNING provider_id, status, error_code", tuple(provider_ids))
     for item in early:
-        row = await (await conn.execute(
+        row = await tx.fetchone(
             "SELECT id FROM outreach_recipients WHERE provider_id=?",
-            (item["provider_id"],))).fetchone()
+            (item["provider_id"],))
         if row is not None:
-            await _final(conn, row["id"], FINAL_STATUSES[item["status"]], item["error_code"],
+            await _final(tx, row["id"], FINAL_STATUSES[item["status"]], item["error_code"],
                          now)
 
 
 async def in_doubt(db: Database, campaign_id: int, after_id: int = 0,
-                   limit: int = 100) -> list[aiosqlite.Row]:
+                   limit: int = 100) -> list[Row]:
     """Recipients left 'sending' (a crash mid-send), a page at a time."""
     return await db.fetchall(
         "SELECT r.id, r.channel, r.address, r.locale, r.attempted_at FROM outreach_recipients r"
@@ -490,7 +486,7 @@ async def next_retry(db: Database, campaign_id: int,
 # -- replies --------------------------------------------------------------------
 
 async def latest_sent_to(db: Database, channel: str, address: str,
-                         since: str) -> aiosqlite.Row | None:
+                         since: str) -> Row | None:
     """The latest campaign message sent to this address since ``since``."""
     return await db.fetchone(
         "SELECT campaign_id, locale, sent_at, replied_at FROM outreach_recipients"
@@ -498,9 +494,9 @@ async def latest_sent_to(db: Database, channel: str, address: str,
         " ORDER BY sent_at DESC, id DESC LIMIT 1", (channel, address, since))
 
 
-async def mark_replied(conn: aiosqlite.Connection, campaign_id: int, channel: str,
+async def mark_replied(tx: Tx, campaign_id: int, channel: str,
                        address: str, now: str) -> None:
-    await conn.execute(
+    await tx.execute(
         "UPDATE outreach_recipients SET replied_at=? WHERE campaign_id=? AND channel=?"
         " AND address=? AND replied_at IS NULL", (now, campaign_id, channel, address))
 
@@ -534,7 +530,7 @@ async def progress(db: Database, campaign_id: int) -> dict[str, int]:
 
 
 async def timeline(db: Database, campaign_id: int, start: str,
-                   bucket_seconds: int) -> list[aiosqlite.Row]:
+                   bucket_seconds: int) -> list[Row]:
     """(bucket, sends, replies) per time bucket since ``start``."""
     return await db.fetchall(
         """SELECT b, SUM(s) AS sends, SUM(r) AS replies FROM (
@@ -561,6 +557,6 @@ async def span(db: Database, campaign_id: int) -> tuple[str | None, str | None]:
 
 async def record_test_send(db: Database, campaign_id: int, actor: str, outcome: str,
                            now: str) -> None:
-    async with db.transaction() as conn:
-        await audit.record(conn, now, actor, "outreach", f"test_send:{outcome}",
+    async with db.transaction() as tx:
+        await audit.record(tx, now, actor, "outreach", f"test_send:{outcome}",
                            detail=f"campaign {campaign_id}")

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiosqlite
-
-from . import Database, Write, execute_all, on_thread
+from . import Database, Row, Tx, Write
 
 
 @dataclass
@@ -29,29 +25,27 @@ async def get_or_create(db: Database, channel: str, address: str, now: str) -> S
     """The person behind (channel, address) and their conversation, created if new."""
     row = await db.fetchone(_LOAD, (channel, address))
     if row is None:
-        def create(raw: sqlite3.Connection) -> State | aiosqlite.Row:
-            with closing(raw.execute(_LOAD, (channel, address))) as cursor:
-                found: aiosqlite.Row | None = cursor.fetchone()
-            if found is not None:  # created meanwhile
-                return found
-            person_id = raw.execute("INSERT INTO people(created_at, updated_at) VALUES (?, ?)",
-                                    (now, now)).lastrowid or 0
-            contact_id = raw.execute(
-                "INSERT INTO contacts(person_id, channel, address, created_at) VALUES (?,?,?,?)",
-                (person_id, channel, address, now)).lastrowid or 0
-            raw.execute(
-                "INSERT INTO conversations(person_id, slots, updated_at) VALUES (?, '{}', ?)",
-                (person_id, now))
-            return State(person_id=person_id, contact_id=contact_id, locale=None,
-                         locale_chosen=False, step=None, awaiting=None, is_new=True)
-        async with db.transaction() as conn:
-            made = await on_thread(conn, create)
-        if isinstance(made, State):
-            return made
-        row = made
+        async with db.transaction() as tx:
+            row = await tx.fetchone(_LOAD, (channel, address))
+            if row is None:  # not created meanwhile
+                return await _create(tx, channel, address, now)
     state = _state(row)
     state.is_new = state.step is None
     return state
+
+
+async def _create(tx: Tx, channel: str, address: str, now: str) -> State:
+    person = await tx.fetchone(
+        "INSERT INTO people(created_at, updated_at) VALUES (?, ?) RETURNING id", (now, now))
+    person_id = int(person[0]) if person else 0
+    contact = await tx.fetchone(
+        "INSERT INTO contacts(person_id, channel, address, created_at) VALUES (?,?,?,?)"
+        " RETURNING id", (person_id, channel, address, now))
+    await tx.execute(
+        "INSERT INTO conversations(person_id, slots, updated_at) VALUES (?, '{}', ?)",
+        (person_id, now))
+    return State(person_id=person_id, contact_id=int(contact[0]) if contact else 0,
+                 locale=None, locale_chosen=False, step=None, awaiting=None, is_new=True)
 
 
 _LOAD = """SELECT c.id AS contact_id, p.id AS person_id, p.locale, p.locale_chosen,
@@ -61,7 +55,7 @@ _LOAD = """SELECT c.id AS contact_id, p.id AS person_id, p.locale, p.locale_chos
            WHERE c.channel = ? AND c.address = ?"""
 
 
-def _state(row: aiosqlite.Row) -> State:
+def _state(row: Row) -> State:
     return State(
         person_id=row["person_id"], contact_id=row["contact_id"], locale=row["locale"],
         locale_chosen=bool(row["locale_chosen"]), step=row["step"], awaiting=row["awaiting"],
@@ -83,8 +77,8 @@ def state_writes(state: State, channel: str, now: str) -> list[Write]:
     ]
 
 
-async def save_state(conn: aiosqlite.Connection, state: State, channel: str, now: str) -> None:
-    await execute_all(conn, state_writes(state, channel, now))
+async def save_state(tx: Tx, state: State, channel: str, now: str) -> None:
+    await tx.run(state_writes(state, channel, now))
 
 
 def message_write(person_id: int, direction: str, channel: str, body: str, now: str,
@@ -93,9 +87,9 @@ def message_write(person_id: int, direction: str, channel: str, body: str, now: 
             " VALUES (?,?,?,?,?,?)", (person_id, direction, channel, body, author, now))
 
 
-async def add_message(conn: aiosqlite.Connection, person_id: int, direction: str, channel: str,
+async def add_message(tx: Tx, person_id: int, direction: str, channel: str,
                       body: str, now: str, author: str | None = None) -> None:
-    await conn.execute(*message_write(person_id, direction, channel, body, now, author))
+    await tx.execute(*message_write(person_id, direction, channel, body, now, author))
 
 
 def reply_writes(person_id: int, channel: str, bodies: list[str], now: str) -> list[Write]:
@@ -103,23 +97,23 @@ def reply_writes(person_id: int, channel: str, bodies: list[str], now: str) -> l
     return [message_write(person_id, "out", channel, body, now, "bot") for body in bodies]
 
 
-async def transcript(db: Database, person_id: int, limit: int = 200) -> list[aiosqlite.Row]:
+async def transcript(db: Database, person_id: int, limit: int = 200) -> list[Row]:
     rows = await db.fetchall(
         "SELECT direction, channel, body, author, created_at FROM messages"
         " WHERE person_id=? ORDER BY id DESC LIMIT ?", (person_id, limit))
     return list(reversed(rows))
 
 
-async def contacts_of(db: Database, person_id: int) -> list[aiosqlite.Row]:
+async def contacts_of(db: Database, person_id: int) -> list[Row]:
     return await db.fetchall(
         "SELECT channel, address, unreachable FROM contacts WHERE person_id=? ORDER BY id",
         (person_id,))
 
 
-async def set_verified_case(conn: aiosqlite.Connection, person_id: int, case_id: int,
+async def set_verified_case(tx: Tx, person_id: int, case_id: int,
                             now: str) -> None:
     """Remember the case this person proved is theirs."""
-    await conn.execute("UPDATE people SET verified_case_id=?, updated_at=? WHERE id=?",
+    await tx.execute("UPDATE people SET verified_case_id=?, updated_at=? WHERE id=?",
                        (case_id, now, person_id))
 
 

@@ -24,9 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import aiosqlite
-
-from . import Database, attempts, first
+from . import Database, Tx, attempts
 
 REGISTRY = "registry data: replaced or removed by the operator's registry import"
 PURGE = "purge: past the retention cutoff; forget me: at once"
@@ -133,23 +131,22 @@ async def purge(db: Database, cutoff: str) -> Purged:
     """Erase what is older than ``cutoff`` (an ISO timestamp; see the module docstring).
     Attempt rows are kept ``ATTEMPTS_KEPT`` longer, whatever the cutoff."""
     attempts_before = _iso(dt.datetime.fromisoformat(cutoff) - ATTEMPTS_KEPT)
-    async with db.transaction() as conn:
-        messages = await conn.execute("DELETE FROM messages WHERE created_at < ?", (cutoff,))
-        inbox = await conn.execute(
+    async with db.transaction() as tx:
+        messages = await tx.execute("DELETE FROM messages WHERE created_at < ?", (cutoff,))
+        inbox = await tx.execute(
             "UPDATE inbox SET body='', address='', notice_code=NULL"
             " WHERE status <> 'pending' AND received_at < ? AND address <> ''", (cutoff,))
-        outbox = await conn.execute(
+        outbox = await tx.execute(
             "UPDATE outbox SET body='', options='[]', address=''"
             " WHERE status NOT IN ('pending','sending') AND created_at < ? AND address <> ''",
             (cutoff,))
-        more = await conn.execute("DELETE FROM sms_more WHERE created_at < ?", (cutoff,))
+        more = await tx.execute("DELETE FROM sms_more WHERE created_at < ?", (cutoff,))
         other = 0
         for sql in _PURGE_OTHER:
-            other += (await conn.execute(sql, (cutoff,))).rowcount
+            other += await tx.execute(sql, (cutoff,))
         for table in ("lookup_attempts", "login_attempts"):
-            cur = await conn.execute(f"DELETE FROM {table} WHERE at < ?", (attempts_before,))
-            other += cur.rowcount
-    return Purged(messages.rowcount, inbox.rowcount, outbox.rowcount, more.rowcount, other)
+            other += await tx.execute(f"DELETE FROM {table} WHERE at < ?", (attempts_before,))
+    return Purged(messages, inbox, outbox, more, other)
 
 
 # Statements past the cutoff (?1), in order: people and contacts are found through the
@@ -189,63 +186,63 @@ class Sender:
     attempts_since: str
 
 
-async def forget_person(conn: aiosqlite.Connection, person_id: int, now: str,
+async def forget_person(tx: Tx, person_id: int, now: str,
                         sender: Sender | None = None) -> Forgotten:
     """Erase one person's data inside the caller's transaction (see the module
     docstring). The sender's attempt rows go too, unless the sender is locked out
     (forgetting must not lift a lockout): those stay, hashed, until the window ends."""
     contacts = "SELECT channel, address FROM contacts WHERE person_id=?"
     escalations = "SELECT id FROM escalations WHERE person_id=?"
-    open_rows = await conn.execute_fetchall(
+    open_rows = await tx.fetchall(
         "SELECT id, ref FROM escalations WHERE person_id=? AND status <> 'resolved'"
         " ORDER BY id", (person_id,))
     for esc in open_rows:
-        await conn.execute(
+        await tx.execute(
             "INSERT INTO escalation_events(escalation_id, actor, action, at)"
             " VALUES (?, 'person', 'forgotten', ?)", (esc["id"], now))
-    await conn.execute("DELETE FROM messages WHERE person_id=?", (person_id,))
-    await conn.execute(
+    await tx.execute("DELETE FROM messages WHERE person_id=?", (person_id,))
+    await tx.execute(
         "UPDATE conversations SET slots='{}', step=NULL, awaiting=NULL, updated_at=?"
         " WHERE person_id=?", (now, person_id))
-    await conn.execute("UPDATE people SET verified_case_id=NULL, updated_at=? WHERE id=?",
+    await tx.execute("UPDATE people SET verified_case_id=NULL, updated_at=? WHERE id=?",
                        (now, person_id))
     blank_inbox = "UPDATE inbox SET body='', address='', notice_code=NULL"
-    await conn.execute(
+    await tx.execute(
         f"{blank_inbox} WHERE status <> 'pending' AND (channel, address) IN ({contacts})",
         (person_id,))
     if sender is not None:
         if sender.provider_id is not None:
-            await conn.execute(f"{blank_inbox} WHERE channel=? AND provider_id=?",
+            await tx.execute(f"{blank_inbox} WHERE channel=? AND provider_id=?",
                                (sender.channel, sender.provider_id))
-        await _forget_attempts(conn, sender)
-    await conn.execute(
+        await _forget_attempts(tx, sender)
+    await tx.execute(
         "UPDATE outbox SET body='', options='[]', address=''"
         f" WHERE status NOT IN ('pending','sending') AND (channel, address) IN ({contacts})",
         (person_id,))
-    await conn.execute(
+    await tx.execute(
         f"DELETE FROM sms_more WHERE address IN (SELECT address FROM ({contacts}))",
         (person_id,))
-    await conn.execute(
+    await tx.execute(
         "UPDATE outreach_recipients SET address = 'erased:' || id"
         f" WHERE (channel, address) IN ({contacts}) AND campaign_id IN"
         " (SELECT id FROM campaigns WHERE state IN ('done','cancelled'))", (person_id,))
-    await conn.execute(f"DELETE FROM escalation_notes WHERE escalation_id IN ({escalations})",
+    await tx.execute(f"DELETE FROM escalation_notes WHERE escalation_id IN ({escalations})",
                        (person_id,))
-    await conn.execute(
+    await tx.execute(
         "UPDATE escalations SET summary='', candidates='[]', address='', status='resolved',"
         " updated_at=? WHERE person_id=?", (now, person_id))
-    await conn.execute("UPDATE audit SET person_id=NULL WHERE person_id=?", (person_id,))
-    await conn.execute("DELETE FROM contacts WHERE person_id=?", (person_id,))
+    await tx.execute("UPDATE audit SET person_id=NULL WHERE person_id=?", (person_id,))
+    await tx.execute("DELETE FROM contacts WHERE person_id=?", (person_id,))
     closed = tuple(str(esc["ref"]) for esc in open_rows)
-    await conn.execute(
+    await tx.execute(
         "INSERT INTO audit(at, actor, action, outcome, detail) VALUES (?,?,?,?,?)",
         (now, "bot", "forget", "erased", f"closed requests={len(closed)}"))
     return Forgotten(closed)
 
 
-async def _forget_attempts(conn: aiosqlite.Connection, sender: Sender) -> None:
+async def _forget_attempts(tx: Tx, sender: Sender) -> None:
     key = attempts.stored_key(sender.attempt_key)
-    row = await first(conn, "SELECT COUNT(*) FROM lookup_attempts"
+    row = await tx.fetchone("SELECT COUNT(*) FROM lookup_attempts"
                       " WHERE key=? AND success=0 AND at>=?", (key, sender.attempts_since))
     if row is None or int(row[0]) < sender.max_attempts:
-        await conn.execute("DELETE FROM lookup_attempts WHERE key=?", (key,))
+        await tx.execute("DELETE FROM lookup_attempts WHERE key=?", (key,))

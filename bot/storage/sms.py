@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import aiosqlite
-
-from . import Database, first
+from . import Database, Tx
 
 
 async def keep_rest(db: Database, address: str, body: str, now: str) -> None:
     """Remember what is left of a long reply (replacing any older rest)."""
-    async with db.transaction() as conn:
-        await conn.execute(
+    async with db.transaction() as tx:
+        await tx.execute(
             "INSERT INTO sms_more(address, body, created_at) VALUES (?,?,?)"
             " ON CONFLICT(address) DO UPDATE SET body=excluded.body,"
             " created_at=excluded.created_at", (address, body, now))
@@ -20,15 +18,15 @@ async def addresses_with_rest(db: Database) -> set[str]:
     return {row[0] for row in await db.fetchall("SELECT address FROM sms_more")}
 
 
-async def take_rest(conn: aiosqlite.Connection, address: str) -> str | None:
+async def take_rest(tx: Tx, address: str) -> str | None:
     """Remove and return the waiting rest for an address (inside a transaction)."""
-    row = await first(conn, "SELECT body FROM sms_more WHERE address=?", (address,))
+    row = await tx.fetchone("SELECT body FROM sms_more WHERE address=?", (address,))
     if row is None:
         return None
-    await conn.execute("DELETE FROM sms_more WHERE address=?", (address,))
+    await tx.execute("DELETE FROM sms_more WHERE address=?", (address,))
     return str(row[0])
 
 
 async def drop_rest(db: Database, address: str) -> None:
-    async with db.transaction() as conn:
-        await conn.execute("DELETE FROM sms_more WHERE address=?", (address,))
+    async with db.transaction() as tx:
+        await tx.execute("DELETE FROM sms_more WHERE address=?", (address,))

@@ -12,13 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
 from ..model import Reply
 from ..registry.normalize import within_typos
-from . import Database, audit, first, outbox, people
+from . import Database, Row, Tx, audit, outbox, people
 
-Row = aiosqlite.Row
+Row = Row
 
 ROLES = ("admin", "staff", "advocate")
 STATUSES = ("open", "claimed", "waiting", "resolved")
@@ -30,16 +28,14 @@ LIVE_STATUSES = ("claimed", "waiting")
 async def create_user(db: Database, email: str, role: str, password_hash: str, now: str,
                       actor: str) -> int | None:
     """The new user's id, or None if the email is taken."""
-    try:
-        async with db.transaction() as conn:
-            cur = await conn.execute(
-                "INSERT INTO users(email, role, password_hash, created_at) VALUES (?,?,?,?)",
-                (email, role, password_hash, now))
-            user_id = cur.lastrowid or 0
-            await audit.record(conn, now, actor, "user_created",
-                               detail=f"user={user_id} role={role}")
-    except aiosqlite.IntegrityError:
-        return None
+    async with db.transaction() as tx:
+        row = await tx.fetchone(
+            "INSERT INTO users(email, role, password_hash, created_at) VALUES (?,?,?,?)"
+            " ON CONFLICT DO NOTHING RETURNING id", (email, role, password_hash, now))
+        if row is None:
+            return None
+        user_id = int(row[0])
+        await audit.record(tx, now, actor, "user_created", detail=f"user={user_id} role={role}")
     return user_id
 
 
@@ -64,14 +60,14 @@ async def user_emails(db: Database) -> dict[str, str]:
 
 async def set_disabled(db: Database, user_id: int, disabled: bool, actor: str, now: str) -> bool:
     """Disable (and sign out everywhere) or re-enable an account."""
-    async with db.transaction() as conn:
-        cur = await conn.execute("UPDATE users SET disabled=? WHERE id=?",
+    async with db.transaction() as tx:
+        changed = await tx.execute("UPDATE users SET disabled=? WHERE id=?",
                                  (int(disabled), user_id))
-        if cur.rowcount == 0:
+        if changed == 0:
             return False
         if disabled:
-            await conn.execute("DELETE FROM sessions WHERE user_id=?", (user_id,))
-        await audit.record(conn, now, actor, "user_disabled" if disabled else "user_enabled",
+            await tx.execute("DELETE FROM sessions WHERE user_id=?", (user_id,))
+        await audit.record(tx, now, actor, "user_disabled" if disabled else "user_enabled",
                            detail=f"user={user_id}")
     return True
 
@@ -79,24 +75,24 @@ async def set_disabled(db: Database, user_id: int, disabled: bool, actor: str, n
 async def set_password(db: Database, user_id: int, password_hash: str, keep_token_hash: str,
                        actor: str, now: str) -> None:
     """New password; every other session of the account ends."""
-    async with db.transaction() as conn:
-        await conn.execute("UPDATE users SET password_hash=? WHERE id=?",
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE users SET password_hash=? WHERE id=?",
                            (password_hash, user_id))
-        await conn.execute("DELETE FROM sessions WHERE user_id=? AND token_hash!=?",
+        await tx.execute("DELETE FROM sessions WHERE user_id=? AND token_hash!=?",
                            (user_id, keep_token_hash))
-        await audit.record(conn, now, actor, "password_changed", detail=f"user={user_id}")
+        await audit.record(tx, now, actor, "password_changed", detail=f"user={user_id}")
 
 
 # -- sessions and sign-in limits -----------------------------------------------
 
 async def create_session(db: Database, token_hash: str, user_id: int, csrf: str, now: str,
                          expires_at: str) -> None:
-    async with db.transaction() as conn:
-        await conn.execute("DELETE FROM sessions WHERE expires_at<?", (now,))
-        await conn.execute(
+    async with db.transaction() as tx:
+        await tx.execute("DELETE FROM sessions WHERE expires_at<?", (now,))
+        await tx.execute(
             "INSERT INTO sessions(token_hash, user_id, csrf, created_at, last_seen, expires_at)"
             " VALUES (?,?,?,?,?,?)", (token_hash, user_id, csrf, now, now, expires_at))
-        await audit.record(conn, now, f"staff:{user_id}", "signed_in")
+        await audit.record(tx, now, f"staff:{user_id}", "signed_in")
 
 
 async def session_user(db: Database, token_hash: str) -> Row | None:
@@ -140,17 +136,18 @@ async def reserve_login(db: Database, limits: LoginLimits, now: str) -> list[int
                    AND id > COALESCE((SELECT MAX(id) FROM login_attempts
                                       WHERE key=?1 AND success=1), 0)"""
     address = "SELECT COUNT(*) FROM login_attempts WHERE key=? AND success=0 AND at>=?"
-    async with db.transaction() as conn:
+    async with db.transaction() as tx:
         for sql, key, limit in ((account, limits.account_key, limits.max_account),
                                 (address, limits.address_key, limits.max_address)):
-            row = await first(conn, sql, (key, limits.since))
+            row = await tx.fetchone(sql, (key, limits.since))
             if row is not None and int(row[0]) >= limit:
                 return None
         ids = []
         for key in (limits.account_key, limits.address_key):
-            cur = await conn.execute(
-                "INSERT INTO login_attempts(key, success, at) VALUES (?,0,?)", (key, now))
-            ids.append(int(cur.lastrowid or 0))
+            row = await tx.fetchone(
+                "INSERT INTO login_attempts(key, success, at) VALUES (?,0,?) RETURNING id",
+                (key, now))
+            ids.append(int(row[0]) if row else 0)
         return ids
 
 
@@ -268,70 +265,70 @@ async def events(db: Database, escalation_id: int) -> list[Row]:
 
 async def record_view(db: Database, esc: Row, actor: str, now: str) -> None:
     """Opening an escalation shows a transcript and case data: audit it."""
-    async with db.transaction() as conn:
-        await audit.record(conn, now, actor, "escalation_view", person_id=esc["person_id"],
+    async with db.transaction() as tx:
+        await audit.record(tx, now, actor, "escalation_view", person_id=esc["person_id"],
                            case_id=esc["case_id"], detail=f"escalation={esc['id']}")
 
 
 async def record_export(db: Database, esc: Row, actor: str, now: str) -> None:
     """Downloading a conversation takes a transcript out of the console: audit it."""
-    async with db.transaction() as conn:
-        await audit.record(conn, now, actor, "escalation_export", person_id=esc["person_id"],
+    async with db.transaction() as tx:
+        await audit.record(tx, now, actor, "escalation_export", person_id=esc["person_id"],
                            case_id=esc["case_id"], detail=f"escalation={esc['id']}")
 
 
-async def _event(conn: aiosqlite.Connection, esc: Row, actor: str, action: str, now: str) -> None:
-    await conn.execute(
+async def _event(tx: Tx, esc: Row, actor: str, action: str, now: str) -> None:
+    await tx.execute(
         "INSERT INTO escalation_events(escalation_id, actor, action, at) VALUES (?,?,?,?)",
         (esc["id"], actor, action, now))
-    await audit.record(conn, now, actor, f"escalation_{action}", person_id=esc["person_id"],
+    await audit.record(tx, now, actor, f"escalation_{action}", person_id=esc["person_id"],
                        case_id=esc["case_id"], detail=f"escalation={esc['id']}")
 
 
 async def claim(db: Database, esc: Row, actor: str, now: str) -> bool:
-    async with db.transaction() as conn:
-        cur = await conn.execute(
+    async with db.transaction() as tx:
+        changed = await tx.execute(
             "UPDATE escalations SET status='claimed', claimed_by=?, updated_at=?"
             " WHERE id=? AND status != 'resolved'", (actor, now, esc["id"]))
-        if cur.rowcount == 0:
+        if changed == 0:
             return False
-        await _event(conn, esc, actor, "claimed", now)
+        await _event(tx, esc, actor, "claimed", now)
     return True
 
 
 async def assign(db: Database, esc: Row, actor: str, assignee: str, now: str) -> bool:
     """Give a live escalation to a colleague; the event names them ("assigned:staff:3")."""
-    async with db.transaction() as conn:
-        cur = await conn.execute(
+    async with db.transaction() as tx:
+        changed = await tx.execute(
             "UPDATE escalations SET status=CASE status WHEN 'open' THEN 'claimed' ELSE status"
             " END, claimed_by=?, updated_at=? WHERE id=? AND status != 'resolved'",
             (assignee, now, esc["id"]))
-        if cur.rowcount == 0:
+        if changed == 0:
             return False
-        await conn.execute(
+        await tx.execute(
             "INSERT INTO escalation_events(escalation_id, actor, action, at) VALUES (?,?,?,?)",
             (esc["id"], actor, f"assigned:{assignee}", now))
-        await audit.record(conn, now, actor, "escalation_assigned", person_id=esc["person_id"],
+        await audit.record(tx, now, actor, "escalation_assigned", person_id=esc["person_id"],
                            case_id=esc["case_id"], detail=f"escalation={esc['id']} to={assignee}")
     return True
 
 
 async def mark_waiting(db: Database, esc: Row, actor: str, now: str) -> bool:
-    async with db.transaction() as conn:
-        cur = await conn.execute(
+    async with db.transaction() as tx:
+        changed = await tx.execute(
             "UPDATE escalations SET status='waiting', updated_at=?"
             " WHERE id=? AND status='claimed' AND claimed_by=?", (now, esc["id"], actor))
-        if cur.rowcount == 0:
+        if changed == 0:
             return False
-        await _event(conn, esc, actor, "waiting", now)
+        await _event(tx, esc, actor, "waiting", now)
     return True
 
 
-async def _send(conn: aiosqlite.Connection, esc: Row, actor: str, text: str, now: str) -> None:
+async def _send(tx: Tx, esc: Row, actor: str, text: str, now: str) -> None:
     """Queue a message to the person on their channel and put it in the transcript."""
-    await outbox.enqueue(conn, esc["channel"], esc["address"], Reply(text), now,
+    await outbox.enqueue(tx, esc["channel"], esc["address"], Reply(text), now,
                          person_id=esc["person_id"], author=actor, kind="staff")
-    await people.add_message(conn, esc["person_id"], "out", esc["channel"], text, now,
+    await people.add_message(tx, esc["person_id"], "out", esc["channel"], text, now,
                              author=actor)
 
 
@@ -339,39 +336,39 @@ async def reply(db: Database, esc: Row, actor: str, text: str, now: str, *,
                 then_wait: bool) -> bool:
     """Send a staff reply; only the claimant of a live escalation may."""
     status = "waiting" if then_wait else "claimed"
-    async with db.transaction() as conn:
-        cur = await conn.execute(
+    async with db.transaction() as tx:
+        changed = await tx.execute(
             "UPDATE escalations SET status=?, person_wrote_at=NULL, updated_at=?"
             " WHERE id=? AND status IN ('claimed','waiting') AND claimed_by=?",
             (status, now, esc["id"], actor))
-        if cur.rowcount == 0:
+        if changed == 0:
             return False
-        await _send(conn, esc, actor, text, now)
-        await _event(conn, esc, actor, "replied", now)
+        await _send(tx, esc, actor, text, now)
+        await _event(tx, esc, actor, "replied", now)
         if then_wait:
-            await _event(conn, esc, actor, "waiting", now)
+            await _event(tx, esc, actor, "waiting", now)
     return True
 
 
 async def resolve(db: Database, esc: Row, actor: str, closing: str, now: str) -> bool:
     """Close the escalation and hand the person back to the bot with ``closing``."""
-    async with db.transaction() as conn:
-        cur = await conn.execute(
+    async with db.transaction() as tx:
+        changed = await tx.execute(
             "UPDATE escalations SET status='resolved', person_wrote_at=NULL, updated_at=?"
             " WHERE id=? AND status != 'resolved'", (now, esc["id"]))
-        if cur.rowcount == 0:
+        if changed == 0:
             return False
-        await _send(conn, esc, actor, closing, now)
-        await _event(conn, esc, actor, "resolved", now)
+        await _send(tx, esc, actor, closing, now)
+        await _event(tx, esc, actor, "resolved", now)
     return True
 
 
 async def add_note(db: Database, esc: Row, actor: str, body: str, now: str) -> None:
-    async with db.transaction() as conn:
-        await conn.execute(
+    async with db.transaction() as tx:
+        await tx.execute(
             "INSERT INTO escalation_notes(escalation_id, author, body, at) VALUES (?,?,?,?)",
             (esc["id"], actor, body, now))
-        await _event(conn, esc, actor, "noted", now)
+        await _event(tx, esc, actor, "noted", now)
 
 
 # -- the person's side of a live handoff -------------------------------------------
@@ -392,15 +389,15 @@ async def staff_wrote_last(db: Database, person_id: int) -> bool:
     return row is not None and str(row["author"] or "").startswith("staff:")
 
 
-async def person_wrote(conn: aiosqlite.Connection, escalation_id: int, now: str,
+async def person_wrote(tx: Tx, escalation_id: int, now: str,
                        *, told_after_hours: bool) -> None:
     """The person answered in the thread: it is staff's turn again."""
-    await conn.execute(
+    await tx.execute(
         """UPDATE escalations SET person_wrote_at=?, updated_at=?,
                status=CASE status WHEN 'waiting' THEN 'claimed' ELSE status END,
                after_hours_told=MAX(after_hours_told, ?)
            WHERE id=?""", (now, now, int(told_after_hours), escalation_id))
-    await conn.execute(
+    await tx.execute(
         "INSERT INTO escalation_events(escalation_id, actor, action, at) VALUES (?,?,?,?)",
         (escalation_id, "person", "person_wrote", now))
 
@@ -415,18 +412,17 @@ async def take_console_outbox(db: Database, address: str, now: str) -> list[Row]
         (address,))
     if waiting is None:
         return []
-    async with db.transaction() as conn:
-        opted = await (await conn.execute(
-            "SELECT 1 FROM optouts WHERE channel='console' AND address=?", (address,))).fetchone()
+    async with db.transaction() as tx:
+        opted = await tx.fetchone(
+            "SELECT 1 FROM optouts WHERE channel='console' AND address=?", (address,))
         if opted is not None:
-            await conn.execute(
+            await tx.execute(
                 "UPDATE outbox SET status='cancelled', updated_at=? WHERE channel='console'"
                 " AND address=? AND status='pending' AND kind!='compliance'", (now, address))
-        cur = await conn.execute(
+        rows = await tx.fetchall(
             "UPDATE outbox SET status='sent', attempts=attempts+1, updated_at=?"
             " WHERE channel='console' AND address=? AND status='pending'"
             " RETURNING id, body, author, kind", (now, address))
-        rows = list(await cur.fetchall())
     return sorted(rows, key=lambda r: r["id"])
 
 
@@ -490,11 +486,11 @@ async def escalations_of_cases(db: Database, case_ids: Sequence[int]) -> dict[in
 async def record_search(db: Database, actor: str, fields: Sequence[str], case_ids: Sequence[int],
                         now: str) -> None:
     """One audit row per search, naming the fields used (not their values) and each case shown."""
-    async with db.transaction() as conn:
-        await audit.record(conn, now, actor, "registry_search", outcome=str(len(case_ids)),
+    async with db.transaction() as tx:
+        await audit.record(tx, now, actor, "registry_search", outcome=str(len(case_ids)),
                            detail="by=" + ",".join(fields))
         for case_id in case_ids:
-            await audit.record(conn, now, actor, "case_view", case_id=case_id,
+            await audit.record(tx, now, actor, "case_view", case_id=case_id,
                                detail="registry_search")
 
 

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
-
-import aiosqlite
-
 from ..model import Inbound, Reply
-from . import Database, on_thread, outbox
+from . import Database, Row, outbox
 
 CHANNEL = "telegram"
 
@@ -19,22 +15,21 @@ async def store_updates(db: Database, inbounds: list[Inbound], now: str) -> list
     A person who writes again has unblocked the bot: their chat is reachable again,
     in the same transaction.
     """
-    def run(raw: sqlite3.Connection) -> list[int | None]:
-        ids: list[int | None] = []
-        for inbound in inbounds:
-            cur = raw.execute(
-                """INSERT INTO inbox(channel, provider_id, address, body, language_hint,
+    inserts = [("""INSERT INTO inbox(channel, provider_id, address, body, language_hint,
                                      media_count, notice_code, received_at)
-                   VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(channel, provider_id) DO NOTHING""",
+                   VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(channel, provider_id) DO NOTHING
+                   RETURNING id""",
                 (inbound.channel, inbound.provider_id, inbound.address, inbound.text,
                  inbound.language_hint, inbound.media_count, inbound.notice_code, now))
-            ids.append(cur.lastrowid if cur.rowcount else None)
-            if cur.rowcount:
-                raw.execute("UPDATE contacts SET unreachable=0 WHERE channel=? AND address=?"
-                            " AND unreachable=1", (CHANNEL, inbound.address))
-        return ids
-    async with db.transaction() as conn:
-        return await on_thread(conn, run)
+               for inbound in inbounds]
+    async with db.transaction() as tx:
+        rows = await tx.fetch_each(inserts)
+        reachable = [("UPDATE contacts SET unreachable=0 WHERE channel=? AND address=?"
+                      " AND unreachable=1", (CHANNEL, inbound.address))
+                     for inbound, row in zip(inbounds, rows, strict=True) if row is not None]
+        if reachable:
+            await tx.run(reachable)
+    return [int(row[0]) if row is not None else None for row in rows]
 
 
 async def is_unreachable(db: Database, address: str) -> bool:
@@ -45,8 +40,8 @@ async def is_unreachable(db: Database, address: str) -> bool:
 
 async def set_reachable(db: Database, address: str, reachable: bool) -> None:
     """The person blocked (or unblocked) the bot: Telegram's my_chat_member update."""
-    async with db.transaction() as conn:
-        await conn.execute(
+    async with db.transaction() as tx:
+        await tx.execute(
             "UPDATE contacts SET unreachable=? WHERE channel=? AND address=?",
             (0 if reachable else 1, CHANNEL, address))
 
@@ -55,17 +50,17 @@ async def set_reachable(db: Database, address: str, reachable: bool) -> None:
 
 async def alerts_since(db: Database, now: str) -> str:
     """When alerts were switched on (recorded the first time they are)."""
-    async with db.transaction() as conn:
-        await conn.execute(
+    async with db.transaction() as tx:
+        await tx.execute(
             "INSERT INTO telegram_meta(key, value) VALUES ('alerts_since', ?)"
             " ON CONFLICT(key) DO NOTHING", (now,))
-        row = await (await conn.execute(
-            "SELECT value FROM telegram_meta WHERE key='alerts_since'")).fetchone()
+        row = await tx.fetchone(
+            "SELECT value FROM telegram_meta WHERE key='alerts_since'")
     return str(row[0]) if row is not None else now
 
 
 async def escalations_after(db: Database, after_id: int, since: str,
-                            limit: int) -> list[aiosqlite.Row]:
+                            limit: int) -> list[Row]:
     """Escalations with an id above ``after_id``, oldest first, each with ``due``: true
     when created since alerts were switched on (``since``) and not yet announced.
 
@@ -83,16 +78,16 @@ async def escalations_after(db: Database, after_id: int, since: str,
 
 async def queue_alert(db: Database, ref: str, chat_id: int, text: str, now: str) -> bool:
     """Queue the alert for one escalation, once; return False if it was already queued
-    or the escalation is not there (a turn seen mid-transaction that rolled back)."""
-    async with db.transaction() as conn:
-        cur = await conn.execute(
+    or the escalation is not there (reads see committed rows only, but a row may go)."""
+    async with db.transaction() as tx:
+        changed = await tx.execute(
             "INSERT INTO telegram_alerts(ref, at) SELECT ?, ?"
             " WHERE EXISTS (SELECT 1 FROM escalations WHERE ref = ?)"
             " ON CONFLICT(ref) DO NOTHING", (ref, now, ref))
-        if not cur.rowcount:
+        if not changed:
             return False
-        outbox_id = await outbox.enqueue(conn, CHANNEL, str(chat_id), Reply(text), now,
+        outbox_id = await outbox.enqueue(tx, CHANNEL, str(chat_id), Reply(text), now,
                                          kind="alert")
-        await conn.execute("UPDATE telegram_alerts SET outbox_id=? WHERE ref=?",
+        await tx.execute("UPDATE telegram_alerts SET outbox_id=? WHERE ref=?",
                            (outbox_id, ref))
     return True

@@ -40,12 +40,12 @@ async def held_count(db: Database, address: str) -> int:
 
 async def release_held(db: Database, address: str, now: str) -> int:
     """The window is open again: held rows go out now; return how many."""
-    async with db.transaction() as conn:
-        cur = await conn.execute(
+    async with db.transaction() as tx:
+        changed = await tx.execute(
             "UPDATE outbox SET status='pending', next_attempt_at=?, updated_at=?"
             " WHERE channel=? AND address=? AND status='held'",
             (now, now, CHANNEL, address))
-        return cur.rowcount
+        return changed
 
 
 async def put_back_refused(db: Database, now: str) -> int:
@@ -58,12 +58,12 @@ async def put_back_refused(db: Database, now: str) -> int:
         " AND error_code=? LIMIT 1", (CHANNEL, WINDOW_REFUSED))
     if found is None:
         return 0
-    async with db.transaction() as conn:
-        cur = await conn.execute(
+    async with db.transaction() as tx:
+        changed = await tx.execute(
             "UPDATE outbox SET status='pending', next_attempt_at=?, updated_at=?"
             " WHERE status IN ('failed','undelivered') AND channel=? AND error_code=?",
             (now, now, CHANNEL, WINDOW_REFUSED))
-        return cur.rowcount
+        return changed
 
 
 async def was_refused(db: Database, outbox_id: int) -> bool:

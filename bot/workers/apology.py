@@ -10,7 +10,7 @@ from ..app import App
 from ..clock import iso
 from ..dialogue import QUEUED_CHANNELS
 from ..model import Inbound, Reply, Turn
-from ..storage import Database, audit, escalations, execute_all, inbox, outbox, people
+from ..storage import Database, audit, escalations, inbox, outbox, people
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ async def apologise(app: App, inbound: Inbound, error: BaseException, *,
             writes += outbox.enqueue_writes(inbound.channel, inbound.address, [reply], now,
                                             person_id=state.person_id, inbox_id=inbox_id,
                                             kind="reply")
-        await execute_all(conn, writes)
+        await conn.run(writes)
         if inbox_id is not None:
             await inbox.mark_failed(conn, inbox_id, now)
         if ref is not None:

@@ -21,11 +21,9 @@ import time
 from collections import deque
 from typing import Protocol
 
-import aiosqlite
-
 from ..app import App
 from ..model import Inbound
-from ..storage import inbox
+from ..storage import Row, inbox
 from .apology import apologise, where
 from .shutdown import finish_tasks
 from .wakeup import Wakeup
@@ -42,7 +40,7 @@ class BeforeDialogue(Protocol):
     async def __call__(self, inbox_id: int, inbound: Inbound) -> bool: ...
 
 
-def row_inbound(row: aiosqlite.Row) -> Inbound:
+def row_inbound(row: Row) -> Inbound:
     keys = row.keys()
     return Inbound(
         channel=row["channel"], address=row["address"], text=row["body"],
@@ -71,7 +69,7 @@ class InboxWorker:
         self.max_attempts = max_attempts
         self.retry_delay = retry_delay
         self.max_queued = max_queued
-        self._queues: dict[tuple[str, str], deque[aiosqlite.Row]] = {}
+        self._queues: dict[tuple[str, str], deque[Row]] = {}
         self._known: set[int] = set()  # row ids queued or in hand
         self._last_id = 0
         self._busy: set[tuple[str, str]] = set()  # senders with a row in hand
@@ -150,7 +148,7 @@ class InboxWorker:
             else:
                 self._ready.append(sender)
 
-    def _finish(self, row: aiosqlite.Row, sender: tuple[str, str]) -> None:
+    def _finish(self, row: Row, sender: tuple[str, str]) -> None:
         queue = self._queues[sender]
         queue.popleft()
         if not queue:
@@ -158,7 +156,7 @@ class InboxWorker:
         self._known.discard(row["id"])
         self._not_before.pop(row["id"], None)
 
-    async def _handle(self, row: aiosqlite.Row, sender: tuple[str, str]) -> None:
+    async def _handle(self, row: Row, sender: tuple[str, str]) -> None:
         try:
             inbound = row_inbound(row)
             hook = self.before.get(inbound.channel)
@@ -174,7 +172,7 @@ class InboxWorker:
             self._release(sender)
             asyncio.get_running_loop().call_soon(self._start_ready)
 
-    async def _failed(self, row: aiosqlite.Row, error: BaseException) -> bool:
+    async def _failed(self, row: Row, error: BaseException) -> bool:
         """Count a failed try; after the last one apologise. True if the row is closed."""
         try:
             attempts = await inbox.add_attempt(self.app.db, row["id"])
@@ -190,7 +188,7 @@ class InboxWorker:
             self._not_before[row["id"]] = time.monotonic() + self.retry_delay
             return False
 
-    async def _apologise(self, row: aiosqlite.Row, error: BaseException) -> None:
+    async def _apologise(self, row: Row, error: BaseException) -> None:
         await apologise(self.app, row_inbound(row), error, inbox_id=row["id"])
         self.wakeup.outbox.set()
 

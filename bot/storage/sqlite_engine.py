@@ -1,0 +1,315 @@
+"""The SQLite engine, on datasette's model: one writer, separate readers.
+
+One writer connection runs every write, in order, on its own thread: a
+``transaction()`` at a time (an asyncio lock in this process, an exclusive
+``flock`` of the ``-writer`` file across processes, then ``BEGIN
+IMMEDIATE``), and ``write_grouped`` batches concurrent callers into one
+transaction (group commit: one COMMIT, one fsync for all). Reads run on
+separate read connections, each statement on its own WAL snapshot, so a read
+sees committed rows only, never those of a transaction in flight.
+
+WAL, ``synchronous=FULL`` (a message acknowledged to a provider survives a power
+cut), a busy timeout, foreign keys, and the database file and its side files
+owner-only (0600) in owner-only directories.
+
+This is the only module that knows aiosqlite: each statement (or group of
+statements) is one trip to a connection's thread (``_call``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import functools
+import itertools
+import os
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager, closing
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import aiosqlite
+
+from .engine import Dialect, Row, Write
+
+T = TypeVar("T")
+
+READERS = 2  # read connections (a turn's reads rarely wait; SQLite reads are short)
+
+
+class SqliteTx:
+    """A write transaction on the writer connection (see ``engine.Tx``)."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        values = tuple(params)
+
+        def run(raw: sqlite3.Connection) -> int:
+            with closing(raw.execute(sql, values)) as cursor:
+                return cursor.rowcount
+        return await _call(self._conn, run)
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
+        """One statement for each of ``rows`` (a generator is consumed on the
+        database thread); the number of rows changed."""
+        def run(raw: sqlite3.Connection) -> int:
+            with closing(raw.executemany(sql, rows)) as cursor:
+                return cursor.rowcount
+        return await _call(self._conn, run)
+
+    async def run(self, writes: Iterable[Write]) -> None:
+        batch = list(writes)
+
+        def run(raw: sqlite3.Connection) -> None:
+            for sql, params in batch:
+                raw.execute(sql, params).close()
+        await _call(self._conn, run)
+
+    async def fetch_each(self, writes: Iterable[Write]) -> list[Row | None]:
+        """Several statements in order, in one trip; the first row of each (None if it
+        returned none): ``INSERT ... RETURNING id`` for a batch."""
+        batch = list(writes)
+
+        def run(raw: sqlite3.Connection) -> list[Row | None]:
+            found: list[Row | None] = []
+            for sql, params in batch:
+                with closing(raw.execute(sql, params)) as cursor:
+                    found.append(cursor.fetchone())
+            return found
+        return await _call(self._conn, run)
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        return await _call(self._conn, functools.partial(_fetchone, sql, tuple(params)))
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return await _call(self._conn, functools.partial(_fetchall, sql, tuple(params)))
+
+
+class SqliteEngine:
+    dialect: Dialect = "sqlite"
+
+    def __init__(self, path: str | os.PathLike[str], *, readers: int = READERS) -> None:
+        self.path = str(path)
+        self._readers_wanted = readers
+        self._writer: aiosqlite.Connection | None = None
+        self._readers: list[aiosqlite.Connection] = []
+        self._next_reader = itertools.count()
+        self._lock = asyncio.Lock()
+        self._grouped: list[tuple[list[Write], asyncio.Future[None]]] = []
+        self._group_task: asyncio.Task[None] | None = None
+        self._writer_fd: int | None = None  # the writers' lock file, shared by processes
+
+    async def open(self) -> None:
+        """The writer connection (the schema is migrated through it, then ``open_readers``)."""
+        if self.path != ":memory:":
+            p = Path(self.path)
+            _private_dirs(p.parent)
+            if not p.exists():
+                # Create the file owner-only before SQLite writes a byte to it.
+                fd = os.open(p, os.O_CREAT | os.O_WRONLY, 0o600)
+                os.close(fd)
+            os.chmod(p, 0o600)
+            self._writer_fd = os.open(self.path + "-writer", os.O_CREAT | os.O_RDWR, 0o600)
+        self._writer = await self._connect()
+        await self._writer.execute("PRAGMA journal_mode=WAL")
+        await self._writer.execute("PRAGMA synchronous=FULL")
+        await self._writer.execute("PRAGMA foreign_keys=ON")
+
+    async def open_readers(self) -> None:
+        """The read connections; an in-memory database has one connection for all."""
+        if self.path != ":memory:":
+            for _ in range(self._readers_wanted):
+                reader = await self._connect()
+                await reader.execute("PRAGMA query_only=ON")
+                self._readers.append(reader)
+            for suffix in ("-wal", "-shm"):
+                side = Path(self.path + suffix)
+                if side.exists():
+                    os.chmod(side, 0o600)
+
+    async def _connect(self) -> aiosqlite.Connection:
+        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA busy_timeout=5000")
+        return conn
+
+    async def close(self) -> None:
+        connections = [*self._readers, *([self._writer] if self._writer else [])]
+        self._readers, self._writer = [], None
+        for conn in connections:
+            await conn.close()
+        if self._writer_fd is not None:
+            fd, self._writer_fd = self._writer_fd, None
+            os.close(fd)
+
+    @property
+    def _conn(self) -> aiosqlite.Connection:
+        if self._writer is None:
+            raise RuntimeError("database is closed")
+        return self._writer
+
+    def _reader(self) -> aiosqlite.Connection:
+        if not self._readers:
+            return self._conn
+        return self._readers[next(self._next_reader) % len(self._readers)]
+
+    # Each read is one trip to a reader's thread (a cursor's execute, fetch and close
+    # would be three): the service makes a dozen reads per conversation turn.
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        return await _call(self._reader(), functools.partial(_fetchone, sql, tuple(params)))
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return await _call(self._reader(), functools.partial(_fetchall, sql, tuple(params)))
+
+    async def configure(self, sql: str) -> list[Row]:
+        """A statement about the writer connection itself (``ATTACH``, ``PRAGMA``), run
+        outside any transaction; its rows."""
+        async with self._lock:
+            return await _call(self._conn, functools.partial(_fetchall, sql, ()))
+
+    async def trace(self, callback: Callable[[str], object] | None) -> None:
+        """Have every connection report each statement it runs (tests' query plans)."""
+        for conn in {id(c): c for c in [self._conn, *self._readers]}.values():
+            await conn.set_trace_callback(cast(Callable[..., Any], callback))
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SqliteTx]:
+        """One write transaction at a time on the writer connection."""
+        async with self._lock:
+            conn = self._conn
+            await _call(conn, self._begin)
+            try:
+                yield SqliteTx(conn)
+            except BaseException:
+                await _call(conn, functools.partial(self._end, "ROLLBACK"))
+                raise
+            else:
+                await _call(conn, functools.partial(self._end, "COMMIT"))
+
+    # The web process and the workers' process write to one database. SQLite makes a
+    # writer that finds the lock taken sleep and retry (1 ms growing to 100 ms), so
+    # under load the process that commits back to back starves the other. Writers
+    # first queue on an exclusive lock of the ``-writer`` file instead: the kernel
+    # wakes a waiter the moment the lock is free. Taken and released on the
+    # database thread, with BEGIN and COMMIT (one trip each).
+    def _begin(self, raw: sqlite3.Connection) -> None:
+        if self._writer_fd is not None:
+            fcntl.flock(self._writer_fd, fcntl.LOCK_EX)
+        try:
+            raw.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._unlock()
+            raise
+
+    def _end(self, statement: str, raw: sqlite3.Connection) -> None:
+        try:
+            raw.execute(statement)
+        finally:
+            if not raw.in_transaction:
+                self._unlock()
+
+    def _unlock(self) -> None:
+        if self._writer_fd is not None:
+            fcntl.flock(self._writer_fd, fcntl.LOCK_UN)
+
+    async def write_grouped(self, writes: Iterable[Write]) -> None:
+        """Run ``writes`` in a transaction shared with the callers that come while one
+        is being committed (group commit: one trip to the database thread, one
+        COMMIT and one fsync for all). Each caller's writes are all or nothing (a
+        savepoint): one whose statements fail gets its error, the others commit."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._grouped.append((list(writes), future))
+        if self._group_task is None or self._group_task.done():
+            self._group_task = asyncio.create_task(self._commit_groups())
+        await future
+
+    async def _commit_groups(self) -> None:
+        while self._grouped:
+            batch, self._grouped = self._grouped, []
+            groups = [writes for writes, _ in batch]
+            try:
+                async with self._lock:
+                    errors = await _call(self._conn, functools.partial(
+                        self._run_locked, functools.partial(_run_groups, groups=groups)))
+            except BaseException as exc:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                if isinstance(exc, asyncio.CancelledError):
+                    raise
+                continue
+            for (_, future), error in zip(batch, errors, strict=True):
+                if future.done():
+                    continue
+                if error is None:
+                    future.set_result(None)
+                else:
+                    future.set_exception(error)
+
+    def _run_locked(self, fn: Callable[[sqlite3.Connection], T],
+                    raw: sqlite3.Connection) -> T:
+        """``fn`` (which begins and ends its own transaction) under the writers' lock."""
+        if self._writer_fd is not None:
+            fcntl.flock(self._writer_fd, fcntl.LOCK_EX)
+        try:
+            return fn(raw)
+        finally:
+            self._unlock()
+
+
+async def _call(conn: aiosqlite.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
+    """``fn(sqlite3 connection)`` on the connection's thread, in one trip there and back
+    (each aiosqlite ``execute``, ``fetchone`` or ``close`` is a trip, and a turn would
+    make dozens). ``fn`` must not block on anything but SQLite."""
+    return cast(T, await conn._execute(fn, conn._conn))
+
+
+def _fetchone(sql: str, params: tuple[Any, ...], raw: sqlite3.Connection) -> Row | None:
+    with closing(raw.execute(sql, params)) as cursor:
+        row: Row | None = cursor.fetchone()
+    return row
+
+
+def _fetchall(sql: str, params: tuple[Any, ...], raw: sqlite3.Connection) -> list[Row]:
+    with closing(raw.execute(sql, params)) as cursor:
+        rows: list[Row] = cursor.fetchall()
+    return rows
+
+
+def _run_groups(raw: sqlite3.Connection, *, groups: list[list[Write]]) -> list[Exception | None]:
+    """One transaction, a savepoint per group; the error of each group (None: done)."""
+    errors: list[Exception | None] = []
+    raw.execute("BEGIN IMMEDIATE")
+    try:
+        for writes in groups:
+            raw.execute("SAVEPOINT grouped")
+            try:
+                for sql, params in writes:
+                    raw.execute(sql, params)
+            except sqlite3.Error as exc:
+                raw.execute("ROLLBACK TO grouped")
+                errors.append(exc)
+            else:
+                errors.append(None)
+            raw.execute("RELEASE grouped")
+        raw.execute("COMMIT")
+    except BaseException:
+        if raw.in_transaction:
+            raw.execute("ROLLBACK")
+        raise
+    return errors
+
+
+def _private_dirs(directory: Path) -> None:
+    """Create ``directory`` and its missing parents owner-only (0700), whatever the
+    umask (mkdir's mode is masked by it); directories that exist are left alone."""
+    missing = []
+    while not directory.exists():
+        missing.append(directory)
+        directory = directory.parent
+    for path in reversed(missing):
+        path.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(path, 0o700)
