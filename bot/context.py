@@ -9,13 +9,11 @@ turn behind.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .model import Inbound, Option, Reply
-from .storage import Tx
-from .storage import audit as audit_store
+from .storage.effects import Audit, Effect
 from .storage.people import State
 
 if TYPE_CHECKING:
@@ -23,9 +21,6 @@ if TYPE_CHECKING:
     from .content import ContentPack
     from .i18n import Translator
     from .services import Services
-
-Effect = Callable[[Tx, str], Awaitable[None]]
-
 
 @dataclass
 class Context:
@@ -67,18 +62,14 @@ class Context:
     def slots(self) -> dict[str, Any]:
         return self.state.slots
 
-    def effect(self, fn: Effect) -> None:
-        self.effects.append(fn)
+    def effect(self, fx: Effect) -> None:
+        """A write for this turn's transaction (``storage.effects``)."""
+        self.effects.append(fx)
 
     def audit(self, action: str, outcome: str | None = None, case_id: int | None = None,
               detail: str | None = None) -> None:
         """Record an audit entry in this turn's transaction (never personal data)."""
-        person_id = self.state.person_id
-
-        async def write(conn: Tx, now: str) -> None:
-            await audit_store.record(conn, now, "bot", action, outcome, person_id, case_id,
-                                     detail)
-        self.effect(write)
+        self.effect(Audit(action, outcome, self.state.person_id, case_id, detail))
 
     @property
     def sender_key(self) -> str:

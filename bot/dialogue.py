@@ -23,7 +23,7 @@ from .context import Context
 from .i18n import Translator
 from .model import Inbound, Turn
 from .services import Services
-from .storage import Database, Write, inbox, outbox, people
+from .storage import Database, Write, effects, inbox, outbox, people
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +61,7 @@ class Dialogue:
             async with self.db.transaction() as tx:
                 # They may read or erase the transcript: it has this message first.
                 await tx.run([message])
-                for fx in ctx.effects:
-                    await fx(tx, stamp)
+                await effects.apply(tx, ctx.effects, stamp)
                 await tx.run(self._writes(ctx, inbox_id, stamp))
         log.info("turn channel=%s step=%s replies=%d", inbound.channel, state.step,
                  0 if ctx.silent else len(ctx.replies))

@@ -24,7 +24,7 @@ from handlers.text import keyword
 from .config import Config
 from .context import Context
 from .i18n import Translator
-from .storage import Tx, staff
+from .storage import effects, staff
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HOURS = re.compile(r"^\s*([A-Za-z]{3})(?:\s*-\s*([A-Za-z]{3}))?\s+"
@@ -134,9 +134,5 @@ async def intercept(ctx: Context) -> bool:
     if is_bot_command(text) or (is_menu_number(text) and not await staff.staff_wrote_last(
             ctx.services.db, ctx.state.person_id)):
         ctx.say(paused_menu_text(ctx.translator, ctx.locale))
-
-    async def mark(conn: Tx, now: str) -> None:
-        await staff.person_wrote(conn, live["id"], now, told_after_hours=tell)
-
-    ctx.effect(mark)
+    ctx.effect(effects.PersonWrote(live["id"], tell))
     return True

@@ -11,8 +11,7 @@ import re
 
 from bot.context import Context
 from bot.registry.normalize import normalize_phone
-from bot.storage import Tx, optouts
-from bot.storage import cases as cases_store
+from bot.storage import effects
 
 from .text import fold, keyword
 
@@ -96,12 +95,7 @@ def _record_opt_out(ctx: Context, reason: str) -> None:
     channel, address = ctx.inbound.channel, ctx.inbound.address
     phone = (_phone(channel, address, ctx.config.organization.phone_region)
              if reason == "wrong_number" else None)
-
-    async def write(conn: Tx, now: str) -> None:
-        await optouts.opt_out(conn, channel, address, reason, now)
-        if phone:
-            await cases_store.mark_phone_wrong(conn, phone)
-    ctx.effect(write)
+    ctx.effect(effects.OptOut(channel, address, reason, wrong_phone=phone))
     ctx.audit("optout", reason)
 
 
@@ -118,10 +112,7 @@ async def opt_in(ctx: Context) -> None:
     from .welcome import show_menu  # welcome imports nothing from here; avoid a cycle
 
     channel, address = ctx.inbound.channel, ctx.inbound.address
-
-    async def write(conn: Tx, now: str) -> None:
-        await optouts.opt_in(conn, channel, address)
-    ctx.effect(write)
+    ctx.effect(effects.OptIn(channel, address))
     ctx.audit("optin")
     ctx.reply_kind = "compliance"
     ctx.say(ctx._("Welcome back. You will get messages from {org} again. Reply STOP to end.",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.context import Context
-from bot.storage import Row, Tx, people
+from bot.storage import Row, effects
 
 from . import date_names, topics
 
@@ -44,10 +44,7 @@ def _remember(ctx: Context, row: Row) -> None:
     case_id, person_id = row["id"], ctx.state.person_id
     ctx.slots["verified_case_id"] = case_id
     ctx.slots["verified_status"] = row["status"]
-
-    async def write(conn: Tx, now: str) -> None:
-        await people.set_verified_case(conn, person_id, case_id, now)
-    ctx.effect(write)
+    ctx.effect(effects.VerifiedCase(person_id, case_id))
     ctx.audit("disclosure", case_id=case_id)
 
 

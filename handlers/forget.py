@@ -10,7 +10,7 @@ opt-out if they sent STOP. The reply says exactly that.
 from __future__ import annotations
 
 from bot.context import Context
-from bot.storage import Tx, retention
+from bot.storage import effects, retention
 
 from .lookup import yes_no
 from .text import fold
@@ -61,10 +61,7 @@ async def on_confirm(ctx: Context, text: str) -> bool:
         channel=ctx.inbound.channel, provider_id=ctx.inbound.provider_id,
         attempt_key=ctx.sender_key, max_attempts=ctx.config.privacy.max_attempts,
         attempts_since=ctx.services.window_start(ctx.now))
-
-    async def erase(conn: Tx, now: str) -> None:
-        await retention.forget_person(conn, person_id, now, sender)
-    ctx.effect(erase)
+    ctx.effect(effects.Erase(person_id, sender))
     ctx.state.slots.clear()
     ctx.say(ctx._("Done. We deleted your messages, your answers and the link to this number. "
                   "You can write to us again at any time."))

@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Sequence
 
 from bot.context import Context
-from bot.storage import Tx, escalations
+from bot.storage import effects
 
 from .welcome import show_menu
 
@@ -42,11 +42,7 @@ async def request(ctx: Context, reason: str = "asked", candidates: Sequence[int]
     existing = await ctx.services.open_escalation(ctx.state.person_id)
     if existing is not None:
         if candidates:
-            esc_id, more = existing["id"], list(candidates)
-
-            async def merge(conn: Tx, now: str) -> None:
-                await escalations.add_candidates(conn, esc_id, more, now)
-            ctx.effect(merge)
+            ctx.effect(effects.AddCandidates(existing["id"], tuple(candidates)))
         ctx.say(ctx._("You already have an open request with a lawyer. Your reference is {ref}. "
                       "We will contact you here.", ref=existing["ref"]))
         await show_menu(ctx)
@@ -55,13 +51,9 @@ async def request(ctx: Context, reason: str = "asked", candidates: Sequence[int]
     case_id: int | None = ctx.slots.get("verified_case_id")
     note = await summary(ctx, reason, candidates)
     person_id, channel, address = ctx.state.person_id, ctx.inbound.channel, ctx.inbound.address
-    locale, ids = ctx.locale, list(candidates)
-
-    async def create(conn: Tx, now: str) -> None:
-        await escalations.create(conn, ref=ref, person_id=person_id, channel=channel,
-                                 address=address, locale=locale, reason=reason,
-                                 case_id=case_id, candidates=ids, summary=note, now=now)
-    ctx.effect(create)
+    ctx.effect(effects.OpenEscalation(
+        ref=ref, person_id=person_id, channel=channel, address=address, locale=ctx.locale,
+        reason=reason, case_id=case_id, candidates=tuple(candidates), summary=note))
     ctx.audit("escalation", reason, case_id=case_id, detail=ref)
     org = ctx.config.organization
     hours = ctx.config.dialogue.escalation_target_hours

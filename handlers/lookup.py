@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.registry.normalize import hash_notice_code, name_key, within_typos
-from bot.storage import Row, Tx, attempts, linking
+from bot.storage import Row, effects
 from bot.understanding.yesno import yes_no as understood_yes_no
 
 from . import disclose
@@ -204,7 +204,7 @@ async def on_notice_dob(ctx: Context, text: str) -> bool:
     if (reserved := await _reserve(ctx, key)) is None:
         return True
     if row is not None and row["date_of_birth"] == dob and _codes(ctx):
-        ctx.effect(linking.link_effect(ctx.state, ctx.inbound.channel, row["id"]))
+        ctx.effect(effects.Link(ctx.state, ctx.inbound.channel, row["id"]))
         await verified(ctx, row, reserved)
     else:
         failed(ctx)
@@ -227,10 +227,7 @@ async def _reserve(ctx: Context, key: str) -> tuple[int, ...] | None:
 # -- outcomes -------------------------------------------------------------
 async def verified(ctx: Context, row: Row, reserved: tuple[int, ...]) -> None:
     clear(ctx)
-
-    async def write(conn: Tx, now: str) -> None:
-        await attempts.succeeded(conn, reserved)
-    ctx.effect(write)
+    ctx.effect(effects.LookupSucceeded(reserved))
     ctx.audit("lookup", "verified")
     ctx.slots["last_lookup"] = "verified"
     await disclose.first_case(ctx, row)

@@ -88,13 +88,13 @@ async def converse(app: App, staff_reply: bool = True) -> tuple[Person, int]:
         assert await staff.claim(app.db, esc, "staff:1", now)
         await staff.reply(app.db, esc, "staff:1", STAFF_REPLY, now, then_wait=False)
     async with app.db.transaction() as conn:
-        cur = await conn.execute(
+        campaign = await conn.fetchone(
             "INSERT INTO campaigns(name, state, created_by, created_at, updated_at, finished_at)"
-            " VALUES ('Spring', 'done', 'cli', ?, ?, ?)", (now, now, now))
+            " VALUES ('Spring', 'done', 'cli', ?, ?, ?) RETURNING id", (now, now, now))
         await conn.execute(
             "INSERT INTO outreach_recipients(campaign_id, channel, address, case_id, locale,"
             " state, created_at) VALUES (?, 'sms', ?, 1, 'en', 'delivered', ?)",
-            (cur.lastrowid, PHONE, now))
+            (campaign[0], PHONE, now))
     return person, int(esc["id"])
 
 

@@ -19,7 +19,7 @@ from handlers import lookup
 from handlers.text import keyword
 
 from ..context import Context
-from ..storage import Tx, optouts
+from ..storage import effects
 from ..storage import outreach as store
 from .texts import N_
 
@@ -49,11 +49,7 @@ async def on_message(ctx: Context, text: str) -> bool:
     campaign_id = int(row["campaign_id"])
     ctx.inbound = dataclasses.replace(inbound, campaign_id=campaign_id)
     if row["replied_at"] is None:
-        channel, address = inbound.channel, inbound.address
-
-        async def replied(conn: Tx, now: str) -> None:
-            await store.mark_replied(conn, campaign_id, channel, address, now)
-        ctx.effect(replied)
+        ctx.effect(effects.MarkCampaignReply(campaign_id, inbound.channel, inbound.address))
         ctx.audit("outreach", "replied", detail=f"campaign {campaign_id}")
     if not ctx.state.locale_chosen and row["locale"] in ctx.translator.locales:
         ctx.state.locale = row["locale"]
@@ -69,11 +65,7 @@ async def on_message(ctx: Context, text: str) -> bool:
 
 
 def _opt_in(ctx: Context) -> None:
-    channel, address = ctx.inbound.channel, ctx.inbound.address
-
-    async def write(conn: Tx, now: str) -> None:
-        await optouts.opt_in(conn, channel, address)
-    ctx.effect(write)
+    ctx.effect(effects.OptIn(ctx.inbound.channel, ctx.inbound.address))
     ctx.audit("optin", "campaign_yes")
     ctx.opted_out = False
     ctx.reply_kind = "compliance"

@@ -13,8 +13,6 @@ contact holds for all of the person's contacts (``opted_out_clause``); a
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from . import Tx, audit
 from .people import State
 
@@ -78,10 +76,3 @@ async def link_case_phone(tx: Tx, state: State, channel: str,
                        case_id=case_id, detail=f"merged person {merged}")
     return merged
 
-
-def link_effect(state: State, channel: str,
-                case_id: int) -> Callable[[Tx, str], Awaitable[None]]:
-    """``link_case_phone`` as a dialogue effect (``ctx.effect(...)``)."""
-    async def effect(tx: Tx, now: str) -> None:
-        await link_case_phone(tx, state, channel, case_id, now)
-    return effect
