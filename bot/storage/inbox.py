@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..model import Inbound
 from . import Database, Row, Tx, Write
 
@@ -61,7 +63,76 @@ async def pending(db: Database, channel: str | None = None,
 
 
 async def pending_after(db: Database, after_id: int, limit: int) -> list[Row]:
-    """Pending rows with an id above ``after_id``, oldest first."""
+    """Pending rows with an id above ``after_id``, oldest first, each with the
+    ``person_id`` of its sender (None for a sender not seen before)."""
     return await db.fetchall(
-        "SELECT * FROM inbox WHERE status='pending' AND id>? ORDER BY id LIMIT ?",
-        (after_id, limit))
+        "SELECT i.*, c.person_id FROM inbox i"
+        " LEFT JOIN contacts c ON c.channel = i.channel AND c.address = i.address"
+        " WHERE i.status='pending' AND i.id>? ORDER BY i.id LIMIT ?", (after_id, limit))
+
+
+# A row is claimed by ``worker`` if it is pending, not under another worker's live
+# lease, and every earlier pending row of its sender is this worker's already (or
+# claimed with it), and no other worker holds a live lease on a row of the same
+# person (linked contacts): one person's turns never run in two workers at once.
+_CLAIM = """UPDATE inbox SET claimed_by=?, claimed_until=?
+    WHERE id IN ({ids}) AND status='pending'
+      AND (claimed_until IS NULL OR claimed_until < ? OR claimed_by = ?)
+      AND NOT EXISTS (
+        SELECT 1 FROM inbox o
+        WHERE o.channel = inbox.channel AND o.address = inbox.address
+          AND o.status = 'pending' AND o.id < inbox.id AND o.id NOT IN ({ids})
+          AND (o.claimed_by IS NULL OR o.claimed_by <> ?))
+      AND NOT EXISTS (
+        SELECT 1 FROM contacts me
+        JOIN contacts other ON other.person_id = me.person_id
+        JOIN inbox o ON o.channel = other.channel AND o.address = other.address
+        WHERE me.channel = inbox.channel AND me.address = inbox.address
+          AND o.status = 'pending' AND o.claimed_by <> ? AND o.claimed_until >= ?)"""
+_CHUNK = 400  # ids per statement (each appears twice)
+
+
+async def claim(db: Database, ids: Sequence[int], worker: str, now: str,
+                until: str) -> set[int]:
+    """Claim the rows ``ids`` for ``worker`` until ``until``; the ids it now holds.
+    The claim joins the group commit of concurrent turns (no commit of its own)."""
+    if not ids:
+        return set()
+    await db.write_grouped(_by_chunks(
+        _CLAIM, (worker, until), ids, (now, worker), twice=True, tail2=(worker, worker, now)))
+    held: set[int] = set()
+    for sql, params in _by_chunks("SELECT id FROM inbox WHERE id IN ({ids}) AND claimed_by=?",
+                                  (), ids, (worker,)):
+        held.update(int(row[0]) for row in await db.fetchall(sql, params))
+    return held
+
+
+def _by_chunks(sql: str, head: tuple[object, ...], ids: Sequence[int],
+               tail: tuple[object, ...], *, twice: bool = False,
+               tail2: tuple[object, ...] = ()) -> list[Write]:
+    """``sql`` once per chunk of ``ids`` (``{ids}``: its placeholders, bound after
+    ``head`` and before ``tail``; with ``twice``, the chunk again, then ``tail2``)."""
+    writes: list[Write] = []
+    for start in range(0, len(ids), _CHUNK):
+        chunk = tuple(ids[start:start + _CHUNK])
+        again = (*chunk, *tail2) if twice else ()
+        writes.append((sql.format(ids=",".join("?" * len(chunk))),
+                       (*head, *chunk, *tail, *again)))
+    return writes
+
+
+async def renew(db: Database, ids: Sequence[int], worker: str, until: str) -> None:
+    """Extend the lease of the rows ``worker`` holds (group committed)."""
+    if ids:
+        await db.write_grouped(_by_chunks(
+            "UPDATE inbox SET claimed_until=? WHERE id IN ({ids}) AND claimed_by=?",
+            (until,), ids, (worker,)))
+
+
+async def release(db: Database, ids: Sequence[int], worker: str) -> None:
+    """Give the rows back (a worker stopping): another worker may take them at once."""
+    if ids:
+        await db.write_grouped(_by_chunks(
+            "UPDATE inbox SET claimed_by=NULL, claimed_until=NULL"
+            " WHERE id IN ({ids}) AND claimed_by=? AND status='pending'",
+            (), ids, (worker,)))

@@ -2,8 +2,11 @@
 ``pending``) goes through ``Dialogue.handle(inbound, inbox_id=...)``, which
 marks the row done in the same transaction that queues the replies. Rows are
 read in id order, so rows left pending by a crash are simply the first ones
-processed at start. One sender's messages are handled one at a time, in
-order; different senders run concurrently (a few at a time: every turn goes
+processed at start. A row is claimed (a lease in the database, renewed while
+in hand) before it is handled, so two workers (two processes on one
+database) never handle the same row, and a dead worker's rows are taken over
+once its lease expires. One person's messages (on every linked channel) are
+handled one at a time, in order; different people run concurrently (a few at a time: every turn goes
 through the one database connection, and more concurrency only lengthens its
 queue and slows the webhooks' acknowledgements). A channel may look at a
 row before the dialogue does (``before_dialogue``, e.g. SMS MORE or MMS). A
@@ -18,10 +21,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 from collections import deque
+from datetime import timedelta
 from typing import Protocol
 
 from ..app import App
+from ..clock import iso
 from ..model import Inbound
 from ..storage import Row, inbox
 from .apology import apologise, where
@@ -31,6 +37,10 @@ from .wakeup import Wakeup
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0
+LEASE_SECONDS = 60.0  # a claim's life; renewed every third of it while the row is held
+
+# Whose turns are serialised: a person, or (channel, address) for a sender not yet known.
+Key = int | tuple[str, str]
 
 
 class BeforeDialogue(Protocol):
@@ -51,11 +61,12 @@ def row_inbound(row: Row) -> Inbound:
 
 
 class InboxWorker:
-    """Inbox rows -> dialogue: in order per sender, senders concurrently (bounded).
+    """Inbox rows -> dialogue: in order per person, people concurrently (bounded).
 
-    Pending rows are read once (new ones by id as webhooks announce them, and
-    all of them again on each idle poll, which also picks up rows a crash left)
-    into a queue per sender; a finished row starts that sender's next one.
+    Pending rows are read (new ones by id as webhooks announce them, and all of
+    them again on each idle poll, which also picks up rows a crash or a dead
+    worker left), claimed, and queued per person; a finished row starts that
+    person's next one.
     """
 
     def __init__(self, app: App, wakeup: Wakeup, *,
@@ -69,12 +80,16 @@ class InboxWorker:
         self.max_attempts = max_attempts
         self.retry_delay = retry_delay
         self.max_queued = max_queued
-        self._queues: dict[tuple[str, str], deque[Row]] = {}
-        self._known: set[int] = set()  # row ids queued or in hand
+        self.worker_id = uuid.uuid4().hex[:16]  # claims' owner: this worker
+        self._queues: dict[Key, deque[Row]] = {}
+        self._keys: dict[tuple[str, str], Key] = {}  # sender -> queue, while it has rows
+        self._known: set[int] = set()  # row ids claimed: queued or in hand
         self._last_id = 0
-        self._busy: set[tuple[str, str]] = set()  # senders with a row in hand
-        self._ready: deque[tuple[str, str]] = deque()  # senders whose next row may start
-        self._waiting: dict[tuple[str, str], float] = {}  # sender -> retry time of its row
+        self._busy: set[Key] = set()  # people with a row in hand
+        self._ready: deque[Key] = deque()  # people whose next row may start
+        self._waiting: dict[Key, float] = {}  # person -> retry time of its row
+        self._renew_at = 0.0  # monotonic time of the next lease renewal
+        self._full_at = 0.0  # monotonic time of the next full read (others' expired rows)
         self._not_before: dict[int, float] = {}  # row id -> monotonic time of next try
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = False
@@ -83,6 +98,9 @@ class InboxWorker:
         full = True  # at start: every pending row, crash leftovers first
         while not self._stopping:
             self.wakeup.inbox.clear()
+            await self._renew()
+            if time.monotonic() >= self._full_at:
+                full, self._full_at = True, time.monotonic() + LEASE_SECONDS / 2
             more = await self._read(full)
             self._start_ready()
             if more:
@@ -100,76 +118,103 @@ class InboxWorker:
         if room <= 0:
             return False
         rows = await inbox.pending_after(self.app.db, 0 if full else self._last_id, room)
+        now = self.app.clock()
+        stamp = iso(now)
+        fresh = [row for row in rows if row["id"] not in self._known
+                 and (row["claimed_until"] is None or row["claimed_until"] < stamp)]
+        held = await inbox.claim(self.app.db, [row["id"] for row in fresh], self.worker_id,
+                                 stamp, iso(now + timedelta(seconds=LEASE_SECONDS)))
         for row in rows:
             self._last_id = max(self._last_id, row["id"])
-            if row["id"] in self._known:
-                continue
-            self._known.add(row["id"])
-            sender = (row["channel"], row["address"])
-            queue = self._queues.get(sender)
-            if queue is None:
-                queue = self._queues[sender] = deque()
-                if sender not in self._busy:
-                    self._ready.append(sender)
-            queue.append(row)
+        for row in fresh:
+            if row["id"] in held:
+                self._known.add(row["id"])
+                self._queue(row)
         return len(rows) == room
 
+    def _queue(self, row: Row) -> None:
+        sender = (row["channel"], row["address"])
+        key = self._keys.get(sender)
+        if key is None:
+            key = self._keys[sender] = row["person_id"] or sender
+        queue = self._queues.get(key)
+        if queue is None:
+            queue = self._queues[key] = deque()
+            if key not in self._busy:
+                self._ready.append(key)
+        queue.append(row)
+
+    async def _renew(self) -> None:
+        """Extend the leases of the rows in hand or queued, every third of a lease."""
+        if time.monotonic() < self._renew_at:
+            return
+        self._renew_at = time.monotonic() + LEASE_SECONDS / 3
+        until = self.app.clock() + timedelta(seconds=LEASE_SECONDS)
+        try:
+            await inbox.renew(self.app.db, sorted(self._known), self.worker_id, iso(until))
+        except Exception as exc:  # retried at the next loop; the lease has time left
+            log.error("inbox leases not renewed: %s", where(exc))
+            self._renew_at = 0.0
+
     def _sleep(self) -> float:
-        waits = [t - time.monotonic() for t in self._not_before.values()]
+        waits = [t - time.monotonic() for t in (*self._not_before.values(), self._renew_at)]
         return max(0.001, min([POLL_SECONDS, *waits]))
 
     def _start_ready(self) -> None:
-        """Start the ready senders' next rows, up to ``concurrency`` at once: a queue
-        of ready senders, so a finished turn costs O(1), not a scan of every sender."""
+        """Start the ready people's next rows, up to ``concurrency`` at once: a queue
+        of ready people, so a finished turn costs O(1), not a scan of every person."""
         if self._waiting:  # only senders whose row is waiting to be retried
             now = time.monotonic()
-            for sender, at in list(self._waiting.items()):
+            for key, at in list(self._waiting.items()):
                 if at <= now:
-                    del self._waiting[sender]
-                    self._ready.append(sender)
+                    del self._waiting[key]
+                    self._ready.append(key)
         while self._ready and len(self._tasks) < self.concurrency and not self._stopping:
-            sender = self._ready.popleft()
-            queue = self._queues.get(sender)
-            if not queue or sender in self._busy:
+            key = self._ready.popleft()
+            queue = self._queues.get(key)
+            if not queue or key in self._busy:
                 continue
-            self._busy.add(sender)
-            task = asyncio.create_task(self._handle(queue[0], sender))
+            self._busy.add(key)
+            task = asyncio.create_task(self._handle(queue[0], key))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    def _release(self, sender: tuple[str, str]) -> None:
-        """The sender's row is out of hand: its next (or retried) row becomes ready."""
-        self._busy.discard(sender)
-        queue = self._queues.get(sender)
+    def _release(self, key: Key) -> None:
+        """The person's row is out of hand: their next (or retried) row becomes ready."""
+        self._busy.discard(key)
+        queue = self._queues.get(key)
         if queue:
             at = self._not_before.get(queue[0]["id"], 0.0)
             if at > time.monotonic():
-                self._waiting[sender] = at
+                self._waiting[key] = at
             else:
-                self._ready.append(sender)
+                self._ready.append(key)
 
-    def _finish(self, row: Row, sender: tuple[str, str]) -> None:
-        queue = self._queues[sender]
+    def _finish(self, row: Row, key: Key) -> None:
+        queue = self._queues[key]
         queue.popleft()
         if not queue:
-            del self._queues[sender]
+            del self._queues[key]
+        address = (row["channel"], row["address"])
+        if not any(r["channel"] == address[0] and r["address"] == address[1] for r in queue):
+            self._keys.pop(address, None)
         self._known.discard(row["id"])
         self._not_before.pop(row["id"], None)
 
-    async def _handle(self, row: Row, sender: tuple[str, str]) -> None:
+    async def _handle(self, row: Row, key: Key) -> None:
         try:
             inbound = row_inbound(row)
             hook = self.before.get(inbound.channel)
             if hook is None or not await hook(row["id"], inbound):
                 await self.app.dialogue.handle(inbound, inbox_id=row["id"])
-            self._finish(row, sender)
+            self._finish(row, key)
             self.wakeup.outbox.set()
         except Exception as exc:
             log.error("inbox row %d (%s) failed: %s", row["id"], row["channel"], where(exc))
             if await self._failed(row, exc):
-                self._finish(row, sender)
+                self._finish(row, key)
         finally:
-            self._release(sender)
+            self._release(key)
             asyncio.get_running_loop().call_soon(self._start_ready)
 
     async def _failed(self, row: Row, error: BaseException) -> bool:
@@ -197,3 +242,7 @@ class InboxWorker:
         self._stopping = True
         self.wakeup.inbox.set()
         await finish_tasks(self._tasks, timeout)
+        try:
+            await inbox.release(self.app.db, sorted(self._known), self.worker_id)
+        except Exception as exc:  # the leases expire on their own
+            log.error("inbox leases not released: %s", where(exc))
