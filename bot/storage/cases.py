@@ -108,38 +108,44 @@ async def _conflicts(tx: Tx, keys: bool, codes: bool,
                      check_stored: bool) -> tuple[list[tuple[list[int], str]], int]:
     found: list[tuple[list[int], str]] = []
     repeats = 0
-    for row in [] if not keys else await tx.fetchall(
-            """SELECT group_concat(line), COUNT(*), COUNT(DISTINCT row_hash) FROM stage.rows
-               WHERE (docket_number, court) IN (SELECT docket_number, court
-                                                FROM stage.suspect_keys)
-               GROUP BY docket_number, court HAVING COUNT(*) > 1"""):
-        if row[2] > 1:
-            found.append((_lines(row[0]), "docket"))
-        else:
-            repeats += row[1] - 1
+    if keys:
+        for lines, hashes in _grouped(await tx.fetchall(
+                """SELECT docket_number, court, line, row_hash FROM stage.rows
+                   WHERE (docket_number, court) IN (SELECT docket_number, court
+                                                    FROM stage.suspect_keys)"""), 2):
+            if len(hashes) > 1:
+                found.append((lines, "docket"))
+            elif len(lines) > 1:
+                repeats += len(lines) - 1
     if codes:
         rows = await tx.fetchall(
-            """SELECT group_concat(line) FROM stage.rows
-               WHERE notice_code_hash IN (SELECT notice_code_hash FROM stage.suspect_codes)
-               GROUP BY notice_code_hash
-               HAVING COUNT(DISTINCT docket_number || char(31) || court) > 1""")
-        found += [(_lines(r[0]), "notice") for r in rows]
+            """SELECT notice_code_hash, line, docket_number, court FROM stage.rows
+               WHERE notice_code_hash IN (SELECT notice_code_hash FROM stage.suspect_codes)""")
+        found += [(lines, "notice") for lines, cases in _grouped(rows, 1) if len(cases) > 1]
     if check_stored:
         rows = await tx.fetchall(
-            """SELECT group_concat(s.line) FROM stage.rows s
+            """SELECT s.notice_code_hash, s.line FROM stage.rows s
                JOIN cases c ON c.notice_code_hash = s.notice_code_hash
                WHERE s.notice_code_hash IS NOT NULL
                  AND (c.docket_number <> s.docket_number OR c.court <> s.court)
                  AND NOT EXISTS (SELECT 1 FROM stage.rows t
                                  WHERE t.docket_number = c.docket_number AND t.court = c.court
-                                   AND t.notice_code_hash IS NOT c.notice_code_hash)
-               GROUP BY s.notice_code_hash""")
-        found += [(_lines(r[0]), "notice_stored") for r in rows]
+                                   AND (t.notice_code_hash IS NULL
+                                        OR t.notice_code_hash <> c.notice_code_hash))""")
+        found += [(lines, "notice_stored") for lines, _ in _grouped(rows, 1)]
     return found, repeats
 
 
-def _lines(concat: str) -> list[int]:
-    return sorted({int(x) for x in str(concat).split(",")})
+def _grouped(rows: list[Row], width: int) -> list[tuple[list[int], set[tuple[Any, ...]]]]:
+    """Rows grouped by their first ``width`` columns, in order of first appearance: the
+    sorted distinct lines (the next column) and the distinct rest of each group."""
+    groups: dict[tuple[Any, ...], tuple[set[int], set[tuple[Any, ...]]]] = {}
+    for row in rows:
+        values = tuple(row)
+        lines, rest = groups.setdefault(values[:width], (set(), set()))
+        lines.add(int(values[width]))
+        rest.add(values[width + 1:])
+    return [(sorted(lines), rest) for lines, rest in groups.values()]
 
 
 async def unstage_lines(tx: Tx, lines: Iterable[int]) -> None:

@@ -9,6 +9,7 @@ call. See ``bot/outreach/sender.py`` for the life of a recipient.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -231,9 +232,9 @@ def _select(channel: str, campaign_id: int, audience: Audience, locales: Sequenc
                   " ON c2.id = t.case_id WHERE t.campaign_id = ? AND t.channel = 'telegram'"
                   " AND c2.phone = c.phone)")
         params.append(campaign_id)
-    sql = (f"INSERT OR IGNORE INTO outreach_recipients(campaign_id, channel, address, case_id,"
+    sql = (f"INSERT INTO outreach_recipients(campaign_id, channel, address, case_id,"
            f" locale, state, created_at) SELECT {columns} {source}"
-           f" WHERE {where} AND c.id > ? AND c.id <= ? ORDER BY c.id")
+           f" WHERE {where} AND c.id > ? AND c.id <= ? ORDER BY c.id ON CONFLICT DO NOTHING")
     return sql, params
 
 
@@ -529,20 +530,28 @@ async def progress(db: Database, campaign_id: int) -> dict[str, int]:
     }
 
 
+@dataclass(frozen=True)
+class Bucket:
+    """Sends and replies in one time bucket (``b``: its number since the start)."""
+    b: int
+    sends: int
+    replies: int
+
+
 async def timeline(db: Database, campaign_id: int, start: str,
-                   bucket_seconds: int) -> list[Row]:
-    """(bucket, sends, replies) per time bucket since ``start``."""
-    return await db.fetchall(
-        """SELECT b, SUM(s) AS sends, SUM(r) AS replies FROM (
-             SELECT CAST((julianday(sent_at) - julianday(?)) * 86400 / ? AS INTEGER) AS b,
-                    1 AS s, 0 AS r
-             FROM outreach_recipients WHERE campaign_id=? AND sent_at IS NOT NULL
-             UNION ALL
-             SELECT CAST((julianday(replied_at) - julianday(?)) * 86400 / ? AS INTEGER),
-                    0, 1
-             FROM outreach_recipients WHERE campaign_id=? AND replied_at IS NOT NULL)
-           WHERE b >= 0 GROUP BY b ORDER BY b""",
-        (start, bucket_seconds, campaign_id, start, bucket_seconds, campaign_id))
+                   bucket_seconds: int) -> list[Bucket]:
+    """Sends and replies per time bucket since ``start``, in bucket order."""
+    origin = dt.datetime.fromisoformat(start)
+    counts: dict[int, list[int]] = {}
+    for column, slot in (("sent_at", 0), ("replied_at", 1)):
+        for at, n in await db.fetchall(
+                f"SELECT {column}, COUNT(*) FROM outreach_recipients"
+                f" WHERE campaign_id=? AND {column} IS NOT NULL GROUP BY {column}",
+                (campaign_id,)):
+            b = int((dt.datetime.fromisoformat(at) - origin).total_seconds() / bucket_seconds)
+            if b >= 0:
+                counts.setdefault(b, [0, 0])[slot] += int(n)
+    return [Bucket(b, sends, replies) for b, (sends, replies) in sorted(counts.items())]
 
 
 async def span(db: Database, campaign_id: int) -> tuple[str | None, str | None]:

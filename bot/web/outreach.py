@@ -311,9 +311,9 @@ async def chart(app: App, campaign_id: int) -> Chart | None:
     sends = [0] * count
     replies = [0] * count
     for row in rows:
-        if 0 <= row["b"] < count:
-            sends[row["b"]] += int(row["sends"] or 0)
-            replies[row["b"]] += int(row["replies"] or 0)
+        if 0 <= row.b < count:
+            sends[row.b] += row.sends
+            replies[row.b] += row.replies
     top_sends, top_replies = max(sends) or 1, max(replies) or 1
     step = CHART_W / count
     bars = [(round(i * step, 1), round(CHART_H - n / top_sends * CHART_H, 1),
