@@ -15,6 +15,7 @@ from .i18n import offered_locales
 from .langdetect import Detection, LazyDetector
 from .storage import Database, Row, attempts, cases, escalations
 from .storage import optouts as optouts_store
+from .storage.records import Case, Escalation
 
 
 class Services:
@@ -31,19 +32,19 @@ class Services:
         return await optouts_store.is_opted_out(self.db, channel, address)
 
     # -- registry -------------------------------------------------------
-    async def case(self, case_id: int) -> Row | None:
+    async def case(self, case_id: int) -> Case | None:
         return await cases.get(self.db, case_id)
 
-    async def cases_by_docket(self, docket: str) -> list[Row]:
+    async def cases_by_docket(self, docket: str) -> list[Case]:
         return await cases.by_docket(self.db, docket)
 
-    async def case_by_notice(self, code_hash: str) -> Row | None:
+    async def case_by_notice(self, code_hash: str) -> Case | None:
         return await cases.by_notice_hash(self.db, code_hash)
 
-    async def cases_by_dob(self, dob_iso: str) -> list[Row]:
+    async def cases_by_dob(self, dob_iso: str) -> list[Case]:
         return await cases.by_dob(self.db, dob_iso)
 
-    async def other_cases(self, case: Row) -> list[Row]:
+    async def other_cases(self, case: Row) -> list[Case]:
         """Cases sharing a verified key with ``case`` (``cases.same_person``)."""
         return await cases.same_person(self.db, case)
 
@@ -65,7 +66,7 @@ class Services:
                                       now.astimezone(dt.UTC).isoformat(timespec="seconds"))
 
     # -- escalations ----------------------------------------------------
-    async def open_escalation(self, person_id: int) -> Row | None:
+    async def open_escalation(self, person_id: int) -> Escalation | None:
         return await escalations.open_for_person(self.db, person_id)
 
     async def escalation_ref_taken(self, ref: str) -> bool:

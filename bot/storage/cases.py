@@ -9,38 +9,41 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from . import Database, Row, Tx
+from .records import Case
 
 Row = Row
 
 
-async def get(db: Database, case_id: int) -> Row | None:
-    return await db.fetchone("SELECT * FROM cases WHERE id=?", (case_id,))
+async def get(db: Database, case_id: int) -> Case | None:
+    return Case.maybe(await db.fetchone("SELECT * FROM cases WHERE id=?", (case_id,)))
 
 
-async def by_docket(db: Database, docket: str) -> list[Row]:
+async def by_docket(db: Database, docket: str) -> list[Case]:
     """Cases with this normalised docket number (one per court)."""
-    return await db.fetchall("SELECT * FROM cases WHERE docket_number=? ORDER BY id", (docket,))
+    return Case.all(await db.fetchall(
+        "SELECT * FROM cases WHERE docket_number=? ORDER BY id", (docket,)))
 
 
-async def by_notice_hash(db: Database, code_hash: str) -> Row | None:
-    return await db.fetchone(
-        "SELECT * FROM cases WHERE notice_code_hash=? ORDER BY id LIMIT 1", (code_hash,))
+async def by_notice_hash(db: Database, code_hash: str) -> Case | None:
+    return Case.maybe(await db.fetchone(
+        "SELECT * FROM cases WHERE notice_code_hash=? ORDER BY id LIMIT 1", (code_hash,)))
 
 
-async def by_dob(db: Database, dob_iso: str) -> list[Row]:
+async def by_dob(db: Database, dob_iso: str) -> list[Case]:
     """Cases with this date of birth, for tolerant name matching by the caller."""
-    return await db.fetchall("SELECT * FROM cases WHERE date_of_birth=? ORDER BY id", (dob_iso,))
+    return Case.all(await db.fetchall(
+        "SELECT * FROM cases WHERE date_of_birth=? ORDER BY id", (dob_iso,)))
 
 
-async def same_person(db: Database, case: Row) -> list[Row]:
+async def same_person(db: Database, case: Row) -> list[Case]:
     """The other cases of the person who proved ``case``: those the registry files under
     the same person record, or that share its notice code; never a namesake (the same
     name and date of birth alone), oldest first."""
     if not case["person_ref"] and not case["notice_code_hash"]:
         return []
-    return await db.fetchall(
+    return Case.all(await db.fetchall(
         "SELECT * FROM cases WHERE id <> ? AND (person_ref=? OR notice_code_hash=?)"
-        " ORDER BY id", (case["id"], case["person_ref"], case["notice_code_hash"]))
+        " ORDER BY id", (case["id"], case["person_ref"], case["notice_code_hash"])))
 
 
 async def mark_phone_wrong(tx: Tx, phone_e164: str) -> None:

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 
 from . import Database, Row, Tx
+from .records import Escalation
 
 OPEN_STATUSES = ("open", "claimed", "waiting")
 
@@ -22,10 +23,10 @@ async def create(tx: Tx, *, ref: str, person_id: int, channel: str,
     return int(row[0]) if row else 0
 
 
-async def open_for_person(db: Database, person_id: int) -> Row | None:
-    return await db.fetchone(
+async def open_for_person(db: Database, person_id: int) -> Escalation | None:
+    return Escalation.maybe(await db.fetchone(
         "SELECT * FROM escalations WHERE person_id=? AND status IN (?,?,?)"
-        " ORDER BY id DESC LIMIT 1", (person_id, *OPEN_STATUSES))
+        " ORDER BY id DESC LIMIT 1", (person_id, *OPEN_STATUSES)))
 
 
 async def ref_exists(db: Database, ref: str) -> bool:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..model import Inbound
-from . import Database, Row, Tx, Write
+from . import Database, Tx, Write
+from .records import InboxMessage
 
 _INSERT = """INSERT INTO inbox(channel, provider_id, address, body, language_hint,
                                media_count, received_at)
@@ -53,22 +54,22 @@ async def add_attempt(db: Database, inbox_id: int) -> int:
 
 
 async def pending(db: Database, channel: str | None = None,
-                  limit: int = 500) -> list[Row]:
+                  limit: int = 500) -> list[InboxMessage]:
     if channel is None:
-        return await db.fetchall(
-            "SELECT * FROM inbox WHERE status='pending' ORDER BY id LIMIT ?", (limit,))
-    return await db.fetchall(
+        return InboxMessage.all(await db.fetchall(
+            "SELECT * FROM inbox WHERE status='pending' ORDER BY id LIMIT ?", (limit,)))
+    return InboxMessage.all(await db.fetchall(
         "SELECT * FROM inbox WHERE status='pending' AND channel=? ORDER BY id LIMIT ?",
-        (channel, limit))
+        (channel, limit)))
 
 
-async def pending_after(db: Database, after_id: int, limit: int) -> list[Row]:
+async def pending_after(db: Database, after_id: int, limit: int) -> list[InboxMessage]:
     """Pending rows with an id above ``after_id``, oldest first, each with the
     ``person_id`` of its sender (None for a sender not seen before)."""
-    return await db.fetchall(
+    return InboxMessage.all(await db.fetchall(
         "SELECT i.*, c.person_id FROM inbox i"
         " LEFT JOIN contacts c ON c.channel = i.channel AND c.address = i.address"
-        " WHERE i.status='pending' AND i.id>? ORDER BY i.id LIMIT ?", (after_id, limit))
+        " WHERE i.status='pending' AND i.id>? ORDER BY i.id LIMIT ?", (after_id, limit)))
 
 
 # A row is claimed by ``worker`` if it is pending, not under another worker's live

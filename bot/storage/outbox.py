@@ -26,6 +26,7 @@ from typing import Any
 from ..model import Reply
 from . import Database, Row, Tx, Write, linking
 from . import optouts as optouts_store
+from .records import OutboxRow
 
 # Order of delivery states; a status update never moves a row to a lower rank.
 STATUS_RANK = {
@@ -92,7 +93,7 @@ async def has_for_inbox(db: Database, channel: str, address: str, inbox_id: int)
     return row is not None
 
 
-async def claim_due(db: Database, channel: str, now: str, limit: int) -> list[dict[str, Any]]:
+async def claim_due(db: Database, channel: str, now: str, limit: int) -> list[OutboxRow]:
     """Mark up to ``limit`` due rows 'sending' and return them, each with the
     recipient's ``locale``; cancel instead the ones an opt-out forbids.
 
@@ -125,7 +126,7 @@ async def claim_due(db: Database, channel: str, now: str, limit: int) -> list[di
         rows = await tx.fetchall(
             f"""SELECT o.*, p.locale FROM outbox o LEFT JOIN people p ON p.id=o.person_id
                 WHERE o.id IN ({_marks(wanted)}) ORDER BY o.id""", wanted)
-    return [dict(row) for row in rows]
+    return OutboxRow.all(rows)
 
 
 def _marks(values: list[Any]) -> str:
@@ -216,14 +217,14 @@ async def recover_sending(db: Database) -> int:
         return changed
 
 
-async def interrupted(db: Database, after: int, limit: int) -> list[dict[str, Any]]:
+async def interrupted(db: Database, after: int, limit: int) -> list[OutboxRow]:
     """Rows a crash interrupted, oldest first, each with the recipient's ``locale``
     (``updated_at``: when the row was claimed)."""
     rows = await db.fetchall(
         """SELECT o.*, p.locale FROM outbox o LEFT JOIN people p ON p.id=o.person_id
            WHERE o.status='unknown' AND o.error_code=? AND o.id>? ORDER BY o.id LIMIT ?""",
         (INTERRUPTED, after, limit))
-    return [dict(row) for row in rows]
+    return OutboxRow.all(rows)
 
 
 async def known_provider_ids(db: Database, provider_ids: list[str]) -> set[str]:

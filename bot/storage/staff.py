@@ -15,6 +15,7 @@ from typing import Any
 from ..model import Reply
 from ..registry.normalize import within_typos
 from . import Database, Row, Tx, audit, outbox, people
+from .records import Escalation
 
 Row = Row
 
@@ -222,11 +223,11 @@ async def overdue_count(db: Database, overdue_before: str) -> int:
     return int(row[0]) if row else 0
 
 
-async def escalation(db: Database, escalation_id: int) -> Row | None:
-    return await db.fetchone(
+async def escalation(db: Database, escalation_id: int) -> Escalation | None:
+    return Escalation.maybe(await db.fetchone(
         """SELECT e.*, p.locale AS person_locale, p.verified_case_id
            FROM escalations e JOIN people p ON p.id = e.person_id WHERE e.id=?""",
-        (escalation_id,))
+        (escalation_id,)))
 
 
 async def cases_by_ids(db: Database, ids: Sequence[int]) -> list[Row]:
@@ -373,12 +374,12 @@ async def add_note(db: Database, esc: Row, actor: str, body: str, now: str) -> N
 
 # -- the person's side of a live handoff -------------------------------------------
 
-async def live_escalation(db: Database, person_id: int) -> Row | None:
+async def live_escalation(db: Database, person_id: int) -> Escalation | None:
     """The person's claimed or waiting escalation, if any: staff are talking with them."""
-    return await db.fetchone(
-        "SELECT id, person_id, case_id, status, after_hours_told FROM escalations"
+    return Escalation.maybe(await db.fetchone(
+        "SELECT * FROM escalations"
         " WHERE person_id=? AND status IN ('claimed','waiting') ORDER BY id DESC LIMIT 1",
-        (person_id,))
+        (person_id,)))
 
 
 async def staff_wrote_last(db: Database, person_id: int) -> bool:

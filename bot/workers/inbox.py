@@ -1,6 +1,6 @@
 """**Inbox worker.** Every stored inbound message (``inbox`` row, status
 ``pending``) goes through ``Dialogue.handle(inbound, inbox_id=...)``, which
-marks the row done in the same transaction that queues the replies. Rows are
+marks the row done in the same transaction that queues the replies. InboxMessages are
 read in id order, so rows left pending by a crash are simply the first ones
 processed at start. A row is claimed (a lease in the database, renewed while
 in hand) before it is handled, so two workers (two processes on one
@@ -29,7 +29,8 @@ from typing import Protocol
 from ..app import App
 from ..clock import iso
 from ..model import Inbound
-from ..storage import Row, inbox
+from ..storage import inbox
+from ..storage.records import InboxMessage
 from .apology import apologise, where
 from .shutdown import finish_tasks
 from .wakeup import Wakeup
@@ -50,14 +51,11 @@ class BeforeDialogue(Protocol):
     async def __call__(self, inbox_id: int, inbound: Inbound) -> bool: ...
 
 
-def row_inbound(row: Row) -> Inbound:
-    keys = row.keys()
+def row_inbound(row: InboxMessage) -> Inbound:
     return Inbound(
-        channel=row["channel"], address=row["address"], text=row["body"],
-        language_hint=row["language_hint"], provider_id=row["provider_id"],
-        media_count=row["media_count"],
-        campaign_id=row["campaign_id"] if "campaign_id" in keys else None,
-        notice_code=row["notice_code"] if "notice_code" in keys else None)
+        channel=row.channel, address=row.address, text=row.body,
+        language_hint=row.language_hint, provider_id=row.provider_id,
+        media_count=row.media_count, notice_code=row.notice_code)
 
 
 class InboxWorker:
@@ -81,7 +79,7 @@ class InboxWorker:
         self.retry_delay = retry_delay
         self.max_queued = max_queued
         self.worker_id = uuid.uuid4().hex[:16]  # claims' owner: this worker
-        self._queues: dict[Key, deque[Row]] = {}
+        self._queues: dict[Key, deque[InboxMessage]] = {}
         self._keys: dict[tuple[str, str], Key] = {}  # sender -> queue, while it has rows
         self._known: set[int] = set()  # row ids claimed: queued or in hand
         self._last_id = 0
@@ -120,23 +118,23 @@ class InboxWorker:
         rows = await inbox.pending_after(self.app.db, 0 if full else self._last_id, room)
         now = self.app.clock()
         stamp = iso(now)
-        fresh = [row for row in rows if row["id"] not in self._known
-                 and (row["claimed_until"] is None or row["claimed_until"] < stamp)]
-        held = await inbox.claim(self.app.db, [row["id"] for row in fresh], self.worker_id,
+        fresh = [row for row in rows if row.id not in self._known
+                 and (row.claimed_until is None or row.claimed_until < stamp)]
+        held = await inbox.claim(self.app.db, [row.id for row in fresh], self.worker_id,
                                  stamp, iso(now + timedelta(seconds=LEASE_SECONDS)))
         for row in rows:
-            self._last_id = max(self._last_id, row["id"])
+            self._last_id = max(self._last_id, row.id)
         for row in fresh:
-            if row["id"] in held:
-                self._known.add(row["id"])
+            if row.id in held:
+                self._known.add(row.id)
                 self._queue(row)
         return len(rows) == room
 
-    def _queue(self, row: Row) -> None:
-        sender = (row["channel"], row["address"])
+    def _queue(self, row: InboxMessage) -> None:
+        sender = (row.channel, row.address)
         key = self._keys.get(sender)
         if key is None:
-            key = self._keys[sender] = row["person_id"] or sender
+            key = self._keys[sender] = row.person_id or sender
         queue = self._queues.get(key)
         if queue is None:
             queue = self._queues[key] = deque()
@@ -184,57 +182,57 @@ class InboxWorker:
         self._busy.discard(key)
         queue = self._queues.get(key)
         if queue:
-            at = self._not_before.get(queue[0]["id"], 0.0)
+            at = self._not_before.get(queue[0].id, 0.0)
             if at > time.monotonic():
                 self._waiting[key] = at
             else:
                 self._ready.append(key)
 
-    def _finish(self, row: Row, key: Key) -> None:
+    def _finish(self, row: InboxMessage, key: Key) -> None:
         queue = self._queues[key]
         queue.popleft()
         if not queue:
             del self._queues[key]
-        address = (row["channel"], row["address"])
-        if not any(r["channel"] == address[0] and r["address"] == address[1] for r in queue):
+        address = (row.channel, row.address)
+        if not any(r.channel == address[0] and r.address == address[1] for r in queue):
             self._keys.pop(address, None)
-        self._known.discard(row["id"])
-        self._not_before.pop(row["id"], None)
+        self._known.discard(row.id)
+        self._not_before.pop(row.id, None)
 
-    async def _handle(self, row: Row, key: Key) -> None:
+    async def _handle(self, row: InboxMessage, key: Key) -> None:
         try:
             inbound = row_inbound(row)
             hook = self.before.get(inbound.channel)
-            if hook is None or not await hook(row["id"], inbound):
-                await self.app.dialogue.handle(inbound, inbox_id=row["id"])
+            if hook is None or not await hook(row.id, inbound):
+                await self.app.dialogue.handle(inbound, inbox_id=row.id)
             self._finish(row, key)
             self.wakeup.outbox.set()
         except Exception as exc:
-            log.error("inbox row %d (%s) failed: %s", row["id"], row["channel"], where(exc))
+            log.error("inbox row %d (%s) failed: %s", row.id, row.channel, where(exc))
             if await self._failed(row, exc):
                 self._finish(row, key)
         finally:
             self._release(key)
             asyncio.get_running_loop().call_soon(self._start_ready)
 
-    async def _failed(self, row: Row, error: BaseException) -> bool:
+    async def _failed(self, row: InboxMessage, error: BaseException) -> bool:
         """Count a failed try; after the last one apologise. True if the row is closed."""
         try:
-            attempts = await inbox.add_attempt(self.app.db, row["id"])
+            attempts = await inbox.add_attempt(self.app.db, row.id)
             if attempts < self.max_attempts:
-                self._not_before[row["id"]] = time.monotonic() + self.retry_delay * attempts
+                self._not_before[row.id] = time.monotonic() + self.retry_delay * attempts
                 self.wakeup.inbox.set()  # recompute the sleep
                 return False
             await self._apologise(row, error)
-            log.error("inbox row %d marked failed after %d attempts", row["id"], attempts)
+            log.error("inbox row %d marked failed after %d attempts", row.id, attempts)
             return True
         except Exception as exc:  # the database itself is failing: keep the row pending
-            log.error("inbox row %d: could not record the failure: %s", row["id"], where(exc))
-            self._not_before[row["id"]] = time.monotonic() + self.retry_delay
+            log.error("inbox row %d: could not record the failure: %s", row.id, where(exc))
+            self._not_before[row.id] = time.monotonic() + self.retry_delay
             return False
 
-    async def _apologise(self, row: Row, error: BaseException) -> None:
-        await apologise(self.app, row_inbound(row), error, inbox_id=row["id"])
+    async def _apologise(self, row: InboxMessage, error: BaseException) -> None:
+        await apologise(self.app, row_inbound(row), error, inbox_id=row.id)
         self.wakeup.outbox.set()
 
     async def stop(self, timeout: float = 10.0) -> None:

@@ -18,12 +18,13 @@ import json
 import logging
 import random
 import time
-from typing import Any, Protocol, cast
+from typing import Protocol, cast
 
 from ..app import App
 from ..channels.base import Channel, OutgoingMessage, SendResult
 from ..clock import iso
 from ..storage import outbox
+from ..storage.records import OutboxRow
 from .apology import where
 from .batching import Batcher
 from .rate import TokenBucket
@@ -62,7 +63,7 @@ class OutboxWorker:
         self.base_delay = base_delay
         self.max_delay = max_delay
         self._slots = asyncio.Semaphore(concurrency)
-        self._results: Batcher[tuple[dict[str, Any], SendResult], None] = Batcher(self._record)
+        self._results: Batcher[tuple[OutboxRow, SendResult], None] = Batcher(self._record)
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = False
         self._lookups: dict[int, int] = {}  # interrupted row id -> failed provider lookups
@@ -105,7 +106,7 @@ class OutboxWorker:
         self._reconcile_at = (time.monotonic() + self.reconcile_seconds if self._lookups
                               else None)
 
-    async def _settle(self, row: dict[str, Any],
+    async def _settle(self, row: OutboxRow,
                       lookups: asyncio.Semaphore) -> tuple[str, str | None]:
         """What to do with one interrupted row: ('found', SID), ('resend', None),
         ('undecided', None), or ('wait', None) to ask again later."""
@@ -173,13 +174,13 @@ class OutboxWorker:
         return (dt.datetime.fromisoformat(due) - now).total_seconds()
 
     @staticmethod
-    def _message(row: dict[str, Any]) -> OutgoingMessage:
+    def _message(row: OutboxRow) -> OutgoingMessage:
         return OutgoingMessage(
             id=row["id"], channel=row["channel"], address=row["address"], body=row["body"],
             options=_options(row["options"]), kind=row["kind"], attempts=row["attempts"],
             locale=row["locale"])
 
-    async def _send(self, name: str, row: dict[str, Any]) -> None:
+    async def _send(self, name: str, row: OutboxRow) -> None:
         message = self._message(row)
         try:
             try:
@@ -199,7 +200,7 @@ class OutboxWorker:
         delay = min(self.max_delay, self.base_delay * 2 ** max(attempts - 1, 0))
         return delay * random.uniform(0.8, 1.2)
 
-    async def _record(self, items: list[tuple[dict[str, Any], SendResult]]) -> list[None]:
+    async def _record(self, items: list[tuple[OutboxRow, SendResult]]) -> list[None]:
         now = self.app.clock()
         stamp = iso(now)
         async with self.app.db.transaction() as conn:
