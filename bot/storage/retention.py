@@ -80,7 +80,7 @@ NOT_PERSONAL: frozenset[str] = frozenset({
     "people.updated_at",
     "inbox.id", "inbox.channel", "inbox.provider_id", "inbox.language_hint",
     "inbox.media_count", "inbox.status", "inbox.received_at", "inbox.processed_at",
-    "inbox.attempts",
+    "inbox.attempts", "inbox.claimed_by", "inbox.claimed_until",  # a worker id, a lease
     "outbox.id", "outbox.channel", "outbox.status", "outbox.provider_id", "outbox.attempts",
     "outbox.next_attempt_at", "outbox.error_code", "outbox.person_id", "outbox.inbox_id",
     "outbox.campaign_id", "outbox.author", "outbox.kind", "outbox.created_at",
