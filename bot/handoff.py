@@ -24,7 +24,7 @@ from handlers.text import keyword
 from .config import Config
 from .context import Context
 from .i18n import Translator
-from .storage import effects, staff
+from .storage import effects, live_handoff
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HOURS = re.compile(r"^\s*([A-Za-z]{3})(?:\s*-\s*([A-Za-z]{3}))?\s+"
@@ -122,7 +122,7 @@ async def intercept(ctx: Context) -> bool:
         return False
     if ctx.state.step == "forget_confirm" or forget.is_request(text):
         return False  # erasing is the bot's job (it also closes the escalation)
-    live = await staff.live_escalation(ctx.services.db, ctx.state.person_id)
+    live = await live_handoff.live_escalation(ctx.services.db, ctx.state.person_id)
     if live is None:
         return False
     tell = False
@@ -131,7 +131,7 @@ async def intercept(ctx: Context) -> bool:
         if closed is not None:
             ctx.say(closed)
             tell = True
-    if is_bot_command(text) or (is_menu_number(text) and not await staff.staff_wrote_last(
+    if is_bot_command(text) or (is_menu_number(text) and not await live_handoff.staff_wrote_last(
             ctx.services.db, ctx.state.person_id)):
         ctx.say(paused_menu_text(ctx.translator, ctx.locale))
     ctx.effect(effects.PersonWrote(live["id"], tell))

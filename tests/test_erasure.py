@@ -19,7 +19,7 @@ from bot.clock import iso
 from bot.i18n import shipped_locales
 from bot.model import Inbound
 from bot.registry.normalize import hash_notice_code
-from bot.storage import escalations, inbox, retention, staff
+from bot.storage import casework, escalations, inbox, retention
 from bot.storage import telegram as tg_store
 from tests.dialogue_support import import_registry
 from tests.web_support import signed_in, start_console
@@ -83,10 +83,10 @@ async def converse(app: App, staff_reply: bool = True) -> tuple[Person, int]:
     esc = await escalations.open_for_person(app.db, (await _person_id(app)))
     assert esc is not None, said
     now = iso(app.clock())
-    await staff.add_note(app.db, esc, "staff:1", NOTE, now)
+    await casework.add_note(app.db, esc, "staff:1", NOTE, now)
     if staff_reply:
-        assert await staff.claim(app.db, esc, "staff:1", now)
-        await staff.reply(app.db, esc, "staff:1", STAFF_REPLY, now, then_wait=False)
+        assert await casework.claim(app.db, esc, "staff:1", now)
+        await casework.reply(app.db, esc, "staff:1", STAFF_REPLY, now, then_wait=False)
     async with app.db.transaction() as conn:
         campaign = await conn.fetchone(
             "INSERT INTO campaigns(name, state, created_by, created_at, updated_at, finished_at)"
@@ -152,8 +152,8 @@ async def test_the_conversation_leaves_its_values_before_the_purge(app, db_path)
 
 async def test_purge_with_no_retention_erases_every_copy(app, db_path, clock):
     _, esc_id = await converse(app)
-    esc = await staff.escalation(app.db, esc_id)
-    await staff.resolve(app.db, esc, "staff:1", "We are closing this.", iso(app.clock()))
+    esc = await casework.escalation(app.db, esc_id)
+    await casework.resolve(app.db, esc, "staff:1", "We are closing this.", iso(app.clock()))
     await app.db.execute("UPDATE outbox SET status='sent' WHERE status='pending'")
     clock.advance(minutes=1)
     await retention.purge(app.db, iso(app.clock()))
@@ -183,9 +183,9 @@ async def test_forget_me_erases_every_copy_and_closes_the_lawyer_request(app, db
     left = found(db_path, VALUES,
                  allow=lambda table, row: table == "outbox" and row["status"] == "pending")
     assert left == []
-    esc = await staff.escalation(app.db, esc_id)
+    esc = await casework.escalation(app.db, esc_id)
     assert esc["status"] == "resolved" and not esc["summary"] and esc["address"] == ""
-    assert [h["action"] for h in await staff.events(app.db, esc_id)][-1] == "forgotten"
+    assert [h["action"] for h in await casework.events(app.db, esc_id)][-1] == "forgotten"
     audit_rows = await app.db.fetchall("SELECT action, person_id, case_id FROM audit")
     assert [tuple(r) for r in audit_rows if r["person_id"] is not None] == []  # no way back
     assert any(r["action"] == "disclosure" and r["case_id"] for r in audit_rows)

@@ -98,17 +98,17 @@ async def test_no_query_of_the_service_reads_a_growing_table_whole(config, clock
 async def test_the_console_s_escalation_queries_use_indexes(app):
     """The queue's opted-out flag, every case shown to a person, and the escalations of
     registry results: index lookups, however large the tables grow."""
-    from bot.storage import staff
+    from bot.storage import audit, casework
     from tests.web_support import make_escalation
 
     esc = await make_escalation(app)
-    row = await staff.escalation(app.db, esc)
+    row = await casework.escalation(app.db, esc)
     seen: list[str] = []
     await app.db.trace(seen.append)
-    await staff.queue(app.db, staff.QueueFilter(), overdue_before=iso(app.clock()),
+    await casework.queue(app.db, casework.QueueFilter(), overdue_before=iso(app.clock()),
                       week_before=iso(app.clock()), limit=50, offset=0)
-    await staff.disclosed_cases(app.db, row["person_id"])
-    await staff.audit_page(app.db, actor="staff:1")
+    await casework.disclosed_cases(app.db, row["person_id"])
+    await audit.audit_page(app.db, actor="staff:1")
     await app.db.trace(None)
     scans = full_scans(app.db.path, seen)
     assert not [sql for sql in scans if "optouts" in sql or "disclosure" in sql], scans

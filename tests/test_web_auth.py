@@ -10,7 +10,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from bot.app import App
-from bot.storage import staff
+from bot.storage import accounts, audit, casework
 from tests.web_support import (
     PASSWORD,
     add_user,
@@ -42,7 +42,7 @@ async def test_sign_in_sets_a_strict_http_only_cookie_and_opens_the_start_page(a
     home = await client.get("/console/")
     text = await home.text()
     assert home.status == 200 and "ana@example.org" in text and "Escalation queue" in text
-    assert (await staff.audit_page(app.db, action="signed_in"))[1] == 1
+    assert (await audit.audit_page(app.db, action="signed_in"))[1] == 1
 
 
 async def test_secure_cookie_when_configured(app):
@@ -152,10 +152,10 @@ async def test_form_without_csrf_token_is_refused_and_changes_nothing(app, clien
         resp = await client.post(f"/console/escalations/{esc_id}/claim", data=data,
                                  allow_redirects=False)
         assert resp.status == 403
-    assert (await staff.escalation(app.db, esc_id))["status"] == "open"
+    assert (await casework.escalation(app.db, esc_id))["status"] == "open"
     ok = await post_form(client, f"/console/escalations/{esc_id}/claim")
     assert ok.status == 303
-    assert (await staff.escalation(app.db, esc_id))["status"] == "claimed"
+    assert (await casework.escalation(app.db, esc_id))["status"] == "claimed"
 
 
 async def test_logout_ends_the_session_on_the_server(app, client):
@@ -193,7 +193,7 @@ async def test_sessions_end_after_session_hours_even_when_active(app, client, cl
 
 async def test_disabled_account_cannot_sign_in_and_its_sessions_end(app, client):
     user_id = await signed_in(app, client, "ana@example.org", "staff")
-    await staff.set_disabled(app.db, user_id, True, "test", "2026-11-25T15:00:00+00:00")
+    await accounts.set_disabled(app.db, user_id, True, "test", "2026-11-25T15:00:00+00:00")
     assert (await client.get("/console/", allow_redirects=False)).status == 303
     assert (await login(client, "ana@example.org")).status == 401
 

@@ -22,7 +22,7 @@ import pytest
 from bot.app import App
 from bot.channels import console
 from bot.clock import iso
-from bot.storage import escalations, staff
+from bot.storage import casework, escalations
 from tests.web_support import PASSWORD, add_user, make_escalation, start_console
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -149,7 +149,7 @@ async def test_a_long_conversation_keeps_the_newest_exchange_by_the_reply_box(ap
     base = str(client.make_url("")).rstrip("/")
     me = await add_user(app, "sam@example.org", "staff")
     esc = await make_escalation(app, messages=tuple(f"message number {i}" for i in range(1, 41)))
-    await staff.claim(app.db, await staff.escalation(app.db, esc), f"staff:{me}",
+    await casework.claim(app.db, await casework.escalation(app.db, esc), f"staff:{me}",
                       iso(app.clock()))
     try:
         async with async_playwright() as pw:
@@ -176,7 +176,7 @@ async def test_a_long_conversation_keeps_the_newest_exchange_by_the_reply_box(ap
             await page.get_by_text("Resolve and hand back to the bot").click()
             confirm = page.get_by_role("button", name="Yes, resolve and send the closing message")
             await expect(confirm).to_be_visible()
-            assert (await staff.escalation(app.db, esc))["status"] == "claimed"
+            assert (await casework.escalation(app.db, esc))["status"] == "claimed"
             await confirm.click()
             await expect(page.get_by_text("Resolved. The person got the closing message")) \
                 .to_be_visible()

@@ -13,7 +13,7 @@ from bot.app import App
 from bot.clock import iso
 from bot.demo_data import shipped_csv
 from bot.registry.importer import import_csv
-from bot.storage import cases, optouts, staff
+from bot.storage import accounts, audit, cases, casework, optouts
 from bot.web.auth import verify_password
 from tests.web_support import add_user, make_escalation, post_form, signed_in, start_console
 
@@ -52,7 +52,7 @@ async def test_an_opted_out_person_cannot_be_replied_to_and_the_queue_says_so(ap
     async with app.db.transaction() as conn:
         await optouts.opt_out(conn, "sms", "+16175550101", "stop", iso(app.clock()))
     page = f"/console/escalations/{esc}"
-    await staff.claim(app.db, await staff.escalation(app.db, esc), f"staff:{me}",
+    await casework.claim(app.db, await casework.escalation(app.db, esc), f"staff:{me}",
                       iso(app.clock()))
     html = await (await client.get(page)).text()
     assert '<fieldset class="plain" disabled>' in html and 'id="opted-out"' in html
@@ -76,7 +76,7 @@ async def test_one_conversation_exports_as_text_and_is_audited(app, client):
     text = await resp.text()
     assert text.startswith("Escalation ABC234\n")
     assert "Person: I want a lawyer\n" in text and "Person: My case is from 2009\n" in text
-    rows, _ = await staff.audit_page(app.db, actor=f"staff:{me}", action="escalation_export")
+    rows, _ = await audit.audit_page(app.db, actor=f"staff:{me}", action="escalation_export")
     assert len(rows) == 1
     assert (await client.get("/console/escalations/999/export")).status == 404
 
@@ -115,7 +115,7 @@ async def test_an_admin_resets_another_account_s_password(app, client):
     resp = await post_form(client, f"/console/users/{lee}/password",
                            {"password": "a fresh long password"}, page="/console/users")
     assert resp.headers["Location"] == "/console/users?done=password"
-    row = await staff.user_by_id(app.db, lee)
+    row = await accounts.user_by_id(app.db, lee)
     assert await verify_password(row["password_hash"], "a fresh long password")
     missing = await post_form(client, "/console/users/999/password",
                               {"password": "a fresh long password"}, page="/console/users")
@@ -183,7 +183,7 @@ async def test_the_audit_log_filters_by_a_colleague_s_email_and_shows_dockets(ap
 async def test_canned_replies_come_in_the_person_s_language_and_can_be_edited(app, client):
     me = await signed_in(app, client, "sam@example.org", "staff")
     esc = await make_escalation(app, locale="es")
-    await staff.claim(app.db, await staff.escalation(app.db, esc), f"staff:{me}",
+    await casework.claim(app.db, await casework.escalation(app.db, esc), f"staff:{me}",
                       iso(app.clock()))
     page = f"/console/escalations/{esc}"
     html = await (await client.get(page)).text()
@@ -209,7 +209,7 @@ async def test_an_escalation_is_assigned_to_a_named_colleague(app, client):
     assert "ada@example.org" not in html  # advocates do not answer escalations
     resp = await post_form(client, page + "/assign", {"to": f"staff:{lee}"}, page)
     assert "done=assigned" in resp.headers["Location"]
-    row = await staff.escalation(app.db, esc)
+    row = await casework.escalation(app.db, esc)
     assert row["claimed_by"] == f"staff:{lee}" and row["status"] == "claimed"
     html = await (await client.get(page)).text()
     assert "sam@example.org assigned it to lee@example.org." in html

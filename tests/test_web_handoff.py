@@ -14,7 +14,7 @@ from bot.app import App
 from bot.channels import console
 from bot.clock import iso
 from bot.handoff import OfficeHours
-from bot.storage import optouts, outbox, people, staff
+from bot.storage import casework, optouts, outbox, people
 from tests.web_support import make_escalation
 
 ADDRESS = "tester"  # the conftest ConsoleSession's address
@@ -29,10 +29,10 @@ async def poll(app: App, address: str = ADDRESS) -> list[dict[str, Any]]:
 
 async def live(app: App, *, locale: str = "en", status: str = "claimed") -> int:
     esc = await make_escalation(app, channel="console", address=ADDRESS, locale=locale)
-    row = await staff.escalation(app.db, esc)
-    await staff.claim(app.db, row, "staff:7", iso(app.clock()))
+    row = await casework.escalation(app.db, esc)
+    await casework.claim(app.db, row, "staff:7", iso(app.clock()))
     if status == "waiting":
-        await staff.mark_waiting(app.db, row, "staff:7", iso(app.clock()))
+        await casework.mark_waiting(app.db, row, "staff:7", iso(app.clock()))
     return esc
 
 
@@ -47,19 +47,19 @@ async def test_while_claimed_the_message_goes_to_the_thread_and_the_bot_is_quiet
     esc = await live(app)
     turn = await session.say("My date of birth is 1975-03-14")
     assert turn["replies"] == []
-    row = await staff.escalation(app.db, esc)
+    row = await casework.escalation(app.db, esc)
     assert row["person_wrote_at"] is not None
     transcript = await people.transcript(app.db, row["person_id"])
     assert transcript[-1]["body"] == "My date of birth is 1975-03-14"
     assert transcript[-1]["direction"] == "in"
-    assert [e["action"] for e in await staff.events(app.db, esc)][-1] == "person_wrote"
+    assert [e["action"] for e in await casework.events(app.db, esc)][-1] == "person_wrote"
 
 
 async def test_an_answer_while_waiting_makes_it_staffs_turn(app, session):
     await session.say("hi")
     esc = await live(app, status="waiting")
     assert (await session.say("yes"))["replies"] == []  # "yes" is talk, not a keyword here
-    assert (await staff.escalation(app.db, esc))["status"] == "claimed"
+    assert (await casework.escalation(app.db, esc))["status"] == "claimed"
 
 
 @pytest.mark.parametrize("word", ["STOP", "help"])
@@ -85,7 +85,7 @@ async def test_a_menu_request_during_a_handoff_is_answered_and_passed_on(app, se
     esc = await live(app)
     turn = await session.say(word)
     assert session.text(turn) == PAUSED
-    row = await staff.escalation(app.db, esc)
+    row = await casework.escalation(app.db, esc)
     assert row["status"] == "claimed" and row["person_wrote_at"] is not None
     transcript = await people.transcript(app.db, row["person_id"])
     assert [m["body"] for m in transcript[-2:]] == [word, PAUSED]
@@ -94,7 +94,7 @@ async def test_a_menu_request_during_a_handoff_is_answered_and_passed_on(app, se
 async def test_a_number_answering_the_lawyer_is_not_taken_for_a_menu(app, session):
     await session.say("hi")
     esc = await live(app)
-    await staff.reply(app.db, await staff.escalation(app.db, esc), "staff:7",
+    await casework.reply(app.db, await casework.escalation(app.db, esc), "staff:7",
                       "How many cases do you have?", iso(app.clock()), then_wait=True)
     assert (await session.say("2"))["replies"] == []  # an answer to the lawyer: quiet
     assert (await session.say("MENU"))["replies"]  # a request for the menu is still answered
@@ -115,7 +115,7 @@ async def test_forget_me_during_a_handoff_is_handled_by_the_bot(app, session, lo
     assert ask["awaiting"] == "confirm" and ask["replies"]
     done = await session.say("1")
     assert done["replies"], "the erasure is confirmed"
-    row = await staff.escalation(app.db, esc)
+    row = await casework.escalation(app.db, esc)
     assert row["status"] == "resolved"
     assert await people.transcript(app.db, row["person_id"]) != []  # only what followed
     assert all(m["body"] != "I want a lawyer"
@@ -146,13 +146,13 @@ async def test_during_office_hours_nothing_is_said(app, session, clock):
 async def test_staff_replies_reach_a_console_person_once(app, session):
     await session.say("hi")
     esc = await live(app)
-    row = await staff.escalation(app.db, esc)
-    await staff.reply(app.db, row, "staff:7", "Hi, I am a lawyer. Can we talk?",
+    row = await casework.escalation(app.db, esc)
+    await casework.reply(app.db, row, "staff:7", "Hi, I am a lawyer. Can we talk?",
                       iso(app.clock()), then_wait=True)
     assert await poll(app) == [{"text": "Hi, I am a lawyer. Can we talk?", "author": "staff:7"}]
     assert await poll(app) == []
     assert [r["status"] for r in await outbox.for_address(app.db, "console", ADDRESS)] == ["sent"]
-    await staff.reply(app.db, row, "staff:7", "Still there?", iso(app.clock()), then_wait=False)
+    await casework.reply(app.db, row, "staff:7", "Still there?", iso(app.clock()), then_wait=False)
     turn = await session.say("yes, sorry")
     assert turn["delivered"] == [{"text": "Still there?", "author": "staff:7"}]
     assert turn["replies"] == []
@@ -162,7 +162,7 @@ async def test_resolve_hands_the_person_back_to_the_bot(app, session):
     await session.say("hi")
     esc = await live(app)
     closing = "Our lawyer has closed this chat."
-    await staff.resolve(app.db, await staff.escalation(app.db, esc), "staff:7", closing,
+    await casework.resolve(app.db, await casework.escalation(app.db, esc), "staff:7", closing,
                         iso(app.clock()))
     assert [m["text"] for m in await poll(app)] == [closing]
     assert (await session.say("menu"))["replies"]
@@ -173,7 +173,7 @@ async def test_opted_out_console_person_gets_no_staff_message(app, session):
     esc = await live(app)
     async with app.db.transaction() as conn:
         await optouts.opt_out(conn, "console", ADDRESS, "stop", iso(app.clock()))
-    await staff.reply(app.db, await staff.escalation(app.db, esc), "staff:7", "Hello",
+    await casework.reply(app.db, await casework.escalation(app.db, esc), "staff:7", "Hello",
                       iso(app.clock()), then_wait=False)
     assert await poll(app) == []
     assert [r["status"] for r in await outbox.for_address(app.db, "console", ADDRESS)] == [

@@ -13,7 +13,7 @@ from bot.app import App
 from bot.clock import iso
 from bot.demo_data import shipped_csv
 from bot.registry.importer import import_csv
-from bot.storage import cases, outbox, people, staff
+from bot.storage import accounts, audit, cases, casework, outbox, people
 from tests.web_support import add_user, make_escalation, post_form, signed_in, start_console
 
 
@@ -52,7 +52,7 @@ async def test_queue_filters(app, client):
     await make_escalation(app, address="4242", channel="telegram", ref="TGEN44",
                           created=await _ago(app, days=8))
     resolved = await make_escalation(app, address="+16175550104", ref="DONE55")
-    await staff.resolve(app.db, await staff.escalation(app.db, resolved), "staff:1", "bye",
+    await casework.resolve(app.db, await casework.escalation(app.db, resolved), "staff:1", "bye",
                         iso(app.clock()))
 
     async def refs(query: str) -> set[str]:
@@ -94,7 +94,7 @@ async def test_detail_shows_transcript_candidates_language_channel_and_is_audite
     assert "Quiero un abogado" in html and "Español" in html and "SMS" in html
     assert "Possible case 1" in html and matches[0]["docket_display"] in html
     assert "not verified" in html
-    rows, _ = await staff.audit_page(app.db, action="escalation_view")
+    rows, _ = await audit.audit_page(app.db, action="escalation_view")
     assert rows[0]["actor"] == f"staff:{staff_id}" and rows[0]["detail"] == f"escalation={esc}"
 
 
@@ -125,7 +125,7 @@ async def test_claim_reply_wait_resolve_through_the_outbox(app, client, clock):
     row = (await outbox.for_address(app.db, "sms", "+16175550101"))[-1]
     assert row["body"] == "Hola, soy abogada. ¿Cuándo nació?"
     assert row["author"] == f"staff:{me}" and row["kind"] == "staff" and row["status"] == "pending"
-    esc_row = await staff.escalation(app.db, esc)
+    esc_row = await casework.escalation(app.db, esc)
     assert esc_row["status"] == "waiting"
     transcript = await people.transcript(app.db, esc_row["person_id"])
     assert transcript[-1]["author"] == f"staff:{me}"
@@ -133,9 +133,9 @@ async def test_claim_reply_wait_resolve_through_the_outbox(app, client, clock):
     await post_form(client, page + "/note", {"text": "Called twice, no answer"}, page)
     unconfirmed = await post_form(client, page + "/resolve", page=page)
     assert "done=unconfirmed&failed=1" in unconfirmed.headers["Location"]
-    assert (await staff.escalation(app.db, esc))["status"] == "waiting"  # one click: nothing
+    assert (await casework.escalation(app.db, esc))["status"] == "waiting"  # one click: nothing
     resp = await post_form(client, page + "/resolve", {"confirm": "yes"}, page=page)
-    assert (await staff.escalation(app.db, esc))["status"] == "resolved"
+    assert (await casework.escalation(app.db, esc))["status"] == "resolved"
     closing = (await outbox.for_address(app.db, "sms", "+16175550101"))[-1]
     assert closing["body"].startswith("Nuestro abogado cerró esta conversación")  # their language
     html = await (await client.get(resp.headers["Location"])).text()
@@ -143,7 +143,7 @@ async def test_claim_reply_wait_resolve_through_the_outbox(app, client, clock):
     history = html[html.index("History"):]
     for words in ("claimed it", "replied", "marked it as waiting", "added a note", "resolved it"):
         assert words in history
-    actions = {r["action"] for r in (await staff.audit_page(app.db))[0]}
+    actions = {r["action"] for r in (await audit.audit_page(app.db))[0]}
     assert {"escalation_claimed", "escalation_replied", "escalation_resolved",
             "escalation_noted"} <= actions
 
@@ -166,7 +166,7 @@ async def test_another_staff_member_takes_over(app, client):
     other = await add_user(app, "lee@example.org", "staff")
     await signed_in(app, client, "sam@example.org", "staff")
     esc = await make_escalation(app)
-    await staff.claim(app.db, await staff.escalation(app.db, esc), f"staff:{other}",
+    await casework.claim(app.db, await casework.escalation(app.db, esc), f"staff:{other}",
                       iso(app.clock()))
     page = f"/console/escalations/{esc}"
     html = await (await client.get(page)).text()
@@ -199,11 +199,11 @@ async def test_registry_search_by_docket_name_and_dob_is_audited(app, client):
     assert "No case matches." in nothing
     bad = await client.get("/console/registry?dob=14.03.1975")
     assert bad.status == 400 and "YYYY-MM-DD" in await bad.text()
-    rows, total = await staff.audit_page(app.db, action="registry_search")
+    rows, total = await audit.audit_page(app.db, action="registry_search")
     assert total == 3 and all(r["actor"] == f"staff:{me}" for r in rows)
     assert {r["detail"] for r in rows} == {"by=docket", "by=last_name,dob", "by=last_name"}
     assert "0912" not in json.dumps([dict(r) for r in rows])  # fields, never values
-    views, _ = await staff.audit_page(app.db, action="case_view")
+    views, _ = await audit.audit_page(app.db, action="case_view")
     assert views and all(v["case_id"] for v in views)
 
 
@@ -219,18 +219,18 @@ async def test_users_page_adds_disables_and_enables(app, client):
     short = await post_form(client, "/console/users", {"email": "x@example.org", "role": "staff",
                                                        "password": "short"})
     assert short.status == 400
-    new = await staff.user_by_email(app.db, "new@example.org")
+    new = await accounts.user_by_email(app.db, "new@example.org")
     assert new["role"] == "advocate"
     one_click = await post_form(client, f"/console/users/{new['id']}/disable",
                                 page="/console/users")
     assert one_click.status == 400 and "Confirm first" in await one_click.text()
-    assert not (await staff.user_by_email(app.db, "new@example.org"))["disabled"]
+    assert not (await accounts.user_by_email(app.db, "new@example.org"))["disabled"]
     await post_form(client, f"/console/users/{new['id']}/disable", {"confirm": "yes"},
                     page="/console/users")
-    assert (await staff.user_by_email(app.db, "new@example.org"))["disabled"]
+    assert (await accounts.user_by_email(app.db, "new@example.org"))["disabled"]
     await post_form(client, f"/console/users/{new['id']}/enable", page="/console/users")
-    assert not (await staff.user_by_email(app.db, "new@example.org"))["disabled"]
-    me = await staff.user_by_email(app.db, "root@example.org")
+    assert not (await accounts.user_by_email(app.db, "new@example.org"))["disabled"]
+    me = await accounts.user_by_email(app.db, "root@example.org")
     self_off = await post_form(client, f"/console/users/{me['id']}/disable", {"confirm": "yes"})
     assert self_off.status == 400
 

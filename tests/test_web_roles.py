@@ -8,7 +8,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from bot.app import App
-from bot.storage import staff
+from bot.storage import accounts, audit, casework
 from tests.web_support import add_user, make_escalation, post_form, signed_in, start_console
 
 # (method, path, roles that may use it); {esc} and {user} are filled in.
@@ -63,7 +63,7 @@ async def test_every_route_for_every_role(app, client, role):
             expected = 200
         else:
             if path.endswith("/reply"):  # a reply needs a claim first
-                await staff.claim(app.db, await staff.escalation(app.db, esc), f"staff:{me}",
+                await casework.claim(app.db, await casework.escalation(app.db, esc), f"staff:{me}",
                                   "2026-11-25T15:00:00+00:00")
             form = next((v for k, v in FORMS.items() if path.endswith(k)), {})
             resp = await post_form(client, path, form)
@@ -81,7 +81,7 @@ async def test_staff_member_on_admin_urls_gets_403_and_nothing_changes(app, clie
         assert (await client.get(path)).status == 403
     assert (await post_form(client, f"/console/users/{target}/disable")).status == 403
     assert (await post_form(client, "/console/users", FORMS["/console/users"])).status == 403
-    users = {u["email"]: u for u in await staff.list_users(app.db)}
+    users = {u["email"]: u for u in await accounts.list_users(app.db)}
     assert not users["other@example.org"]["disabled"] and "new@example.org" not in users
 
 
@@ -94,9 +94,9 @@ async def test_advocate_sees_no_case_or_escalation(app, client):
         assert resp.status == 403
         assert "0912" not in await resp.text()
     assert (await post_form(client, f"/console/escalations/{esc}/claim")).status == 403
-    assert (await staff.escalation(app.db, esc))["status"] == "open"
+    assert (await casework.escalation(app.db, esc))["status"] == "open"
     # and no audit row claims they saw anything
-    assert (await staff.audit_page(app.db, action="escalation_view"))[1] == 0
+    assert (await audit.audit_page(app.db, action="escalation_view"))[1] == 0
 
 
 async def test_advocate_home_lists_only_what_they_can_open(app, client):

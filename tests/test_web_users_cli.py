@@ -10,7 +10,7 @@ import pytest
 
 from bot.app import App
 from bot.cli import main
-from bot.storage import staff
+from bot.storage import accounts
 from bot.web.auth import verify_password
 
 
@@ -26,7 +26,7 @@ def run(args: list[str], db_path, stdin: str = "") -> int:
 def user(config, email: str):
     async def fetch():
         async with await App.create(config) as app:
-            return await staff.user_by_email(app.db, email)
+            return await accounts.user_by_email(app.db, email)
     return asyncio.run(fetch())
 
 

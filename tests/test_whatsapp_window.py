@@ -9,8 +9,8 @@ import datetime as dt
 from bot.channels import telegram_alerts, whatsapp_window
 from bot.clock import iso
 from bot.model import Reply
+from bot.storage import casework
 from bot.storage import outbox as outbox_store
-from bot.storage import staff
 from tests.fakes.twilio_whatsapp import whatsapp_rig
 from tests.web_support import make_escalation, signed_in, start_console
 
@@ -27,9 +27,9 @@ async def escalated(rig, number: str) -> dict:
     await rig.say(number, "I want to talk to a lawyer")
     await rig.idle()
     row = await rig.app.db.fetchone("SELECT id FROM escalations")
-    esc = await staff.escalation(rig.app.db, row["id"])
+    esc = await casework.escalation(rig.app.db, row["id"])
     assert esc["channel"] == "whatsapp"
-    await staff.claim(rig.app.db, esc, "staff:7", iso(rig.app.clock()))
+    await casework.claim(rig.app.db, esc, "staff:7", iso(rig.app.clock()))
     return esc
 
 
@@ -44,7 +44,7 @@ async def test_a_staff_reply_within_the_window_goes_free_form_on_whatsapp(config
         esc = await escalated(rig, ROSA)
         n = len(rig.fake.whatsapp_to(ROSA))
         clock.advance(hours=23)
-        await staff.reply(rig.app.db, esc, "staff:7", LAWYER_SAYS, iso(clock()),
+        await casework.reply(rig.app.db, esc, "staff:7", LAWYER_SAYS, iso(clock()),
                           then_wait=True)
         rig.service.wakeup.outbox.set()
         sent = await rig.wait(ROSA, n + 1)
@@ -59,9 +59,9 @@ async def test_a_staff_reply_after_25_hours_goes_out_as_the_template(config, clo
         esc = await escalated(rig, ROSA)
         n = len(rig.fake.whatsapp_to(ROSA))
         clock.advance(hours=25)
-        await staff.reply(rig.app.db, esc, "staff:7", LAWYER_SAYS, iso(clock()),
+        await casework.reply(rig.app.db, esc, "staff:7", LAWYER_SAYS, iso(clock()),
                           then_wait=True)
-        await staff.reply(rig.app.db, esc, "staff:7", "And bring your papers.", iso(clock()),
+        await casework.reply(rig.app.db, esc, "staff:7", "And bring your papers.", iso(clock()),
                           then_wait=True)
         rig.service.wakeup.outbox.set()
         sent = await rig.wait(ROSA, n + 1)
@@ -103,7 +103,7 @@ async def test_without_a_template_the_reply_is_held_visibly_never_failed(config,
         esc = await escalated(rig, ROSA)
         n = len(rig.fake.whatsapp_to(ROSA))
         clock.advance(hours=25)
-        await staff.reply(rig.app.db, esc, "staff:7", LAWYER_SAYS, iso(clock()),
+        await casework.reply(rig.app.db, esc, "staff:7", LAWYER_SAYS, iso(clock()),
                           then_wait=True)
         rig.service.wakeup.outbox.set()
         await rig.idle(settle=0.3)
@@ -121,7 +121,7 @@ async def test_twilio_63016_is_handled_as_the_closed_window(config, clock):
         esc = await escalated(rig, ROSA)
         n = len(rig.fake.whatsapp_to(ROSA))
         rig.fake.last_inbound.clear()  # Twilio's view: the person never wrote
-        await staff.reply(rig.app.db, esc, "staff:7", LAWYER_SAYS, iso(clock()),
+        await casework.reply(rig.app.db, esc, "staff:7", LAWYER_SAYS, iso(clock()),
                           then_wait=True)
         rig.service.wakeup.outbox.set()
         sent = await rig.wait(ROSA, n + 1)
@@ -138,7 +138,7 @@ async def test_a_late_63016_status_callback_puts_the_reply_back_for_the_template
         esc = await escalated(rig, ROSA)
         n = len(rig.fake.whatsapp_to(ROSA))
         rig.fake.last_inbound.clear()
-        await staff.reply(rig.app.db, esc, "staff:7", LAWYER_SAYS, iso(clock()),
+        await casework.reply(rig.app.db, esc, "staff:7", LAWYER_SAYS, iso(clock()),
                           then_wait=True)
         rig.service.wakeup.outbox.set()
         sent = await rig.wait(ROSA, n + 2)  # the refused free-form message, then the template
@@ -174,12 +174,12 @@ async def test_the_console_shows_the_whatsapp_channel_and_what_the_window_means(
     client = await start_console(app)
     try:
         uid = await signed_in(app, client, "lawyer@example.org", "staff")
-        await staff.claim(app.db, await staff.escalation(app.db, esc), f"staff:{uid}",
+        await casework.claim(app.db, await casework.escalation(app.db, esc), f"staff:{uid}",
                           iso(app.clock()))
         queue = await (await client.get("/console/escalations")).text()
         detail = await (await client.get(f"/console/escalations/{esc}")).text()
         sms = await make_escalation(app, channel="sms", address="+16175550101", ref="XYZ789")
-        await staff.claim(app.db, await staff.escalation(app.db, sms), f"staff:{uid}",
+        await casework.claim(app.db, await casework.escalation(app.db, sms), f"staff:{uid}",
                           iso(app.clock()))
         other = await (await client.get(f"/console/escalations/{sms}")).text()
     finally:

@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import App
 from bot.clock import iso
-from bot.storage import escalations, people, staff
+from bot.storage import accounts, escalations, people
 from bot.web import setup_console
 from bot.web.auth import hash_password
 
@@ -34,7 +34,7 @@ async def start_console(app: App) -> TestClient:
 
 
 async def add_user(app: App, email: str, role: str, password: str = PASSWORD) -> int:
-    user_id = await staff.create_user(app.db, email, role, await hash_password(password),
+    user_id = await accounts.create_user(app.db, email, role, await hash_password(password),
                                       iso(app.clock()), "test")
     assert user_id
     return user_id

@@ -23,7 +23,7 @@ from typing import TextIO
 from ..app import App
 from ..clock import iso
 from ..model import Inbound, Turn
-from ..storage import staff
+from ..storage import live_handoff
 from ..workers import apologise, apology, where
 from .sanitize import clean_text
 
@@ -44,7 +44,7 @@ def render_text(turn: Turn) -> str:
 
 async def take_delivered(app: App, address: str) -> list[dict[str, str]]:
     """Console-channel outbox rows for this person (staff replies), marked sent."""
-    rows = await staff.take_console_outbox(app.db, address, iso(app.clock()))
+    rows = await live_handoff.take_console_outbox(app.db, address, iso(app.clock()))
     return [{"text": r["body"], "author": r["author"] or "bot"} for r in rows]
 
 

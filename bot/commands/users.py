@@ -16,7 +16,7 @@ from typing import TextIO
 from ..app import App
 from ..clock import iso
 from ..config import Config
-from ..storage import staff
+from ..storage import accounts
 from ..web.auth import hash_password, password_problem
 
 ACTOR = "cli"
@@ -34,7 +34,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     add = users.add_parser("add", parents=[parent], help="add an account (password from a "
                            "prompt, or one line of standard input)")
     add.add_argument("email")
-    add.add_argument("--role", choices=staff.ROLES, required=True)
+    add.add_argument("--role", choices=accounts.ROLES, required=True)
     add.set_defaults(func=add_user)
     lst = users.add_parser("list", parents=[parent], help="list the accounts")
     lst.set_defaults(func=list_users)
@@ -88,7 +88,7 @@ async def add_user(args: argparse.Namespace, config: Config) -> int:
     if isinstance(password, int):
         return password
     async with await App.create(config) as app:
-        user_id = await staff.create_user(app.db, email, args.role,
+        user_id = await accounts.create_user(app.db, email, args.role,
                                           await hash_password(password), iso(app.clock()), ACTOR)
     if user_id is None:
         print(f"casecheck: an account with this email already exists: {email}", file=sys.stderr)
@@ -99,7 +99,7 @@ async def add_user(args: argparse.Namespace, config: Config) -> int:
 
 async def list_users(args: argparse.Namespace, config: Config) -> int:
     async with await App.create(config) as app:
-        rows = await staff.list_users(app.db)
+        rows = await accounts.list_users(app.db)
     if not rows:
         print("no accounts yet: casecheck users add EMAIL --role admin")
         return 0
@@ -112,11 +112,11 @@ async def list_users(args: argparse.Namespace, config: Config) -> int:
 
 async def _set_disabled(args: argparse.Namespace, config: Config, disabled: bool) -> int:
     async with await App.create(config) as app:
-        user = await staff.user_by_email(app.db, args.email.strip())
+        user = await accounts.user_by_email(app.db, args.email.strip())
         if user is None:
             print(f"casecheck: no such account: {args.email}", file=sys.stderr)
             return 1
-        await staff.set_disabled(app.db, user["id"], disabled, ACTOR, iso(app.clock()))
+        await accounts.set_disabled(app.db, user["id"], disabled, ACTOR, iso(app.clock()))
     print(f"{'disabled' if disabled else 'enabled'} {user['email']}")
     return 0
 
@@ -132,14 +132,14 @@ async def enable_user(args: argparse.Namespace, config: Config) -> int:
 async def reset_password(args: argparse.Namespace, config: Config) -> int:
     """A new password for someone who lost theirs; every session of the account ends."""
     async with await App.create(config) as app:
-        user = await staff.user_by_email(app.db, args.email.strip())
+        user = await accounts.user_by_email(app.db, args.email.strip())
         if user is None:
             print(f"casecheck: no such account: {args.email}", file=sys.stderr)
             return 1
         password = await read_new_password()
         if isinstance(password, int):
             return password
-        await staff.set_password(app.db, user["id"], await hash_password(password), "",
+        await accounts.set_password(app.db, user["id"], await hash_password(password), "",
                                  ACTOR, iso(app.clock()))
     print(f"new password set for {user['email']}; its sessions ended")
     return 0

@@ -11,7 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from . import Tx, attempts, audit, escalations, linking, optouts, outreach, people, retention, staff
+from . import (
+    Tx,
+    attempts,
+    audit,
+    escalations,
+    linking,
+    live_handoff,
+    optouts,
+    outreach,
+    people,
+    retention,
+)
 from . import cases as cases_store
 
 
@@ -140,7 +151,7 @@ async def _apply(tx: Tx, fx: Effect, now: str) -> None:  # noqa: C901 (one case 
         case AddCandidates():
             await escalations.add_candidates(tx, fx.escalation_id, fx.candidates, now)
         case PersonWrote():
-            await staff.person_wrote(tx, fx.escalation_id, now,
+            await live_handoff.person_wrote(tx, fx.escalation_id, now,
                                      told_after_hours=fx.told_after_hours)
         case MarkCampaignReply():
             await outreach.mark_replied(tx, fx.campaign_id, fx.channel, fx.address, now)

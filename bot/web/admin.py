@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..registry.normalize import name_key, normalize_docket, parse_date
-from ..storage import staff
+from ..storage import accounts, audit, registry_search
 from .auth import ADMIN, STAFF, hash_password, password_problem, requires
 from .pages import N_, USER, console_of, render
 
@@ -32,11 +32,11 @@ async def registry(request: web.Request) -> web.StreamResponse:
         error = N_("Give a docket number, a last name or a date of birth.")
     status = 400 if error else 200
     if searched and not error:
-        results = await staff.search_cases(console.app.db, limit=SEARCH_LIMIT, **keys)
+        results = await registry_search.search_cases(console.app.db, limit=SEARCH_LIMIT, **keys)
         fields = [k for k in ("docket", "last_name", "first_name", "dob") if form[k]]
-        await staff.record_search(console.app.db, request[USER]["actor"], fields,
+        await registry_search.record_search(console.app.db, request[USER]["actor"], fields,
                                   [r["id"] for r in results], console.stamp())
-    linked = await staff.escalations_of_cases(console.app.db, [r["id"] for r in results])
+    linked = await registry_search.escalations_of_cases(console.app.db, [r["id"] for r in results])
     return render(request, "registry.html", status=status, form=form, error=error,
                   results=results, linked=linked, searched=searched and not error,
                   limit=SEARCH_LIMIT)
@@ -53,9 +53,9 @@ async def users(request: web.Request) -> web.StreamResponse:
 
 async def _users_page(request: web.Request, *, status: int = 200, done: str | None = None,
                       error: str | None = None, email: str = "") -> web.Response:
-    rows = await staff.list_users(console_of(request).app.db)
+    rows = await accounts.list_users(console_of(request).app.db)
     return render(request, "users.html", status=status, users=rows, done=done, error=error,
-                  email=email, roles=staff.ROLES)
+                  email=email, roles=accounts.ROLES)
 
 
 @requires(ADMIN)
@@ -67,10 +67,10 @@ async def add_user(request: web.Request) -> web.StreamResponse:
     error = password_problem(password)
     if "@" not in email or any(c.isspace() for c in email):
         error = N_("Give a valid email address.")
-    elif role not in staff.ROLES:
+    elif role not in accounts.ROLES:
         error = N_("Choose a role.")
     if error is None:
-        user_id = await staff.create_user(console.app.db, email, role,
+        user_id = await accounts.create_user(console.app.db, email, role,
                                           await hash_password(password), console.stamp(),
                                           request[USER]["actor"])
         if user_id is None:
@@ -92,7 +92,7 @@ async def _toggle(request: web.Request, disabled: bool) -> web.StreamResponse:
     if user_id == request[USER]["id"]:
         return await _users_page(request, status=400,
                                  error=N_("You cannot disable your own account."))
-    if not await staff.set_disabled(console.app.db, user_id, disabled,
+    if not await accounts.set_disabled(console.app.db, user_id, disabled,
                                     request[USER]["actor"], console.stamp()):
         raise web.HTTPNotFound()
     raise web.HTTPSeeOther("/console/users?done=" + ("disabled" if disabled else "enabled"))
@@ -113,13 +113,13 @@ async def reset_password(request: web.Request) -> web.StreamResponse:
     """An admin sets a new password for another account (given to its owner privately)."""
     console = console_of(request)
     user_id = min(int(request.match_info["id"]), 2**62)
-    if await staff.user_by_id(console.app.db, user_id) is None:
+    if await accounts.user_by_id(console.app.db, user_id) is None:
         raise web.HTTPNotFound()
     password = str((await request.post()).get("password", ""))
     error = password_problem(password)
     if error:
         return await _users_page(request, status=400, error=error)
-    await staff.set_password(console.app.db, user_id, await hash_password(password), "",
+    await accounts.set_password(console.app.db, user_id, await hash_password(password), "",
                              request[USER]["actor"], console.stamp())
     raise web.HTTPSeeOther("/console/users?done=password")
 
@@ -133,11 +133,11 @@ async def audit_log(request: web.Request) -> web.StreamResponse:
         page = max(1, min(int(request.query.get("page", "1")), 1_000_000))
     except ValueError:
         page = 1
-    emails = await staff.user_emails(console.app.db)
+    emails = await accounts.user_emails(console.app.db)
     by_email = {email.casefold(): key for key, email in emails.items()}
     if "@" in actor:  # people think of a colleague by email, not by internal id
         actor = by_email.get(actor.casefold(), actor)
-    rows, total = await staff.audit_page(console.app.db, actor=actor, action=action,
+    rows, total = await audit.audit_page(console.app.db, actor=actor, action=action,
                                          limit=AUDIT_PAGE, offset=(page - 1) * AUDIT_PAGE)
     return render(request, "audit.html", rows=rows, total=total, page=page,
                   pages=max(1, -(-total // AUDIT_PAGE)), actor=actor, action=action,

@@ -31,7 +31,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from yarl import URL
 
 from ..clock import iso
-from ..storage import attempts, staff
+from ..storage import accounts, attempts
 from .pages import N_, USER, Handler, console_of, render
 
 SESSION_COOKIE = "cc_session"
@@ -118,17 +118,17 @@ async def _session(request: web.Request) -> dict[str, Any] | None:
     console = console_of(request)
     db, cfg = console.app.db, console.app.config.console
     token_hash = _token_hash(token)
-    row = await staff.session_user(db, token_hash)
+    row = await accounts.session_user(db, token_hash)
     if row is None:
         return None
     now = console.now()
     idle_since = now - dt.timedelta(minutes=cfg.idle_minutes)
     last_seen = dt.datetime.fromisoformat(row["last_seen"])
     if row["disabled"] or row["expires_at"] <= iso(now) or last_seen <= idle_since:
-        await staff.end_session(db, token_hash)
+        await accounts.end_session(db, token_hash)
         raise _to_login(request, "disabled" if row["disabled"] else "idle")
     if (now - last_seen).total_seconds() >= TOUCH_SECONDS:
-        await staff.touch_session(db, token_hash, iso(now))
+        await accounts.touch_session(db, token_hash, iso(now))
     return {"id": row["user_id"], "email": row["email"], "role": row["role"],
             "csrf": row["csrf"], "token_hash": token_hash, "actor": f"staff:{row['user_id']}"}
 
@@ -208,31 +208,31 @@ async def login(request: web.Request) -> web.StreamResponse:
     password = str(form.get("password", ""))[:1024]
     next_path = _safe_next(form.get("next"))
     now = console.now()
-    limits = staff.LoginLimits(
+    limits = accounts.LoginLimits(
         account_key=attempts.hashed_key("account", email.casefold()),
         address_key=attempts.hashed_key("address", client_address(request)),
         max_account=cfg.login_max_failures, max_address=cfg.login_max_failures_per_address,
         since=iso(now - dt.timedelta(minutes=cfg.login_window_minutes)))
-    reserved = await staff.reserve_login(db, limits, iso(now))
+    reserved = await accounts.reserve_login(db, limits, iso(now))
     if reserved is None:
         return _login_page(request, status=429, email=email, next_path=next_path, error=N_(
             "Too many failed sign-ins. Wait {minutes} minutes and try again, "
             "or ask an administrator."))
     async with console.password_checks:  # a burst queues here instead of filling memory
-        user = await staff.user_by_email(db, email) if email else None
+        user = await accounts.user_by_email(db, email) if email else None
         stored = user["password_hash"] if user else await console_dummy_hash(request)
         ok = await verify_password(stored, password) and user is not None \
             and not user["disabled"]
     if not ok or user is None:
         return _login_page(request, status=401, email=email, next_path=next_path,
                            error=N_("The email or the password is wrong."))
-    await staff.finish_login(db, reserved)
+    await accounts.finish_login(db, reserved)
     if _hasher.check_needs_rehash(user["password_hash"]):
-        await staff.set_password(db, user["id"], await hash_password(password), "",
+        await accounts.set_password(db, user["id"], await hash_password(password), "",
                                  f"staff:{user['id']}", iso(now))
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     expires = now + dt.timedelta(hours=cfg.session_hours)
-    await staff.create_session(db, _token_hash(token), user["id"], csrf, iso(now), iso(expires))
+    await accounts.create_session(db, _token_hash(token), user["id"], csrf, iso(now), iso(expires))
     response = web.HTTPSeeOther(next_path)
     _set_cookie(request, response, SESSION_COOKIE, token)
     response.del_cookie(LOGIN_COOKIE, path=COOKIE_PATH)
@@ -251,7 +251,7 @@ async def console_dummy_hash(request: web.Request) -> str:
 async def logout(request: web.Request) -> web.StreamResponse:
     console = console_of(request)
     user = request[USER]
-    await staff.end_session(console.app.db, user["token_hash"])
+    await accounts.end_session(console.app.db, user["token_hash"])
     response = web.HTTPSeeOther("/console/login?reason=signed_out")
     response.del_cookie(SESSION_COOKIE, path=COOKIE_PATH)
     raise response
@@ -269,7 +269,7 @@ async def change_password(request: web.Request) -> web.StreamResponse:
     db, user = console.app.db, request[USER]
     form = await request.post()
     current, new = str(form.get("current", "")), str(form.get("new", ""))
-    row = await staff.user_by_id(db, user["id"])
+    row = await accounts.user_by_id(db, user["id"])
     error = password_problem(new)
     if new != str(form.get("confirm", "")):
         error = N_("The two new passwords are not the same.")
@@ -277,6 +277,6 @@ async def change_password(request: web.Request) -> web.StreamResponse:
         error = N_("Your current password is wrong.")
     if error:
         return render(request, "account.html", status=400, done=None, error=error)
-    await staff.set_password(db, user["id"], await hash_password(new), user["token_hash"],
+    await accounts.set_password(db, user["id"], await hash_password(new), user["token_hash"],
                              user["actor"], console.stamp())
     raise web.HTTPSeeOther("/console/account?done=password")

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from ..app import App
 from ..clock import iso
-from ..storage import staff
+from ..storage import accounts
 from . import outreach as outreach_pages
 from . import setup_console
 from .auth import hash_password
@@ -46,12 +46,12 @@ async def start(app: App, port: int) -> DemoConsole:
     hashed = await hash_password(password)
     now = iso(app.clock())
     for role, email in DEMO_EMAILS.items():
-        user = await staff.user_by_email(app.db, email)
+        user = await accounts.user_by_email(app.db, email)
         if user is None:
-            await staff.create_user(app.db, email, role, hashed, now, "demo")
+            await accounts.create_user(app.db, email, role, hashed, now, "demo")
         else:
-            await staff.set_password(app.db, user["id"], hashed, "", "demo", now)
-            await staff.set_disabled(app.db, user["id"], False, "demo", now)
+            await accounts.set_password(app.db, user["id"], hashed, "", "demo", now)
+            await accounts.set_disabled(app.db, user["id"], False, "demo", now)
     web_app = web.Application()
     served = dataclasses.replace(app, config=app.config.replace("console", "enabled", True))
     setup_console(served, web_app)

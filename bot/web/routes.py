@@ -10,7 +10,7 @@ from aiohttp import web
 
 from .. import handoff
 from ..clock import iso
-from ..storage import optouts, people, staff, whatsapp
+from ..storage import accounts, casework, optouts, people, whatsapp
 from . import canned
 from .auth import EVERYONE, STAFF, requires
 from .pages import CHANNEL_LABELS, N_, STATUS_LABELS, USER, console_of, render, ui_locale
@@ -54,11 +54,11 @@ def _int(value: str | None, default: int, low: int = 1, high: int = 1_000_000) -
         return default
 
 
-def _queue_filter(request: web.Request) -> staff.QueueFilter:
+def _queue_filter(request: web.Request) -> casework.QueueFilter:
     q = request.query
     locales = console_of(request).app.translator.locales
     status = q.get("status", "active")
-    return staff.QueueFilter(
+    return casework.QueueFilter(
         status=status if status in STATUS_FILTERS else "active",
         locale=q.get("language", "") if q.get("language", "") in locales else "",
         channel=q.get("channel", "") if q.get("channel", "") in CHANNEL_LABELS else "",
@@ -72,11 +72,11 @@ async def queue(request: web.Request) -> web.StreamResponse:
     page = _int(request.query.get("page"), 1)
     now = console.now()
     overdue_before = iso(now - dt.timedelta(hours=console.app.config.console.overdue_hours))
-    rows, total = await staff.queue(
+    rows, total = await casework.queue(
         console.app.db, f, overdue_before=overdue_before,
         week_before=iso(now - dt.timedelta(days=7)), limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE, count_cap=COUNT_CAP)
-    overdue = await staff.overdue_count(console.app.db, overdue_before)
+    overdue = await casework.overdue_count(console.app.db, overdue_before)
     translator = console.app.translator
     languages = {loc: translator.language_name(loc) for loc in translator.locales}
     params = {"status": f.status, "language": f.locale, "channel": f.channel, "age": f.age}
@@ -89,11 +89,11 @@ async def queue(request: web.Request) -> web.StreamResponse:
         overdue_before=overdue_before, overdue_count=overdue,
         overdue_hours=console.app.config.console.overdue_hours, languages=languages,
         status_filters=STATUS_FILTERS, age_filters=AGE_FILTERS,
-        emails=await staff.user_emails(console.app.db))
+        emails=await accounts.user_emails(console.app.db))
 
 
 async def _escalation(request: web.Request) -> Any:
-    esc = await staff.escalation(console_of(request).app.db, _int(
+    esc = await casework.escalation(console_of(request).app.db, _int(
         request.match_info["id"], 0, 0))
     if esc is None:
         raise web.HTTPNotFound()
@@ -105,16 +105,16 @@ async def detail(request: web.Request) -> web.StreamResponse:
     console = console_of(request)
     db, user = console.app.db, request[USER]
     esc = await _escalation(request)
-    await staff.record_view(db, esc, user["actor"], console.stamp())
+    await casework.record_view(db, esc, user["actor"], console.stamp())
     case_id = esc["case_id"] or esc["verified_case_id"]
-    linked = await staff.cases_by_ids(db, [case_id]) if case_id else []
+    linked = await casework.cases_by_ids(db, [case_id]) if case_id else []
     case = linked[0] if linked else None
-    candidates = [] if case else await staff.cases_by_ids(db, staff.candidate_ids(esc))
+    candidates = [] if case else await casework.cases_by_ids(db, casework.candidate_ids(esc))
     overdue_before = iso(console.now() - dt.timedelta(
         hours=console.app.config.console.overdue_hours))
     locale = esc["person_locale"] or esc["locale"]
     transcript = await people.transcript(db, esc["person_id"])
-    disclosed = await staff.disclosed_cases(db, esc["person_id"])
+    disclosed = await casework.disclosed_cases(db, esc["person_id"])
     staff_locale = ui_locale(request, console.app.translator.locales)
     content = console.app.dialogue.content
 
@@ -126,7 +126,7 @@ async def detail(request: web.Request) -> web.StreamResponse:
     app = console.app
     draft = canned.texts(app.translator, app.config, locale).get(
         request.query.get("canned", ""), "")
-    colleagues = [(f"staff:{u['id']}", u["email"]) for u in await staff.list_users(db)
+    colleagues = [(f"staff:{u['id']}", u["email"]) for u in await accounts.list_users(db)
                   if u["role"] in ("staff", "admin") and not u["disabled"]]
     return render(
         request, "detail.html", esc=esc, case=case, candidates=candidates,
@@ -139,8 +139,8 @@ async def detail(request: web.Request) -> web.StreamResponse:
             topic_title), disclosed=disclosed,
         people_seen=len({(c["last_name_key"], c["first_name_key"], c["date_of_birth"])
                          for c in disclosed}),
-        notes=await staff.notes(db, esc["id"]), history=await staff.events(db, esc["id"]),
-        emails=await staff.user_emails(db), mine=esc["claimed_by"] == user["actor"],
+        notes=await casework.notes(db, esc["id"]), history=await casework.events(db, esc["id"]),
+        emails=await accounts.user_emails(db), mine=esc["claimed_by"] == user["actor"],
         overdue=esc["status"] != "resolved" and esc["created_at"] < overdue_before,
         opted_out=await optouts.is_opted_out(db, esc["channel"], esc["address"]),
         held=(await whatsapp.held_count(db, esc["address"])
@@ -158,7 +158,7 @@ def _back(esc: Any, code: str, failed: bool = False) -> web.HTTPSeeOther:
 @requires(STAFF)
 async def claim(request: web.Request) -> web.StreamResponse:
     console, esc = console_of(request), await _escalation(request)
-    ok = await staff.claim(console.app.db, esc, request[USER]["actor"], console.stamp())
+    ok = await casework.claim(console.app.db, esc, request[USER]["actor"], console.stamp())
     raise _back(esc, "claimed" if ok else "closed", not ok)
 
 
@@ -167,11 +167,11 @@ async def assign(request: web.Request) -> web.StreamResponse:
     """Hand the escalation to a named colleague (it becomes theirs to answer)."""
     console, esc = console_of(request), await _escalation(request)
     wanted = str((await request.post()).get("to", ""))
-    users = {f"staff:{u['id']}": u for u in await staff.list_users(console.app.db)}
+    users = {f"staff:{u['id']}": u for u in await accounts.list_users(console.app.db)}
     colleague = users.get(wanted)
     if colleague is None or colleague["disabled"] or colleague["role"] not in ("staff", "admin"):
         raise web.HTTPBadRequest()
-    ok = await staff.assign(console.app.db, esc, request[USER]["actor"], wanted,
+    ok = await casework.assign(console.app.db, esc, request[USER]["actor"], wanted,
                             console.stamp())
     raise _back(esc, "assigned" if ok else "closed", not ok)
 
@@ -179,7 +179,7 @@ async def assign(request: web.Request) -> web.StreamResponse:
 @requires(STAFF)
 async def waiting(request: web.Request) -> web.StreamResponse:
     console, esc = console_of(request), await _escalation(request)
-    ok = await staff.mark_waiting(console.app.db, esc, request[USER]["actor"], console.stamp())
+    ok = await casework.mark_waiting(console.app.db, esc, request[USER]["actor"], console.stamp())
     raise _back(esc, "waiting" if ok else "not_claimant", not ok)
 
 
@@ -201,7 +201,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
     if await optouts.is_opted_out(console.app.db, esc["channel"], esc["address"]):
         raise _back(esc, "opted_out", True)  # it would never be sent: say so, store nothing
     then_wait = (await request.post()).get("then") == "waiting"
-    ok = await staff.reply(console.app.db, esc, request[USER]["actor"], text,
+    ok = await casework.reply(console.app.db, esc, request[USER]["actor"], text,
                            console.stamp(), then_wait=then_wait)
     raise _back(esc, "replied" if ok else "not_claimant", not ok)
 
@@ -214,7 +214,7 @@ async def resolve(request: web.Request) -> web.StreamResponse:
     app = console.app
     closing = handoff.closing_text(app.translator, app.config,
                                    esc["person_locale"] or esc["locale"])
-    ok = await staff.resolve(app.db, esc, request[USER]["actor"], closing, console.stamp())
+    ok = await casework.resolve(app.db, esc, request[USER]["actor"], closing, console.stamp())
     raise _back(esc, "resolved" if ok else "closed", not ok)
 
 
@@ -224,7 +224,7 @@ async def note(request: web.Request) -> web.StreamResponse:
     text, problem = await _text(request, MAX_NOTE)
     if problem:
         raise _back(esc, problem, True)
-    await staff.add_note(console.app.db, esc, request[USER]["actor"], text, console.stamp())
+    await casework.add_note(console.app.db, esc, request[USER]["actor"], text, console.stamp())
     raise _back(esc, "noted")
 
 
@@ -233,8 +233,8 @@ async def export(request: web.Request) -> web.StreamResponse:
     """One conversation as plain text (for the case file); the download is audited."""
     console, esc = console_of(request), await _escalation(request)
     db = console.app.db
-    await staff.record_export(db, esc, request[USER]["actor"], console.stamp())
-    emails = await staff.user_emails(db)
+    await casework.record_export(db, esc, request[USER]["actor"], console.stamp())
+    emails = await accounts.user_emails(db)
     translator = console.app.translator
     locale = ui_locale(request, translator.locales)
 
