@@ -1,5 +1,8 @@
 """The dialogue engine: load a person's state, route to handlers, save the turn.
 
+``handlers.route`` (the one way into ``handlers/``) decides what happens to the
+message: its ordered interceptors (``handlers/flow.py``) are read in one place.
+
 ``Dialogue.handle(inbound)`` is the one entry point every channel uses. The
 state, the transcript, the handlers' effects (audit, escalations, attempts,
 opt-outs), the outbox rows for asynchronous channels and the inbox row's
@@ -13,9 +16,8 @@ from __future__ import annotations
 
 import logging
 
-from handlers import flow
+import handlers
 
-from . import handoff
 from .clock import Clock, utcnow
 from .config import Config
 from .content import ContentPack
@@ -51,8 +53,7 @@ class Dialogue:
             content=self.content, services=self.services, now=now,
             opted_out=await self.services.is_opted_out(inbound.channel, inbound.address),
         )
-        if not await handoff.intercept(ctx):  # staff hold a live thread: bot stays quiet
-            await flow.route(ctx)
+        await handlers.route(ctx)
         message = people.message_write(state.person_id, "in", inbound.channel, inbound.text,
                                        stamp)
         if not ctx.effects:  # the common turn: its writes join concurrent turns' commit

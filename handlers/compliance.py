@@ -16,6 +16,7 @@ from bot.registry.normalize import normalize_phone
 from bot.storage import cases as cases_store
 from bot.storage import optouts
 
+from .prompts import show_menu
 from .text import fold, keyword
 
 # Single-word messages (folded: lower case, no accents). Carrier words first.
@@ -117,8 +118,6 @@ def _phone(channel: str, address: str, region: str) -> str | None:
 
 
 async def opt_in(ctx: Context) -> None:
-    from .welcome import show_menu  # welcome imports nothing from here; avoid a cycle
-
     channel, address = ctx.inbound.channel, ctx.inbound.address
 
     async def write(conn: aiosqlite.Connection, now: str) -> None:

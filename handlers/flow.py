@@ -1,13 +1,18 @@
 """The conversation's state table and the router.
 
+What happens to a message is decided here, in one place: ``INTERCEPTORS``
+(at the end of this module) are tried in order and the first that takes the
+message ends the turn: a live handoff to staff, a YES to a campaign, the
+compliance keywords (STOP, START, HELP, wrong number), a message too long,
+a notice code from a deep link, a new person's first message, a message
+without words, commands and MENU, then the current step.
+
 ``STEPS`` maps each step (``state.step``) to what it waits for (``awaiting``,
 the public slot name of the console protocol), the function that handles an
 answer and the one that asks the question again. ``flow.mmd`` beside this
-file draws it. Every message passes, in order: compliance keywords (STOP,
-START, HELP, wrong number), size and emptiness checks, Telegram-style
-commands and MENU, then the current step; free text the step does not take is
-understood by ``intents.understand`` wherever the person is (handlers/clarify.py
-decides between acting, asking which one, and confirming a stop).
+file draws it. Free text the step does not take is understood by
+``intents.understand`` wherever the person is (handlers/clarify.py decides
+between acting, asking which one, and confirming a stop).
 """
 
 from __future__ import annotations
@@ -27,10 +32,12 @@ from . import (
     dates,
     disclose,
     forget,
+    handoff,
     intents,
     lawyer,
     lookup,
     nameonly,
+    prompts,
     topics,
     welcome,
 )
@@ -61,6 +68,13 @@ OVER_DOCKET = frozenset({"lawyer", "help", "language", "stop"})
 
 
 @dataclass(frozen=True)
+class Interceptor:
+    name: str
+    take: Callable[[Context, str], Awaitable[bool]]  # True: the message is answered
+    answers: bool = True  # the dialogue's own answer: the options it shows are remembered
+
+
+@dataclass(frozen=True)
 class Step:
     awaiting: str | None
     handle: Handler
@@ -80,7 +94,7 @@ async def on_main_menu(ctx: Context, text: str) -> bool:
 
 async def on_verified(ctx: Context, text: str) -> bool:
     handlers = {"topics": topics.show_topics, "lawyer": lawyer.request,
-                "next_case": disclose.next_case, "menu": welcome.show_menu}
+                "next_case": disclose.next_case, "menu": prompts.show_menu}
     actions = {str(i): handlers[name]
                for i, name in enumerate(disclose.option_actions(ctx), start=1)}
     if text not in actions:
@@ -90,7 +104,7 @@ async def on_verified(ctx: Context, text: str) -> bool:
 
 
 async def on_failed(ctx: Context, text: str) -> bool:
-    actions = {"1": lookup.start, "2": lawyer.request, "3": welcome.show_menu}
+    actions = {"1": lookup.start, "2": lawyer.request, "3": prompts.show_menu}
     if text not in actions:
         return False
     await actions[text](ctx)
@@ -98,14 +112,14 @@ async def on_failed(ctx: Context, text: str) -> bool:
 
 
 async def on_locked(ctx: Context, text: str) -> bool:
-    answer = lookup.yes_no(text)
+    answer = prompts.yes_no(text)
     if answer is None:
         return False
     if answer:
         await lawyer.request(ctx, "locked_out")
     else:
         ctx.say(ctx._("All right."))
-        await welcome.show_menu(ctx)
+        await prompts.show_menu(ctx)
     return True
 
 
@@ -117,8 +131,25 @@ async def on_topics(ctx: Context, text: str) -> bool:
 
 
 async def on_language(ctx: Context, text: str) -> bool:
-    await welcome.on_language(ctx, text)
+    if not await welcome.on_language(ctx, text):
+        await understood_without_choice(ctx, text)
     return True
+
+
+async def understood_without_choice(ctx: Context, text: str) -> None:
+    """Free text at the language menu ("was my case affected?"): answer it in the
+    language it is confidently written in (else the default) instead of insisting on
+    a number; the choice stays open. Only text we cannot understand asks again."""
+    ranked = intents.understand(text, ctx.content)
+    if ranked.intent in ("other", "language"):
+        ctx.say(ctx._("Please reply with the number of your language."))
+        welcome.ask_language(ctx)
+        return
+    found = await ctx.services.detect_language(text)
+    if found.locale:
+        ctx.state.locale = found.locale
+    ctx.say(ctx._("To change the language, reply LANGUAGE at any time."))
+    await dispatch(ctx, text, ranked)
 
 
 async def _ask_language(ctx: Context) -> None:
@@ -134,24 +165,24 @@ async def on_clarify(ctx: Context, text: str) -> bool:
 
 
 async def on_stop_confirm(ctx: Context, text: str) -> bool:
-    answer = lookup.yes_no(text)
+    answer = prompts.yes_no(text)
     if answer is None:
         return False
     if answer:
         compliance.opt_out(ctx, "stop")
     else:
         ctx.say(ctx._("All right."))
-        await welcome.show_menu(ctx)
+        await prompts.show_menu(ctx)
     return True
 
 
 def _dob_prompt(step: str) -> Prompt:
-    return lambda ctx: lookup.ask_dob(ctx, step)
+    return lambda ctx: prompts.ask_dob(ctx, step)
 
 
 STEPS: dict[str, Step] = {
     "language": Step("language", on_language, welcome.ask_language),
-    "menu": Step("menu", on_main_menu, welcome.show_menu),
+    "menu": Step("menu", on_main_menu, prompts.show_menu),
     "lookup_id": Step("docket_number", lookup.on_identifier, lookup.ask_identifier, data=True),
     "notice_code": Step("notice_code", lookup.on_notice_code, lookup.ask_notice_code,
                         data=True),
@@ -172,9 +203,9 @@ STEPS: dict[str, Step] = {
     "verified": Step("menu", on_verified, disclose.show_options),
     "topics": Step("menu", on_topics, topics.show_topics),
     "topic": Step("menu", topics.on_shown, topics.show_topics),
-    "opted_out": Step(None, on_main_menu, welcome.show_menu),
+    "opted_out": Step(None, on_main_menu, prompts.show_menu),
     "forget_confirm": Step("confirm", forget.on_confirm, forget.ask),
-    "clarify": Step("menu", on_clarify, welcome.show_menu),
+    "clarify": Step("menu", on_clarify, prompts.show_menu),
     "stop_confirm": Step("confirm", on_stop_confirm, clarify.ask_stop),
 }
 
@@ -182,7 +213,7 @@ STEPS: dict[str, Step] = {
 async def prompt(ctx: Context) -> None:
     """Ask the current step's question again (the main menu if there is none)."""
     step = STEPS.get(ctx.state.step or "")
-    result = step.prompt(ctx) if step else welcome.show_menu(ctx)
+    result = step.prompt(ctx) if step else prompts.show_menu(ctx)
     if inspect.isawaitable(result):
         await result
 
@@ -214,66 +245,127 @@ def chosen_key(ctx: Context, text: str) -> str:
 
 
 async def route(ctx: Context) -> None:
-    """Answer one message (``_route``), then remember the options it showed."""
+    """Answer one message: ``INTERCEPTORS`` in order, the first that takes it ends
+    the turn; then remember the options shown (``Interceptor.answers``)."""
     erasing = ctx.state.step == "forget_confirm"
-    await _route(ctx)
-    if not ctx.silent and not (erasing and not ctx.slots):  # "forget me" leaves no slots
+    await intents.warm()
+    text = clean(ctx.inbound.text)
+    for interceptor in INTERCEPTORS:
+        if await interceptor.take(ctx, text):
+            break
+    else:
+        raise AssertionError("the current step takes every message")
+    # "forget me" leaves no slots
+    if interceptor.answers and not ctx.silent and not (erasing and not ctx.slots):
         remember_options(ctx)
 
 
-async def _route(ctx: Context) -> None:
-    await intents.warm()
-    text = clean(ctx.inbound.text)
-    too_long = len(text) > MAX_CHARS
-    if not too_long and await outreach_replies.on_message(ctx, text):  # campaign YES
-        return
-    if ctx.state.is_new and not too_long:  # "no me manden mensajes" is answered in Spanish
+def _too_long(text: str) -> bool:
+    return len(text) > MAX_CHARS
+
+
+async def live_handoff(ctx: Context, text: str) -> bool:
+    """Staff hold a live thread: the message is theirs, the bot stays quiet."""
+    return await handoff.intercept(ctx)
+
+
+async def campaign_reply(ctx: Context, text: str) -> bool:
+    """A YES to a campaign message, from someone at rest, starts the lookup."""
+    if _too_long(text) or not await outreach_replies.on_message(ctx):
+        return False
+    if not is_yes(ctx, text):
+        return False
+    outreach_replies.accept(ctx)
+    await lookup.start(ctx)
+    return True
+
+
+def is_yes(ctx: Context, text: str) -> bool:
+    """YES to a campaign, in English or any shipped language's word for it."""
+    word = keyword(text)
+    if word is None:
+        return False
+    words = outreach_replies.YES_WORDS | {
+        keyword(ctx.translator.gettext(loc, outreach_replies.YES_MSGID)) or ""
+        for loc in ctx.translator.locales}
+    return word in words
+
+
+async def compliance_keywords(ctx: Context, text: str) -> bool:
+    """STOP, START, HELP, wrong number: answered before anything else, in the
+    language of a first message ("no me manden mensajes" is answered in Spanish).
+    An opted-out person's message always reaches them, however long."""
+    too_long = _too_long(text)
+    if ctx.state.is_new and not too_long:
         await welcome.locale_from_first_message(ctx, text)
-    if (ctx.opted_out or not too_long) and await compliance.handle(ctx, text):
-        return
-    if too_long:  # refused whole: nothing of it reaches a slot
-        ctx.say(ctx._("That message is too long. Please send a shorter message."))
-        await prompt(ctx)
-        return
+    return (ctx.opted_out or not too_long) and await compliance.handle(ctx, text)
+
+
+async def too_long(ctx: Context, text: str) -> bool:
+    """Preflight: a message over ``MAX_CHARS`` is refused whole; nothing of it
+    reaches a slot."""
+    if not _too_long(text):
+        return False
+    ctx.say(ctx._("That message is too long. Please send a shorter message."))
+    await prompt(ctx)
+    return True
+
+
+async def deep_link_code(ctx: Context, text: str) -> bool:
+    """A notice code that came out of band (Telegram /start link): ask the date."""
     code = ctx.inbound.notice_code
-    if code and ctx.config.privacy.allow_notice_code:
-        if ctx.state.is_new:
-            await welcome.greet(ctx)
-            ctx.replies = ctx.replies[:1]  # the welcome, not the menu: we ask for the date
-        await lookup.start_with_notice(ctx, code)
-        return
-    if ctx.state.is_new and has_words(text):
-        await first_message(ctx, text)
-        return
+    if not (code and ctx.config.privacy.allow_notice_code):
+        return False
     if ctx.state.is_new:
         await welcome.greet(ctx)
-        return
-    if not has_words(text):
-        ctx.say(ctx._("I did not get any words. Please reply with words or a number."))
-        await prompt(ctx)
-        return
-    if await command(ctx, text):
-        return
+        ctx.replies = ctx.replies[:1]  # the welcome, not the menu: we ask for the date
+    await lookup.start_with_notice(ctx, code)
+    return True
+
+
+async def new_person(ctx: Context, text: str) -> bool:
+    """A first message: the welcome, and an answer to what it says (``first_message``)."""
+    if not ctx.state.is_new:
+        return False
+    if has_words(text):
+        await first_message(ctx, text)
+    else:
+        await welcome.greet(ctx)
+    return True
+
+
+async def no_words(ctx: Context, text: str) -> bool:
+    """Preflight: empty, or only punctuation and emoji: said so, the question again."""
+    if has_words(text):
+        return False
+    ctx.say(ctx._("I did not get any words. Please reply with words or a number."))
+    await prompt(ctx)
+    return True
+
+
+async def current_step(ctx: Context, text: str) -> bool:
+    """The answer to the question asked, or free text understood wherever the person is."""
     step = STEPS.get(ctx.state.step or "")
     if step is None:
         await dispatch(ctx, text)
-        return
+        return True
     text = chosen_key(ctx, text)
     if step.awaiting == "date_of_birth":
-        settled = dates.settled_answer(ctx, text, lookup.locales(ctx))
+        settled = dates.settled_answer(ctx, text, prompts.locales(ctx))
         if settled is None:
-            return  # a date that reads two ways: we asked which one
+            return True  # a date that reads two ways: we asked which one
         text = settled
     ranked = intents.understand(text, ctx.content)
     if step.data and interrupts(text, ranked, step):
         await dispatch(ctx, text, ranked)
     elif await step.handle(ctx, text):
-        return
+        return True
     elif step.data or (ranked.intent == "other" and not find_docket(text)):
         ctx.say(ctx._("Sorry, I did not understand."))
         await prompt(ctx)
     else:
         await dispatch(ctx, text, ranked)
+    return True
 
 
 # First messages that are answered by the welcome and its menus, not by an answer.
@@ -337,7 +429,7 @@ async def command(ctx: Context, text: str) -> bool:
     if word == "start" or name == "start":
         await welcome.greet(ctx)
     elif welcome.is_menu_word(text) or name == "menu":
-        await welcome.show_menu(ctx)
+        await prompts.show_menu(ctx)
     elif name == "language" or welcome.is_language_word(text):
         welcome.ask_language(ctx)
     elif name == "lawyer":
@@ -410,10 +502,10 @@ async def act(ctx: Context, text: str, intent: str) -> None:
         await change_language(ctx, text)
     elif intent == "greeting":
         ctx.say(ctx._("Hello!"))
-        await welcome.show_menu(ctx)
+        await prompts.show_menu(ctx)
     elif intent == "who":
         ctx.say(welcome.welcome_text(ctx))
-        await welcome.show_menu(ctx)
+        await prompts.show_menu(ctx)
     elif intent == "thanks":
         ctx.say(ctx._("You are welcome. Reply MENU at any time to see the options."))
         ctx.ask("menu")
@@ -425,6 +517,20 @@ async def change_language(ctx: Context, text: str) -> None:
     wanted = intents.requested_locale(text)
     if wanted in ctx.translator.locales:
         welcome.set_locale(ctx, wanted)
-        await welcome.show_menu(ctx)
+        await prompts.show_menu(ctx)
     else:
         welcome.ask_language(ctx)
+
+
+# What happens to a message, in order: the first that takes it ends the turn.
+INTERCEPTORS: tuple[Interceptor, ...] = (
+    Interceptor("live_handoff", live_handoff, answers=False),
+    Interceptor("campaign_reply", campaign_reply),
+    Interceptor("compliance", compliance_keywords),
+    Interceptor("too_long", too_long),
+    Interceptor("deep_link_code", deep_link_code),
+    Interceptor("new_person", new_person),  # an empty first message gets the welcome
+    Interceptor("no_words", no_words),
+    Interceptor("command", command),
+    Interceptor("current_step", current_step),
+)

@@ -14,9 +14,8 @@ import aiosqlite
 from bot.context import Context
 from bot.storage import retention
 
-from .lookup import yes_no
+from .prompts import show_menu, yes_no
 from .text import fold
-from .welcome import show_menu
 
 # Folded (lower case, no accents) phrases in the shipped languages.
 _PHRASES = (

@@ -16,10 +16,9 @@ import aiosqlite
 from bot.context import Context
 from bot.registry.normalize import hash_notice_code, name_key, within_typos
 from bot.storage import attempts, linking
-from bot.understanding.yesno import yes_no as understood_yes_no
 
-from . import disclose
-from .dates import BadDate, parse_birth_date
+from . import disclose, nameonly
+from .prompts import ask_dob, bad_name, read_dob
 from .text import as_identifier, as_name, fold
 
 SLOTS = ("lk_docket", "lk_notice", "lk_last")
@@ -28,10 +27,6 @@ SLOTS = ("lk_docket", "lk_notice", "lk_last")
 def clear(ctx: Context) -> None:
     for slot in SLOTS:
         ctx.slots.pop(slot, None)
-
-
-def locales(ctx: Context) -> tuple[str, ...]:
-    return tuple(dict.fromkeys([ctx.locale, "en", "es", *ctx.translator.locales]))
 
 
 # -- asking -------------------------------------------------------------
@@ -92,27 +87,12 @@ def ask_notice_code(ctx: Context) -> None:
     ctx.ask("notice_code", step="notice_code")
 
 
-def ask_dob(ctx: Context, step: str) -> None:
-    ctx.say(ctx._("What is your date of birth? For example: 03/14/1975."))
-    ctx.ask("date_of_birth", step=step)
-
-
-def bad_date(ctx: Context) -> None:
-    ctx.say(ctx._("That date does not look right. Please send your date of birth like this: "
-                  "03/14/1975 (month/day/year)."))
-
-
-def bad_name(ctx: Context) -> None:
-    ctx.say(ctx._("That does not look like a name. Please send only your name, in letters."))
-
-
 # -- steps ----------------------------------------------------------------
 async def on_identifier(ctx: Context, text: str) -> bool:
     if text == "1" and _codes(ctx):
         ask_notice_code(ctx)
         return True
     if text == "2" or _no_number(text):
-        from . import nameonly
         nameonly.ask_last_name(ctx)
         return True
     ident = as_identifier(text)
@@ -156,15 +136,6 @@ async def on_last_name(ctx: Context, text: str) -> bool:
     ctx.slots["lk_last"] = name_key(name)
     ask_dob(ctx, "docket_dob")
     return True
-
-
-def read_dob(ctx: Context, text: str, step: str) -> str | None:
-    try:
-        return parse_birth_date(text, ctx.now.date(), locales(ctx)).isoformat()
-    except BadDate:
-        bad_date(ctx)
-        ask_dob(ctx, step)
-        return None
 
 
 async def on_docket_dob(ctx: Context, text: str) -> bool:
@@ -278,13 +249,3 @@ def locked_offer(ctx: Context) -> None:
                   "help you. Do you want a lawyer to contact you?"),
             [("1", ctx._("Yes")), ("2", ctx._("No"))])
     ctx.ask("confirm", step="locked")
-
-
-YES = frozenset({"1"})
-NO = frozenset({"2"})
-
-
-def yes_no(text: str) -> bool | None:
-    """A yes or no in any shipped language ("1"/"2" are the offered keys)."""
-    word = fold(text).strip(" .!?¡¿")
-    return True if word in YES else False if word in NO else understood_yes_no(text)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from bot.context import Context
 from bot.registry.normalize import name_key, within_typos
 
-from . import lawyer, lookup
+from . import lawyer
+from .prompts import ask_dob, bad_name, read_dob, show_menu, yes_no
 from .text import as_name
 
 SLOTS = ("no_last", "no_first")
@@ -27,7 +28,7 @@ def ask_first_name(ctx: Context) -> None:
 
 async def on_last_name(ctx: Context, text: str) -> bool:
     if (name := as_name(text)) is None:
-        lookup.bad_name(ctx)
+        bad_name(ctx)
         ask_last_name(ctx)
         return True
     ctx.slots["no_last"] = name_key(name)
@@ -37,16 +38,16 @@ async def on_last_name(ctx: Context, text: str) -> bool:
 
 async def on_first_name(ctx: Context, text: str) -> bool:
     if (name := as_name(text)) is None:
-        lookup.bad_name(ctx)
+        bad_name(ctx)
         ask_first_name(ctx)
         return True
     ctx.slots["no_first"] = name_key(name)
-    lookup.ask_dob(ctx, "name_dob")
+    ask_dob(ctx, "name_dob")
     return True
 
 
 async def on_dob(ctx: Context, text: str) -> bool:
-    if (dob := lookup.read_dob(ctx, text, "name_dob")) is None:
+    if (dob := read_dob(ctx, text, "name_dob")) is None:
         return True
     last, first = ctx.slots.get("no_last", ""), ctx.slots.get("no_first", "")
     typos = ctx.config.privacy.name_typos
@@ -71,14 +72,13 @@ def offer(ctx: Context) -> None:
 
 async def on_offer(ctx: Context, text: str) -> bool:
     """Yes: escalate with the candidates. No: back to the menu."""
-    answer = lookup.yes_no(text)
+    answer = yes_no(text)
     if answer is None:
         return False
     candidates = ctx.slots.pop("candidates", [])
     if answer:
         await lawyer.request(ctx, "name_only", candidates)
     else:
-        from .welcome import show_menu
         ctx.say(ctx._("All right."))
         await show_menu(ctx)
     return True

@@ -11,8 +11,8 @@ from bot.content import TOPICS
 from bot.context import Context
 
 from . import intents, lawyer
+from .prompts import show_menu
 from .text import is_number
-from .welcome import show_menu
 
 # Menus are numbered 1 to n, with no gaps: after the topics, a lawyer and the way back.
 LAWYER_KEY, BACK_KEY = str(len(TOPICS) + 1), str(len(TOPICS) + 2)
