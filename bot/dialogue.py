@@ -54,14 +54,15 @@ class Dialogue:
             opted_out=await self.services.is_opted_out(inbound.channel, inbound.address),
         )
         await handlers.route(ctx)
-        message = people.message_write(state.person_id, "in", inbound.channel, inbound.text,
-                                       stamp)
+        message = ([people.message_write(state.person_id, "in", inbound.channel,
+                                         ctx.heard or inbound.text, stamp)]
+                   if ctx.transcribed else [])
         if not ctx.effects:  # the common turn: its writes join concurrent turns' commit
-            await self.db.write_grouped([message, *self._writes(ctx, inbox_id, stamp)])
+            await self.db.write_grouped([*message, *self._writes(ctx, inbox_id, stamp)])
         else:
             async with self.db.transaction() as conn:
                 # They may read or erase the transcript: it has this message first.
-                await execute_all(conn, [message])
+                await execute_all(conn, message)
                 for fx in ctx.effects:
                     await fx(conn, stamp)
                 await execute_all(conn, self._writes(ctx, inbox_id, stamp))
@@ -75,8 +76,9 @@ class Dialogue:
         inbound, state = ctx.inbound, ctx.state
         writes = people.state_writes(state, inbound.channel, stamp)
         if not ctx.silent and ctx.replies:
-            writes += people.reply_writes(state.person_id, inbound.channel,
-                                          [reply.text for reply in ctx.replies], stamp)
+            if ctx.transcribed:
+                writes += people.reply_writes(state.person_id, inbound.channel,
+                                              [reply.text for reply in ctx.replies], stamp)
             if inbound.channel in QUEUED_CHANNELS:
                 writes += outbox.enqueue_writes(
                     inbound.channel, inbound.address, ctx.replies, stamp,

@@ -53,10 +53,9 @@ DOMAINS: tuple[tuple[str, str], ...] = (
 
 # Functions whose string arguments are msgids: name -> argument positions
 # (None: the first). ``translator.gettext(locale, msgid)`` has the msgid second;
-# ``N_`` marks a msgid translated later; ``_answer`` is the SMS channel's fixed replies.
+# ``N_`` marks a msgid translated later.
 KEYWORDS: dict[str, tuple[int, ...] | None] = {
     "_": None, "N_": None, "n_": (1, 2), "gettext": (2,), "ngettext": (2, 3),
-    "_answer": (3,),
 }
 COMMENT_TAGS = ("TRANSLATORS:",)
 PO_WIDTH = 100

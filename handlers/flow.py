@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.context import Context
+from bot.model import Reply
 from bot.outreach import replies as outreach_replies
 from bot.registry.normalize import hash_notice_code
 from bot.understanding.model import Ranked
@@ -37,6 +38,7 @@ from . import (
     lawyer,
     lookup,
     nameonly,
+    preflight,
     prompts,
     topics,
     welcome,
@@ -250,11 +252,14 @@ async def route(ctx: Context) -> None:
     erasing = ctx.state.step == "forget_confirm"
     await intents.warm()
     text = clean(ctx.inbound.text)
+    said: list[Reply] = []  # what interceptors said while passing the message on
     for interceptor in INTERCEPTORS:
         if await interceptor.take(ctx, text):
             break
+        said, ctx.replies = [*said, *ctx.replies], []
     else:
         raise AssertionError("the current step takes every message")
+    ctx.replies[:0] = said  # first, and apart: never joined to a welcome
     # "forget me" leaves no slots
     if interceptor.answers and not ctx.silent and not (erasing and not ctx.slots):
         remember_options(ctx)
@@ -524,6 +529,9 @@ async def change_language(ctx: Context, text: str) -> None:
 
 # What happens to a message, in order: the first that takes it ends the turn.
 INTERCEPTORS: tuple[Interceptor, ...] = (
+    Interceptor("more", preflight.more, answers=False),
+    Interceptor("media", preflight.media, answers=False),
+    Interceptor("unreadable", preflight.unreadable, answers=False),
     Interceptor("live_handoff", live_handoff, answers=False),
     Interceptor("campaign_reply", campaign_reply),
     Interceptor("compliance", compliance_keywords),

@@ -5,10 +5,10 @@ read in id order, so rows left pending by a crash are simply the first ones
 processed at start. One sender's messages are handled one at a time, in
 order; different senders run concurrently (a few at a time: every turn goes
 through the one database connection, and more concurrency only lengthens its
-queue and slows the webhooks' acknowledgements). A channel may look at a
-row before the dialogue does (``before_dialogue``, e.g. SMS MORE or MMS). A
-handler that raises does not stop the worker: the row is retried a few times
-(a locked or busy database passes), then marked ``failed``; the person gets a
+queue and slows the webhooks' acknowledgements). Every row goes to the
+dialogue, MORE and MMS included (``handlers/preflight.py``). A handler that
+raises does not stop the worker: the row is retried a few times (a locked or
+busy database passes), then marked ``failed``; the person gets a
 localised "something went wrong, a person will look at it" and staff an
 escalation (``apologise``). No turn ends in silence.
 """
@@ -19,7 +19,6 @@ import asyncio
 import logging
 import time
 from collections import deque
-from typing import Protocol
 
 import aiosqlite
 
@@ -33,13 +32,6 @@ from .wakeup import Wakeup
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0
-
-
-class BeforeDialogue(Protocol):
-    """Optional channel hook: handle an inbox row itself (return True) or let the
-    dialogue have it (False). If it returns True it has marked the row done."""
-
-    async def __call__(self, inbox_id: int, inbound: Inbound) -> bool: ...
 
 
 def row_inbound(row: aiosqlite.Row) -> Inbound:
@@ -61,12 +53,10 @@ class InboxWorker:
     """
 
     def __init__(self, app: App, wakeup: Wakeup, *,
-                 before: dict[str, BeforeDialogue] | None = None,
                  concurrency: int = 6, max_attempts: int = 3,
                  retry_delay: float = 1.0, max_queued: int = 5000) -> None:
         self.app = app
         self.wakeup = wakeup
-        self.before = before or {}
         self.concurrency = concurrency
         self.max_attempts = max_attempts
         self.retry_delay = retry_delay
@@ -161,9 +151,7 @@ class InboxWorker:
     async def _handle(self, row: aiosqlite.Row, sender: tuple[str, str]) -> None:
         try:
             inbound = row_inbound(row)
-            hook = self.before.get(inbound.channel)
-            if hook is None or not await hook(row["id"], inbound):
-                await self.app.dialogue.handle(inbound, inbox_id=row["id"])
+            await self.app.dialogue.handle(inbound, inbox_id=row["id"])
             self._finish(row, sender)
             self.wakeup.outbox.set()
         except Exception as exc:

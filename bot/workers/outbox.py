@@ -23,7 +23,8 @@ from typing import Any, Protocol, cast
 from ..app import App
 from ..channels.base import Channel, OutgoingMessage, SendResult
 from ..clock import iso
-from ..storage import outbox
+from ..storage import execute_all, outbox
+from ..storage import sms as more_pages
 from .apology import where
 from .batching import Batcher
 from .rate import TokenBucket
@@ -206,6 +207,11 @@ class OutboxWorker:
             await outbox.mark_sent_many(conn, [(row["id"], result.provider_id)
                                                for row, result in items
                                                if result.outcome == "sent"], stamp)
+            await execute_all(conn, [write for row, result in items
+                                     if result.outcome == "sent" and result.more
+                                     for write in more_pages.keep_more_writes(
+                                         row["id"], row["channel"], row["address"],
+                                         result.more)])
             for row, result in items:
                 if result.outcome == "retry" and row["attempts"] < self.max_attempts:
                     later = now + dt.timedelta(seconds=self._delay(row["attempts"],
