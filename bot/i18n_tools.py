@@ -39,6 +39,8 @@ CONTENT_DOMAIN = "content"
 # A file with translatable strings and no row here stops `extract` (add a row).
 DOMAINS: tuple[tuple[str, str], ...] = (
     ("handlers/topics.py", "topics"),
+    ("handlers/sms_answers.py", "sms"),  # the dialogue's answers to what SMS cannot carry
+    ("handlers/whatsapp_answers.py", "whatsapp"),
     ("handlers/*.py", "messages"),  # the dialogue
     ("bot/channels/sms*.py", "sms"),
     ("bot/channels/whatsapp*.py", "whatsapp"),

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import aiosqlite
 
-from bot.channels import sms_answers, whatsapp_answers
 from bot.context import Context
 from bot.storage import sms as more_pages
 
+from . import sms_answers, whatsapp_answers
 from .text import keyword
 
 MORE_MSGID = "MORE"  # the keyword SMS offers at the end of a cut reply (sms_render)

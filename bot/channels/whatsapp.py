@@ -20,7 +20,7 @@ What differs:
 - **Media** (a photo of court papers, a voice note) is never downloaded or
   forwarded: the dialogue's preflight (``handlers/preflight.py``) notes in the
   transcript that something was sent and asks the person to type the docket
-  number or to talk to a lawyer (``whatsapp_answers``).
+  number or to talk to a lawyer (``handlers/whatsapp_answers.py``).
 - The person's message opens the window: held rows go back to pending as it
   is stored.
 """

@@ -1,6 +1,6 @@
 """What the dialogue answers to WhatsApp media (``handlers/preflight.py``).
 
-Here, not in ``handlers/``, so the text stays in the ``whatsapp`` catalog.
+Its own module so that the text stays in the ``whatsapp`` catalog (``bot/i18n_tools.py``).
 """
 
 from __future__ import annotations

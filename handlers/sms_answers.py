@@ -1,6 +1,6 @@
 """What the dialogue answers to an SMS it cannot read (``handlers/preflight.py``).
 
-Here, not in ``handlers/``, so the texts stay in the ``sms`` catalog.
+Its own module so that the texts stay in the ``sms`` catalog (``bot/i18n_tools.py``).
 """
 
 from __future__ import annotations
