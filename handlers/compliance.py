@@ -17,6 +17,7 @@ from bot.storage import cases as cases_store
 from bot.storage import optouts
 
 from .prompts import show_menu
+from .steps import Step
 from .text import fold, keyword
 
 # Single-word messages (folded: lower case, no accents). Carrier words first.
@@ -92,7 +93,7 @@ def opt_out(ctx: Context, reason: str) -> None:
     else:
         ctx.say(ctx._("{org}: STOP received. You will get no more messages. Reply START to "
                       "get messages again.", org=org.name))
-    ctx.ask(None, step="opted_out")
+    ctx.ask(None, step=Step.OPTED_OUT)
 
 
 def _record_opt_out(ctx: Context, reason: str) -> None:

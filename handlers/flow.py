@@ -18,6 +18,7 @@ between acting, asking which one, and confirming a stop).
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -43,6 +44,7 @@ from . import (
     topics,
     welcome,
 )
+from .steps import Step
 from .text import (
     MAX_CHARS,
     as_name,
@@ -55,6 +57,8 @@ from .text import (
     is_sentence,
     keyword,
 )
+
+log = logging.getLogger(__name__)
 
 Handler = Callable[[Context, str], Awaitable[bool]]
 Prompt = Callable[[Context], Awaitable[None] | None]
@@ -77,7 +81,9 @@ class Interceptor:
 
 
 @dataclass(frozen=True)
-class Step:
+class StepSpec:
+    """What a step waits for, how an answer is handled, how the question is asked."""
+
     awaiting: str | None
     handle: Handler
     prompt: Prompt
@@ -178,43 +184,130 @@ async def on_stop_confirm(ctx: Context, text: str) -> bool:
     return True
 
 
-def _dob_prompt(step: str) -> Prompt:
+def _dob_prompt(step: Step) -> Prompt:
     return lambda ctx: prompts.ask_dob(ctx, step)
 
 
-STEPS: dict[str, Step] = {
-    "language": Step("language", on_language, welcome.ask_language),
-    "menu": Step("menu", on_main_menu, prompts.show_menu),
-    "lookup_id": Step("docket_number", lookup.on_identifier, lookup.ask_identifier, data=True),
-    "notice_code": Step("notice_code", lookup.on_notice_code, lookup.ask_notice_code,
-                        data=True),
-    "docket_last_name": Step("last_name", lookup.on_last_name, lookup.ask_last_name,
+STEPS: dict[Step, StepSpec] = {
+    Step.LANGUAGE: StepSpec("language", on_language, welcome.ask_language),
+    Step.MENU: StepSpec("menu", on_main_menu, prompts.show_menu),
+    Step.LOOKUP_ID: StepSpec("docket_number", lookup.on_identifier, lookup.ask_identifier,
+                             data=True),
+    Step.NOTICE_CODE: StepSpec("notice_code", lookup.on_notice_code, lookup.ask_notice_code,
+                               data=True),
+    Step.DOCKET_LAST_NAME: StepSpec("last_name", lookup.on_last_name, lookup.ask_last_name,
+                                    data=True, names=True),
+    Step.DOCKET_DOB: StepSpec("date_of_birth", lookup.on_docket_dob,
+                              _dob_prompt(Step.DOCKET_DOB), data=True),
+    Step.NOTICE_DOB: StepSpec("date_of_birth", lookup.on_notice_dob,
+                              _dob_prompt(Step.NOTICE_DOB), data=True),
+    Step.NAME_LAST: StepSpec("last_name", nameonly.on_last_name, nameonly.ask_last_name,
                              data=True, names=True),
-    "docket_dob": Step("date_of_birth", lookup.on_docket_dob, _dob_prompt("docket_dob"),
-                       data=True),
-    "notice_dob": Step("date_of_birth", lookup.on_notice_dob, _dob_prompt("notice_dob"),
-                       data=True),
-    "name_last": Step("last_name", nameonly.on_last_name, nameonly.ask_last_name,
-                      data=True, names=True),
-    "name_first": Step("first_name", nameonly.on_first_name, nameonly.ask_first_name,
-                       data=True, names=True),
-    "name_dob": Step("date_of_birth", nameonly.on_dob, _dob_prompt("name_dob"), data=True),
-    "name_offer": Step("confirm", nameonly.on_offer, nameonly.offer),
-    "lookup_failed": Step("menu", on_failed, lookup.failed_options),
-    "locked": Step("confirm", on_locked, lookup.locked_offer),
-    "verified": Step("menu", on_verified, disclose.show_options),
-    "topics": Step("menu", on_topics, topics.show_topics),
-    "topic": Step("menu", topics.on_shown, topics.show_topics),
-    "opted_out": Step(None, on_main_menu, prompts.show_menu),
-    "forget_confirm": Step("confirm", forget.on_confirm, forget.ask),
-    "clarify": Step("menu", on_clarify, prompts.show_menu),
-    "stop_confirm": Step("confirm", on_stop_confirm, clarify.ask_stop),
+    Step.NAME_FIRST: StepSpec("first_name", nameonly.on_first_name, nameonly.ask_first_name,
+                              data=True, names=True),
+    Step.NAME_DOB: StepSpec("date_of_birth", nameonly.on_dob, _dob_prompt(Step.NAME_DOB),
+                            data=True),
+    Step.NAME_OFFER: StepSpec("confirm", nameonly.on_offer, nameonly.offer),
+    Step.LOOKUP_FAILED: StepSpec("menu", on_failed, lookup.failed_options),
+    Step.LOCKED: StepSpec("confirm", on_locked, lookup.locked_offer),
+    Step.VERIFIED: StepSpec("menu", on_verified, disclose.show_options),
+    Step.TOPICS: StepSpec("menu", on_topics, topics.show_topics),
+    Step.TOPIC: StepSpec("menu", topics.on_shown, topics.show_topics),
+    Step.OPTED_OUT: StepSpec(None, on_main_menu, prompts.show_menu),
+    Step.FORGET_CONFIRM: StepSpec("confirm", forget.on_confirm, forget.ask),
+    Step.CLARIFY: StepSpec("menu", on_clarify, prompts.show_menu),
+    Step.STOP_CONFIRM: StepSpec("confirm", on_stop_confirm, clarify.ask_stop),
 }
+
+
+# -- transitions ------------------------------------------------------------
+# Where a message may lead from any step: MENU and /commands, LANGUAGE, "forget
+# me", the compliance keywords, and free text understood (``dispatch``). The
+# diagram draws them once, from the menu.
+ANYWHERE: dict[Step, str] = {
+    Step.MENU: "MENU, a lawyer's request, hello, thanks",
+    Step.LANGUAGE: "LANGUAGE",
+    Step.FORGET_CONFIRM: '"forget me"',
+    Step.OPTED_OUT: "STOP / wrong number",
+    Step.STOP_CONFIRM: "free text that may ask to stop",
+    Step.CLARIFY: "free text read two or three ways",
+    Step.LOOKUP_ID: "asks to check a case (a campaign YES too)",
+    Step.DOCKET_LAST_NAME: "docket number in free text",
+    Step.DOCKET_DOB: "docket number in free text (no last name asked)",
+    Step.LOCKED: "asks to check while locked out",
+    Step.TOPIC: "asks about a topic",
+}
+# A new person's first message (no step yet); ``ANYWHERE`` applies too.
+FIRST: dict[Step, str] = {
+    Step.LANGUAGE: "first message (welcome)",
+    Step.MENU: "first message with a language hint",
+    Step.LOOKUP_ID: "first message asking to check a case (welcome + question)",
+    Step.NOTICE_DOB: "Telegram deep link with a notice code",
+}
+# What each step's answers lead to (a step may always ask its question again).
+TRANSITIONS: dict[Step, dict[Step, str]] = {
+    Step.LANGUAGE: {Step.MENU: "number or language name"},
+    Step.MENU: {Step.LOOKUP_ID: "1 check my case", Step.TOPICS: "2 what a dismissal means",
+                Step.MENU: "3 lawyer (escalation)", Step.LANGUAGE: "4 language"},
+    Step.LOOKUP_ID: {Step.NOTICE_CODE: "1 code from a letter", Step.NAME_LAST: "2 no number",
+                     Step.DOCKET_LAST_NAME: "docket number (or a known code)",
+                     Step.DOCKET_DOB: "docket number (no last name asked)"},
+    Step.NOTICE_CODE: {Step.NOTICE_DOB: "a code"},
+    Step.DOCKET_LAST_NAME: {Step.DOCKET_DOB: "a name"},
+    Step.DOCKET_DOB: {Step.VERIFIED: "match",
+                      Step.LOOKUP_FAILED: "wrong, unknown or docket locked (same reply)",
+                      Step.LOCKED: "sender locked out"},
+    Step.NOTICE_DOB: {Step.VERIFIED: "match", Step.LOOKUP_FAILED: "wrong or unknown",
+                      Step.LOCKED: "sender locked out"},
+    Step.NAME_LAST: {Step.NAME_FIRST: "a name"},
+    Step.NAME_FIRST: {Step.NAME_DOB: "a name"},
+    Step.NAME_DOB: {Step.NAME_OFFER: "never discloses"},
+    Step.NAME_OFFER: {Step.MENU: "1 yes (escalation with candidates) / 2 no"},
+    Step.LOOKUP_FAILED: {Step.LOOKUP_ID: "1 try again", Step.MENU: "2 lawyer / 3 menu"},
+    Step.LOCKED: {Step.MENU: "1 yes (escalation) / 2 no"},
+    Step.VERIFIED: {Step.TOPICS: "1 what this means",
+                    Step.VERIFIED: "next other case (only when there is one)",
+                    Step.MENU: "lawyer / menu"},
+    Step.TOPICS: {Step.TOPIC: "a topic's number", Step.MENU: "lawyer / back to menu"},
+    Step.TOPIC: {Step.TOPICS: "2 other topics", Step.MENU: "1 lawyer / 3 back to menu"},
+    Step.OPTED_OUT: {Step.MENU: "START / YES / UNSTOP"},
+    Step.FORGET_CONFIRM: {Step.MENU: "1 yes (transcript erased) / 2 no"},
+    Step.CLARIFY: {Step.MENU: "the option meant (acted on)"},
+    Step.STOP_CONFIRM: {Step.OPTED_OUT: "1 yes", Step.MENU: "2 no"},
+}
+
+
+def allowed(before: str | None, after: str | None) -> bool:
+    """Is ``before -> after`` declared? (Staying, or no step at all, always is.)"""
+    if after == before or after is None:
+        return True
+    if after not in STEP_NAMES:
+        return False
+    step = Step(after)
+    if step in ANYWHERE:
+        return True
+    if before is None:
+        return step in FIRST
+    return before in STEP_NAMES and step in TRANSITIONS.get(Step(before), {})
+
+
+def check_transition(before: str | None, after: str | None) -> None:
+    """Log a move the declaration does not allow (tests fail on it: tests/conftest.py)."""
+    if not allowed(before, after):
+        log.error("undeclared transition %s -> %s", before, after)
+
+
+STEP_NAMES = frozenset(step.value for step in Step)
+
+
+def spec_of(step: str | None) -> StepSpec | None:
+    """The declaration of a stored step (None before the first question)."""
+    return STEPS.get(Step(step)) if step in STEP_NAMES else None
 
 
 async def prompt(ctx: Context) -> None:
     """Ask the current step's question again (the main menu if there is none)."""
-    step = STEPS.get(ctx.state.step or "")
+    step = spec_of(ctx.state.step)
     result = step.prompt(ctx) if step else prompts.show_menu(ctx)
     if inspect.isawaitable(result):
         await result
@@ -249,7 +342,8 @@ def chosen_key(ctx: Context, text: str) -> str:
 async def route(ctx: Context) -> None:
     """Answer one message: ``INTERCEPTORS`` in order, the first that takes it ends
     the turn; then remember the options shown (``Interceptor.answers``)."""
-    erasing = ctx.state.step == "forget_confirm"
+    before = ctx.state.step
+    erasing = before == Step.FORGET_CONFIRM
     await intents.warm()
     text = clean(ctx.inbound.text)
     said: list[Reply] = []  # what interceptors said while passing the message on
@@ -260,6 +354,7 @@ async def route(ctx: Context) -> None:
     else:
         raise AssertionError("the current step takes every message")
     ctx.replies[:0] = said  # first, and apart: never joined to a welcome
+    check_transition(before, ctx.state.step)
     # "forget me" leaves no slots
     if interceptor.answers and not ctx.silent and not (erasing and not ctx.slots):
         remember_options(ctx)
@@ -350,7 +445,7 @@ async def no_words(ctx: Context, text: str) -> bool:
 
 async def current_step(ctx: Context, text: str) -> bool:
     """The answer to the question asked, or free text understood wherever the person is."""
-    step = STEPS.get(ctx.state.step or "")
+    step = spec_of(ctx.state.step)
     if step is None:
         await dispatch(ctx, text)
         return True
@@ -448,7 +543,7 @@ async def command(ctx: Context, text: str) -> bool:
     return True
 
 
-def interrupts(text: str, ranked: Ranked, step: Step) -> bool:
+def interrupts(text: str, ranked: Ranked, step: StepSpec) -> bool:
     """Does a clear request win over the answer the step waits for?
 
     Only a confident one: an unclear message is the step's to read (or refuse). At a
@@ -513,7 +608,7 @@ async def act(ctx: Context, text: str, intent: str) -> None:
         await prompts.show_menu(ctx)
     elif intent == "thanks":
         ctx.say(ctx._("You are welcome. Reply MENU at any time to see the options."))
-        ctx.ask("menu")
+        ctx.ask("menu", step=Step.MENU)
     else:
         await welcome.fallback(ctx)
 

@@ -15,6 +15,7 @@ from bot.context import Context
 from bot.storage import retention
 
 from .prompts import show_menu, yes_no
+from .steps import Step
 from .text import fold
 
 # Folded (lower case, no accents) phrases in the shipped languages.
@@ -45,7 +46,7 @@ async def ask(ctx: Context) -> None:
             [("1", ctx._("Yes, delete")), ("2", ctx._("No, keep"))])
     if await ctx.services.open_escalation(ctx.state.person_id) is not None:
         ctx.say(ctx._("This also closes your request for a lawyer."))
-    ctx.ask("confirm", step="forget_confirm")
+    ctx.ask("confirm", step=Step.FORGET_CONFIRM)
 
 
 async def on_confirm(ctx: Context, text: str) -> bool:

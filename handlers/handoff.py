@@ -18,6 +18,7 @@ from bot.handoff import after_hours_text, paused_menu_text
 from bot.storage import staff
 
 from . import compliance, forget, welcome
+from .steps import Step
 from .text import keyword
 
 
@@ -50,7 +51,7 @@ async def intercept(ctx: Context) -> bool:
     text = ctx.inbound.text
     if ctx.opted_out or is_compliance_message(text):
         return False
-    if ctx.state.step == "forget_confirm" or forget.is_request(text):
+    if ctx.state.step == Step.FORGET_CONFIRM or forget.is_request(text):
         return False  # erasing is the bot's job (it also closes the escalation)
     live = await staff.live_escalation(ctx.services.db, ctx.state.person_id)
     if live is None:

@@ -19,6 +19,7 @@ from bot.storage import attempts, linking
 
 from . import disclose, nameonly
 from .prompts import ask_dob, bad_name, read_dob
+from .steps import Step
 from .text import as_identifier, as_name, fold
 
 SLOTS = ("lk_docket", "lk_notice", "lk_last")
@@ -44,7 +45,7 @@ def ask_identifier(ctx: Context) -> None:
     options.append(("2", ctx._("I do not have a number")))
     ctx.say(ctx._("Please send your docket number. It is on your case papers, for example "
                   "0912CR004411."), options)
-    ctx.ask("docket_number", step="lookup_id")
+    ctx.ask("docket_number", step=Step.LOOKUP_ID)
 
 
 def _codes(ctx: Context) -> bool:
@@ -67,24 +68,24 @@ async def start_with_notice(ctx: Context, code_hash: str) -> None:
         locked(ctx)
         return
     ctx.slots["lk_notice"] = code_hash
-    ask_dob(ctx, "notice_dob")
+    ask_dob(ctx, Step.NOTICE_DOB)
 
 
 def ask_after_docket(ctx: Context) -> None:
     if ctx.config.privacy.require_last_name:
         ask_last_name(ctx)
     else:
-        ask_dob(ctx, "docket_dob")
+        ask_dob(ctx, Step.DOCKET_DOB)
 
 
 def ask_last_name(ctx: Context) -> None:
     ctx.say(ctx._("What is your last name?"))
-    ctx.ask("last_name", step="docket_last_name")
+    ctx.ask("last_name", step=Step.DOCKET_LAST_NAME)
 
 
 def ask_notice_code(ctx: Context) -> None:
     ctx.say(ctx._("Please send the code from your letter. It looks like AB12-CD34."))
-    ctx.ask("notice_code", step="notice_code")
+    ctx.ask("notice_code", step=Step.NOTICE_CODE)
 
 
 # -- steps ----------------------------------------------------------------
@@ -123,7 +124,7 @@ async def on_notice_code(ctx: Context, text: str) -> bool:
     if ident is None:
         return False
     ctx.slots["lk_notice"] = hash_notice_code(ident)
-    ask_dob(ctx, "notice_dob")
+    ask_dob(ctx, Step.NOTICE_DOB)
     return True
 
 
@@ -134,12 +135,12 @@ async def on_last_name(ctx: Context, text: str) -> bool:
         ask_last_name(ctx)
         return True
     ctx.slots["lk_last"] = name_key(name)
-    ask_dob(ctx, "docket_dob")
+    ask_dob(ctx, Step.DOCKET_DOB)
     return True
 
 
 async def on_docket_dob(ctx: Context, text: str) -> bool:
-    if (dob := read_dob(ctx, text, "docket_dob")) is None:
+    if (dob := read_dob(ctx, text, Step.DOCKET_DOB)) is None:
         return True
     docket, code_hash = ctx.slots.get("lk_docket"), ctx.slots.get("lk_notice")
     if not (docket or code_hash):
@@ -166,7 +167,7 @@ async def on_docket_dob(ctx: Context, text: str) -> bool:
 
 
 async def on_notice_dob(ctx: Context, text: str) -> bool:
-    if (dob := read_dob(ctx, text, "notice_dob")) is None:
+    if (dob := read_dob(ctx, text, Step.NOTICE_DOB)) is None:
         return True
     code_hash = ctx.slots.get("lk_notice")
     if not code_hash:
@@ -233,7 +234,7 @@ def failed_options(ctx: Context) -> None:
     ctx.say(ctx._("What would you like to do?"),
             [("1", ctx._("Try again")), ("2", ctx._("Talk to a lawyer")),
              ("3", ctx._("Main menu"))])
-    ctx.ask("menu", step="lookup_failed")
+    ctx.ask("menu", step=Step.LOOKUP_FAILED)
 
 
 def locked(ctx: Context) -> None:
@@ -248,4 +249,4 @@ def locked_offer(ctx: Context) -> None:
     ctx.say(ctx._("For your safety, we cannot check cases from here right now. A lawyer can "
                   "help you. Do you want a lawyer to contact you?"),
             [("1", ctx._("Yes")), ("2", ctx._("No"))])
-    ctx.ask("confirm", step="locked")
+    ctx.ask("confirm", step=Step.LOCKED)

@@ -11,6 +11,7 @@ from bot.registry.normalize import name_key, within_typos
 
 from . import lawyer
 from .prompts import ask_dob, bad_name, read_dob, show_menu, yes_no
+from .steps import Step
 from .text import as_name
 
 SLOTS = ("no_last", "no_first")
@@ -18,12 +19,12 @@ SLOTS = ("no_last", "no_first")
 
 def ask_last_name(ctx: Context) -> None:
     ctx.say(ctx._("We can look with your name. What is your last name?"))
-    ctx.ask("last_name", step="name_last")
+    ctx.ask("last_name", step=Step.NAME_LAST)
 
 
 def ask_first_name(ctx: Context) -> None:
     ctx.say(ctx._("What is your first name?"))
-    ctx.ask("first_name", step="name_first")
+    ctx.ask("first_name", step=Step.NAME_FIRST)
 
 
 async def on_last_name(ctx: Context, text: str) -> bool:
@@ -42,12 +43,12 @@ async def on_first_name(ctx: Context, text: str) -> bool:
         ask_first_name(ctx)
         return True
     ctx.slots["no_first"] = name_key(name)
-    ask_dob(ctx, "name_dob")
+    ask_dob(ctx, Step.NAME_DOB)
     return True
 
 
 async def on_dob(ctx: Context, text: str) -> bool:
-    if (dob := read_dob(ctx, text, "name_dob")) is None:
+    if (dob := read_dob(ctx, text, Step.NAME_DOB)) is None:
         return True
     last, first = ctx.slots.get("no_last", ""), ctx.slots.get("no_first", "")
     typos = ctx.config.privacy.name_typos
@@ -67,7 +68,7 @@ def offer(ctx: Context) -> None:
     ctx.say(ctx._("Without a docket number we cannot show case details here. A lawyer can "
                   "check the records with you. Do you want a lawyer to contact you?"),
             [("1", ctx._("Yes")), ("2", ctx._("No"))])
-    ctx.ask("confirm", step="name_offer")
+    ctx.ask("confirm", step=Step.NAME_OFFER)
 
 
 async def on_offer(ctx: Context, text: str) -> bool:

@@ -11,6 +11,7 @@ from bot.context import Context
 from bot.understanding.yesno import yes_no as understood_yes_no
 
 from .dates import BadDate, parse_birth_date
+from .steps import Step
 from .text import fold
 
 
@@ -21,7 +22,7 @@ def menu_options(ctx: Context) -> list[tuple[str, str]]:
 
 async def show_menu(ctx: Context) -> None:
     ctx.say(ctx._("What would you like to do? Reply with a number."), menu_options(ctx))
-    ctx.ask("menu")
+    ctx.ask("menu", step=Step.MENU)
 
 
 YES = frozenset({"1"})
@@ -39,7 +40,7 @@ def locales(ctx: Context) -> tuple[str, ...]:
     return tuple(dict.fromkeys([ctx.locale, "en", "es", *ctx.translator.locales]))
 
 
-def ask_dob(ctx: Context, step: str) -> None:
+def ask_dob(ctx: Context, step: Step) -> None:
     ctx.say(ctx._("What is your date of birth? For example: 03/14/1975."))
     ctx.ask("date_of_birth", step=step)
 
@@ -53,7 +54,7 @@ def bad_name(ctx: Context) -> None:
     ctx.say(ctx._("That does not look like a name. Please send only your name, in letters."))
 
 
-def read_dob(ctx: Context, text: str, step: str) -> str | None:
+def read_dob(ctx: Context, text: str, step: Step) -> str | None:
     """The date of birth in ``text`` (ISO), or None after saying so and asking again."""
     try:
         return parse_birth_date(text, ctx.now.date(), locales(ctx)).isoformat()

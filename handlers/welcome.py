@@ -11,6 +11,7 @@ from bot.model import Reply
 
 from . import intents
 from .prompts import show_menu
+from .steps import Step
 from .text import fold, is_number, keyword
 
 
@@ -118,7 +119,7 @@ def ask_first_language(ctx: Context) -> None:
     options = own + others[:FIRST_MENU_SIZE]
     ctx.say(welcome_text(ctx) + "\n" + ctx._("Another language? Reply LANGUAGE for the full "
                                               "list."), options)
-    ctx.ask("language")
+    ctx.ask("language", step=Step.LANGUAGE)
 
 
 def ask_language(ctx: Context) -> None:
@@ -128,7 +129,7 @@ def ask_language(ctx: Context) -> None:
     wanted = [ctx.locale] + [loc for loc in ("es",) if loc in ctx.translator.locales]
     asks = [ctx.translator.gettext(loc, "Choose your language:") for loc in wanted]
     ctx.say(" / ".join(dict.fromkeys(asks)), language_options(ctx))
-    ctx.ask("language")
+    ctx.ask("language", step=Step.LANGUAGE)
 
 
 def set_locale(ctx: Context, locale: str) -> None:
