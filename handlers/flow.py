@@ -17,6 +17,7 @@ between acting, asking which one, and confirming a stop).
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
@@ -342,6 +343,7 @@ def chosen_key(ctx: Context, text: str) -> str:
 async def route(ctx: Context) -> None:
     """Answer one message: ``INTERCEPTORS`` in order, the first that takes it ends
     the turn; then remember the options shown (``Interceptor.answers``)."""
+    expire_idle(ctx)
     before = ctx.state.step
     erasing = before == Step.FORGET_CONFIRM
     await intents.warm()
@@ -358,6 +360,26 @@ async def route(ctx: Context) -> None:
     # "forget me" leaves no slots
     if interceptor.answers and not ctx.silent and not (erasing and not ctx.slots):
         remember_options(ctx)
+
+
+# Steps a conversation may rest at however long: the menus, and an opt-out.
+AT_REST = frozenset({Step.MENU, Step.LANGUAGE, Step.OPTED_OUT})
+
+
+def expire_idle(ctx: Context) -> None:
+    """A conversation idle past ``[dialogue] idle_timeout_hours`` starts again at the
+    menu: a person back after weeks is not asked the date of birth of a lookup they
+    forgot; what they write is read as at the menu (a greeting, a request, a docket)."""
+    hours = ctx.config.dialogue.idle_timeout_hours
+    state = ctx.state
+    if not hours or state.step is None or state.step in AT_REST or not state.updated_at:
+        return
+    last = dt.datetime.fromisoformat(state.updated_at)
+    if ctx.now - (last if last.tzinfo else last.replace(tzinfo=dt.UTC)) <= dt.timedelta(
+            hours=hours):
+        return
+    state.slots.clear()
+    ctx.ask("menu", step=Step.MENU)
 
 
 def _too_long(text: str) -> bool:
