@@ -2,17 +2,23 @@
 
 What happens to a message is decided here, in one place: ``INTERCEPTORS``
 (at the end of this module) are tried in order and the first that takes the
-message ends the turn: a live handoff to staff, a YES to a campaign, the
-compliance keywords (STOP, START, HELP, wrong number), a message too long,
-a notice code from a deep link, a new person's first message, a message
-without words, commands and MENU, then the current step.
+message ends the turn: MORE, media and unreadable text (``preflight``: first,
+so that a lawyer's long answer still pages), a live handoff to staff, a YES to
+a campaign, the compliance keywords (STOP, START, HELP, wrong number), a
+message too long, a notice code from a deep link, a new person's first
+message, a message without words, commands and MENU, then the current step.
+Before them, a conversation idle past ``[dialogue] idle_timeout_hours`` goes
+back to the menu (``expire_idle``).
 
-``STEPS`` maps each step (``state.step``) to what it waits for (``awaiting``,
-the public slot name of the console protocol), the function that handles an
-answer and the one that asks the question again. ``flow.mmd`` beside this
-file draws it. Free text the step does not take is understood by
-``intents.understand`` wherever the person is (handlers/clarify.py decides
-between acting, asking which one, and confirming a stop).
+``STEPS`` maps each step (``Step``, stored as ``state.step``) to what it waits
+for (``awaiting``, the public slot name of the console protocol), the function
+that handles an answer and the one that asks the question again;
+``TRANSITIONS`` (with ``FIRST`` and ``ANYWHERE``) declares where each may lead,
+and ``route`` logs a move it does not declare (tests fail on it).
+``flow.mmd`` beside this file is drawn from them (``python -m handlers.diagram``).
+Free text the step does not take is understood by ``intents.understand``
+wherever the person is (handlers/clarify.py decides between acting, asking
+which one, and confirming a stop).
 """
 
 from __future__ import annotations
