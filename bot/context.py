@@ -36,6 +36,8 @@ class Context:
     effects: list[Effect] = field(default_factory=list)
     silent: bool = False  # answer nothing at all (e.g. opted out)
     reply_kind: str = "reply"  # 'compliance' replies go out even to an opted-out number
+    heard: str | None = None  # the transcript's note of the message, when not its text
+    transcribed: bool = True  # False: the transcript stays as it was (MORE)
 
     # -- language -------------------------------------------------------
     @property

@@ -1,5 +1,8 @@
 """The dialogue engine: load a person's state, route to handlers, save the turn.
 
+``handlers.route`` (the one way into ``handlers/``) decides what happens to the
+message: its ordered interceptors (``handlers/flow.py``) are read in one place.
+
 ``Dialogue.handle(inbound)`` is the one entry point every channel uses. The
 state, the transcript, the handlers' effects (audit, escalations, attempts,
 opt-outs), the outbox rows for asynchronous channels and the inbox row's
@@ -13,9 +16,8 @@ from __future__ import annotations
 
 import logging
 
-from handlers import flow
+import handlers
 
-from . import handoff
 from .clock import Clock, utcnow
 from .config import Config
 from .content import ContentPack
@@ -51,16 +53,16 @@ class Dialogue:
             content=self.content, services=self.services, now=now,
             opted_out=await self.services.is_opted_out(inbound.channel, inbound.address),
         )
-        if not await handoff.intercept(ctx):  # staff hold a live thread: bot stays quiet
-            await flow.route(ctx)
-        message = people.message_write(state.person_id, "in", inbound.channel, inbound.text,
-                                       stamp)
+        await handlers.route(ctx)
+        message = ([people.message_write(state.person_id, "in", inbound.channel,
+                                         ctx.heard or inbound.text, stamp)]
+                   if ctx.transcribed else [])
         if not ctx.effects:  # the common turn: its writes join concurrent turns' commit
-            await self.db.write_grouped([message, *self._writes(ctx, inbox_id, stamp)])
+            await self.db.write_grouped([*message, *self._writes(ctx, inbox_id, stamp)])
         else:
             async with self.db.transaction() as tx:
                 # They may read or erase the transcript: it has this message first.
-                await tx.run([message])
+                await tx.run(message)
                 await effects.apply(tx, ctx.effects, stamp)
                 await tx.run(self._writes(ctx, inbox_id, stamp))
         log.info("turn channel=%s step=%s replies=%d", inbound.channel, state.step,
@@ -73,8 +75,9 @@ class Dialogue:
         inbound, state = ctx.inbound, ctx.state
         writes = people.state_writes(state, inbound.channel, stamp)
         if not ctx.silent and ctx.replies:
-            writes += people.reply_writes(state.person_id, inbound.channel,
-                                          [reply.text for reply in ctx.replies], stamp)
+            if ctx.transcribed:
+                writes += people.reply_writes(state.person_id, inbound.channel,
+                                              [reply.text for reply in ctx.replies], stamp)
             if inbound.channel in QUEUED_CHANNELS:
                 writes += outbox.enqueue_writes(
                     inbound.channel, inbound.address, ctx.replies, stamp,

@@ -1,12 +1,10 @@
-"""The bot's side of a live handoff to staff, and office hours.
+"""Office hours and the texts of a live handoff to staff.
 
-While staff hold an escalation (claimed, or waiting on the person), what the
-person writes goes to the staff thread and the bot stays quiet, except for the
-compliance keywords (STOP, HELP, ...) and "forget me", which the bot always
-handles. A message meant for the bot's menus (MENU, START, a bare number) is
-passed on too, but never met with silence: the person is told the menu is
-paused while a lawyer answers. Outside office hours the person is told once
-per escalation when to expect an answer.
+While staff hold an escalation, the person's messages go to the staff thread
+(``handlers/handoff.py`` decides which, as one of the dialogue's
+interceptors). Outside office hours the person is told once per escalation
+when to expect an answer; a menu request is told the menu is paused; when
+staff resolve the escalation the person is told the bot answers again.
 """
 
 from __future__ import annotations
@@ -18,41 +16,12 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime, format_time
 
-from handlers import compliance, forget, welcome
-from handlers.text import keyword
-
 from .config import Config
-from .context import Context
 from .i18n import Translator
-from .storage import effects, live_handoff
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HOURS = re.compile(r"^\s*([A-Za-z]{3})(?:\s*-\s*([A-Za-z]{3}))?\s+"
                     r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
-
-
-def is_compliance_message(text: str) -> bool:
-    """STOP and its kin, HELP, "wrong number": the bot answers these even during a handoff.
-
-    (Opting back in only matters after an opt-out, and an opted-out person's
-    messages always go to the bot.)
-    """
-    word = keyword(text.lstrip("/"))
-    return (word in compliance.OPT_OUT_WORDS or word in compliance.HELP_WORDS
-            or compliance.is_stop_phrase(text) or compliance.is_wrong_number(text))
-
-
-def is_bot_command(text: str) -> bool:
-    """MENU, START or a Telegram command: the person expects the bot."""
-    stripped = text.strip()
-    word = keyword(stripped.lstrip("/"))
-    return stripped.startswith("/") or word == "start" or welcome.is_menu_word(stripped)
-
-
-def is_menu_number(text: str) -> bool:
-    """"1", "4": a choice from a menu the bot showed (an answer to staff when they asked)."""
-    stripped = text.strip()
-    return stripped.isdigit() and len(stripped) <= 2
 
 
 def paused_menu_text(translator: Translator, locale: str) -> str:
@@ -113,26 +82,3 @@ def closing_text(translator: Translator, config: Config, locale: str) -> str:
     return translator.gettext(
         locale, "Our lawyer has closed this chat. The automatic helper will answer your "
         "messages again. To reach us, call {phone}.", phone=config.organization.phone)
-
-
-async def intercept(ctx: Context) -> bool:
-    """Route the message to a live staff thread; True if the bot must not handle it."""
-    text = ctx.inbound.text
-    if ctx.opted_out or is_compliance_message(text):
-        return False
-    if ctx.state.step == "forget_confirm" or forget.is_request(text):
-        return False  # erasing is the bot's job (it also closes the escalation)
-    live = await live_handoff.live_escalation(ctx.services.db, ctx.state.person_id)
-    if live is None:
-        return False
-    tell = False
-    if not live["after_hours_told"]:
-        closed = after_hours_text(ctx.translator, ctx.config, ctx.locale, ctx.now)
-        if closed is not None:
-            ctx.say(closed)
-            tell = True
-    if is_bot_command(text) or (is_menu_number(text) and not await live_handoff.staff_wrote_last(
-            ctx.services.db, ctx.state.person_id)):
-        ctx.say(paused_menu_text(ctx.translator, ctx.locale))
-    ctx.effect(effects.PersonWrote(live["id"], tell))
-    return True

@@ -39,6 +39,8 @@ CONTENT_DOMAIN = "content"
 # A file with translatable strings and no row here stops `extract` (add a row).
 DOMAINS: tuple[tuple[str, str], ...] = (
     ("handlers/topics.py", "topics"),
+    ("handlers/sms_answers.py", "sms"),  # the dialogue's answers to what SMS cannot carry
+    ("handlers/whatsapp_answers.py", "whatsapp"),
     ("handlers/*.py", "messages"),  # the dialogue
     ("bot/channels/sms*.py", "sms"),
     ("bot/channels/whatsapp*.py", "whatsapp"),
@@ -53,10 +55,9 @@ DOMAINS: tuple[tuple[str, str], ...] = (
 
 # Functions whose string arguments are msgids: name -> argument positions
 # (None: the first). ``translator.gettext(locale, msgid)`` has the msgid second;
-# ``N_`` marks a msgid translated later; ``_answer`` is the SMS channel's fixed replies.
+# ``N_`` marks a msgid translated later.
 KEYWORDS: dict[str, tuple[int, ...] | None] = {
     "_": None, "N_": None, "n_": (1, 2), "gettext": (2,), "ngettext": (2, 3),
-    "_answer": (3,),
 }
 COMMENT_TAGS = ("TRANSLATORS:",)
 PO_WIDTH = 100

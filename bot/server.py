@@ -29,7 +29,7 @@ from .app import App
 from .channels.base import Channel
 from .clock import iso
 from .storage import retention
-from .workers import WAKEUP, BeforeDialogue, InboxWorker, OutboxWorker, Wakeup
+from .workers import WAKEUP, InboxWorker, OutboxWorker, Wakeup
 
 log = logging.getLogger(__name__)
 
@@ -127,14 +127,10 @@ class Service:
         # The workers' process serves nothing: no console, no outreach, less memory.
         self.web_app = (web.Application() if role == "workers" else
                         build_web_app(app, self.channels, self.wakeup, extensions))
-        before: dict[str, BeforeDialogue] = {}
         for channel in self.channels:
-            hook = getattr(channel, "before_dialogue", None)
-            if hook is not None:
-                before[channel.name] = hook
             if hasattr(channel, "wakeup"):  # channels that store messages outside a request
                 channel.wakeup = self.wakeup
-        self.inbox_worker = InboxWorker(app, self.wakeup, before=before)
+        self.inbox_worker = InboxWorker(app, self.wakeup)
         self.outbox_worker = OutboxWorker(app, self.channels, self.wakeup)
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []

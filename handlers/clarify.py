@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from bot.context import Context
 from bot.understanding.model import Ranked
 
+from .steps import Step
 from .text import is_number
 
 CONFIDENT = 0.45  # held-out: 73 % of messages pass it, 86 % of those rightly
@@ -73,7 +74,7 @@ def ask_which(ctx: Context, options: tuple[str, ...]) -> None:
     ctx.slots[OPTIONS_SLOT] = list(options)
     ctx.say(ctx._("Did you mean one of these?"),
             [(str(i), label(ctx, intent)) for i, intent in enumerate(options, start=1)])
-    ctx.ask("menu", step="clarify")
+    ctx.ask("menu", step=Step.CLARIFY)
 
 
 def chosen(ctx: Context, text: str) -> str | None:
@@ -88,4 +89,4 @@ def chosen(ctx: Context, text: str) -> str | None:
 def ask_stop(ctx: Context) -> None:
     ctx.say(ctx._("Do you want to stop getting messages from us?"),
             [("1", ctx._("Yes")), ("2", ctx._("No"))])
-    ctx.ask("confirm", step="stop_confirm")
+    ctx.ask("confirm", step=Step.STOP_CONFIRM)

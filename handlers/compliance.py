@@ -13,6 +13,8 @@ from bot.context import Context
 from bot.registry.normalize import normalize_phone
 from bot.storage import effects
 
+from .prompts import show_menu
+from .steps import Step
 from .text import fold, keyword
 
 # Single-word messages (folded: lower case, no accents). Carrier words first.
@@ -88,7 +90,7 @@ def opt_out(ctx: Context, reason: str) -> None:
     else:
         ctx.say(ctx._("{org}: STOP received. You will get no more messages. Reply START to "
                       "get messages again.", org=org.name))
-    ctx.ask(None, step="opted_out")
+    ctx.ask(None, step=Step.OPTED_OUT)
 
 
 def _record_opt_out(ctx: Context, reason: str) -> None:
@@ -109,8 +111,6 @@ def _phone(channel: str, address: str, region: str) -> str | None:
 
 
 async def opt_in(ctx: Context) -> None:
-    from .welcome import show_menu  # welcome imports nothing from here; avoid a cycle
-
     channel, address = ctx.inbound.channel, ctx.inbound.address
     ctx.effect(effects.OptIn(channel, address))
     ctx.audit("optin")

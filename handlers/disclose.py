@@ -15,6 +15,7 @@ from bot.context import Context
 from bot.storage import Row, effects
 
 from . import date_names, topics
+from .steps import Step
 
 
 def status_label(ctx: Context, status: str) -> str:
@@ -102,4 +103,4 @@ def show_options(ctx: Context) -> None:
     options = [(str(i), labels[action])
                for i, action in enumerate(option_actions(ctx), start=1)]
     ctx.say(ctx._("What would you like to do next?"), options)
-    ctx.ask("menu", step="verified")
+    ctx.ask("menu", step=Step.VERIFIED)

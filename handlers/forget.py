@@ -12,9 +12,9 @@ from __future__ import annotations
 from bot.context import Context
 from bot.storage import effects, retention
 
-from .lookup import yes_no
+from .prompts import show_menu, yes_no
+from .steps import Step
 from .text import fold
-from .welcome import show_menu
 
 # Folded (lower case, no accents) phrases in the shipped languages.
 _PHRASES = (
@@ -44,7 +44,7 @@ async def ask(ctx: Context) -> None:
             [("1", ctx._("Yes, delete")), ("2", ctx._("No, keep"))])
     if await ctx.services.open_escalation(ctx.state.person_id) is not None:
         ctx.say(ctx._("This also closes your request for a lawyer."))
-    ctx.ask("confirm", step="forget_confirm")
+    ctx.ask("confirm", step=Step.FORGET_CONFIRM)
 
 
 async def on_confirm(ctx: Context, text: str) -> bool:

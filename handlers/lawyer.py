@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from bot.context import Context
 from bot.storage import effects
 
-from .welcome import show_menu
+from .prompts import show_menu
 
 # No 0/O, 1/I/L: a reference people can read out on the phone.
 _REF_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

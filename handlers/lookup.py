@@ -14,10 +14,10 @@ from __future__ import annotations
 from bot.context import Context
 from bot.registry.normalize import hash_notice_code, name_key, within_typos
 from bot.storage import Row, effects
-from bot.understanding.yesno import yes_no as understood_yes_no
 
-from . import disclose
-from .dates import BadDate, parse_birth_date
+from . import disclose, nameonly
+from .prompts import ask_dob, bad_name, read_dob
+from .steps import Step
 from .text import as_identifier, as_name, fold
 
 SLOTS = ("lk_docket", "lk_notice", "lk_last")
@@ -26,10 +26,6 @@ SLOTS = ("lk_docket", "lk_notice", "lk_last")
 def clear(ctx: Context) -> None:
     for slot in SLOTS:
         ctx.slots.pop(slot, None)
-
-
-def locales(ctx: Context) -> tuple[str, ...]:
-    return tuple(dict.fromkeys([ctx.locale, "en", "es", *ctx.translator.locales]))
 
 
 # -- asking -------------------------------------------------------------
@@ -47,7 +43,7 @@ def ask_identifier(ctx: Context) -> None:
     options.append(("2", ctx._("I do not have a number")))
     ctx.say(ctx._("Please send your docket number. It is on your case papers, for example "
                   "0912CR004411."), options)
-    ctx.ask("docket_number", step="lookup_id")
+    ctx.ask("docket_number", step=Step.LOOKUP_ID)
 
 
 def _codes(ctx: Context) -> bool:
@@ -70,38 +66,24 @@ async def start_with_notice(ctx: Context, code_hash: str) -> None:
         locked(ctx)
         return
     ctx.slots["lk_notice"] = code_hash
-    ask_dob(ctx, "notice_dob")
+    ask_dob(ctx, Step.NOTICE_DOB)
 
 
 def ask_after_docket(ctx: Context) -> None:
     if ctx.config.privacy.require_last_name:
         ask_last_name(ctx)
     else:
-        ask_dob(ctx, "docket_dob")
+        ask_dob(ctx, Step.DOCKET_DOB)
 
 
 def ask_last_name(ctx: Context) -> None:
     ctx.say(ctx._("What is your last name?"))
-    ctx.ask("last_name", step="docket_last_name")
+    ctx.ask("last_name", step=Step.DOCKET_LAST_NAME)
 
 
 def ask_notice_code(ctx: Context) -> None:
     ctx.say(ctx._("Please send the code from your letter. It looks like AB12-CD34."))
-    ctx.ask("notice_code", step="notice_code")
-
-
-def ask_dob(ctx: Context, step: str) -> None:
-    ctx.say(ctx._("What is your date of birth? For example: 03/14/1975."))
-    ctx.ask("date_of_birth", step=step)
-
-
-def bad_date(ctx: Context) -> None:
-    ctx.say(ctx._("That date does not look right. Please send your date of birth like this: "
-                  "03/14/1975 (month/day/year)."))
-
-
-def bad_name(ctx: Context) -> None:
-    ctx.say(ctx._("That does not look like a name. Please send only your name, in letters."))
+    ctx.ask("notice_code", step=Step.NOTICE_CODE)
 
 
 # -- steps ----------------------------------------------------------------
@@ -110,7 +92,6 @@ async def on_identifier(ctx: Context, text: str) -> bool:
         ask_notice_code(ctx)
         return True
     if text == "2" or _no_number(text):
-        from . import nameonly
         nameonly.ask_last_name(ctx)
         return True
     ident = as_identifier(text)
@@ -141,7 +122,7 @@ async def on_notice_code(ctx: Context, text: str) -> bool:
     if ident is None:
         return False
     ctx.slots["lk_notice"] = hash_notice_code(ident)
-    ask_dob(ctx, "notice_dob")
+    ask_dob(ctx, Step.NOTICE_DOB)
     return True
 
 
@@ -152,21 +133,12 @@ async def on_last_name(ctx: Context, text: str) -> bool:
         ask_last_name(ctx)
         return True
     ctx.slots["lk_last"] = name_key(name)
-    ask_dob(ctx, "docket_dob")
+    ask_dob(ctx, Step.DOCKET_DOB)
     return True
 
 
-def read_dob(ctx: Context, text: str, step: str) -> str | None:
-    try:
-        return parse_birth_date(text, ctx.now.date(), locales(ctx)).isoformat()
-    except BadDate:
-        bad_date(ctx)
-        ask_dob(ctx, step)
-        return None
-
-
 async def on_docket_dob(ctx: Context, text: str) -> bool:
-    if (dob := read_dob(ctx, text, "docket_dob")) is None:
+    if (dob := read_dob(ctx, text, Step.DOCKET_DOB)) is None:
         return True
     docket, code_hash = ctx.slots.get("lk_docket"), ctx.slots.get("lk_notice")
     if not (docket or code_hash):
@@ -193,7 +165,7 @@ async def on_docket_dob(ctx: Context, text: str) -> bool:
 
 
 async def on_notice_dob(ctx: Context, text: str) -> bool:
-    if (dob := read_dob(ctx, text, "notice_dob")) is None:
+    if (dob := read_dob(ctx, text, Step.NOTICE_DOB)) is None:
         return True
     code_hash = ctx.slots.get("lk_notice")
     if not code_hash:
@@ -257,7 +229,7 @@ def failed_options(ctx: Context) -> None:
     ctx.say(ctx._("What would you like to do?"),
             [("1", ctx._("Try again")), ("2", ctx._("Talk to a lawyer")),
              ("3", ctx._("Main menu"))])
-    ctx.ask("menu", step="lookup_failed")
+    ctx.ask("menu", step=Step.LOOKUP_FAILED)
 
 
 def locked(ctx: Context) -> None:
@@ -272,14 +244,4 @@ def locked_offer(ctx: Context) -> None:
     ctx.say(ctx._("For your safety, we cannot check cases from here right now. A lawyer can "
                   "help you. Do you want a lawyer to contact you?"),
             [("1", ctx._("Yes")), ("2", ctx._("No"))])
-    ctx.ask("confirm", step="locked")
-
-
-YES = frozenset({"1"})
-NO = frozenset({"2"})
-
-
-def yes_no(text: str) -> bool | None:
-    """A yes or no in any shipped language ("1"/"2" are the offered keys)."""
-    word = fold(text).strip(" .!?¡¿")
-    return True if word in YES else False if word in NO else understood_yes_no(text)
+    ctx.ask("confirm", step=Step.LOCKED)

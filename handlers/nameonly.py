@@ -9,7 +9,9 @@ from __future__ import annotations
 from bot.context import Context
 from bot.registry.normalize import name_key, within_typos
 
-from . import lawyer, lookup
+from . import lawyer
+from .prompts import ask_dob, bad_name, read_dob, show_menu, yes_no
+from .steps import Step
 from .text import as_name
 
 SLOTS = ("no_last", "no_first")
@@ -17,17 +19,17 @@ SLOTS = ("no_last", "no_first")
 
 def ask_last_name(ctx: Context) -> None:
     ctx.say(ctx._("We can look with your name. What is your last name?"))
-    ctx.ask("last_name", step="name_last")
+    ctx.ask("last_name", step=Step.NAME_LAST)
 
 
 def ask_first_name(ctx: Context) -> None:
     ctx.say(ctx._("What is your first name?"))
-    ctx.ask("first_name", step="name_first")
+    ctx.ask("first_name", step=Step.NAME_FIRST)
 
 
 async def on_last_name(ctx: Context, text: str) -> bool:
     if (name := as_name(text)) is None:
-        lookup.bad_name(ctx)
+        bad_name(ctx)
         ask_last_name(ctx)
         return True
     ctx.slots["no_last"] = name_key(name)
@@ -37,16 +39,16 @@ async def on_last_name(ctx: Context, text: str) -> bool:
 
 async def on_first_name(ctx: Context, text: str) -> bool:
     if (name := as_name(text)) is None:
-        lookup.bad_name(ctx)
+        bad_name(ctx)
         ask_first_name(ctx)
         return True
     ctx.slots["no_first"] = name_key(name)
-    lookup.ask_dob(ctx, "name_dob")
+    ask_dob(ctx, Step.NAME_DOB)
     return True
 
 
 async def on_dob(ctx: Context, text: str) -> bool:
-    if (dob := lookup.read_dob(ctx, text, "name_dob")) is None:
+    if (dob := read_dob(ctx, text, Step.NAME_DOB)) is None:
         return True
     last, first = ctx.slots.get("no_last", ""), ctx.slots.get("no_first", "")
     typos = ctx.config.privacy.name_typos
@@ -66,19 +68,18 @@ def offer(ctx: Context) -> None:
     ctx.say(ctx._("Without a docket number we cannot show case details here. A lawyer can "
                   "check the records with you. Do you want a lawyer to contact you?"),
             [("1", ctx._("Yes")), ("2", ctx._("No"))])
-    ctx.ask("confirm", step="name_offer")
+    ctx.ask("confirm", step=Step.NAME_OFFER)
 
 
 async def on_offer(ctx: Context, text: str) -> bool:
     """Yes: escalate with the candidates. No: back to the menu."""
-    answer = lookup.yes_no(text)
+    answer = yes_no(text)
     if answer is None:
         return False
     candidates = ctx.slots.pop("candidates", [])
     if answer:
         await lawyer.request(ctx, "name_only", candidates)
     else:
-        from .welcome import show_menu
         ctx.say(ctx._("All right."))
         await show_menu(ctx)
     return True

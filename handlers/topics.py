@@ -11,8 +11,9 @@ from bot.content import TOPICS
 from bot.context import Context
 
 from . import intents, lawyer
+from .prompts import show_menu
+from .steps import Step
 from .text import is_number
-from .welcome import show_menu
 
 # Menus are numbered 1 to n, with no gaps: after the topics, a lawyer and the way back.
 LAWYER_KEY, BACK_KEY = str(len(TOPICS) + 1), str(len(TOPICS) + 2)
@@ -33,7 +34,7 @@ async def show_topics(ctx: Context) -> None:
         ctx.say(ctx.content.text(ctx.locale, "about"))
         ctx.slots["about_seen"] = True
     ctx.say(ctx._("Choose a topic. Reply with a number."), topic_options(ctx))
-    ctx.ask("menu", step="topics")
+    ctx.ask("menu", step=Step.TOPICS)
 
 
 async def on_topic(ctx: Context, text: str) -> None:
@@ -81,7 +82,7 @@ async def show_topic(ctx: Context, topic: str) -> None:
     ctx.say(topic_text(ctx, topic),
             [(SHOWN_LAWYER, ctx._("Talk to a lawyer")), (SHOWN_MORE, ctx._("Other topics")),
              (SHOWN_BACK, ctx._("Back to menu"))])
-    ctx.ask("menu", step="topic")
+    ctx.ask("menu", step=Step.TOPIC)
 
 
 async def on_shown(ctx: Context, text: str) -> bool:

@@ -9,6 +9,9 @@ from bot.i18n import normalize_locale
 from bot.langdetect import looks_kabuverdianu, script_locale
 from bot.model import Reply
 
+from . import intents
+from .prompts import show_menu
+from .steps import Step
 from .text import fold, is_number, keyword
 
 
@@ -54,7 +57,6 @@ async def locale_from_first_message(ctx: Context, text: str) -> None:
     if by_script:
         ctx.state.locale = by_script
         return
-    from . import intents
     written, probability = intents.written_in(text)
     sure = CORPUS_LOCALE_SURE
     if written == "kea" and looks_kabuverdianu(text):
@@ -90,7 +92,6 @@ async def language_from_text(ctx: Context) -> str | None:
     None when it does not tell: the caller shows the language menu."""
     if ctx.state.locale_chosen:
         return None
-    from . import intents
     text = ctx.inbound.text
     if intents.classify(text, ctx.content) == "language":
         asked = intents.requested_locale(text)
@@ -118,7 +119,7 @@ def ask_first_language(ctx: Context) -> None:
     options = own + others[:FIRST_MENU_SIZE]
     ctx.say(welcome_text(ctx) + "\n" + ctx._("Another language? Reply LANGUAGE for the full "
                                               "list."), options)
-    ctx.ask("language")
+    ctx.ask("language", step=Step.LANGUAGE)
 
 
 def ask_language(ctx: Context) -> None:
@@ -128,7 +129,7 @@ def ask_language(ctx: Context) -> None:
     wanted = [ctx.locale] + [loc for loc in ("es",) if loc in ctx.translator.locales]
     asks = [ctx.translator.gettext(loc, "Choose your language:") for loc in wanted]
     ctx.say(" / ".join(dict.fromkeys(asks)), language_options(ctx))
-    ctx.ask("language")
+    ctx.ask("language", step=Step.LANGUAGE)
 
 
 def set_locale(ctx: Context, locale: str) -> None:
@@ -152,46 +153,16 @@ def match_language(ctx: Context, text: str) -> str | None:
     return normalize_locale(wanted, locales) if len(wanted) <= 5 else None
 
 
-async def on_language(ctx: Context, text: str) -> None:
+async def on_language(ctx: Context, text: str) -> bool:
+    """A language chosen by number or name; False if the text names none."""
     locale = match_language(ctx, text)
     if locale is None:
-        from . import intents  # the intents engineer's module: "en español por favor"
-        locale = intents.requested_locale(text)
+        locale = intents.requested_locale(text)  # "en español por favor"
         if locale not in ctx.translator.locales:
-            locale = None
-    if locale is None:
-        await _understood_without_choice(ctx, text)
-        return
+            return False
     set_locale(ctx, locale)
     await show_menu(ctx)
-
-
-async def _understood_without_choice(ctx: Context, text: str) -> None:
-    """Free text at the language menu ("was my case affected?"): answer it in the
-    language it is confidently written in (else the default) instead of insisting on
-    a number; the choice stays open. Only text we cannot understand asks again."""
-    from . import flow, intents
-
-    ranked = intents.understand(text, ctx.content)
-    if ranked.intent in ("other", "language"):
-        ctx.say(ctx._("Please reply with the number of your language."))
-        ask_language(ctx)
-        return
-    found = await ctx.services.detect_language(text)
-    if found.locale:
-        ctx.state.locale = found.locale
-    ctx.say(ctx._("To change the language, reply LANGUAGE at any time."))
-    await flow.dispatch(ctx, text, ranked)
-
-
-def menu_options(ctx: Context) -> list[tuple[str, str]]:
-    return [("1", ctx._("Check my case")), ("2", ctx._("What a dismissal means")),
-            ("3", ctx._("Talk to a lawyer")), ("4", ctx._("Language"))]
-
-
-async def show_menu(ctx: Context) -> None:
-    ctx.say(ctx._("What would you like to do? Reply with a number."), menu_options(ctx))
-    ctx.ask("menu")
+    return True
 
 
 # Whole messages that open the language menu at any step, even a name question (none

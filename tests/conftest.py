@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -76,3 +77,27 @@ async def app(config: Config, clock: FakeClock) -> AsyncIterator[App]:
 @pytest.fixture
 def session(app: App) -> ConsoleSession:
     return ConsoleSession(app)
+
+
+class _Undeclared(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.seen: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.msg == "undeclared transition %s -> %s":
+            self.seen.append(record.getMessage())
+
+
+@pytest.fixture(autouse=True)
+def undeclared_transitions() -> Any:
+    """Every test walks the flow: a step change ``handlers/flow.py`` does not declare
+    (``TRANSITIONS``) fails it. A test that makes one on purpose empties the list."""
+    handler = _Undeclared()
+    logger = logging.getLogger("handlers.flow")
+    logger.addHandler(handler)
+    try:
+        yield handler.seen
+    finally:
+        logger.removeHandler(handler)
+    assert handler.seen == [], handler.seen

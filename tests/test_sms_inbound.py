@@ -14,7 +14,7 @@ from bot.channels.sms_render import segments
 from bot.model import Reply
 from bot.server import Service, build_web_app
 from bot.storage import outbox as outbox_store
-from bot.workers import InboxWorker, Wakeup
+from bot.workers import InboxWorker, OutboxWorker, Wakeup
 from tests.fakes.twilio_api import (
     PUBLIC_URL,
     FakeTwilio,
@@ -115,10 +115,10 @@ async def test_a_new_message_instead_of_more_drops_the_rest(config, clock):
         first = await rig.wait_texts(BOB, 3)
         assert first[-1].endswith(MORE_HINT)
         await rig.idle()
-        assert await rig.app.db.fetchone("SELECT 1 FROM sms_more") is not None
+        assert await rig.app.db.fetchone("SELECT 1 FROM outbox WHERE more IS NOT NULL")
         await rig.texts_after(BOB, "menu", 1)
         await rig.idle()
-        assert await rig.app.db.fetchone("SELECT 1 FROM sms_more") is None
+        assert not await rig.app.db.fetchone("SELECT 1 FROM outbox WHERE more IS NOT NULL")
         assert not rig.fake.texts_to(BOB)[-1].endswith(MORE_HINT)
 
 
@@ -161,15 +161,18 @@ async def test_a_failing_handler_is_retried_then_apologised_for(config, clock):
         try:
             calls = []
 
-            async def broken(inbox_id, inbound):
-                calls.append(inbox_id)
-                raise RuntimeError("a bug that must not kill the worker")
+            class Broken:
+                async def handle(self, inbound, *, inbox_id=None):
+                    calls.append(inbox_id)
+                    raise RuntimeError("a bug that must not kill the worker")
+
+            app.dialogue = Broken()
 
             from bot.model import Inbound
             from bot.storage import inbox as inbox_store
 
             await inbox_store.store(app.db, Inbound("sms", BOB, "hi", provider_id="SM1"), "t")
-            worker = InboxWorker(app, Wakeup(), before={"sms": broken}, max_attempts=3,
+            worker = InboxWorker(app, Wakeup(), max_attempts=3,
                                  retry_delay=0.0)
             task = asyncio.create_task(worker.run())
             for _ in range(200):
@@ -186,3 +189,49 @@ async def test_a_failing_handler_is_retried_then_apologised_for(config, clock):
     assert (row["status"], row["attempts"]) == ("failed", 3)
     assert [r["body"] for r in queued] == [
         "Sorry, something went wrong. A person will look at it and reply."]
+
+
+async def test_more_after_a_restart_sends_the_next_part(config, clock):
+    """The rest lives on the outbox row, not in the process: a new app on the same
+    database file answers MORE with the next part."""
+    text = (VIETNAMESE * 5).strip()
+    fake = FakeTwilio()
+    async with sms_rig(config, clock=clock, fake=fake) as rig:
+        await queue(rig.app, BOB, text)
+        rig.service.wakeup.outbox.set()
+        first = await rig.wait_texts(BOB, 1)
+        await rig.idle()
+    assert first[0].endswith(MORE_HINT)
+    async with sms_rig(config, clock=clock, fake=fake) as rig:
+        second = await rig.texts_after(BOB, "MORE", 1)
+        transcript = await rig.app.db.fetchall("SELECT body FROM messages")
+    assert second[-1] != first[0] and second[-1].split()[0] in text
+    assert " ".join(first[0].removesuffix(MORE_HINT).split()) in " ".join(text.split())
+    assert transcript == []  # MORE and the rest add nothing: the reply is there whole
+
+
+async def test_a_crash_between_the_send_and_its_record_keeps_the_rest(config, clock):
+    """Twilio accepted the first part, then the process died before the result was
+    written: after the restart the row is found at Twilio (not sent twice) and MORE
+    still gives the next part."""
+    text = (VIETNAMESE * 5).strip()
+    fake = await FakeTwilio().start()
+    app = await App.create(sms_config(config, fake), clock=clock)
+    channel = SmsChannel(app)
+    await channel.start()
+    try:
+        await queue(app, BOB, text)
+        [row] = await outbox_store.claim_due(app.db, "sms", clock().isoformat(), 10)
+        result = await channel.send(OutboxWorker._message(row))
+    finally:
+        await channel.stop()
+        await app.close()  # "crash": the result was never recorded
+        await fake.stop()
+    assert result.outcome == "sent" and result.more
+    first = fake.texts_to(BOB)
+    async with sms_rig(config, clock=clock, fake=fake) as rig:
+        await rig.idle()
+        assert fake.texts_to(BOB) == first  # found at Twilio, not sent again
+        second = await rig.texts_after(BOB, "MORE", 1)
+    words = second[-1].removesuffix(MORE_HINT).split()
+    assert words == result.more.split()[:len(words)]  # the next part, where the first ended

@@ -39,6 +39,9 @@ class SendResult:
     - ``failed``: permanent; ``error_code`` says why. ``opt_out`` records an
       opt-out for the address (Twilio 21610); ``unreachable`` marks the contact
       unreachable on this channel (Telegram Forbidden).
+
+    ``more`` is the rest of a long reply that did not fit (SMS): kept on the row
+    with the result, in one transaction, for the person's MORE.
     """
 
     outcome: Literal["sent", "retry", "failed", "held"]
@@ -47,6 +50,7 @@ class SendResult:
     retry_after: float | None = None
     opt_out: bool = False
     unreachable: bool = False
+    more: str | None = None
 
 
 class Channel(Protocol):

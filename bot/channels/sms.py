@@ -9,10 +9,9 @@ MessageSid; concurrent webhooks share one transaction), the inbox worker is
 woken, and Twilio gets an empty TwiML ``<Response/>`` at once: the dialogue
 runs later, from the inbox.
 
-Before the dialogue (``before_dialogue``, called by the inbox worker): MORE
-sends the next part of a long reply; MMS and unreadable messages get a short
-localised answer through the outbox. Empty and over-long texts (stored cut
-at 1,601 characters) go to the dialogue, which says so and asks again.
+Every stored message goes to the dialogue, whose interceptors
+(``handlers/flow.py``) answer MORE (the next part of a long reply), MMS and
+unreadable, empty and over-long texts (stored cut at 1,601 characters).
 
 Status callbacks (``POST [sms] status_path``, signed the same way) update the
 outbox row by MessageSid, idempotently and never backwards; only final
@@ -20,19 +19,21 @@ statuses (delivered, undelivered, failed, ...) are written.
 
 Outbound (``send``): the Reply is rendered for SMS at send time
 (``sms_render``) and sent by one direct POST to the Messages API
-(``twilio_send``). After a crash, a row that was being sent is looked up at
+(``twilio_send``). What does not fit goes back with the result
+(``SendResult.more``), which the outbox worker keeps on the row in the same
+transaction as the send result. After a crash, a row that was being sent is looked up at
 Twilio (``find_sent``: messages to that number since the row was claimed,
-matched by body) before it is sent again. Twilio errors map to retry (HTTP
+matched by body, its rest kept on the row) before it is sent again. Twilio errors map to retry (HTTP
 429/5xx, 20429, network), failed (21211, 21614, other 4xx) or failed +
 opt-out (21610).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import logging
-import unicodedata
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -107,9 +108,6 @@ class SmsChannel:
                     else {"MessagingServiceSid": cfg.messaging_service_sid}),
             status_callback=self._public + cfg.status_path)
         self._client: Client | None = None
-        self._rests: set[str] = set()  # addresses with the rest of a long reply waiting
-        self._more_words = {_keyword(app.translator.gettext(loc, "MORE"))
-                            for loc in app.translator.locales} | {"MORE"}
 
     def settings(self, app: App) -> Any:
         """The Twilio settings this channel runs on (a subclass may combine sections)."""
@@ -127,7 +125,6 @@ class SmsChannel:
 
     async def start(self) -> None:
         """Create the async Twilio client inside the running loop."""
-        self._rests = await sms_store.addresses_with_rest(self.app.db)
         self._http = TwilioHttp(timeout=15)
         self._client = Client(self.cfg.account_sid, self.cfg.auth_token, http_client=self._http)
         self._client.api.base_url = self.cfg.api_base_url.rstrip("/")
@@ -193,57 +190,6 @@ class SmsChannel:
     async def _apply_many(self, updates: list[tuple[str, str, str | None]]) -> list[str]:
         return await outbox.apply_statuses(self.app.db, updates, iso(self.app.clock()))
 
-    # -- before the dialogue -------------------------------------------------
-    async def before_dialogue(self, inbox_id: int, inbound: Inbound) -> bool:
-        """Handle MORE, MMS and unreadable messages; True if the row is done."""
-        text = inbound.text
-        if _keyword(text) in self._more_words:
-            if await self._send_rest(inbox_id, inbound):
-                return True
-        elif inbound.address in self._rests:  # they moved on: the rest is stale
-            self._rests.discard(inbound.address)
-            await sms_store.drop_rest(self.app.db, inbound.address)
-        if inbound.media_count > 0:
-            has_text = bool(text.strip())
-            await self._answer(inbox_id, inbound, "Sorry, we can only read text messages. "
-                               "Please type your answer.", done=not has_text)
-            return not has_text
-        if "\ufffd" in text:  # bytes that were not UTF-8 (see parse_form)
-            await self._answer(inbox_id, inbound, "Sorry, we could not read your message. "
-                               "Please type it again.", done=True)
-            return True
-        return False  # empty and over-long texts: the dialogue answers and asks again
-
-    async def _send_rest(self, inbox_id: int, inbound: Inbound) -> bool:
-        who = await outbox.recipient(self.app.db, CHANNEL, inbound.address)
-        now = iso(self.app.clock())
-        async with self.app.db.transaction() as conn:
-            rest = await sms_store.take_rest(conn, inbound.address)
-            if rest is None:
-                return False
-            await outbox.enqueue(conn, CHANNEL, inbound.address, Reply(rest), now,
-                                 person_id=who["person_id"] if who else None,
-                                 inbox_id=inbox_id)
-            await inbox.mark_done(conn, inbox_id, now)
-        self._rests.discard(inbound.address)
-        return True
-
-    async def _answer(self, inbox_id: int, inbound: Inbound, msgid: str, *, done: bool) -> None:
-        """Queue a fixed answer (once per inbox row); mark the row done if asked."""
-        db = self.app.db
-        who = await outbox.recipient(db, self.name, inbound.address)
-        locale = (who["locale"] if who else None) or self.app.config.dialogue.default_locale
-        text = self.app.translator.gettext(locale, msgid)
-        answered = await outbox.has_for_inbox(db, self.name, inbound.address, inbox_id)
-        now = iso(self.app.clock())
-        async with db.transaction() as conn:
-            if not answered:
-                await outbox.enqueue(conn, self.name, inbound.address, Reply(text), now,
-                                     person_id=who["person_id"] if who else None,
-                                     inbox_id=inbox_id)
-            if done:
-                await inbox.mark_done(conn, inbox_id, now)
-
     # -- sending -------------------------------------------------------------
     def _render(self, message: OutgoingMessage) -> tuple[str, str | None]:
         """The text this row is sent as, and the rest kept for MORE."""
@@ -263,9 +209,9 @@ class SmsChannel:
         text, rest = self._render(message)
         found = await find_sent(self._client, message.address, text, since,
                                 self.cfg.from_number)
-        if found and rest:
-            await sms_store.keep_rest(self.app.db, message.address, rest, iso(self.app.clock()))
-            self._rests.add(message.address)
+        if found and rest:  # offered once the row is settled as sent
+            await sms_store.keep_more(self.app.db, message.id, message.channel,
+                                      message.address, rest)
         return found
 
     async def send(self, message: OutgoingMessage) -> SendResult:
@@ -274,8 +220,7 @@ class SmsChannel:
         text, rest = self._render(message)
         result = await self._api.send(message.address, text)
         if result.outcome == "sent" and rest:
-            await sms_store.keep_rest(self.app.db, message.address, rest, iso(self.app.clock()))
-            self._rests.add(message.address)
+            return dataclasses.replace(result, more=rest)  # kept with the result
         return result
 
 
@@ -301,10 +246,3 @@ def parse_form(raw: bytes) -> MultiDict[str]:
     pairs = parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True,
                       encoding="utf-8", errors="replace")
     return MultiDict(pairs)
-
-
-def _keyword(text: str) -> str:
-    """A one-word message normalised for keyword matching: 'más!' -> 'MAS'."""
-    word = "".join(c for c in unicodedata.normalize("NFKD", text.strip())
-                   if not unicodedata.combining(c))
-    return word.strip(" \t\r\n.!?¡¿,;:'\"()").upper()

@@ -3,7 +3,7 @@
 Rendering happens at send time (in ``SmsChannel.send``): the outbox keeps the
 channel-neutral Reply (text + options), and the SMS channel turns it into text
 in the person's current language, then keeps it within ``[sms] max_segments``.
-What does not fit is kept per address and sent when the person texts MORE.
+What does not fit is kept on the outbox row and sent when the person texts MORE.
 
 Segments: a message written only in the GSM 03.38 alphabet is 7-bit: 160
 characters in one segment, 153 per segment when split (extension-table

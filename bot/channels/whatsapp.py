@@ -18,8 +18,11 @@ What differs:
   as soon as the person writes again. With no template configured the row is
   held all the same, and staff see it as 'held' in the outbox.
 - **Media** (a photo of court papers, a voice note) is never downloaded or
-  forwarded: the transcript notes that something was sent, and the person is
-  asked to type the docket number or to talk to a lawyer.
+  forwarded: the dialogue's preflight (``handlers/preflight.py``) notes in the
+  transcript that something was sent and asks the person to type the docket
+  number or to talk to a lawyer (``handlers/whatsapp_answers.py``).
+- The person's message opens the window: held rows go back to pending as it
+  is stored.
 """
 
 from __future__ import annotations
@@ -36,7 +39,6 @@ from ..app import App
 from ..clock import iso
 from ..config import ConfigError
 from ..model import Inbound, Option, Reply
-from ..storage import inbox, outbox, people
 from ..storage import whatsapp as wa_store
 from . import whatsapp_render, whatsapp_window
 from .base import OutgoingMessage, SendResult
@@ -48,16 +50,6 @@ CHANNEL = "whatsapp"
 PREFIX = "whatsapp:"
 WINDOW_CLOSED = wa_store.WINDOW_REFUSED  # Twilio: outside the 24-hour window
 NOT_ON_WHATSAPP = frozenset({"63003"})  # the number has no WhatsApp account
-
-
-def N_(msgid: str) -> str:
-    """Mark a string for the catalog; it is translated when sent."""
-    return msgid
-
-
-MEDIA_ANSWER = N_("We cannot open photos, voice messages or files here. Please type your "
-                  "docket number as text, or reply MENU to talk to a lawyer.")
-MEDIA_FACT = "[sent {n} attachment(s), not opened]"  # for staff, in the transcript
 
 
 @dataclass(frozen=True)
@@ -102,38 +94,15 @@ class WhatsAppChannel(SmsChannel):
         number = sender.removeprefix(PREFIX)
         return number if sender.startswith(PREFIX) and number.startswith("+") else ""
 
-    # -- before the dialogue -------------------------------------------------
-    async def before_dialogue(self, inbox_id: int, inbound: Inbound) -> bool:
-        """The person wrote: the window is open, held rows go. Then media and
-        unreadable messages; True if the row is done."""
+    # -- inbound ------------------------------------------------------------
+    async def _store_many(self, inbounds: list[Inbound]) -> list[int | None]:
+        """The person wrote: the window is open again, the replies held for it go."""
+        ids = await super()._store_many(inbounds)
         now = iso(self.app.clock())
-        await wa_store.release_held(self.app.db, inbound.address, now)
-        if inbound.media_count > 0:
-            has_text = bool(inbound.text.strip())
-            await self._answer_media(inbox_id, inbound, done=not has_text)
-            return not has_text
-        if "\ufffd" in inbound.text:
-            await self._answer(inbox_id, inbound, "Sorry, we could not read your message. "
-                               "Please type it again.", done=True)
-            return True
-        return False
-
-    async def _answer_media(self, inbox_id: int, inbound: Inbound, *, done: bool) -> None:
-        """Note the media in the transcript (as a fact, never its content) and ask for
-        text, once per inbox row; mark the row done if asked."""
-        db, now = self.app.db, iso(self.app.clock())
-        state = await people.get_or_create(db, CHANNEL, inbound.address, now)
-        locale = state.locale or self.app.config.dialogue.default_locale
-        text = self.app.translator.gettext(locale, MEDIA_ANSWER)
-        answered = await outbox.has_for_inbox(db, CHANNEL, inbound.address, inbox_id)
-        async with db.transaction() as conn:
-            if not answered:
-                await people.add_message(conn, state.person_id, "in", CHANNEL,
-                                         MEDIA_FACT.format(n=inbound.media_count), now)
-                await outbox.enqueue(conn, CHANNEL, inbound.address, Reply(text), now,
-                                     person_id=state.person_id, inbox_id=inbox_id)
-            if done:
-                await inbox.mark_done(conn, inbox_id, now)
+        for address in dict.fromkeys(m.address for m, new in zip(inbounds, ids, strict=True)
+                                     if new is not None):
+            await wa_store.release_held(self.app.db, address, now)
+        return ids
 
     async def _apply_many(self, updates: list[tuple[str, str, str | None]]) -> list[str]:
         """Status callbacks as for SMS; a message failed later with 63016 (Twilio took

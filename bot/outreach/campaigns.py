@@ -21,7 +21,8 @@ from ..storage.outreach import Audience
 from . import countries, discretion
 from . import texts as texts_mod
 from .pacing import QuietHours
-from .providers import Outcome, make_provider
+from .provider_factory import make_provider
+from .providers import Outcome
 from .sender import Sender
 from .texts import N_, TextProblem
 

@@ -175,15 +175,3 @@ def twilio_error_outcome(exc: TwilioException,
     if result.outcome == "retry":
         return Outcome("retry", reason=code, throttled=code in THROTTLE_CODES)
     return Outcome("failed", reason=code)
-
-
-def make_provider(channel: str, config: Config) -> Provider:
-    if channel == "sms":
-        return SmsProvider(config)
-    if channel == "telegram":
-        return TelegramProvider(config)
-    if channel == "whatsapp":
-        from .whatsapp_provider import WhatsAppProvider  # it builds on this module
-
-        return WhatsAppProvider(config)
-    raise ValueError(channel)

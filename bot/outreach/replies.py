@@ -1,22 +1,20 @@
 """A reply to a campaign message: the dialogue goes on with the campaign known.
 
-``handlers.flow.route`` calls ``on_message`` first. When the sender got a
-campaign message within ``[outreach] reply_window_days``, the message is
-marked as that campaign's (``ctx.inbound.campaign_id``), the recipient's
-``replied_at`` is recorded once, and a person who has not chosen a language
-gets the campaign's. "YES" (in any shipped language) from someone not in the
-middle of a question starts the case lookup; if they had opted out, YES opts
-them back in first (it is a carrier opt-in word too). Anything else goes on
-through the normal dialogue (compliance keywords first).
+One of the dialogue's interceptors (``handlers/flow.py``, ``campaign_reply``)
+calls ``on_message``. When the sender got a campaign message within
+``[outreach] reply_window_days``, the message is marked as that campaign's
+(``ctx.inbound.campaign_id``), the recipient's ``replied_at`` is recorded
+once, and a person who has not chosen a language gets the campaign's. "YES"
+(in any shipped language) from someone not in the middle of a question is
+answered here (``accept``; if they had opted out, YES opts them back in first:
+it is a carrier opt-in word too) and the interceptor starts the case lookup.
+Anything else goes on through the normal dialogue (compliance keywords first).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-
-from handlers import lookup
-from handlers.text import keyword
 
 from ..context import Context
 from ..storage import effects
@@ -29,17 +27,9 @@ AT_REST = frozenset({"menu", "language", "opted_out"})
 YES_MSGID = N_("YES")
 
 
-def _is_yes(ctx: Context, text: str) -> bool:
-    word = keyword(text)
-    if word is None:
-        return False
-    words = YES_WORDS | {keyword(ctx.translator.gettext(loc, YES_MSGID)) or ""
-                         for loc in ctx.translator.locales}
-    return word in words
-
-
-async def on_message(ctx: Context, text: str) -> bool:
-    """Note a campaign reply; True if it was a YES and the lookup has started."""
+async def on_message(ctx: Context) -> bool:
+    """Note a campaign reply; True if the message answers one at rest (``AT_REST``),
+    where a YES accepts the campaign's offer."""
     inbound = ctx.inbound
     since = ctx.now - dt.timedelta(days=ctx.config.outreach.reply_window_days)
     row = await store.latest_sent_to(ctx.services.db, inbound.channel, inbound.address,
@@ -53,15 +43,15 @@ async def on_message(ctx: Context, text: str) -> bool:
         ctx.audit("outreach", "replied", detail=f"campaign {campaign_id}")
     if not ctx.state.locale_chosen and row["locale"] in ctx.translator.locales:
         ctx.state.locale = row["locale"]
-    at_rest = ctx.state.is_new or ctx.state.step is None or ctx.state.step in AT_REST
-    if not (at_rest and _is_yes(ctx, text)):
-        return False
+    return ctx.state.is_new or ctx.state.step is None or ctx.state.step in AT_REST
+
+
+def accept(ctx: Context) -> None:
+    """A YES to the campaign: opted back in if they had opted out; the lookup follows."""
     if ctx.opted_out:
         _opt_in(ctx)
     ctx.say(ctx._("Thank you for your answer. This service is free. To check "
                   "your case, we need a few details."))
-    await lookup.start(ctx)
-    return True
 
 
 def _opt_in(ctx: Context) -> None:

@@ -53,7 +53,8 @@ from ..workers import Batcher, where
 from . import countries
 from . import texts as texts_mod
 from .pacing import Pacer, QuietHours
-from .providers import Outcome, Provider, make_provider
+from .provider_factory import make_provider
+from .providers import Outcome, Provider
 
 log = logging.getLogger(__name__)
 

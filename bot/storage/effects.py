@@ -22,6 +22,7 @@ from . import (
     outreach,
     people,
     retention,
+    sms,
 )
 from . import cases as cases_store
 
@@ -116,8 +117,21 @@ class Erase:
     sender: retention.Sender
 
 
+@dataclass(frozen=True)
+class TakeMore:
+    """The rest of a long reply was sent on MORE: it waits no more."""
+    outbox_id: int
+
+
+@dataclass(frozen=True)
+class DropMore:
+    """The person moved on: the rest waiting for this address is stale."""
+    channel: str
+    address: str
+
+
 Effect = (Audit | OptOut | OptIn | LookupSucceeded | VerifiedCase | Link | OpenEscalation
-          | AddCandidates | PersonWrote | MarkCampaignReply | Erase)
+          | AddCandidates | PersonWrote | MarkCampaignReply | Erase | TakeMore | DropMore)
 
 
 async def apply(tx: Tx, effects: Iterable[Effect], now: str) -> None:
@@ -157,3 +171,7 @@ async def _apply(tx: Tx, fx: Effect, now: str) -> None:  # noqa: C901 (one case 
             await outreach.mark_replied(tx, fx.campaign_id, fx.channel, fx.address, now)
         case Erase():
             await retention.forget_person(tx, fx.person_id, now, fx.sender)
+        case TakeMore():
+            await sms.take_more(tx, fx.outbox_id)
+        case DropMore():
+            await sms.drop_more(tx, fx.channel, fx.address)

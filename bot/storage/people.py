@@ -19,6 +19,7 @@ class State:
     awaiting: str | None
     slots: dict[str, Any] = field(default_factory=dict)
     is_new: bool = False
+    updated_at: str | None = None  # the conversation's last turn (ISO)
 
 
 async def get_or_create(db: Database, channel: str, address: str, now: str) -> State:
@@ -49,7 +50,7 @@ async def _create(tx: Tx, channel: str, address: str, now: str) -> State:
 
 
 _LOAD = """SELECT c.id AS contact_id, p.id AS person_id, p.locale, p.locale_chosen,
-                  v.step, v.awaiting, v.slots
+                  v.step, v.awaiting, v.slots, v.updated_at
            FROM contacts c JOIN people p ON p.id = c.person_id
            LEFT JOIN conversations v ON v.person_id = p.id
            WHERE c.channel = ? AND c.address = ?"""
@@ -59,7 +60,7 @@ def _state(row: Row) -> State:
     return State(
         person_id=row["person_id"], contact_id=row["contact_id"], locale=row["locale"],
         locale_chosen=bool(row["locale_chosen"]), step=row["step"], awaiting=row["awaiting"],
-        slots=json.loads(row["slots"] or "{}"))
+        slots=json.loads(row["slots"] or "{}"), updated_at=row["updated_at"])
 
 
 def state_writes(state: State, channel: str, now: str) -> list[Write]:

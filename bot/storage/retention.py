@@ -46,8 +46,7 @@ RULES: dict[str, str] = {
     "outbox.address": PURGE + " (once sent)",
     "outbox.body": PURGE + " (once sent)",
     "outbox.options": PURGE + " (once sent)",
-    "sms_more.address": PURGE,
-    "sms_more.body": PURGE,
+    "outbox.more": PURGE + " (once sent)",
     "escalations.address": "purge: once resolved and past the cutoff; forget me: at once",
     "escalations.summary": "purge: once resolved and past the cutoff; forget me: at once",
     "escalations.candidates": "purge: once resolved and past the cutoff; forget me: at once",
@@ -85,7 +84,6 @@ NOT_PERSONAL: frozenset[str] = frozenset({
     "outbox.next_attempt_at", "outbox.error_code", "outbox.person_id", "outbox.inbox_id",
     "outbox.campaign_id", "outbox.author", "outbox.kind", "outbox.created_at",
     "outbox.updated_at",
-    "sms_more.created_at",
     "escalations.id", "escalations.ref", "escalations.person_id", "escalations.channel",
     "escalations.locale", "escalations.reason", "escalations.case_id", "escalations.status",
     "escalations.claimed_by", "escalations.created_at", "escalations.updated_at",
@@ -120,7 +118,7 @@ class Purged:
     messages: int
     inbox: int
     outbox: int
-    sms_more: int
+    sms_more: int  # MORE pages (outbox.more)
     other: int = 0  # conversations, contacts, escalations, notes, recipients, attempts
 
     def total(self) -> int:
@@ -136,11 +134,12 @@ async def purge(db: Database, cutoff: str) -> Purged:
         inbox = await tx.execute(
             "UPDATE inbox SET body='', address='', notice_code=NULL"
             " WHERE status <> 'pending' AND received_at < ? AND address <> ''", (cutoff,))
+        more = await tx.execute(
+            "UPDATE outbox SET more=NULL WHERE more IS NOT NULL AND updated_at < ?", (cutoff,))
         outbox = await tx.execute(
             "UPDATE outbox SET body='', options='[]', address=''"
             " WHERE status NOT IN ('pending','sending') AND created_at < ? AND address <> ''",
             (cutoff,))
-        more = await tx.execute("DELETE FROM sms_more WHERE created_at < ?", (cutoff,))
         other = 0
         for sql in _PURGE_OTHER:
             other += await tx.execute(sql, (cutoff,))
@@ -216,11 +215,8 @@ async def forget_person(tx: Tx, person_id: int, now: str,
                                (sender.channel, sender.provider_id))
         await _forget_attempts(tx, sender)
     await tx.execute(
-        "UPDATE outbox SET body='', options='[]', address=''"
+        "UPDATE outbox SET body='', options='[]', address='', more=NULL"
         f" WHERE status NOT IN ('pending','sending') AND (channel, address) IN ({contacts})",
-        (person_id,))
-    await tx.execute(
-        f"DELETE FROM sms_more WHERE address IN (SELECT address FROM ({contacts}))",
         (person_id,))
     await tx.execute(
         "UPDATE outreach_recipients SET address = 'erased:' || id"

@@ -1,32 +1,43 @@
-"""SMS-only bookkeeping: the rest of long replies, waiting for the person to text MORE."""
+"""MORE pages: the rest of a long reply, kept on its outbox row until the person texts MORE.
+
+Only a row the provider accepted (``provider_id`` set) offers its rest: one
+that a crash left unsettled may carry it already (``keep_more``, from the
+reconciliation) but offers it only once settled as sent. One rest waits per
+address: a newer one replaces it, and any other message drops it.
+"""
 
 from __future__ import annotations
 
-from . import Database, Tx
+from . import Database, Tx, Write
 
 
-async def keep_rest(db: Database, address: str, body: str, now: str) -> None:
-    """Remember what is left of a long reply (replacing any older rest)."""
+def keep_more_writes(outbox_id: int, channel: str, address: str, rest: str) -> list[Write]:
+    """The statements that keep ``rest`` on its row, replacing the address's older one."""
+    return [("UPDATE outbox SET more=NULL WHERE channel=? AND address=? AND more IS NOT NULL"
+             " AND id<>?", (channel, address, outbox_id)),
+            ("UPDATE outbox SET more=? WHERE id=?", (rest, outbox_id))]
+
+
+async def keep_more(db: Database, outbox_id: int, channel: str, address: str,
+                    rest: str) -> None:
     async with db.transaction() as tx:
-        await tx.execute(
-            "INSERT INTO sms_more(address, body, created_at) VALUES (?,?,?)"
-            " ON CONFLICT(address) DO UPDATE SET body=excluded.body,"
-            " created_at=excluded.created_at", (address, body, now))
+        await tx.run(keep_more_writes(outbox_id, channel, address, rest))
 
 
-async def addresses_with_rest(db: Database) -> set[str]:
-    return {row[0] for row in await db.fetchall("SELECT address FROM sms_more")}
+async def more_waiting(db: Database, channel: str, address: str) -> tuple[int, str] | None:
+    """(outbox id, rest) of the long reply whose rest waits for MORE, if any."""
+    row = await db.fetchone(
+        "SELECT id, more FROM outbox WHERE channel=? AND address=? AND more IS NOT NULL"
+        " AND provider_id IS NOT NULL ORDER BY id DESC LIMIT 1", (channel, address))
+    return (int(row["id"]), str(row["more"])) if row else None
 
 
-async def take_rest(tx: Tx, address: str) -> str | None:
-    """Remove and return the waiting rest for an address (inside a transaction)."""
-    row = await tx.fetchone("SELECT body FROM sms_more WHERE address=?", (address,))
-    if row is None:
-        return None
-    await tx.execute("DELETE FROM sms_more WHERE address=?", (address,))
-    return str(row[0])
+async def take_more(tx: Tx, outbox_id: int) -> None:
+    """The rest was sent on: it waits no more."""
+    await tx.execute("UPDATE outbox SET more=NULL WHERE id=?", (outbox_id,))
 
 
-async def drop_rest(db: Database, address: str) -> None:
-    async with db.transaction() as tx:
-        await tx.execute("DELETE FROM sms_more WHERE address=?", (address,))
+async def drop_more(tx: Tx, channel: str, address: str) -> None:
+    """The person moved on: the rest waiting for this address is stale."""
+    await tx.execute("UPDATE outbox SET more=NULL WHERE channel=? AND address=?"
+                     " AND more IS NOT NULL", (channel, address))

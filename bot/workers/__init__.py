@@ -6,10 +6,10 @@ their parts.
 
 from .apology import apologise, apology, where
 from .batching import Batcher
-from .inbox import BeforeDialogue, InboxWorker
+from .inbox import InboxWorker
 from .outbox import LOOKUP_TRIES, OutboxWorker
 from .rate import TokenBucket
 from .wakeup import WAKEUP, Wakeup
 
-__all__ = ["LOOKUP_TRIES", "WAKEUP", "Batcher", "BeforeDialogue", "InboxWorker",
+__all__ = ["LOOKUP_TRIES", "WAKEUP", "Batcher", "InboxWorker",
            "OutboxWorker", "TokenBucket", "Wakeup", "apologise", "apology", "where"]

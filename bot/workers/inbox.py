@@ -8,10 +8,10 @@ database) never handle the same row, and a dead worker's rows are taken over
 once its lease expires. One person's messages (on every linked channel) are
 handled one at a time, in order; different people run concurrently (a few at a time: every turn goes
 through the one database connection, and more concurrency only lengthens its
-queue and slows the webhooks' acknowledgements). A channel may look at a
-row before the dialogue does (``before_dialogue``, e.g. SMS MORE or MMS). A
-handler that raises does not stop the worker: the row is retried a few times
-(a locked or busy database passes), then marked ``failed``; the person gets a
+queue and slows the webhooks' acknowledgements). Every row goes to the
+dialogue, MORE and MMS included (``handlers/preflight.py``). A handler that
+raises does not stop the worker: the row is retried a few times (a locked or
+busy database passes), then marked ``failed``; the person gets a
 localised "something went wrong, a person will look at it" and staff an
 escalation (``apologise``). No turn ends in silence.
 """
@@ -24,7 +24,6 @@ import time
 import uuid
 from collections import deque
 from datetime import timedelta
-from typing import Protocol
 
 from ..app import App
 from ..clock import iso
@@ -44,13 +43,6 @@ LEASE_SECONDS = 60.0  # a claim's life; renewed every third of it while the row 
 Key = int | tuple[str, str]
 
 
-class BeforeDialogue(Protocol):
-    """Optional channel hook: handle an inbox row itself (return True) or let the
-    dialogue have it (False). If it returns True it has marked the row done."""
-
-    async def __call__(self, inbox_id: int, inbound: Inbound) -> bool: ...
-
-
 def row_inbound(row: InboxMessage) -> Inbound:
     return Inbound(
         channel=row.channel, address=row.address, text=row.body,
@@ -68,12 +60,10 @@ class InboxWorker:
     """
 
     def __init__(self, app: App, wakeup: Wakeup, *,
-                 before: dict[str, BeforeDialogue] | None = None,
                  concurrency: int = 6, max_attempts: int = 3,
                  retry_delay: float = 1.0, max_queued: int = 5000) -> None:
         self.app = app
         self.wakeup = wakeup
-        self.before = before or {}
         self.concurrency = concurrency
         self.max_attempts = max_attempts
         self.retry_delay = retry_delay
@@ -202,9 +192,7 @@ class InboxWorker:
     async def _handle(self, row: InboxMessage, key: Key) -> None:
         try:
             inbound = row_inbound(row)
-            hook = self.before.get(inbound.channel)
-            if hook is None or not await hook(row.id, inbound):
-                await self.app.dialogue.handle(inbound, inbox_id=row.id)
+            await self.app.dialogue.handle(inbound, inbox_id=row.id)
             self._finish(row, key)
             self.wakeup.outbox.set()
         except Exception as exc:

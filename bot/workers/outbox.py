@@ -24,6 +24,7 @@ from ..app import App
 from ..channels.base import Channel, OutgoingMessage, SendResult
 from ..clock import iso
 from ..storage import outbox
+from ..storage import sms as more_pages
 from ..storage.records import OutboxRow
 from .apology import where
 from .batching import Batcher
@@ -207,6 +208,10 @@ class OutboxWorker:
             await outbox.mark_sent_many(conn, [(row["id"], result.provider_id)
                                                for row, result in items
                                                if result.outcome == "sent"], stamp)
+            await conn.run([write for row, result in items
+                            if result.outcome == "sent" and result.more
+                            for write in more_pages.keep_more_writes(
+                                row["id"], row["channel"], row["address"], result.more)])
             for row, result in items:
                 if result.outcome == "retry" and row["attempts"] < self.max_attempts:
                     later = now + dt.timedelta(seconds=self._delay(row["attempts"],
