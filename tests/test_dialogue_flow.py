@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
+from bot.clock import iso
 from bot.model import Inbound
 from bot.storage import people
 from handlers import clarify, flow, intents
@@ -104,7 +105,7 @@ async def test_every_step_asks_its_question_again_after_an_empty_message(app):
         state = await state_of(app, f"walker-{name}")
         state.step, state.awaiting = name, step.awaiting
         async with app.db.transaction() as conn:
-            await people.save_state(conn, state, "console", "2026-01-01T00:00:00+00:00")
+            await people.save_state(conn, state, "console", iso(app.clock()))
         turn = await person.say("   ")
         assert "did not get any words" in text(turn), name
         assert len(turn["replies"]) >= 2, name
