@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ import pytest
 from bot.app import App
 from bot.channels import console
 from bot.config import Config, load_config
+from tests import pg_support
 
 
 class FakeClock:
@@ -52,6 +53,19 @@ class ConsoleSession:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[pg_support.Cluster]:
+    """The session's throw-away PostgreSQL cluster (skips the test without server binaries)."""
+    yield from pg_support.cluster()
+
+
+@pytest.fixture
+async def pg_url(pg_cluster: pg_support.Cluster) -> AsyncIterator[str]:
+    """The URL of an empty PostgreSQL database of this test's own."""
+    async for url in pg_support.fresh_database(pg_cluster):
+        yield url
 
 
 @pytest.fixture
