@@ -25,6 +25,7 @@ from typing import Any
 
 import asyncpg
 
+from bot.storage import postgres_migrations
 from bot.storage.engine import Dialect, Row, Write
 
 # What a '?' may hide in: string literals, quoted names, dollar quotes, comments.
@@ -102,12 +103,25 @@ class PostgresEngine:
         self._committer: asyncio.Task[None] | None = None
 
     @classmethod
-    async def open(cls, url: str, *, min_size: int = 1, max_size: int = 10) -> PostgresEngine:
-        """A pool on ``url`` (``postgresql://user@host:port/database``)."""
+    async def open(cls, url: str, *, min_size: int = 1, max_size: int = 10,
+                   migrate: bool = True) -> PostgresEngine:
+        """A pool on ``url`` (``postgresql://user@host:port/database``), migrated."""
         pool = await asyncpg.create_pool(
             url, min_size=min_size, max_size=max_size,
             server_settings={"application_name": "casecheck"})
-        return cls(pool)
+        engine = cls(pool)
+        if migrate:
+            try:
+                await engine.migrate()
+            except BaseException:
+                await pool.close()
+                raise
+        return engine
+
+    async def migrate(self) -> int:
+        """Apply pending migrations (``postgres_migrations``); the schema version."""
+        async with self.pool.acquire() as conn:
+            return await postgres_migrations.migrate(conn)
 
     @property
     def pool(self) -> Any:
