@@ -47,7 +47,19 @@ def normal_sql(text: str | None) -> str | None:
     text = re.sub(r"::[a-z ]+(\[\])?", "", text.lower())
     text = text.replace("!~~", " not like ").replace("~~", " like ").replace("!=", "<>")
     text = re.sub(r"[()\s]+", "", text)
+    text = _SAME_VALUE.get(text, text)
     return re.sub(r"^'(-?\d+(\.\d+)?)'$", r"\1", text)
+
+
+# Defaults the translator spells differently, as normal_sql leaves them.
+_SAME_VALUE = {
+    "true": "1", "false": "0",
+    "datetime'now'": "current_timestamp", "date'now'": "current_date",
+    "time'now'": "current_time",
+    "to_charnowattimezone'utc','yyyy-mm-ddhh24:mi:ss'": "current_timestamp",
+    "to_charnowattimezone'utc','yyyy-mm-dd'": "current_date",
+    "to_charnowattimezone'utc','hh24:mi:ss'": "current_time",
+}
 
 
 def _collation(name: str | None) -> str:
@@ -102,7 +114,7 @@ def _sqlite(con: sqlite3.Connection) -> Schema:
 
 def _column_collation(table_sql: str, column: str) -> str | None:
     """A column's declared collation (SQLite keeps it only in the CREATE TABLE text)."""
-    match = re.search(rf"(?:^|[(,])\s*\"?{re.escape(column)}\"?\s[^,]*?\bCOLLATE\s+(\w+)",
+    match = re.search(rf"(?:^|[(,])\s*[\"`\[]?{re.escape(column)}[\"`\]]?\s[^,]*?\bCOLLATE\s+(\w+)",
                       table_sql, re.IGNORECASE)
     return _collation(match.group(1) if match else None)
 
