@@ -50,6 +50,17 @@ async def test_a_transaction_commits_and_returning_gives_the_new_ids(engine):
     assert list(rows[0].keys()) == ["k", "v"] and rows[0]["v"] == 11
 
 
+async def test_aggregates_come_back_as_sqlite_gives_them(engine):
+    async with engine.transaction() as tx:
+        await tx.run([("INSERT INTO t(k, v) VALUES (?, ?)", (k, v)) for k, v in
+                      [("a", 1), ("b", 2), ("c", 4)]])
+    row = await engine.fetchone("SELECT SUM(v) AS s, AVG(v) AS a, COALESCE(SUM(v), 0) + 1 AS c, "
+                                "COUNT(*) AS n, SUM(v) * 1.5 AS f FROM t")
+    assert row is not None
+    assert [(row[k], type(row[k])) for k in ("s", "a", "c", "n", "f")] == [
+        (7, int), (7 / 3, float), (8, int), (3, int), (10.5, float)]
+
+
 async def test_a_transaction_that_raises_leaves_nothing(engine):
     with pytest.raises(RuntimeError):
         async with engine.transaction() as tx:

@@ -8,6 +8,11 @@ so a read sees committed rows only. Unlike SQLite's single writer, transactions
 run concurrently under READ COMMITTED: a read-modify-write that must not race
 another instance takes a row lock (``FOR UPDATE``) or an upsert.
 
+asyncpg checks parameter types against the statement: an ``int`` for an INTEGER
+column, a ``str`` for TEXT (SQLite would convert), and a parameter PostgreSQL cannot
+type on its own is cast (``CAST(? AS TEXT) IS NULL``). NUMERIC results (``SUM``,
+``AVG``) come back as ``int``/``float``, as SQLite gives them.
+
 ``write_grouped`` is group commit: the callers that arrive while a group
 commits form the next group, written in one transaction in call order, each
 caller's writes inside a savepoint of their own, so one caller's failure fails
@@ -107,7 +112,7 @@ class PostgresEngine:
                    migrate: bool = True) -> PostgresEngine:
         """A pool on ``url`` (``postgresql://user@host:port/database``), migrated."""
         pool = await asyncpg.create_pool(
-            url, min_size=min_size, max_size=max_size,
+            url, min_size=min_size, max_size=max_size, init=_prepare_connection,
             server_settings={"application_name": "casecheck"})
         engine = cls(pool)
         if migrate:
@@ -193,6 +198,18 @@ class PostgresEngine:
         pool, self._pool = self._pool, None
         if pool is not None:
             await pool.close()
+
+
+async def _prepare_connection(conn: Any) -> None:
+    # SQLite's SUM() of integers is an integer and AVG() a float; PostgreSQL's are
+    # NUMERIC (Decimal). The schema has no NUMERIC column of its own (integers are
+    # BIGINT), so numbers come back as SQLite gives them.
+    await conn.set_type_codec("numeric", schema="pg_catalog", format="text",
+                              encoder=str, decoder=_number)
+
+
+def _number(text: str) -> int | float:
+    return int(text) if text.lstrip("-").isdigit() else float(text)
 
 
 def _settle(done: asyncio.Future[None], exc: BaseException | None) -> None:
