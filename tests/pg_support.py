@@ -30,15 +30,9 @@ import pytest
 BINDIR_ENV = "CASECHECK_PG_BINDIR"
 SUPERUSER = "casecheck"  # the cluster's own superuser role (trust auth, local only)
 SYSTEM_USER = "casecheck-pg"  # created when running as root on a machine without 'postgres'
-SERVER_OPTIONS = {
-    "listen_addresses": "127.0.0.1",
-    # A throw-away cluster: durability is not what these tests measure.
-    "fsync": "off",
-    "synchronous_commit": "off",
-    "full_page_writes": "off",
-    "max_connections": "100",
-    "shared_buffers": "32MB",
-}
+SERVER_OPTIONS = {"listen_addresses": "127.0.0.1", "max_connections": "100"}
+# A throw-away cluster: durability is not what the tests check (benchmarks keep it).
+NOT_DURABLE = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
 
 
 def server_bindir() -> Path | None:
@@ -87,8 +81,9 @@ def _free_port() -> int:
 class Cluster:
     """One initdb'd data directory and its running server."""
 
-    def __init__(self, bindir: Path) -> None:
+    def __init__(self, bindir: Path, durable: bool = False) -> None:
         self.bindir = bindir
+        self.options = SERVER_OPTIONS if durable else {**SERVER_OPTIONS, **NOT_DURABLE}
         self.user = _server_user()
         self.base = Path(tempfile.mkdtemp(prefix="casecheck-pg-"))
         self.data = self.base / "data"
@@ -111,7 +106,7 @@ class Cluster:
                   "-E", "UTF8", "--locale=C", "--no-sync")
         for attempt in range(3):
             self.port = _free_port()  # another process may take it before the server does
-            options = {**SERVER_OPTIONS, "port": str(self.port),
+            options = {**self.options, "port": str(self.port),
                        "unix_socket_directories": str(self.base)}
             flags = " ".join(f"-c {key}={value}" for key, value in options.items())
             try:
