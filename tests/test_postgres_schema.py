@@ -8,6 +8,8 @@ wrongly, or not at all, fails here.
 
 from __future__ import annotations
 
+import asyncio
+
 import asyncpg
 import pytest
 
@@ -63,9 +65,9 @@ async def test_the_comparison_reports_a_difference(tmp_path, pg_url):
     assert any(line.startswith("index cases_phone:") for line in found), found
 
 
-async def test_migrating_twice_changes_nothing_and_records_each_version_once(pg_url):
-    first = await PostgresEngine.open(pg_url)
-    second = await PostgresEngine.open(pg_url)
+async def test_instances_starting_at_once_migrate_once_and_again_changes_nothing(pg_url):
+    first, second = await asyncio.gather(PostgresEngine.open(pg_url),
+                                         PostgresEngine.open(pg_url))
     try:
         assert await second.migrate() == scripts()[-1][0]
         rows = await first.fetchall("SELECT version FROM schema_version ORDER BY version")
