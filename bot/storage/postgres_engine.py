@@ -26,12 +26,12 @@ import functools
 import re
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
 from bot.storage import postgres_migrations
-from bot.storage.engine import Dialect, Row, Write
+from bot.storage.engine import Dialect, Engine, Row, Tx, Write
 
 # What a '?' may hide in: string literals, quoted names, dollar quotes, comments.
 # A lone '?' is a placeholder.
@@ -219,3 +219,8 @@ def _settle(done: asyncio.Future[None], exc: BaseException | None) -> None:
         done.set_result(None)
     else:
         done.set_exception(exc)
+
+
+if TYPE_CHECKING:  # mypy checks that both classes keep to the seam
+    def _seam(engine: PostgresEngine, tx: PostgresTx) -> tuple[Engine, Tx]:
+        return engine, tx
