@@ -6,7 +6,7 @@ import datetime as dt
 import io
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ import pytest
 from bot.app import App
 from bot.channels import console
 from bot.config import Config, load_config
+from tests import pg_support
 
 
 class FakeClock:
@@ -53,6 +54,19 @@ class ConsoleSession:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[pg_support.Cluster]:
+    """The session's throw-away PostgreSQL cluster (skips the test without server binaries)."""
+    yield from pg_support.cluster()
+
+
+@pytest.fixture
+async def pg_url(pg_cluster: pg_support.Cluster) -> AsyncIterator[str]:
+    """The URL of an empty PostgreSQL database of this test's own."""
+    async for url in pg_support.fresh_database(pg_cluster):
+        yield url
 
 
 @pytest.fixture

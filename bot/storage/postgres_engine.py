@@ -1,0 +1,226 @@
+"""The PostgreSQL ``Engine`` (``bot/storage/engine.py``): an asyncpg pool.
+
+The portable SQL of the query modules runs unchanged: its ``?`` placeholders
+become ``$1 .. $n`` (outside string literals, quoted names and comments; once
+per SQL string), and asyncpg caches the prepared statement per connection.
+Every read and every transaction takes a connection of its own from the pool,
+so a read sees committed rows only. Unlike SQLite's single writer, transactions
+run concurrently under READ COMMITTED: a read-modify-write that must not race
+another instance takes a row lock (``FOR UPDATE``) or an upsert.
+
+asyncpg checks parameter types against the statement: an ``int`` for an INTEGER
+column, a ``str`` for TEXT (SQLite would convert), and a parameter PostgreSQL cannot
+type on its own is cast (``CAST(? AS TEXT) IS NULL``). NUMERIC results (``SUM``,
+``AVG``) come back as ``int``/``float``, as SQLite gives them.
+
+``write_grouped`` is group commit: the callers that arrive while a group
+commits form the next group, written in one transaction in call order, each
+caller's writes inside a savepoint of their own, so one caller's failure fails
+that caller only and the rest commit together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import re
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+import asyncpg
+
+from bot.storage import postgres_migrations
+from bot.storage.engine import Dialect, Engine, Row, Tx, Write
+
+# What a '?' may hide in: string literals, quoted names, dollar quotes, comments.
+# A lone '?' is a placeholder.
+_SKIP_OR_PLACEHOLDER = re.compile(
+    r"""'(?:[^']|'')*'?|"(?:[^"]|"")*"?|\$(\w*)\$.*?\$\1\$|--[^\n]*|/\*.*?(?:\*/|\Z)|\?""",
+    re.DOTALL)
+
+
+@functools.lru_cache(maxsize=4096)
+def numbered(sql: str) -> str:
+    """``sql`` with its ``?`` placeholders numbered ``$1 .. $n`` for PostgreSQL."""
+    count = 0
+
+    def number(match: re.Match[str]) -> str:
+        nonlocal count
+        if match.group(0) != "?":
+            return match.group(0)
+        count += 1
+        return f"${count}"
+
+    return _SKIP_OR_PLACEHOLDER.sub(number, sql)
+
+
+def _changed(status: str) -> int:
+    """Rows changed, from a command tag such as ``INSERT 0 3`` or ``UPDATE 2``."""
+    last = status.rsplit(" ", 1)[-1]
+    return int(last) if last.isdigit() else 0
+
+
+class PostgresTx:
+    """A ``Tx`` on one pooled connection inside an open transaction."""
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return _changed(await self._conn.execute(numbered(sql), *params))
+
+    async def run(self, writes: Iterable[Write]) -> None:
+        """In order; a run of one statement with several parameter sets is one
+        pipelined ``executemany``."""
+        pending: list[Write] = list(writes)
+        start = 0
+        while start < len(pending):
+            sql = pending[start][0]
+            end = start + 1
+            while end < len(pending) and pending[end][0] == sql:
+                end += 1
+            if end - start == 1:
+                await self._conn.execute(numbered(sql), *pending[start][1])
+            else:
+                await self._conn.executemany(numbered(sql), [p for _, p in pending[start:end]])
+            start = end
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        row: Row | None = await self._conn.fetchrow(numbered(sql), *params)
+        return row
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return list(await self._conn.fetch(numbered(sql), *params))
+
+
+Group = list[tuple[list[Write], asyncio.Future[None]]]
+
+
+class PostgresEngine:
+    """The ``Engine`` on an asyncpg pool (asyncpg ``Record`` rows are ``Row``s)."""
+
+    dialect: Dialect = "postgresql"
+
+    def __init__(self, pool: Any) -> None:
+        self._pool: Any = pool
+        self._waiting: Group = []
+        self._committer: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def open(cls, url: str, *, min_size: int = 1, max_size: int = 10,
+                   migrate: bool = True) -> PostgresEngine:
+        """A pool on ``url`` (``postgresql://user@host:port/database``), migrated."""
+        pool = await asyncpg.create_pool(
+            url, min_size=min_size, max_size=max_size, init=_prepare_connection,
+            server_settings={"application_name": "casecheck"})
+        engine = cls(pool)
+        if migrate:
+            try:
+                await engine.migrate()
+            except BaseException:
+                await pool.close()
+                raise
+        return engine
+
+    async def migrate(self) -> int:
+        """Apply pending migrations (``postgres_migrations``); the schema version."""
+        async with self.pool.acquire() as conn:
+            return await postgres_migrations.migrate(conn)
+
+    @property
+    def pool(self) -> Any:
+        if self._pool is None:
+            raise RuntimeError("database is closed")
+        return self._pool
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        async with self.pool.acquire() as conn:
+            row: Row | None = await conn.fetchrow(numbered(sql), *params)
+            return row
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        async with self.pool.acquire() as conn:
+            return list(await conn.fetch(numbered(sql), *params))
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[PostgresTx]:
+        async with self.pool.acquire() as conn, conn.transaction():
+            yield PostgresTx(conn)
+
+    async def write_grouped(self, writes: Iterable[Write]) -> None:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((list(writes), done))
+        if self._committer is None or self._committer.done():
+            self._committer = asyncio.create_task(self._commit_groups())
+        await done
+
+    async def _commit_groups(self) -> None:
+        await asyncio.sleep(0)  # the callers of this moment join the first group
+        try:
+            while self._waiting:
+                group, self._waiting = self._waiting, []
+                await self._commit_group([(w, f) for w, f in group if not f.done()])
+        finally:  # cancelled (the loop is closing): no caller waits forever
+            for _writes, done in self._waiting:
+                _settle(done, RuntimeError("database is closed"))
+            self._waiting = []
+
+    async def _commit_group(self, group: Group) -> None:
+        if not group:
+            return
+        written: list[asyncio.Future[None]] = []
+        try:
+            async with self.pool.acquire() as conn, conn.transaction():
+                for writes, done in group:
+                    try:
+                        async with conn.transaction():  # a savepoint
+                            await PostgresTx(conn).run(writes)
+                    except Exception as exc:  # this caller's writes only are undone
+                        _settle(done, exc)
+                    else:
+                        written.append(done)
+        except BaseException as exc:  # the commit itself failed: nobody's writes stand
+            failure = exc if isinstance(exc, Exception) else RuntimeError("database is closed")
+            for _writes, done in group:
+                _settle(done, failure)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        for done in written:
+            _settle(done, None)
+
+    async def close(self) -> None:
+        """Wait for grouped writes under way, then close the pool; idempotent."""
+        if self._committer is not None:
+            await asyncio.wait([self._committer])
+            self._committer = None
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await pool.close()
+
+
+async def _prepare_connection(conn: Any) -> None:
+    # SQLite's SUM() of integers is an integer and AVG() a float; PostgreSQL's are
+    # NUMERIC (Decimal). The schema has no NUMERIC column of its own (integers are
+    # BIGINT), so numbers come back as SQLite gives them.
+    await conn.set_type_codec("numeric", schema="pg_catalog", format="text",
+                              encoder=str, decoder=_number)
+
+
+def _number(text: str) -> int | float:
+    return int(text) if text.lstrip("-").isdigit() else float(text)
+
+
+def _settle(done: asyncio.Future[None], exc: BaseException | None) -> None:
+    if done.done():
+        return
+    if exc is None:
+        done.set_result(None)
+    else:
+        done.set_exception(exc)
+
+
+if TYPE_CHECKING:  # mypy checks that both classes keep to the seam
+    def _seam(engine: PostgresEngine, tx: PostgresTx) -> tuple[Engine, Tx]:
+        return engine, tx
