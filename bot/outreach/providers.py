@@ -59,12 +59,9 @@ class SmsProvider:
     can_reconcile = True
 
     def __init__(self, config: Config) -> None:
-        cfg = config.sms
-        missing = [f"[sms] {k}" for k in ("account_sid", "auth_token") if not getattr(cfg, k)]
-        if not (cfg.from_number or cfg.messaging_service_sid):
-            missing.append("[sms] from_number (or messaging_service_sid)")
-        if missing:
+        if missing := config.twilio_missing("sms", webhooks=False):
             raise ConfigError("SMS outreach needs " + ", ".join(missing))
+        cfg = config.sms
         self.cfg = cfg
         self.status_callback = (cfg.public_url.rstrip("/") + STATUS_PATH
                                 if cfg.public_url else None)
