@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from handlers.intents import Understanding
+
 from .clock import Clock, utcnow
 from .config import Config
 from .content import ContentPack
@@ -26,11 +28,15 @@ class App:
 
     @classmethod
     async def create(cls, config: Config, *, clock: Clock = utcnow,
-                     db_path: str | None = None) -> App:
+                     db_path: str | None = None,
+                     understanding: Understanding | None = None) -> App:
+        """Build an App; ``understanding`` lets apps of one content pack share the
+        learned model (tests do), else the App loads its own on first use."""
         content = ContentPack.load(config.content.pack)
         translator = Translator(offered_locales(config), extra_dirs=[(content.path, "content")])
         db = await Database.open(db_path or config.storage.path)
-        dialogue = Dialogue(db, config, translator, content, clock=clock)
+        dialogue = Dialogue(db, config, translator, content, clock=clock,
+                            understanding=understanding)
         return cls(config, db, translator, content, dialogue, clock)
 
     async def close(self) -> None:

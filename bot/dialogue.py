@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 
 from handlers import flow
+from handlers.intents import Understanding
 
 from . import handoff
 from .clock import Clock, utcnow
@@ -33,13 +34,15 @@ QUEUED_CHANNELS = frozenset({"sms", "telegram", "whatsapp"})
 
 class Dialogue:
     def __init__(self, db: Database, config: Config, translator: Translator,
-                 content: ContentPack, *, clock: Clock = utcnow) -> None:
+                 content: ContentPack, *, clock: Clock = utcnow,
+                 understanding: Understanding | None = None) -> None:
         self.db = db
         self.config = config
         self.translator = translator
         self.content = content
         content.translator = translator
         self.services = Services(db, config)
+        self.understanding = understanding or Understanding(content)
         self.clock = clock
 
     async def handle(self, inbound: Inbound, *, inbox_id: int | None = None) -> Turn:
@@ -48,7 +51,8 @@ class Dialogue:
         state = await people.get_or_create(self.db, inbound.channel, inbound.address, stamp)
         ctx = Context(
             inbound=inbound, state=state, config=self.config, translator=self.translator,
-            content=self.content, services=self.services, now=now,
+            content=self.content, services=self.services,
+            understanding=self.understanding, now=now,
             opted_out=await self.services.is_opted_out(inbound.channel, inbound.address),
         )
         if not await handoff.intercept(ctx):  # staff hold a live thread: bot stays quiet

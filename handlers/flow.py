@@ -6,8 +6,8 @@ answer and the one that asks the question again. ``flow.mmd`` beside this
 file draws it. Every message passes, in order: compliance keywords (STOP,
 START, HELP, wrong number), size and emptiness checks, Telegram-style
 commands and MENU, then the current step; free text the step does not take is
-understood by ``intents.understand`` wherever the person is (handlers/clarify.py
-decides between acting, asking which one, and confirming a stop).
+understood by ``ctx.understanding`` (handlers/intents.py) wherever the person is
+(handlers/clarify.py decides between acting, asking which one, and confirming a stop).
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from . import (
     dates,
     disclose,
     forget,
-    intents,
     lawyer,
     lookup,
     nameonly,
@@ -222,7 +221,7 @@ async def route(ctx: Context) -> None:
 
 
 async def _route(ctx: Context) -> None:
-    await intents.warm()
+    await ctx.understanding.warm()
     text = clean(ctx.inbound.text)
     too_long = len(text) > MAX_CHARS
     if not too_long and await outreach_replies.on_message(ctx, text):  # campaign YES
@@ -264,7 +263,7 @@ async def _route(ctx: Context) -> None:
         if settled is None:
             return  # a date that reads two ways: we asked which one
         text = settled
-    ranked = intents.understand(text, ctx.content)
+    ranked = ctx.understanding.understand(text)
     if step.data and interrupts(text, ranked, step):
         await dispatch(ctx, text, ranked)
     elif await step.handle(ctx, text):
@@ -294,7 +293,7 @@ async def first_message(ctx: Context, text: str) -> None:
     """
     if await command(ctx, text):
         return
-    ranked = intents.understand(text, ctx.content)
+    ranked = ctx.understanding.understand(text)
     docket = find_docket(text)
     code = await notice_code_in(ctx, text) if not docket else None
     decision = clarify.decide(ranked, len(text.split()))
@@ -373,7 +372,7 @@ async def dispatch(ctx: Context, text: str, ranked: Ranked | None = None) -> Non
     reading is acted on, asked back (clarify.decide) or, for a possible stop,
     confirmed.
     """
-    ranked = ranked or intents.understand(text, ctx.content)
+    ranked = ranked or ctx.understanding.understand(text)
     docket = find_docket(text)
     if docket and ranked.intent not in OVER_DOCKET:
         await lookup.start_with_docket(ctx, docket)
@@ -422,7 +421,7 @@ async def act(ctx: Context, text: str, intent: str) -> None:
 
 
 async def change_language(ctx: Context, text: str) -> None:
-    wanted = intents.requested_locale(text)
+    wanted = ctx.understanding.requested_locale(text)
     if wanted in ctx.translator.locales:
         welcome.set_locale(ctx, wanted)
         await welcome.show_menu(ctx)

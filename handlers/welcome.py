@@ -54,8 +54,7 @@ async def locale_from_first_message(ctx: Context, text: str) -> None:
     if by_script:
         ctx.state.locale = by_script
         return
-    from . import intents
-    written, probability = intents.written_in(text)
+    written, probability = ctx.understanding.written_in(text)
     sure = CORPUS_LOCALE_SURE
     if written == "kea" and looks_kabuverdianu(text):
         sure = KRIOLU_SURE  # its ALUPEC spelling agrees (nha, bu, -du, tx)
@@ -90,10 +89,9 @@ async def language_from_text(ctx: Context) -> str | None:
     None when it does not tell: the caller shows the language menu."""
     if ctx.state.locale_chosen:
         return None
-    from . import intents
     text = ctx.inbound.text
-    if intents.classify(text, ctx.content) == "language":
-        asked = intents.requested_locale(text)
+    if ctx.understanding.classify(text) == "language":
+        asked = ctx.understanding.requested_locale(text)
         if asked in ctx.translator.locales:
             set_locale(ctx, asked)
             return asked
@@ -155,8 +153,7 @@ def match_language(ctx: Context, text: str) -> str | None:
 async def on_language(ctx: Context, text: str) -> None:
     locale = match_language(ctx, text)
     if locale is None:
-        from . import intents  # the intents engineer's module: "en español por favor"
-        locale = intents.requested_locale(text)
+        locale = ctx.understanding.requested_locale(text)
         if locale not in ctx.translator.locales:
             locale = None
     if locale is None:
@@ -170,9 +167,9 @@ async def _understood_without_choice(ctx: Context, text: str) -> None:
     """Free text at the language menu ("was my case affected?"): answer it in the
     language it is confidently written in (else the default) instead of insisting on
     a number; the choice stays open. Only text we cannot understand asks again."""
-    from . import flow, intents
+    from . import flow
 
-    ranked = intents.understand(text, ctx.content)
+    ranked = ctx.understanding.understand(text)
     if ranked.intent in ("other", "language"):
         ctx.say(ctx._("Please reply with the number of your language."))
         ask_language(ctx)

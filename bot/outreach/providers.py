@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -21,6 +20,7 @@ import aiohttp
 from twilio.base.exceptions import TwilioException
 from twilio.rest import Client
 
+from ..channels import ptb
 from ..channels.sms import TwilioHttp, classify, find_sent
 from ..config import Config, ConfigError
 
@@ -116,10 +116,7 @@ class TelegramProvider:
         self._bot: object | None = None
 
     async def start(self) -> None:
-        # Durations as timedelta (PTB's next default; no deprecation warning); httpx
-        # would log URLs, which contain the token.
-        os.environ.setdefault("PTB_TIMEDELTA", "true")
-        logging.getLogger("httpx").setLevel(logging.WARNING)
+        ptb.prepare()
         from telegram import Bot
         from telegram.request import HTTPXRequest
 
