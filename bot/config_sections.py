@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .config_error import ConfigError
 from .hours import OfficeHours, QuietHours, zone
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 def _derive(section: object, **values: object) -> None:
@@ -152,3 +155,7 @@ class Outreach:
 class Logging:
     level: str
     unsafe_debug: bool
+
+    def __post_init__(self) -> None:
+        if self.level.upper() not in LOG_LEVELS:
+            raise ConfigError(f"[logging] level must be one of {', '.join(LOG_LEVELS)}")

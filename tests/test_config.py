@@ -85,6 +85,7 @@ def test_secrets_are_never_given_a_default():
     ("organization.timezone", "Mars/Olympus", r"\[organization\] timezone"),
     ("outreach.timezone", "Mars/Olympus", r"\[outreach\] timezone"),
     ("outreach.quiet_start", "8h", r"\[outreach\] quiet_start"),
+    ("logging.level", "CHATTY", r"\[logging\] level"),
 ])
 def test_times_are_parsed_at_start_and_name_the_key_and_file(tmp_path, key, value, complaint):
     section, name = key.split(".")
