@@ -6,8 +6,7 @@ No module globals: each command and each test builds its own ``App``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from handlers.intents import Understanding
+from typing import TYPE_CHECKING
 
 from .clock import Clock, utcnow
 from .config import Config
@@ -15,6 +14,9 @@ from .content import ContentPack
 from .dialogue import Dialogue
 from .i18n import Translator, offered_locales
 from .storage import Database
+
+if TYPE_CHECKING:
+    from handlers.intents import Understanding
 
 
 @dataclass
