@@ -205,7 +205,7 @@ def rss():
 import aiohttp, babel.dates, bot.config, bot.content, bot.i18n, bot.storage  # loaded anyway
 before = rss(); start = time.perf_counter()
 from handlers import intents
-intents.classify("was my case affected")
+intents.Understanding().classify("was my case affected")
 print(json.dumps({"seconds": time.perf_counter() - start, "rss_mb": rss() - before}))
 """
 

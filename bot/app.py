@@ -6,6 +6,7 @@ No module globals: each command and each test builds its own ``App``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .clock import Clock, utcnow
 from .config import Config
@@ -13,6 +14,9 @@ from .content import ContentPack
 from .dialogue import Dialogue
 from .i18n import Translator, offered_locales
 from .storage import Database
+
+if TYPE_CHECKING:
+    from handlers import Understanding
 
 
 @dataclass
@@ -26,11 +30,15 @@ class App:
 
     @classmethod
     async def create(cls, config: Config, *, clock: Clock = utcnow,
-                     db_path: str | None = None) -> App:
+                     db_path: str | None = None,
+                     understanding: Understanding | None = None) -> App:
+        """Build an App; ``understanding`` lets apps of one content pack share the
+        learned model (tests do), else the App loads its own on first use."""
         content = ContentPack.load(config.content.pack)
         translator = Translator(offered_locales(config), extra_dirs=[(content.path, "content")])
         db = await Database.open(db_path or config.storage.path)
-        dialogue = Dialogue(db, config, translator, content, clock=clock)
+        dialogue = Dialogue(db, config, translator, content, clock=clock,
+                            understanding=understanding)
         return cls(config, db, translator, content, dialogue, clock)
 
     async def close(self) -> None:

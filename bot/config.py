@@ -5,19 +5,44 @@ from the environment (``CASECHECK_<SECTION>_<KEY>``, e.g.
 ``CASECHECK_SMS_AUTH_TOKEN``), which wins over the file so secrets need not
 live in it. An unknown or badly typed key stops start-up with an error that
 names the key and the file.
+
+``SETTINGS`` is the one declaration: it gives the defaults, the environment
+names, the coercion and ``config.example.toml`` (``python -m bot.config``
+writes it). The frozen dataclasses of ``bot/config_sections.py`` give mypy a type for every
+setting; ``tests/test_config.py`` fails when a field and a ``Setting`` disagree.
+Values that need parsing (time zones, office and quiet hours) are parsed there,
+once, when the config is built.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import textwrap
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, get_type_hints
 
+from .config_error import ConfigError
+from .config_sections import (
+    Console,
+    Content,
+    Dialogue,
+    Logging,
+    Organization,
+    Outreach,
+    Privacy,
+    Server,
+    Sms,
+    Storage,
+    Telegram,
+    WhatsApp,
+)
 
-class ConfigError(Exception):
-    """A setting is unknown, missing or of the wrong type."""
+__all__ = ["SECTIONS", "SETTINGS", "Config", "ConfigError", "Setting", "load_config"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +57,10 @@ class Setting:
     @property
     def env_name(self) -> str:
         return f"CASECHECK_{self.section}_{self.key}".upper()
+
+    @property
+    def name(self) -> str:
+        return f"[{self.section}] {self.key}"
 
 
 SETTINGS: list[Setting] = [
@@ -49,7 +78,9 @@ SETTINGS: list[Setting] = [
             "Office hours as 'Mon-Fri HH:MM-HH:MM' (days Mon..Sun)."),
     Setting("organization", "timezone", str, "America/New_York", "Time zone of the office hours."),
     Setting("organization", "phone_region", str, "US",
-            "Country (ISO 3166 code) of phone numbers written without a country code."),
+            "Country (ISO 3166 code) of phone numbers written without a country code, in the "
+            "registry, outreach lists and test sends (\"(809) 555-0100\" needs \"DO\" to be "
+            "Dominican)."),
     # privacy policy
     Setting("privacy", "max_attempts", int, 5,
             "Failed lookups allowed per sender and per docket number in the window."),
@@ -88,21 +119,31 @@ SETTINGS: list[Setting] = [
     Setting("sms", "max_segments", int, 3, "Most SMS segments in one reply before 'Reply MORE'."),
     Setting("sms", "rate_per_second", float, 1.0, "Outbound SMS messages per second, all senders."),
     # whatsapp (Twilio: account, token, public_url and api_base_url come from [sms])
-    Setting("whatsapp", "enabled", bool, False, "Serve the WhatsApp channel (through Twilio)."),
+    Setting("whatsapp", "enabled", bool, False,
+            "Serve the WhatsApp channel (through Twilio). The Twilio account, auth token, "
+            "public_url and api_base_url are the [sms] ones: set them even without SMS."),
     Setting("whatsapp", "from_number", str, "",
             "WhatsApp sender registered in Twilio, in E.164 (without 'whatsapp:')."),
     Setting("whatsapp", "inbound_path", str, "/whatsapp/inbound",
-            "Path of the inbound WhatsApp webhook."),
+            "Path of the inbound WhatsApp webhook (set it as the sender's \"when a message "
+            "comes in\")."),
     Setting("whatsapp", "status_path", str, "/whatsapp/status",
-            "Path of the WhatsApp status callback."),
+            "Path of the WhatsApp status callback (delivered, read, failed, ...)."),
     Setting("whatsapp", "rate_per_second", float, 10.0,
             "Outbound WhatsApp messages per second, all senders."),
     Setting("whatsapp", "window_hours", int, 24,
-            "Free-form replies only this many hours after the person's last message (24)."),
+            "Free-form replies only this many hours after the person's last message "
+            "(WhatsApp: 24)."),
     Setting("whatsapp", "reply_templates", dict, {},
-            "Content SID (HX...) per locale of the approved template sent outside the window."),
+            "Content SID (HX...) per locale of the approved template sent outside the window "
+            "(\"{{1}} has a reply for you. Reply to this message to read it.\"; {{1}} = "
+            "organisation). A locale without one uses the default locale's; with none, the "
+            "reply is held until the person writes again. "
+            "Example: reply_templates = { en = \"HX...\", es = \"HX...\" }"),
     Setting("whatsapp", "outreach_templates", dict, {},
-            "Content SID (HX...) per locale of the approved template campaigns send."),
+            "Content SID (HX...) per locale of the approved template campaigns send "
+            "({{1}} = organisation, {{2}} = its phone). "
+            "Example: { en = \"HX...\", pt_BR = \"HX...\" }"),
     # telegram
     Setting("telegram", "enabled", bool, False, "Serve the Telegram channel."),
     Setting("telegram", "token", str, "",
@@ -143,7 +184,8 @@ SETTINGS: list[Setting] = [
     Setting("outreach", "whatsapp_cost_per_message", float, 0.03,
             "Price of one WhatsApp template message, for the cost estimate in the preview (USD)."),
     Setting("outreach", "timezone", str, "America/New_York",
-            "Recipients' time zone for quiet hours (numbers abroad: their country's, if one)."),
+            "Recipients' time zone for quiet hours. A number from another country than "
+            "[organization] phone_region follows its own country's zone when it has one."),
     Setting("outreach", "quiet_start", str, "08:00",
             "Campaign messages are sent from this local time (HH:MM)..."),
     Setting("outreach", "quiet_end", str, "21:00", "...until this local time (HH:MM)."),
@@ -163,10 +205,12 @@ SETTINGS: list[Setting] = [
 ]
 
 _BY_KEY = {(s.section, s.key): s for s in SETTINGS}
+# The type a section's field has for a Setting's type (lists and tables read-only).
+FIELD_TYPES: dict[type, object] = {str: str, int: int, float: float, bool: bool,
+                                   list: tuple[str, ...], dict: Mapping[str, str]}
 
 
 def _coerce(setting: Setting, value: Any, where: str) -> Any:
-    name = f"[{setting.section}] {setting.key}"
     if setting.type is bool:
         if isinstance(value, bool):
             return value
@@ -190,63 +234,73 @@ def _coerce(setting: Setting, value: Any, where: str) -> Any:
             except ValueError:
                 pass
     elif setting.type is list:
-        if isinstance(value, list):
-            return value
+        if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+            return tuple(value)
         if isinstance(value, str):
-            return [v.strip() for v in value.split(",") if v.strip()]
+            return tuple(v.strip() for v in value.split(",") if v.strip())
     elif setting.type is dict:
-        if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
-            return {str(k): v for k, v in value.items()}
+        if isinstance(value, Mapping) and all(isinstance(v, str) for v in value.values()):
+            return MappingProxyType({str(k): v for k, v in value.items()})
         if isinstance(value, str):  # from the environment: "en=HX1, es=HX2"
             pairs = [item.partition("=") for item in value.split(",") if item.strip()]
             if all(sep and k.strip() and v.strip() for k, sep, v in pairs):
-                return {k.strip(): v.strip() for k, _, v in pairs}
+                return MappingProxyType({k.strip(): v.strip() for k, _, v in pairs})
     elif isinstance(value, setting.type):
         return value
     raise ConfigError(
-        f"{name} in {where}: expected {setting.type.__name__}, got {value!r}"
+        f"{setting.name} in {where}: expected {setting.type.__name__}, got {value!r}"
     )
 
 
+@dataclass(frozen=True)
 class Config:
-    """Resolved settings: ``config.get("sms", "auth_token")`` or ``config.sms.auth_token``."""
+    """Resolved settings, one typed section each: ``config.sms.auth_token``."""
 
-    def __init__(self, values: dict[tuple[str, str], Any], source: str = "defaults") -> None:
-        self._values = values
-        self.source = source
-        self._sections: dict[str, _Section] = {}  # built on first use (every turn reads some)
-
-    def get(self, section: str, key: str) -> Any:
-        return self._values[(section, key)]
-
-    def __getattr__(self, section: str) -> Any:
-        if section.startswith("_"):
-            raise AttributeError(section)
-        found = self._sections.get(section)
-        if found is None:
-            keys = {k: v for (s, k), v in self._values.items() if s == section}
-            if not keys:
-                raise AttributeError(section)
-            found = self._sections[section] = _Section(section, keys)
-        return found
+    storage: Storage
+    organization: Organization
+    privacy: Privacy
+    dialogue: Dialogue
+    content: Content
+    server: Server
+    sms: Sms
+    whatsapp: WhatsApp
+    telegram: Telegram
+    console: Console
+    outreach: Outreach
+    logging: Logging
+    source: str = "defaults"
 
     def replace(self, section: str, key: str, value: Any) -> Config:
+        """A copy with one setting changed (and its section parsed again)."""
         setting = _BY_KEY[(section, key)]
-        values = dict(self._values)
-        values[(section, key)] = _coerce(setting, value, "override")
-        return Config(values, self.source)
+        changed = dataclasses.replace(getattr(self, section),
+                                      **{key: _coerce(setting, value, "override")})
+        return dataclasses.replace(self, **{section: changed})
+
+    def twilio_missing(self, channel: str, *, webhooks: bool) -> list[str]:
+        """The settings Twilio needs for ``channel`` ('sms' or 'whatsapp') that are empty;
+        ``public_url`` only to receive webhooks (its signatures are checked against it)."""
+        keys = ("account_sid", "auth_token", "public_url") if webhooks else (
+            "account_sid", "auth_token")
+        missing = [f"[sms] {key}" for key in keys if not getattr(self.sms, key)]
+        if channel == "whatsapp":
+            if not self.whatsapp.from_number:
+                missing.append("[whatsapp] from_number")
+        elif not (self.sms.from_number or self.sms.messaging_service_sid):
+            missing.append("[sms] from_number (or messaging_service_sid)")
+        return missing
 
 
-class _Section:
-    def __init__(self, name: str, values: dict[str, Any]) -> None:
-        self._name = name
-        self._values = values
+SECTIONS: dict[str, type] = {
+    name: kind for name, kind in get_type_hints(Config).items() if name != "source"}
 
-    def __getattr__(self, key: str) -> Any:
-        try:
-            return self._values[key]
-        except KeyError:
-            raise AttributeError(f"[{self._name}] {key}") from None
+
+def _build(values: dict[tuple[str, str], Any], source: str) -> Config:
+    sections = {}
+    for name, kind in SECTIONS.items():
+        keys = {k: v for (s, k), v in values.items() if s == name}
+        sections[name] = kind(**keys)
+    return Config(**sections, source=source)
 
 
 def load_config(path: str | os.PathLike[str] | None = None,
@@ -254,7 +308,7 @@ def load_config(path: str | os.PathLike[str] | None = None,
     """Read defaults, then the TOML file, then ``CASECHECK_*`` environment variables."""
     env = dict(os.environ) if env is None else env
     path = path or env.get("CASECHECK_CONFIG") or None
-    values = {(s.section, s.key): s.default for s in SETTINGS}
+    values = {(s.section, s.key): _coerce(s, s.default, "defaults") for s in SETTINGS}
     source = "defaults"
     if path:
         p = Path(path)
@@ -278,4 +332,47 @@ def load_config(path: str | os.PathLike[str] | None = None,
             values[(setting.section, setting.key)] = _coerce(
                 setting, env[setting.env_name], f"environment {setting.env_name}"
             )
-    return Config(values, source)
+    try:
+        return _build(values, source)
+    except ConfigError as exc:
+        raise ConfigError(f"{exc} (in {source})") from None
+
+
+# -- config.example.toml -------------------------------------------------------------
+
+EXAMPLE_HEADER = """\
+# casecheck configuration. Every setting, with its default.
+# Use: casecheck --config casecheck.toml ...  (or CASECHECK_CONFIG=casecheck.toml)
+# Any setting can also come from the environment as CASECHECK_<SECTION>_<KEY>,
+# e.g. CASECHECK_SMS_AUTH_TOKEN: keep secrets there, not in this file.
+"""
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + "}"
+    return repr(value)
+
+
+def example_toml() -> str:
+    """``config.example.toml``: every setting with its help and default."""
+    lines = [EXAMPLE_HEADER]
+    section = ""
+    for setting in SETTINGS:
+        if setting.section != section:
+            section = setting.section
+            lines.append(f"\n[{section}]")
+        lines.append(textwrap.fill(setting.help, width=90, initial_indent="# ",
+                                   subsequent_indent="# ", break_on_hyphens=False))
+        lines.append(f"{setting.key} = {_toml(setting.default)}")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(example_toml(), end="")

@@ -17,6 +17,8 @@ from .storage.effects import Audit, Effect
 from .storage.people import State
 
 if TYPE_CHECKING:
+    from handlers import Understanding
+
     from .config import Config
     from .content import ContentPack
     from .i18n import Translator
@@ -30,6 +32,7 @@ class Context:
     translator: Translator
     content: ContentPack
     services: Services
+    understanding: Understanding  # what free text means (the App's, model loaded once)
     now: dt.datetime
     opted_out: bool = False
     replies: list[Reply] = field(default_factory=list)

@@ -35,13 +35,15 @@ QUEUED_CHANNELS = frozenset({"sms", "telegram", "whatsapp"})
 
 class Dialogue:
     def __init__(self, db: Database, config: Config, translator: Translator,
-                 content: ContentPack, *, clock: Clock = utcnow) -> None:
+                 content: ContentPack, *, clock: Clock = utcnow,
+                 understanding: handlers.Understanding | None = None) -> None:
         self.db = db
         self.config = config
         self.translator = translator
         self.content = content
         content.translator = translator
         self.services = Services(db, config)
+        self.understanding = understanding or handlers.Understanding(content)
         self.clock = clock
 
     async def handle(self, inbound: Inbound, *, inbox_id: int | None = None) -> Turn:
@@ -50,7 +52,8 @@ class Dialogue:
         state = await people.get_or_create(self.db, inbound.channel, inbound.address, stamp)
         ctx = Context(
             inbound=inbound, state=state, config=self.config, translator=self.translator,
-            content=self.content, services=self.services, now=now,
+            content=self.content, services=self.services,
+            understanding=self.understanding, now=now,
             opted_out=await self.services.is_opted_out(inbound.channel, inbound.address),
         )
         await handlers.route(ctx)

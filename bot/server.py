@@ -6,8 +6,8 @@ requests (in-flight ones finish), the workers finish the item in hand (or
 leave it persisted as 'pending'), the channels close their clients; the
 caller then closes the database.
 
-Extending the web server: add ``"package.module:function"`` to ``EXTENSIONS``
-(or pass ``extensions=[...]`` to ``build_web_app``/``Service``).
+Extending the web server: pass ``extensions=[*EXTENSIONS, "package.module:function"]``
+to ``build_web_app``/``Service`` (``EXTENSIONS`` is the fixed default list).
 Each function is called as ``function(app, web_app)`` while the aiohttp
 application is built and may add routes, middlewares and startup/cleanup
 hooks; request handlers find the App as ``request.app[APP]``.
@@ -36,10 +36,11 @@ log = logging.getLogger(__name__)
 Extension = Callable[[App, web.Application], None]
 
 # Web extensions: "module:function" (or the function itself); each is called as
-# function(app, web_app) when the web application is built. The web console adds
-# its entry here.
-EXTENSIONS: list[str | Extension] = ["bot.web:setup_console", "bot.outreach.service:setup",
-                                     "bot.web.outreach:setup", "bot.web.undecided:setup"]
+# function(app, web_app) when the web application is built. A tuple: extending is
+# done per call (``extensions=``), never by changing this process-wide default.
+EXTENSIONS: tuple[str | Extension, ...] = (
+    "bot.web:setup_console", "bot.outreach.service:setup",
+    "bot.web.outreach:setup", "bot.web.undecided:setup")
 
 # "all": web server and workers in one process; "web" and "workers": one each.
 Role = Literal["all", "web", "workers"]

@@ -18,7 +18,7 @@ HEADER = """\
 %% Before any step, in order (flow.INTERCEPTORS): MORE, media, unreadable text,
 %% a live handoff to staff, a campaign YES, STOP/START/HELP/wrong number, size,
 %% a deep-link code, a first message, empty text, MENU and /commands. Free text
-%% anywhere -> intents.understand -> clarify.decide: act, ask which (clarify), or
+%% anywhere -> ctx.understanding.understand -> clarify.decide: act, ask which (clarify), or
 %% confirm a stop. A new person's first text is answered the same way, after the
 %% welcome line. A conversation idle past [dialogue] idle_timeout_hours starts
 %% again from the menu."""

@@ -16,8 +16,8 @@ that handles an answer and the one that asks the question again;
 ``TRANSITIONS`` (with ``FIRST`` and ``ANYWHERE``) declares where each may lead,
 and ``route`` logs a move it does not declare (tests fail on it).
 ``flow.mmd`` beside this file is drawn from them (``python -m handlers.diagram``).
-Free text the step does not take is understood by ``intents.understand``
-wherever the person is (handlers/clarify.py decides between acting, asking
+Free text the step does not take is understood by ``ctx.understanding``
+(handlers/intents.py) wherever the person is (handlers/clarify.py decides between acting, asking
 which one, and confirming a stop).
 """
 
@@ -42,7 +42,6 @@ from . import (
     disclose,
     forget,
     handoff,
-    intents,
     lawyer,
     lookup,
     nameonly,
@@ -155,7 +154,7 @@ async def understood_without_choice(ctx: Context, text: str) -> None:
     """Free text at the language menu ("was my case affected?"): answer it in the
     language it is confidently written in (else the default) instead of insisting on
     a number; the choice stays open. Only text we cannot understand asks again."""
-    ranked = intents.understand(text, ctx.content)
+    ranked = ctx.understanding.understand(text)
     if ranked.intent in ("other", "language"):
         ctx.say(ctx._("Please reply with the number of your language."))
         welcome.ask_language(ctx)
@@ -352,7 +351,7 @@ async def route(ctx: Context) -> None:
     expire_idle(ctx)
     before = ctx.state.step
     erasing = before == Step.FORGET_CONFIRM
-    await intents.warm()
+    await ctx.understanding.warm()
     text = clean(ctx.inbound.text)
     said: list[Reply] = []  # what interceptors said while passing the message on
     for interceptor in INTERCEPTORS:
@@ -483,7 +482,7 @@ async def current_step(ctx: Context, text: str) -> bool:
         if settled is None:
             return True  # a date that reads two ways: we asked which one
         text = settled
-    ranked = intents.understand(text, ctx.content)
+    ranked = ctx.understanding.understand(text)
     if step.data and interrupts(text, ranked, step):
         await dispatch(ctx, text, ranked)
     elif await step.handle(ctx, text):
@@ -514,7 +513,7 @@ async def first_message(ctx: Context, text: str) -> None:
     """
     if await command(ctx, text):
         return
-    ranked = intents.understand(text, ctx.content)
+    ranked = ctx.understanding.understand(text)
     docket = find_docket(text)
     code = await notice_code_in(ctx, text) if not docket else None
     decision = clarify.decide(ranked, len(text.split()))
@@ -593,7 +592,7 @@ async def dispatch(ctx: Context, text: str, ranked: Ranked | None = None) -> Non
     reading is acted on, asked back (clarify.decide) or, for a possible stop,
     confirmed.
     """
-    ranked = ranked or intents.understand(text, ctx.content)
+    ranked = ranked or ctx.understanding.understand(text)
     docket = find_docket(text)
     if docket and ranked.intent not in OVER_DOCKET:
         await lookup.start_with_docket(ctx, docket)
@@ -642,7 +641,7 @@ async def act(ctx: Context, text: str, intent: str) -> None:
 
 
 async def change_language(ctx: Context, text: str) -> None:
-    wanted = intents.requested_locale(text)
+    wanted = ctx.understanding.requested_locale(text)
     if wanted in ctx.translator.locales:
         welcome.set_locale(ctx, wanted)
         await prompts.show_menu(ctx)

@@ -1,8 +1,8 @@
 """Free text -> what the person wants: intents learned from each locale's corpus.
 
-``understand`` returns the likeliest intents with their probabilities
-(bot/understanding/model.py, trained on ``locales/<locale>/intents.tsv`` plus the
-content pack's ``[keywords]``); ``classify`` the likeliest one. Hand-written rules
+``Understanding.understand`` returns the likeliest intents with their
+probabilities (bot/understanding/model.py, trained on ``locales/<locale>/intents.tsv``
+plus the content pack's ``[keywords]``); ``classify`` the likeliest one. Hand-written rules
 remain only for the words the carriers fix (STOP, HELP and their listed
 equivalents, in handlers/compliance.py) and for the names of languages
 (``intents.toml``), which say which locale is asked for.
@@ -11,7 +11,6 @@ equivalents, in handlers/compliance.py) and for the names of languages
 from __future__ import annotations
 
 import asyncio
-import functools
 import re
 import tomllib
 import unicodedata
@@ -31,7 +30,7 @@ if TYPE_CHECKING:
     from bot.content import ContentPack
 
 TABLE_PATH = Path(__file__).with_name("intents.toml")
-__all__ = ["INTENTS", "classify", "understand", "requested_locale", "written_in", "fold"]
+__all__ = ["INTENTS", "Understanding", "fold"]
 
 _WORDS = re.compile(r"[a-z0-9]+")
 _LETTER_MAP = str.maketrans({"đ": "d", "ø": "o", "ł": "l", "æ": "ae", "œ": "oe", "ı": "i",
@@ -157,30 +156,6 @@ def load_table(path: Path = TABLE_PATH) -> dict[str, Any]:
         return tomllib.load(fh)
 
 
-@functools.cache
-def _language_names() -> _LanguageNames:
-    table = load_table()
-    return _LanguageNames(table.get("languages", {}), table.get("negations", {}).get("words", []))
-
-
-@functools.cache
-def model() -> UnderstandingModel:
-    """The model of the shipped corpora (they do not change while we run)."""
-    return load_or_train(read_all())
-
-
-async def warm() -> None:
-    """Load the model (or, after a corpus change, train it: about a second) off the event
-    loop, so other conversations go on meanwhile; afterwards a no-op."""
-    if not model.cache_info().currsize:
-        await asyncio.to_thread(model)
-
-
-@functools.cache
-def _pack_words(keywords: tuple[tuple[str, tuple[str, ...]], ...]) -> _PackWords:
-    return _PackWords(dict(keywords))
-
-
 class _PackWords:
     """A content pack's ``[keywords]``: names of its labs and people ("dookhan", "farak").
 
@@ -204,13 +179,6 @@ class _PackWords:
         return None
 
 
-def pack_words(content: ContentPack | None) -> _PackWords | None:
-    if content is None:
-        return None
-    words = content.keywords()
-    return _pack_words(tuple(sorted((k, tuple(v)) for k, v in words.items())))
-
-
 # Readings a named lab or chemist overrides: they ask for nothing in particular.
 VAGUE = frozenset({"other", "greeting", "who", "help", "thanks", "yes", "no"})
 
@@ -225,34 +193,61 @@ def _carrier(text: str) -> str | None:
     return None
 
 
-def understand(text: str, content: ContentPack | None = None) -> Ranked:
-    """The likeliest intents of a free-text message, best first, with probabilities."""
-    fixed = _carrier(text)
-    if fixed:
-        return Ranked(((fixed, 1.0),))
-    ranked = model().understand(text)
-    named = pack_words(content)
-    named_intent = named.intent(text) if named else None
-    if named_intent and (ranked.intent in VAGUE or ranked.confidence < 0.5):
-        return Ranked(((named_intent, 1.0),) + ranked.ranked)  # "is my case a dookhan one?"
-    if requested_locale(text) and (ranked.intent in VAGUE | {"language"}
-                                   or ranked.confidence < 0.5):
-        return Ranked((("language", 1.0),) + ranked.ranked)  # "can we do this in spanish"
-    return ranked
+class Understanding:
+    """What free text means, for one content pack: the learned model of the shipped
+    corpora, the names of languages (``intents.toml``) and the pack's ``[keywords]``.
 
+    The App owns one (``app.dialogue.understanding``; handlers use
+    ``ctx.understanding``). The model is loaded on first use from its cache on
+    disk, or trained and cached there if the corpora changed
+    (``bot.understanding.model.load_or_train``), then kept for the App's life.
+    """
 
-def classify(text: str, content: ContentPack | None = None) -> str:
-    """One of INTENTS for a free-text message ("other" when nothing is likely). Pass
-    ``ctx.content`` for the pack's words."""
-    ranked = understand(text, content)
-    return ranked.intent if ranked.confidence >= CLARIFY_FLOOR else "other"
+    def __init__(self, content: ContentPack | None = None) -> None:
+        self.named = _PackWords(content.keywords()) if content is not None else None
+        self._model: UnderstandingModel | None = None
+        self._names: _LanguageNames | None = None
 
+    @property
+    def model(self) -> UnderstandingModel:
+        if self._model is None:
+            self._model = load_or_train(read_all())
+        return self._model
 
-def written_in(text: str) -> tuple[str | None, float]:
-    """The shipped locale whose corpus the text reads most like, and how sure that is."""
-    return model().locale(text)
+    async def warm(self) -> None:
+        """Load the model (or, after a corpus change, train it: about a second) off the
+        event loop, so other conversations go on meanwhile; afterwards a no-op."""
+        if self._model is None:
+            model = await asyncio.to_thread(load_or_train, read_all())
+            self._model = self._model or model
 
+    def understand(self, text: str) -> Ranked:
+        """The likeliest intents of a free-text message, best first, with probabilities."""
+        fixed = _carrier(text)
+        if fixed:
+            return Ranked(((fixed, 1.0),))
+        ranked = self.model.understand(text)
+        named_intent = self.named.intent(text) if self.named else None
+        if named_intent and (ranked.intent in VAGUE or ranked.confidence < 0.5):
+            return Ranked(((named_intent, 1.0),) + ranked.ranked)  # "is my case a dookhan one?"
+        if self.requested_locale(text) and (ranked.intent in VAGUE | {"language"}
+                                            or ranked.confidence < 0.5):
+            return Ranked((("language", 1.0),) + ranked.ranked)  # "can we do this in spanish"
+        return ranked
 
-def requested_locale(text: str) -> str | None:
-    """The locale a message asks for by naming its language ("en español por favor" -> "es")."""
-    return _language_names().requested(text)
+    def classify(self, text: str) -> str:
+        """One of INTENTS for a free-text message ("other" when nothing is likely)."""
+        ranked = self.understand(text)
+        return ranked.intent if ranked.confidence >= CLARIFY_FLOOR else "other"
+
+    def written_in(self, text: str) -> tuple[str | None, float]:
+        """The shipped locale whose corpus the text reads most like, and how sure that is."""
+        return self.model.locale(text)
+
+    def requested_locale(self, text: str) -> str | None:
+        """The locale a message asks for by naming its language ("en español por favor" -> "es")."""
+        if self._names is None:
+            table = load_table()
+            self._names = _LanguageNames(table.get("languages", {}),
+                                         table.get("negations", {}).get("words", []))
+        return self._names.requested(text)

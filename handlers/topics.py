@@ -10,7 +10,7 @@ from __future__ import annotations
 from bot.content import TOPICS
 from bot.context import Context
 
-from . import intents, lawyer
+from . import lawyer
 from .prompts import show_menu
 from .steps import Step
 from .text import is_number
@@ -38,12 +38,12 @@ async def show_topics(ctx: Context) -> None:
 
 
 async def on_topic(ctx: Context, text: str) -> None:
-    """A choice at the topic menu: a number, or words understood by ``intents.classify``."""
+    """A choice at the topic menu: a number, or words ``ctx.understanding`` classifies."""
     choice = text.strip()
     if is_number(choice) and 1 <= int(choice) <= len(TOPICS):
         await show_topic(ctx, TOPICS[int(choice) - 1])
         return
-    intent = intents.classify(choice, ctx.content)
+    intent = ctx.understanding.classify(choice)
     if choice == LAWYER_KEY or intent == "lawyer":
         await lawyer.request(ctx)
     elif choice == BACK_KEY:

@@ -9,7 +9,6 @@ from bot.i18n import normalize_locale
 from bot.langdetect import looks_kabuverdianu, script_locale
 from bot.model import Reply
 
-from . import intents
 from .prompts import show_menu
 from .steps import Step
 from .text import fold, is_number, keyword
@@ -57,7 +56,7 @@ async def locale_from_first_message(ctx: Context, text: str) -> None:
     if by_script:
         ctx.state.locale = by_script
         return
-    written, probability = intents.written_in(text)
+    written, probability = ctx.understanding.written_in(text)
     sure = CORPUS_LOCALE_SURE
     if written == "kea" and looks_kabuverdianu(text):
         sure = KRIOLU_SURE  # its ALUPEC spelling agrees (nha, bu, -du, tx)
@@ -93,8 +92,8 @@ async def language_from_text(ctx: Context) -> str | None:
     if ctx.state.locale_chosen:
         return None
     text = ctx.inbound.text
-    if intents.classify(text, ctx.content) == "language":
-        asked = intents.requested_locale(text)
+    if ctx.understanding.classify(text) == "language":
+        asked = ctx.understanding.requested_locale(text)
         if asked in ctx.translator.locales:
             set_locale(ctx, asked)
             return asked
@@ -157,7 +156,7 @@ async def on_language(ctx: Context, text: str) -> bool:
     """A language chosen by number or name; False if the text names none."""
     locale = match_language(ctx, text)
     if locale is None:
-        locale = intents.requested_locale(text)  # "en español por favor"
+        locale = ctx.understanding.requested_locale(text)
         if locale not in ctx.translator.locales:
             return False
     set_locale(ctx, locale)

@@ -15,7 +15,11 @@ import pytest
 from bot.app import App
 from bot.channels import console
 from bot.config import Config, load_config
+from bot.content import ContentPack
+from handlers.intents import Understanding
 from tests import pg_support
+
+SHIPPED_PACK = "massachusetts"
 
 
 class FakeClock:
@@ -79,9 +83,17 @@ def config(db_path: Path) -> Config:
     return load_config(None, env={}).replace("storage", "path", str(db_path))
 
 
+@pytest.fixture(scope="session")
+def understanding() -> Understanding:
+    """The shipped pack's understanding, its model loaded once for the whole session."""
+    return Understanding(ContentPack.load(SHIPPED_PACK))
+
+
 @pytest.fixture
-async def app(config: Config, clock: FakeClock) -> AsyncIterator[App]:
-    application = await App.create(config, clock=clock)
+async def app(config: Config, clock: FakeClock,
+              understanding: Understanding) -> AsyncIterator[App]:
+    shared = understanding if config.content.pack == SHIPPED_PACK else None
+    application = await App.create(config, clock=clock, understanding=shared)
     try:
         yield application
     finally:

@@ -1,6 +1,6 @@
 """One whole conversation in a chosen language, for the translators' tests.
 
-Each ``tests/test_locale_<locale>.py`` walks the same path through the console
+Each row of ``tests/test_locales.py`` walks the same path through the console
 channel (choose the language from the menu, check a case and see it disclosed,
 read a topic, ask for a lawyer) and checks that every stage reads as that
 language and not as English. Options are picked by their translated label, so
@@ -9,6 +9,7 @@ neither new locales nor new menu entries change the path.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,8 @@ from tests.dialogue_support import NUNEZ, start, state_of, text
 from tests.langcheck import assert_language
 
 ENGLISH_ADDRESS = "english-reader"
+REPLY_KEYWORDS = re.compile(r"\b(STOP|START|MENU|MORE|YES|LANGUAGE)\b")
+BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 @dataclass
@@ -90,3 +93,17 @@ def catalog_texts(locale: str) -> list[str]:
                     forms = message.string
                     texts += [forms] if isinstance(forms, str) else list(forms)
     return texts
+
+
+def lost_reply_keywords(locale: str) -> list[tuple[object, str]]:
+    """(msgid, translation) where a reply keyword of the msgid (STOP, MENU...) is missing
+    from the translation: the bot only understands the English word."""
+    lost: list[tuple[object, str]] = []
+    for path in sorted(locales_dir().glob(f"**/{locale}/LC_MESSAGES/*.po")):
+        with path.open("rb") as fh:
+            for m in read_po(fh, locale=locale):
+                ids = [m.id] if isinstance(m.id, str) else list(m.id)
+                forms = [m.string] if isinstance(m.string, str) else list(m.string)
+                want = {w for i in ids if i for w in REPLY_KEYWORDS.findall(i)}
+                lost += [(m.id, f) for f in forms if want - set(REPLY_KEYWORDS.findall(f))]
+    return lost

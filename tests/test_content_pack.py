@@ -13,7 +13,6 @@ from bot.app import App
 from bot.config import Config, ConfigError
 from bot.content import STATUSES, TOPICS, ContentPack, extract_catalog, main, packs_dir
 from bot.i18n_tools import plural_problem
-from handlers import intents
 from tests.conftest import ConsoleSession
 
 # A small pack for the Colorado DNA-lab case (DOMAIN.md, "Beyond Massachusetts").
@@ -135,8 +134,9 @@ async def test_another_pack_s_translations_are_used_and_the_rest_falls_back(colo
 async def test_another_pack_s_status_texts_and_keywords(colorado):
     assert colorado.content.text("en", "status", "pending") == "Your Colorado case is still open."
     assert colorado.content.text("en", "labs", "cbi", "name").startswith("Colorado Bureau")
-    assert intents.classify("is this about woods?", colorado.content) == "lookup"
-    assert intents.classify("dookhan?", colorado.content) != "lookup"  # not this deployment
+    understanding = colorado.dialogue.understanding
+    assert understanding.classify("is this about woods?") == "lookup"
+    assert understanding.classify("dookhan?") != "lookup"  # not this deployment
 
 
 @pytest.mark.parametrize("change, message", [

@@ -54,8 +54,9 @@ MAYBE_STOP = ["maybe stop the messages idk", "can you stop", "i guess stop", "st
 
 
 def read_as(action: str, candidates: list[str]) -> str:
+    understanding = intents.Understanding()
     for said in candidates:
-        if clarify.decide(intents.understand(said)).action == action:
+        if clarify.decide(understanding.understand(said)).action == action:
             return said
     raise AssertionError(f"no candidate is read as {action}")
 

@@ -112,8 +112,15 @@ EXTRA = [
 
 
 @pytest.fixture(scope="module")
-def pack() -> ContentPack:
-    return ContentPack.load("massachusetts")
+def pack() -> intents.Understanding:
+    """What the shipped pack's deployment understands (its model loaded once here)."""
+    return intents.Understanding(ContentPack.load("massachusetts"))
+
+
+@pytest.fixture(scope="module")
+def plain() -> intents.Understanding:
+    """Understanding without a content pack's keywords."""
+    return intents.Understanding()
 
 
 def test_the_corpus_is_found_and_the_local_copy_matches_it():
@@ -125,13 +132,13 @@ def test_the_corpus_is_found_and_the_local_copy_matches_it():
 @pytest.mark.parametrize("intent, locale, text", ROWS, ids=[f"{i}-{loc}-{n}" for n, (i, loc, _)
                                                             in enumerate(ROWS)])
 def test_every_corpus_line_is_understood(pack, intent, locale, text):
-    assert intents.classify(text, pack) == intent, intents.understand(text, pack).ranked
+    assert pack.classify(text) == intent, pack.understand(text).ranked
 
 
 def test_more_realistic_messages_are_mostly_understood(pack):
     """Messages written for the keyword tables before the model: a floor, not each one."""
-    missed = [(i, t, intents.classify(t, pack)) for i, _, t in EXTRA
-              if intents.classify(t, pack) != i]
+    missed = [(i, t, pack.classify(t)) for i, _, t in EXTRA
+              if pack.classify(t) != i]
     assert len(missed) <= 0.2 * len(EXTRA), missed
 
 
@@ -148,36 +155,36 @@ def test_there_are_many_extra_utterances_in_many_languages():
     ("العربية", "ar"), ("ខ្មែរ", "km"), ("in english please", "en"),
     ("no hablo ingles, español por favor", "es"),
 ])
-def test_a_named_language_is_the_requested_locale(text, locale):
-    assert intents.requested_locale(text) == locale
-    assert intents.classify(text) == "language"
+def test_a_named_language_is_the_requested_locale(plain, text, locale):
+    assert plain.requested_locale(text) == locale
+    assert plain.classify(text) == "language"
 
 
 @pytest.mark.parametrize("text", ["LANGUAGE", "idioma", "no hablo ingles", "hola", "1", ""])
-def test_no_language_named_means_no_locale(text):
-    assert intents.requested_locale(text) is None
+def test_no_language_named_means_no_locale(plain, text):
+    assert plain.requested_locale(text) is None
 
 
-def test_corpus_language_lines_name_their_locale():
+def test_corpus_language_lines_name_their_locale(plain):
     for intent, _, text in ROWS:
         if intent == "language" and len(text.split()) > 1:
-            assert intents.requested_locale(text) is not None, text
+            assert plain.requested_locale(text) is not None, text
 
 
 def test_a_lawyer_beats_help_and_a_topic_beats_its_words(pack):
-    assert intents.classify("help, I need a lawyer", pack) == "lawyer"
-    assert intents.classify("will this stop my deportation", pack) == "topic_immigration"
+    assert pack.classify("help, I need a lawyer") == "lawyer"
+    assert pack.classify("will this stop my deportation") == "topic_immigration"
 
 
-def test_pack_keywords_only_count_with_the_pack(pack):
-    assert intents.classify("dookhan?", pack) == "lookup"
-    assert intents.classify("dookhan?") != "lookup"
+def test_pack_keywords_only_count_with_the_pack(pack, plain):
+    assert pack.classify("dookhan?") == "lookup"
+    assert plain.classify("dookhan?") != "lookup"
 
 
 @pytest.mark.parametrize("text", ["x" * 10_000, "\u202eevil\u202c", "\x00\x07stop\x1b",
                                   "'; DROP TABLE cases; --", "ﷺ" * 500, "🙂" * 2000])
 def test_odd_input_gets_an_intent_without_trouble(pack, text):
-    assert intents.classify(text, pack) in intents.INTENTS
+    assert pack.classify(text) in intents.INTENTS
 
 
 def test_every_locale_has_a_corpus_with_examples_of_every_intent():
@@ -216,10 +223,10 @@ def test_a_pack_keyword_for_an_unknown_intent_is_refused():
 
 def test_classify_is_fast(pack):
     texts = [text for _, _, text in ROWS + EXTRA]
-    intents.classify("warm up", pack)
+    pack.classify("warm up")
     start = time.perf_counter()
     for _ in range(20):
         for text in texts:
-            intents.classify(text, pack)
+            pack.classify(text)
     mean = (time.perf_counter() - start) / (20 * len(texts))
     assert mean < 0.002  # about 50 µs measured: far above, so a busy machine does not fail it

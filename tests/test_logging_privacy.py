@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot import logsetup
+from bot.config import ConfigError
 from tests.dialogue_support import import_registry
 from tests.fakes.twilio_api import sms_rig
 
@@ -62,5 +63,5 @@ async def test_unsafe_debug_lets_library_logs_through_and_says_so(
 
 
 def test_an_unknown_level_is_a_configuration_error(config):
-    with pytest.raises(logsetup.ConfigError):
+    with pytest.raises(ConfigError):
         logsetup.configure(config.replace("logging", "level", "CHATTY"))

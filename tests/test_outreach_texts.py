@@ -9,9 +9,10 @@ from bisect import bisect_left
 import pytest
 
 from bot.config import ConfigError
+from bot.hours import QuietHours
 from bot.i18n import Translator
 from bot.outreach import discretion, texts
-from bot.outreach.pacing import Pacer, QuietHours
+from bot.outreach.pacing import Pacer
 from bot.outreach.texts import TextProblem
 
 ORG = "Case Help Project"

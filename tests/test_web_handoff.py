@@ -13,7 +13,7 @@ import pytest
 from bot.app import App
 from bot.channels import console
 from bot.clock import iso
-from bot.handoff import OfficeHours
+from bot.config import ConfigError
 from bot.storage import casework, optouts, outbox, people
 from tests.web_support import make_escalation
 
@@ -181,14 +181,14 @@ async def test_opted_out_console_person_gets_no_staff_message(app, session):
 
 
 def test_office_hours(config):
-    hours = OfficeHours.from_config(config)  # Mon-Fri 9:00-17:00, America/New_York
+    hours = config.organization.hours  # Mon-Fri 9:00-17:00, America/New_York
     wed_noon = dt.datetime(2026, 11, 25, 17, 0, tzinfo=dt.UTC)
     assert hours.next_opening(wed_noon) is None
     fri_night = dt.datetime(2026, 11, 28, 1, 0, tzinfo=dt.UTC)  # Fri 20:00 in Boston
     opening = hours.next_opening(fri_night)
     assert opening is not None and opening.weekday() == 0 and opening.hour == 9
-    weekend = OfficeHours.from_config(config.replace("organization", "office_hours",
-                                                     "Fri-Mon 10:00-14:00"))
+    weekend = config.replace("organization", "office_hours", "Fri-Mon 10:00-14:00"
+                             ).organization.hours
     assert weekend.days == frozenset({4, 5, 6, 0})
-    with pytest.raises(ValueError, match="office_hours"):
-        OfficeHours.from_config(config.replace("organization", "office_hours", "weekdays"))
+    with pytest.raises(ConfigError, match="office_hours"):
+        config.replace("organization", "office_hours", "weekdays")

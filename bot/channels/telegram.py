@@ -34,7 +34,6 @@ import dataclasses
 import datetime as dt
 import hmac
 import logging
-import os
 import re
 from collections.abc import Coroutine
 from typing import Any
@@ -50,17 +49,12 @@ from ..config import ConfigError
 from ..model import Inbound
 from ..storage import telegram as tg_store
 from ..workers import WAKEUP, Batcher, Wakeup
+from . import ptb
 from . import telegram_render as render
 from .base import OutgoingMessage, SendResult
 from .sanitize import BadBody, clean_text, parse_json, read_body
 from .telegram_alerts import StaffAlerts
 from .telegram_pacing import PRIVATE_GAP, Pacer
-
-# Durations as ``timedelta`` (PTB's next major default): reading
-# ``RetryAfter.retry_after`` then raises no deprecation warning.
-os.environ.setdefault("PTB_TIMEDELTA", "true")
-# httpx logs every request URL at INFO, and Bot API URLs contain the bot token.
-logging.getLogger("httpx").setLevel(logging.WARNING)
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +88,7 @@ class TelegramChannel:
         if cfg.mode == "webhook" and not SECRET_FORM.fullmatch(cfg.secret_token):
             raise ConfigError("[telegram] secret_token: 1 to 256 of A-Z, a-z, 0-9, _ and - "
                               "(what Telegram accepts)")
+        ptb.prepare()
         self.app = app
         self.cfg = cfg
         self.webhook = cfg.mode == "webhook"

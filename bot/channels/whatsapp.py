@@ -37,7 +37,6 @@ from twilio.base.exceptions import TwilioException
 
 from ..app import App
 from ..clock import iso
-from ..config import ConfigError
 from ..model import Inbound, Option, Reply
 from ..storage import whatsapp as wa_store
 from . import whatsapp_render, whatsapp_window
@@ -70,12 +69,6 @@ class WhatsAppSettings:
 
 def settings(app: App) -> WhatsAppSettings:
     sms, wa = app.config.sms, app.config.whatsapp
-    missing = [f"[sms] {key}" for key in ("account_sid", "auth_token", "public_url")
-               if not getattr(sms, key)]
-    if not wa.from_number:
-        missing.append("[whatsapp] from_number")
-    if missing:
-        raise ConfigError("[whatsapp] enabled needs " + ", ".join(missing))
     return WhatsAppSettings(
         sms.account_sid, sms.auth_token, sms.public_url, sms.api_base_url,
         wa.from_number.removeprefix(PREFIX), "", wa.inbound_path, wa.status_path,

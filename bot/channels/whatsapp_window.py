@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..config import Config
@@ -48,7 +49,7 @@ def is_open(last_inbound: str | None, now: dt.datetime, hours: int) -> bool:
     return now - at < dt.timedelta(hours=hours)
 
 
-def _pick(by_locale: dict[str, str], locale: str | None, default: str) -> tuple[str, str] | None:
+def _pick(by_locale: Mapping[str, str], locale: str | None, default: str) -> tuple[str, str] | None:
     for candidate in (locale, default):
         sid = by_locale.get(candidate or "", "").strip()
         if sid:

@@ -9,7 +9,6 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from ..app import App
 from ..channels import whatsapp_window
@@ -20,7 +19,6 @@ from ..storage import outreach as store
 from ..storage.outreach import Audience
 from . import countries, discretion
 from . import texts as texts_mod
-from .pacing import QuietHours
 from .provider_factory import make_provider
 from .providers import Outcome
 from .sender import Sender
@@ -56,7 +54,7 @@ def _values(raw: Iterable[str], what: str) -> tuple[str, ...]:
     return values
 
 
-def parse_start(value: str | None, timezone: str) -> str | None:
+def parse_start(value: str | None, zone: dt.tzinfo) -> str | None:
     """'' -> None (as soon as launched); 'YYYY-MM-DD HH:MM' in the outreach time zone,
     or ISO 8601 with an offset -> UTC."""
     value = (value or "").strip()
@@ -67,7 +65,7 @@ def parse_start(value: str | None, timezone: str) -> str | None:
     except ValueError:
         raise Problem(N_("The start time must look like 2026-12-01 10:00.")) from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(timezone))
+        moment = moment.replace(tzinfo=zone)
     return iso(moment)
 
 
@@ -98,7 +96,7 @@ def validate(app: App, *, name: str, labs: Iterable[str] = (), statuses: Iterabl
     audience = Audience(labs=_values(labs, "lab"), statuses=status_values,
                         courts=_values(courts, "court"), languages=language_values,
                         channel=channel, include_reached=include_reached)
-    return Draft(name, audience, kept, parse_start(start, app.config.outreach.timezone))
+    return Draft(name, audience, kept, parse_start(start, app.config.outreach.zone))
 
 
 async def create(app: App, draft: Draft, actor: str) -> int:
@@ -221,8 +219,7 @@ async def _per_country(app: App, campaign_id: int,
 # -- what a campaign reads as, and why it cannot send -------------------------------
 
 def quiet_now(app: App) -> bool:
-    cfg = app.config.outreach
-    return not QuietHours(cfg.timezone, cfg.quiet_start, cfg.quiet_end).allowed(app.clock())
+    return not app.config.outreach.quiet.allowed(app.clock())
 
 
 def state_words(app: App, state: str) -> list[str]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -21,6 +20,7 @@ import aiohttp
 from twilio.base.exceptions import TwilioException
 from twilio.rest import Client
 
+from ..channels import ptb
 from ..channels.sms import TwilioHttp, classify, find_sent
 from ..config import Config, ConfigError
 
@@ -59,12 +59,9 @@ class SmsProvider:
     can_reconcile = True
 
     def __init__(self, config: Config) -> None:
-        cfg = config.sms
-        missing = [f"[sms] {k}" for k in ("account_sid", "auth_token") if not getattr(cfg, k)]
-        if not (cfg.from_number or cfg.messaging_service_sid):
-            missing.append("[sms] from_number (or messaging_service_sid)")
-        if missing:
+        if missing := config.twilio_missing("sms", webhooks=False):
             raise ConfigError("SMS outreach needs " + ", ".join(missing))
+        cfg = config.sms
         self.cfg = cfg
         self.status_callback = (cfg.public_url.rstrip("/") + STATUS_PATH
                                 if cfg.public_url else None)
@@ -119,10 +116,7 @@ class TelegramProvider:
         self._bot: object | None = None
 
     async def start(self) -> None:
-        # Durations as timedelta (PTB's next default; no deprecation warning); httpx
-        # would log URLs, which contain the token.
-        os.environ.setdefault("PTB_TIMEDELTA", "true")
-        logging.getLogger("httpx").setLevel(logging.WARNING)
+        ptb.prepare()
         from telegram import Bot
         from telegram.request import HTTPXRequest
 

@@ -52,7 +52,7 @@ from ..storage import outreach as store
 from ..workers import Batcher, where
 from . import countries
 from . import texts as texts_mod
-from .pacing import Pacer, QuietHours
+from .pacing import Pacer
 from .provider_factory import make_provider
 from .providers import Outcome, Provider
 
@@ -120,7 +120,7 @@ class Sender:
         cfg = app.config.outreach
         self.app = app
         self.cfg = cfg
-        self.quiet = QuietHours(cfg.timezone, cfg.quiet_start, cfg.quiet_end)
+        self.quiet = cfg.quiet
         self.rates = {"sms": cfg.sms_rate_per_second, "telegram": cfg.telegram_rate_per_second,
                       "whatsapp": cfg.whatsapp_rate_per_second}
         self.home_region = app.config.organization.phone_region

@@ -31,12 +31,9 @@ class WhatsAppProvider:
     can_reconcile = True
 
     def __init__(self, config: Config) -> None:
-        sms, wa = config.sms, config.whatsapp
-        missing = [f"[sms] {k}" for k in ("account_sid", "auth_token") if not getattr(sms, k)]
-        if not wa.from_number:
-            missing.append("[whatsapp] from_number")
-        if missing:
+        if missing := config.twilio_missing("whatsapp", webhooks=False):
             raise ConfigError("WhatsApp outreach needs " + ", ".join(missing))
+        sms, wa = config.sms, config.whatsapp
         self.config = config
         self.sender = wa_channel.PREFIX + wa.from_number.removeprefix(wa_channel.PREFIX)
         self.status_callback = (sms.public_url.rstrip("/") + STATUS_PATH

@@ -86,6 +86,17 @@ class PostgresTx:
                 await self._conn.executemany(numbered(sql), [p for _, p in pending[start:end]])
             start = end
 
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
+        """One pipelined ``executemany`` (asyncpg reports no counts for it: the
+        number of parameter sets is returned)."""
+        batch = [tuple(row) for row in rows]
+        if batch:
+            await self._conn.executemany(numbered(sql), batch)
+        return len(batch)
+
+    async def fetch_each(self, writes: Iterable[Write]) -> list[Row | None]:
+        return [await self._conn.fetchrow(numbered(sql), *params) for sql, params in writes]
+
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         row: Row | None = await self._conn.fetchrow(numbered(sql), *params)
         return row

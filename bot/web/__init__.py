@@ -1,9 +1,9 @@
 """The staff web console, mounted at ``/console/`` on the bot's aiohttp server.
 
-``setup_console(app, web_app)`` adds it (``bot.server`` calls it through its
-``EXTENSIONS`` hook). Other parts of the bot add pages to the console with
-``console_app(web_app)`` (their routes, marked with ``auth.requires``) and list
-them on the home page with ``add_section``.
+``setup_console(app, web_app)`` adds it (one of ``bot.server.EXTENSIONS``).
+Other parts of the bot add pages to the console with ``console_app(web_app)``
+(their routes, marked with ``auth.requires``) and list them on the home page
+with ``add_section``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from .pages import CONSOLE, N_, Console, Section, build_env, pages_middleware
 
 SUBAPP = web.AppKey("console_app", web.Application)
 
-BUILTIN_SECTIONS = [
+BUILTIN_SECTIONS = (  # each console gets its own list of these (add_section adds to it)
     Section("/console/escalations", N_("Escalation queue"),
             N_("People who asked for a lawyer: claim, answer and resolve."), auth.STAFF),
     Section("/console/registry", N_("Registry search"),
@@ -29,7 +29,7 @@ BUILTIN_SECTIONS = [
     Section("/console/audit", N_("Audit log"), N_("Who looked up, saw or did what, and when."),
             auth.ADMIN),
     Section("/console/account", N_("Your account"), N_("Change your password."), auth.EVERYONE),
-]
+)
 
 
 @auth.requires(auth.PUBLIC)

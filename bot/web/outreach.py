@@ -19,7 +19,6 @@ import json
 import math
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from multidict import MultiDictProxy
@@ -121,7 +120,7 @@ def _form_values(app: App, campaign: Any = None) -> dict[str, Any]:
 def _local_start(app: App, start_at: str | None) -> str:
     if not start_at:
         return ""
-    local = dt.datetime.fromisoformat(start_at).astimezone(ZoneInfo(app.config.outreach.timezone))
+    local = dt.datetime.fromisoformat(start_at).astimezone(app.config.outreach.zone)
     return local.strftime("%Y-%m-%dT%H:%M")
 
 

@@ -78,7 +78,7 @@ class Console:
 
     @property
     def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.app.config.organization.timezone)
+        return self.app.config.organization.zone
 
     def now(self) -> dt.datetime:
         return self.app.clock()
