@@ -16,7 +16,7 @@ from .i18n import Translator, offered_locales
 from .storage import Database
 
 if TYPE_CHECKING:
-    from handlers import Understanding
+    from .understanding.protocol import Understands
 
 
 @dataclass
@@ -31,7 +31,7 @@ class App:
     @classmethod
     async def create(cls, config: Config, *, clock: Clock = utcnow,
                      db_path: str | None = None,
-                     understanding: Understanding | None = None) -> App:
+                     understanding: Understands | None = None) -> App:
         """Build an App; ``understanding`` lets apps of one content pack share the
         learned model (tests do), else the App loads its own on first use."""
         content = ContentPack.load(config.content.pack)

@@ -95,7 +95,8 @@ SETTINGS: list[Setting] = [
     Setting("dialogue", "locales", list, [], "Locales offered (empty: every shipped locale)."),
     Setting("dialogue", "escalation_target_hours", int, 24,
             "How soon staff aim to answer an escalation (business hours)."),
-    Setting("dialogue", "idle_timeout_hours", int, 24, "Idle hours, then the menu (0: never)."),
+    Setting("dialogue", "idle_timeout_hours", int, 24,
+            "Idle hours, then the menu (0: never): a conversation idle longer starts again there."),
     # content
     Setting("content", "pack", str, "massachusetts",
             "Content pack: a name shipped in locales/packs/ or a directory path."),

@@ -17,12 +17,11 @@ from .storage.effects import Audit, Effect
 from .storage.people import State
 
 if TYPE_CHECKING:
-    from handlers import Understanding
-
     from .config import Config
     from .content import ContentPack
     from .i18n import Translator
     from .services import Services
+    from .understanding.protocol import Understands
 
 @dataclass
 class Context:
@@ -32,7 +31,7 @@ class Context:
     translator: Translator
     content: ContentPack
     services: Services
-    understanding: Understanding  # what free text means (the App's, model loaded once)
+    understanding: Understands  # what free text means (the App's, model loaded once)
     now: dt.datetime
     opted_out: bool = False
     replies: list[Reply] = field(default_factory=list)

@@ -26,6 +26,7 @@ from .i18n import Translator
 from .model import Inbound, Turn
 from .services import Services
 from .storage import Database, Write, effects, inbox, outbox, people
+from .understanding.protocol import Understands
 
 log = logging.getLogger(__name__)
 
@@ -36,14 +37,14 @@ QUEUED_CHANNELS = frozenset({"sms", "telegram", "whatsapp"})
 class Dialogue:
     def __init__(self, db: Database, config: Config, translator: Translator,
                  content: ContentPack, *, clock: Clock = utcnow,
-                 understanding: handlers.Understanding | None = None) -> None:
+                 understanding: Understands | None = None) -> None:
         self.db = db
         self.config = config
         self.translator = translator
         self.content = content
         content.translator = translator
         self.services = Services(db, config)
-        self.understanding = understanding or handlers.Understanding(content)
+        self.understanding: Understands = understanding or handlers.Understanding(content)
         self.clock = clock
 
     async def handle(self, inbound: Inbound, *, inbox_id: int | None = None) -> Turn:
