@@ -11,8 +11,6 @@ from typing import Any
 from . import Database, Row, Tx
 from .records import Case
 
-Row = Row
-
 
 async def get(db: Database, case_id: int) -> Case | None:
     return Case.maybe(await db.fetchone("SELECT * FROM cases WHERE id=?", (case_id,)))

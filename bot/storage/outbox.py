@@ -58,7 +58,7 @@ async def enqueue(tx: Tx, channel: str, address: str, reply: Reply, now: str,
 
 def enqueue_writes(channel: str, address: str, replies: list[Reply], now: str, *,
                    person_id: int | None, inbox_id: int | None, kind: str) -> list[Write]:
-    """The statements that ``enqueue`` a turn's replies, in order (for ``execute_all``)."""
+    """The statements that ``enqueue`` a turn's replies, in order (a turn's writes)."""
     return [("""INSERT INTO outbox(channel, address, body, options, status, next_attempt_at,
                                    person_id, inbox_id, author, kind, created_at, updated_at)
                 VALUES (?,?,?,?,'pending',?,?,?,'bot',?,?,?)""",

@@ -27,24 +27,30 @@ async def get_or_create(db: Database, channel: str, address: str, now: str) -> S
     row = await db.fetchone(_LOAD, (channel, address))
     if row is None:
         async with db.transaction() as tx:
-            row = await tx.fetchone(_LOAD, (channel, address))
-            if row is None:  # not created meanwhile
-                return await _create(tx, channel, address, now)
+            made = await _create(tx, channel, address, now)
+            if made is not None:
+                return made
+            row = await tx.fetchone(_LOAD, (channel, address))  # created meanwhile
+            assert row is not None
     state = _state(row)
     state.is_new = state.step is None
     return state
 
 
-async def _create(tx: Tx, channel: str, address: str, now: str) -> State:
+async def _create(tx: Tx, channel: str, address: str, now: str) -> State | None:
+    """A new person for (channel, address), in two trips; None if they exist already."""
     person = await tx.fetchone(
-        "INSERT INTO people(created_at, updated_at) VALUES (?, ?) RETURNING id", (now, now))
-    person_id = int(person[0]) if person else 0
-    contact = await tx.fetchone(
-        "INSERT INTO contacts(person_id, channel, address, created_at) VALUES (?,?,?,?)"
-        " RETURNING id", (person_id, channel, address, now))
-    await tx.execute(
-        "INSERT INTO conversations(person_id, slots, updated_at) VALUES (?, '{}', ?)",
-        (person_id, now))
+        "INSERT INTO people(created_at, updated_at) SELECT ?, ? WHERE NOT EXISTS"
+        " (SELECT 1 FROM contacts WHERE channel=? AND address=?) RETURNING id",
+        (now, now, channel, address))
+    if person is None:
+        return None
+    person_id = int(person[0])
+    contact, _ = await tx.fetch_each([
+        ("INSERT INTO contacts(person_id, channel, address, created_at) VALUES (?,?,?,?)"
+         " RETURNING id", (person_id, channel, address, now)),
+        ("INSERT INTO conversations(person_id, slots, updated_at) VALUES (?, '{}', ?)",
+         (person_id, now))])
     return State(person_id=person_id, contact_id=int(contact[0]) if contact else 0,
                  locale=None, locale_chosen=False, step=None, awaiting=None, is_new=True)
 

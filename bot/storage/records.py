@@ -41,7 +41,12 @@ class Record:
 
     @classmethod
     def all(cls, rows: list[Row]) -> list[Self]:
-        return [cls.from_row(row) for row in rows]
+        """Records of rows with one set of columns (the columns are looked up once)."""
+        if not rows:
+            return []
+        present = set(rows[0].keys())
+        names = [name for name in cls._fields() if name in present]
+        return [cls(**{name: row[name] for name in names}) for row in rows]
 
     def __getitem__(self, key: str | int) -> Any:
         return getattr(self, key if isinstance(key, str) else self._fields()[key])

@@ -5,8 +5,9 @@ One writer connection runs every write, in order, on its own thread: a
 ``flock`` of the ``-writer`` file across processes, then ``BEGIN
 IMMEDIATE``), and ``write_grouped`` batches concurrent callers into one
 transaction (group commit: one COMMIT, one fsync for all). Reads run on
-separate read connections, each statement on its own WAL snapshot, so a read
-sees committed rows only, never those of a transaction in flight.
+separate read connections while a write is open, each statement on its own WAL
+snapshot, so a read sees committed rows only, never those of a transaction in
+flight (with no write open, reads run on the writer, whose page cache is warm).
 
 WAL, ``synchronous=FULL`` (a message acknowledged to a provider survives a power
 cut), a busy timeout, foreign keys, and the database file and its side files
@@ -152,7 +153,10 @@ class SqliteEngine:
         return self._writer
 
     def _reader(self) -> aiosqlite.Connection:
-        if not self._readers:
+        """The writer itself while no write of this engine is open (its page cache is
+        warm, and a statement queued on its thread runs before any later BEGIN, so it
+        sees committed rows only); a read connection while one is."""
+        if not self._readers or not self._lock.locked():
             return self._conn
         return self._readers[next(self._next_reader) % len(self._readers)]
 
