@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .channels.registry import BUILTIN, Registry
 from .clock import Clock, utcnow
 from .config import Config
 from .content import ContentPack
@@ -23,15 +24,16 @@ class App:
     content: ContentPack
     dialogue: Dialogue
     clock: Clock
+    channels: Registry = BUILTIN  # the channels it knows (bot/channels/registry.py)
 
     @classmethod
     async def create(cls, config: Config, *, clock: Clock = utcnow,
-                     db_path: str | None = None) -> App:
+                     db_path: str | None = None, channels: Registry = BUILTIN) -> App:
         content = ContentPack.load(config.content.pack)
         translator = Translator(offered_locales(config), extra_dirs=[(content.path, "content")])
         db = await Database.open(db_path or config.storage.path)
-        dialogue = Dialogue(db, config, translator, content, clock=clock)
-        return cls(config, db, translator, content, dialogue, clock)
+        dialogue = Dialogue(db, config, translator, content, clock=clock, channels=channels)
+        return cls(config, db, translator, content, dialogue, clock, channels)
 
     async def close(self) -> None:
         await self.db.close()

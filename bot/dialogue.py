@@ -16,6 +16,7 @@ import logging
 from handlers import flow
 
 from . import handoff
+from .channels.registry import BUILTIN, Registry
 from .clock import Clock, utcnow
 from .config import Config
 from .content import ContentPack
@@ -27,13 +28,10 @@ from .storage import Database, Write, execute_all, inbox, outbox, people
 
 log = logging.getLogger(__name__)
 
-# Channels whose replies leave through the outbox; the console prints directly.
-QUEUED_CHANNELS = frozenset({"sms", "telegram", "whatsapp"})
-
-
 class Dialogue:
     def __init__(self, db: Database, config: Config, translator: Translator,
-                 content: ContentPack, *, clock: Clock = utcnow) -> None:
+                 content: ContentPack, *, clock: Clock = utcnow,
+                 channels: Registry = BUILTIN) -> None:
         self.db = db
         self.config = config
         self.translator = translator
@@ -41,6 +39,7 @@ class Dialogue:
         content.translator = translator
         self.services = Services(db, config)
         self.clock = clock
+        self.channels = channels  # whose replies leave through the outbox
 
     async def handle(self, inbound: Inbound, *, inbox_id: int | None = None) -> Turn:
         now = self.clock()
@@ -68,15 +67,14 @@ class Dialogue:
                  0 if ctx.silent else len(ctx.replies))
         return Turn([] if ctx.silent else ctx.replies, state.awaiting, ctx.locale)
 
-    @staticmethod
-    def _writes(ctx: Context, inbox_id: int | None, stamp: str) -> list[Write]:
+    def _writes(self, ctx: Context, inbox_id: int | None, stamp: str) -> list[Write]:
         """The end of a turn: the state, the replies (transcript, outbox), the inbox row done."""
         inbound, state = ctx.inbound, ctx.state
         writes = people.state_writes(state, inbound.channel, stamp)
         if not ctx.silent and ctx.replies:
             writes += people.reply_writes(state.person_id, inbound.channel,
                                           [reply.text for reply in ctx.replies], stamp)
-            if inbound.channel in QUEUED_CHANNELS:
+            if self.channels.queued(inbound.channel):  # the console prints its own
                 writes += outbox.enqueue_writes(
                     inbound.channel, inbound.address, ctx.replies, stamp,
                     person_id=state.person_id, inbox_id=inbox_id, kind=ctx.reply_kind)

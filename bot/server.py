@@ -49,20 +49,8 @@ CHANNELS = web.AppKey("casecheck_channels", list)
 
 
 def enabled_channels(app: App) -> list[Channel]:
-    """The channels switched on in the configuration."""
-    channels: list[Channel] = []
-    if app.config.sms.enabled:
-        from .channels.sms import SmsChannel
-
-        channels.append(SmsChannel(app))
-    if app.config.whatsapp.enabled:
-        from .channels.whatsapp import WhatsAppChannel
-
-        channels.append(WhatsAppChannel(app))
-    if app.config.telegram.enabled:
-        from .channels.telegram import TelegramChannel
-
-        channels.append(TelegramChannel(app))
+    """The channels of the App's registry switched on in the configuration."""
+    channels: list[Channel] = app.channels.build(app)
     return channels
 
 

@@ -15,6 +15,7 @@ from bot.context import Context
 from bot.registry.normalize import normalize_phone
 from bot.storage import cases as cases_store
 from bot.storage import optouts
+from bot.storage.linking import PHONE_CHANNELS
 
 from .text import fold, keyword
 
@@ -108,7 +109,7 @@ def _record_opt_out(ctx: Context, reason: str) -> None:
 
 
 def _phone(channel: str, address: str, region: str) -> str | None:
-    if channel not in ("sms", "whatsapp"):  # a WhatsApp address is the phone number too
+    if channel not in PHONE_CHANNELS:  # addressed by phone number (SMS, WhatsApp)
         return None
     try:
         return normalize_phone(address, region)

@@ -50,8 +50,7 @@ class SendResult:
 
 
 class Channel(Protocol):
-    name: str  # "sms", "telegram": the value of outbox.channel it sends
-    rate_per_second: float
+    name: str  # its registry name (bot/channels/registry.py): the outbox.channel it sends
 
     def routes(self) -> list[web.RouteDef]: ...
 

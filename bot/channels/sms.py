@@ -53,13 +53,14 @@ from ..storage import sms as sms_store
 from ..workers import WAKEUP, Batcher
 from . import sms_render
 from .base import OutgoingMessage, SendResult
+from .registry import SMS
 from .sanitize import BadBody, clean_text, read_body
 from .twilio_send import MessagesApi, result_for
 from .twilio_signature import TwilioSignature
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "sms"
+CHANNEL = SMS.name
 TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 MAX_BODY = 1600  # Twilio's limit for one (concatenated) message
 MAX_FORM_BYTES = 128 * 1024  # a webhook's whole form; Twilio's are a few KB
@@ -95,7 +96,6 @@ class SmsChannel:
             raise ConfigError("[sms] enabled needs " + ", ".join(f"[sms] {k}" for k in missing))
         self.app = app
         self.cfg = cfg
-        self.rate_per_second: float = cfg.rate_per_second
         self._public = cfg.public_url.rstrip("/")
         self._signature = TwilioSignature(cfg.auth_token, self._public)
         self._inbox: Batcher[Inbound, int | None] = Batcher(self._store_many)

@@ -97,7 +97,6 @@ class TelegramChannel:
         self.app = app
         self.cfg = cfg
         self.webhook = cfg.mode == "webhook"
-        self.rate_per_second: float = cfg.rate_per_second
         self.poll_timeout = poll_timeout
         self.pacer = Pacer(cfg.rate_per_second, private_gap=chat_gap)
         self.wakeup: Wakeup | None = None  # the service's; webhooks use the web app's

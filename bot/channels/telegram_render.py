@@ -17,8 +17,9 @@ from telegram.constants import ChatType, MessageLimit
 from ..i18n import Translator
 from ..model import Inbound
 from ..registry.normalize import hash_notice_code
+from .registry import TELEGRAM
 
-CHANNEL = "telegram"
+CHANNEL = TELEGRAM.name
 
 _COMMAND = re.compile(r"/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]{3,64})?(?:\s+(.*))?", re.S)
 # t.me/<bot>?start=<payload>: Telegram allows A-Z, a-z, 0-9, _ and - (at most 64).

@@ -40,11 +40,12 @@ from ..storage import inbox, outbox, people
 from ..storage import whatsapp as wa_store
 from . import whatsapp_render, whatsapp_window
 from .base import OutgoingMessage, SendResult
+from .registry import WHATSAPP
 from .sms import SmsChannel, classify
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "whatsapp"
+CHANNEL = WHATSAPP.name
 PREFIX = "whatsapp:"
 WINDOW_CLOSED = wa_store.WINDOW_REFUSED  # Twilio: outside the 24-hour window
 NOT_ON_WHATSAPP = frozenset({"63003"})  # the number has no WhatsApp account

@@ -21,6 +21,7 @@ import aiohttp
 from twilio.base.exceptions import TwilioException
 from twilio.rest import Client
 
+from ..channels.registry import BUILTIN, SMS, TELEGRAM, Registry
 from ..channels.sms import TwilioHttp, classify, find_sent
 from ..config import Config, ConfigError
 
@@ -55,7 +56,7 @@ class Provider(Protocol):
 class SmsProvider:
     """Twilio's async client; campaign status callbacks come to ``/outreach/status``."""
 
-    channel = "sms"
+    channel = SMS.name
     can_reconcile = True
 
     def __init__(self, config: Config) -> None:
@@ -109,7 +110,7 @@ class SmsProvider:
 class TelegramProvider:
     """python-telegram-bot's ``Bot`` on its own HTTP pool (the channel's polling is untouched)."""
 
-    channel = "telegram"
+    channel = TELEGRAM.name
     can_reconcile = False
 
     def __init__(self, config: Config) -> None:
@@ -177,13 +178,7 @@ def twilio_error_outcome(exc: TwilioException,
     return Outcome("failed", reason=code)
 
 
-def make_provider(channel: str, config: Config) -> Provider:
-    if channel == "sms":
-        return SmsProvider(config)
-    if channel == "telegram":
-        return TelegramProvider(config)
-    if channel == "whatsapp":
-        from .whatsapp_provider import WhatsAppProvider  # it builds on this module
-
-        return WhatsAppProvider(config)
-    raise ValueError(channel)
+def make_provider(channel: str, config: Config, channels: Registry = BUILTIN) -> Provider:
+    """A new provider for ``channel``, as its registry entry names it."""
+    provider: Provider = channels.provider(channel, config)
+    return provider

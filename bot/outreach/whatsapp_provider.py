@@ -27,7 +27,7 @@ from .providers import STATUS_PATH, Outcome, twilio_error_outcome
 
 
 class WhatsAppProvider:
-    channel = "whatsapp"
+    channel = wa_channel.CHANNEL
     can_reconcile = True
 
     def __init__(self, config: Config) -> None:

@@ -17,10 +17,12 @@ from collections.abc import Awaitable, Callable
 
 import aiosqlite
 
+from ..channels.registry import BUILTIN, SMS
 from . import audit
 from .people import State
 
-LINKING_CHANNELS = frozenset({"telegram", "whatsapp"})
+LINKING_CHANNELS = BUILTIN.linking()
+PHONE_CHANNELS = BUILTIN.phone_channels()  # contacts addressed by phone number
 
 
 def opted_out_clause(channel: str, address: str) -> str:
@@ -66,7 +68,7 @@ async def link_case_phone(conn: aiosqlite.Connection, state: State, channel: str
     other = await (await conn.execute(
         """SELECT p.id, p.locale, p.locale_chosen FROM contacts c
            JOIN people p ON p.id = c.person_id
-           WHERE c.channel = 'sms' AND c.address = ?""", (case["phone"],))).fetchone()
+           WHERE c.channel = ? AND c.address = ?""", (SMS.name, case["phone"]))).fetchone()
     if other is None or other["id"] == state.person_id:
         return None
     merged = int(other["id"])

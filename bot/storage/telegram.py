@@ -6,10 +6,11 @@ import sqlite3
 
 import aiosqlite
 
+from ..channels.registry import TELEGRAM
 from ..model import Inbound, Reply
 from . import Database, on_thread, outbox
 
-CHANNEL = "telegram"
+CHANNEL = TELEGRAM.name
 
 
 async def store_updates(db: Database, inbounds: list[Inbound], now: str) -> list[int | None]:

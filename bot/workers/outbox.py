@@ -55,7 +55,8 @@ class OutboxWorker:
         self.app = app
         self.reconcile_seconds = reconcile_seconds
         self.channels = {ch.name: ch for ch in channels}
-        self.buckets = {ch.name: TokenBucket(ch.rate_per_second) for ch in channels}
+        self.buckets = {ch.name: TokenBucket(app.channels.rate(ch.name, app.config))
+                        for ch in channels}
         self.wakeup = wakeup
         self.batch = batch
         self.max_attempts = max_attempts
