@@ -11,8 +11,9 @@ import pytest
 from bot.config import ConfigError
 from bot.i18n import Translator
 from bot.outreach import discretion, texts
-from bot.outreach.pacing import Pacer, QuietHours
+from bot.outreach.quiet_hours import QuietHours
 from bot.outreach.texts import TextProblem
+from bot.pacing import Pacer
 
 ORG = "Case Help Project"
 

@@ -18,7 +18,7 @@ person's state, language and opt-out are the same on every channel.
   stores each update. The updater confirms an update to Telegram on its next
   ``getUpdates``, after it was queued; on a clean stop PTB drains the queue.
 - **Sending** (``send``, called by the outbox worker): plain text with the
-  options as an inline keyboard, paced by ``telegram_pacing`` (about 30/s
+  options as an inline keyboard, paced by ``bot.pacing`` (per chat) (about 30/s
   overall, 1/s per chat). ``RetryAfter`` -> retry after the time Telegram asks;
   ``Forbidden`` (the person blocked the bot) -> failed and the chat marked
   unreachable, so nothing more is sent until they write again.
@@ -48,13 +48,13 @@ from ..app import App
 from ..clock import iso
 from ..config import ConfigError
 from ..model import Inbound
+from ..pacing import CHAT_GAP, Pacer
 from ..storage import telegram as tg_store
 from ..workers import WAKEUP, Batcher, Wakeup
 from . import telegram_render as render
 from .base import OutgoingMessage, SendResult
 from .sanitize import BadBody, clean_text, parse_json, read_body
 from .telegram_alerts import StaffAlerts
-from .telegram_pacing import PRIVATE_GAP, Pacer
 
 # Durations as ``timedelta`` (PTB's next major default): reading
 # ``RetryAfter.retry_after`` then raises no deprecation warning.
@@ -81,7 +81,7 @@ class TelegramChannel:
     name = CHANNEL
 
     def __init__(self, app: App, *, poll_timeout: float = 10.0, alert_interval: float = 5.0,
-                 chat_gap: float = PRIVATE_GAP) -> None:
+                 chat_gap: float = CHAT_GAP) -> None:
         cfg = app.config.telegram
         if not cfg.token:
             raise ConfigError("[telegram] enabled needs [telegram] token "
@@ -98,7 +98,7 @@ class TelegramChannel:
         self.cfg = cfg
         self.webhook = cfg.mode == "webhook"
         self.poll_timeout = poll_timeout
-        self.pacer = Pacer(cfg.rate_per_second, private_gap=chat_gap)
+        self.pacer = Pacer(cfg.rate_per_second, chat_gap=chat_gap)
         self.wakeup: Wakeup | None = None  # the service's; webhooks use the web app's
         # A small pool: Telegram takes ~30 messages/s, and httpcore's pool bookkeeping
         # grows with the number of connections (256 by default). Requests wait for a

@@ -21,8 +21,8 @@ from ..storage import outreach as store
 from ..storage.outreach import Audience
 from . import countries, discretion
 from . import texts as texts_mod
-from .pacing import QuietHours
 from .providers import Outcome, make_provider
+from .quiet_hours import QuietHours
 from .sender import Sender
 from .texts import N_, TextProblem
 

@@ -49,12 +49,13 @@ import aiosqlite
 from ..app import App
 from ..clock import iso
 from ..config import ConfigError
+from ..pacing import Pacer
 from ..storage import outreach as store
 from ..workers import Batcher, where
 from . import countries
 from . import texts as texts_mod
-from .pacing import Pacer, QuietHours
 from .providers import Outcome, Provider, make_provider
+from .quiet_hours import QuietHours
 
 log = logging.getLogger(__name__)
 

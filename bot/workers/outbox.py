@@ -1,6 +1,6 @@
 """**Outbox worker.** Due ``pending`` rows are claimed per channel (at most one
 per address, earliest first, so a person's messages leave in order), as many
-as the channel's token bucket allows right now, and handed to
+as the channel's pacer allows right now, and handed to
 ``Channel.send``. Results are written back in small batches. A row a
 crash left ``sending`` is settled at start (``reconcile``): asked of the
 provider where it can be (SMS), sent again where it cannot (Telegram), left to
@@ -23,10 +23,10 @@ from typing import Any, Protocol, cast
 from ..app import App
 from ..channels.base import Channel, OutgoingMessage, SendResult
 from ..clock import iso
+from ..pacing import Pacer
 from ..storage import outbox
 from .apology import where
 from .batching import Batcher
-from .rate import TokenBucket
 from .shutdown import finish_tasks
 from .wakeup import Wakeup
 
@@ -55,8 +55,9 @@ class OutboxWorker:
         self.app = app
         self.reconcile_seconds = reconcile_seconds
         self.channels = {ch.name: ch for ch in channels}
-        self.buckets = {ch.name: TokenBucket(app.channels.rate(ch.name, app.config))
-                        for ch in channels}
+        # A second's worth may go at once after a pause (then the rate).
+        self.pacers = {ch.name: Pacer(app.channels.rate(ch.name, app.config), burst=1.0)
+                       for ch in channels}
         self.wakeup = wakeup
         self.batch = batch
         self.max_attempts = max_attempts
@@ -154,14 +155,14 @@ class OutboxWorker:
 
     async def _dispatch(self, name: str) -> float:
         """Claim and start sending what is due; return how long to sleep at most."""
-        bucket = self.buckets[name]
-        room = min(self.batch, bucket.available())
+        pacer = self.pacers[name]
+        room = min(self.batch, pacer.available())
         if room < 1:
-            return bucket.wait_time()
+            return pacer.wait_time()
         now = self.app.clock()
         rows = await outbox.claim_due(self.app.db, name, iso(now), room)
         for row in rows:
-            bucket.take()
+            pacer.take()
             await self._slots.acquire()
             task = asyncio.create_task(self._send(name, row))
             self._tasks.add(task)
