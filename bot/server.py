@@ -26,7 +26,7 @@ from typing import Literal
 from aiohttp import web
 
 from .app import App
-from .channels.base import Channel
+from .channels.base import Channel, NeedsWakeup, ScreensInbound, SendsOnly
 from .clock import iso
 from .storage import retention
 from .workers import WAKEUP, BeforeDialogue, InboxWorker, OutboxWorker, Wakeup
@@ -117,11 +117,10 @@ class Service:
                         build_web_app(app, self.channels, self.wakeup, extensions))
         before: dict[str, BeforeDialogue] = {}
         for channel in self.channels:
-            hook = getattr(channel, "before_dialogue", None)
-            if hook is not None:
-                before[channel.name] = hook
-            if hasattr(channel, "wakeup"):  # channels that store messages outside a request
-                channel.wakeup = self.wakeup
+            if isinstance(channel, ScreensInbound):
+                before[channel.name] = channel.before_dialogue
+            if isinstance(channel, NeedsWakeup):
+                channel.use_wakeup(self.wakeup)
         self.inbox_worker = InboxWorker(app, self.wakeup, before=before)
         self.outbox_worker = OutboxWorker(app, self.channels, self.wakeup)
         self._runner: web.AppRunner | None = None
@@ -132,8 +131,10 @@ class Service:
     async def start(self) -> None:
         for channel in self.channels:
             # The workers' process only sends: no polling, no webhook set-up there.
-            start = getattr(channel, "start_sending", None) if self.role == "workers" else None
-            await (start or channel.start)()
+            if self.role == "workers" and isinstance(channel, SendsOnly):
+                await channel.start_sending()
+            else:
+                await channel.start()
         if self.role != "workers":
             self._runner = web.AppRunner(self.web_app, access_log=None, shutdown_timeout=5.0)
             await self._runner.setup()

@@ -140,6 +140,10 @@ class TelegramChannel:
             self._alert_task = asyncio.create_task(self.alerts.run())
         log.info("telegram channel started (%s)", self.cfg.mode)
 
+    def use_wakeup(self, wakeup: Wakeup) -> None:
+        """The service's wakeup, for updates polled outside a web request."""
+        self.wakeup = wakeup
+
     async def start_sending(self) -> None:
         """Start only what sending needs (the workers' process): the web process
         polls or holds the webhook, registers the commands and runs the alerts."""

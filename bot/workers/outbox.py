@@ -18,10 +18,10 @@ import json
 import logging
 import random
 import time
-from typing import Any, Protocol, cast
+from typing import Any
 
 from ..app import App
-from ..channels.base import Channel, OutgoingMessage, SendResult
+from ..channels.base import Channel, FindsSent, OutgoingMessage, SendResult
 from ..clock import iso
 from ..pacing import Pacer
 from ..storage import outbox
@@ -39,12 +39,6 @@ RECONCILE_SLACK = dt.timedelta(minutes=2)  # clock skew between us and the provi
 LOOKUP_TRIES = 5  # failed provider lookups before an interrupted reply goes to staff
 RECONCILE_SECONDS = 5.0  # between lookup rounds while some lookups fail
 LOOKUP_CONCURRENCY = 8  # provider lookups at once after a crash
-
-
-class FindsSent(Protocol):
-    """A channel that can ask its provider what it accepted (SMS: Twilio's message list)."""
-
-    async def find_sent(self, message: OutgoingMessage, since: dt.datetime) -> list[str]: ...
 
 
 class OutboxWorker:
@@ -114,12 +108,12 @@ class OutboxWorker:
         channel = self.channels.get(row["channel"])
         if channel is None:  # not enabled now: left for when it is
             return "wait", None
-        if not hasattr(channel, "find_sent"):
+        if not isinstance(channel, FindsSent):
             return "resend", None
         since = dt.datetime.fromisoformat(row["updated_at"]) - RECONCILE_SLACK
         try:
             async with lookups:
-                sids = await cast(FindsSent, channel).find_sent(self._message(row), since)
+                sids = await channel.find_sent(self._message(row), since)
         except Exception as exc:
             tries = self._lookups[row["id"]] = self._lookups.get(row["id"], 0) + 1
             log.warning("outbox row %d: %s lookup failed (%d): %s", row["id"],
