@@ -6,8 +6,9 @@ contact on it can be joined to the person at a case's phone number
 (``links_identities``), whether its addresses are phone numbers
 (``phone_address``: opt-outs of a wrong number, campaign audiences), how a
 campaign text is made fit for it (``renderer``), its send rates and the
-classes that carry it (``channel`` for replies, ``provider`` for what sends
-over the wire, replies and campaigns alike).
+classes that carry it: ``channel`` for replies, ``provider`` for campaigns
+(``bot/outreach/providers``), both over the channel's one wire provider
+(``twilio_provider``, ``telegram_provider``).
 
 Adding a channel is one module (its ``Channel`` and provider) plus one entry in
 ``BUILTIN``. An ``App`` carries a ``Registry`` (``BUILTIN`` unless told
@@ -38,7 +39,7 @@ class ChannelSpec:
     rate: Setting | None = None  # replies a second
     outreach_rate: Setting | None = None  # campaign messages a second (None: no campaigns)
     channel: Ref | None = None  # the Channel class, built with the App
-    provider: Ref | None = None  # the provider class, built with the Config
+    provider: Ref | None = None  # the campaign provider class, built with the Config
     renderer: Ref | None = None  # text -> text a campaign message is sent as (None: as is)
 
 

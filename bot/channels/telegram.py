@@ -18,10 +18,11 @@ person's state, language and opt-out are the same on every channel.
   stores each update. The updater confirms an update to Telegram on its next
   ``getUpdates``, after it was queued; on a clean stop PTB drains the queue.
 - **Sending** (``send``, called by the outbox worker): plain text with the
-  options as an inline keyboard, paced by ``bot.pacing`` (per chat) (about 30/s
-  overall, 1/s per chat). ``RetryAfter`` -> retry after the time Telegram asks;
-  ``Forbidden`` (the person blocked the bot) -> failed and the chat marked
-  unreachable, so nothing more is sent until they write again.
+  options as an inline keyboard, through ``telegram_provider`` (which campaigns
+  send through too), paced by ``bot.pacing`` (about 30/s overall, 1/s per
+  chat). ``RetryAfter`` -> retry after the time Telegram asks; ``Forbidden``
+  (the person blocked the bot) -> failed and the chat marked unreachable, so
+  nothing more is sent until they write again.
 - ``/start CODE`` deep links carry a notice code (``Inbound.notice_code``);
   commands are registered with ``setMyCommands`` per shipped language; new
   escalations are announced in ``[telegram] staff_chat_id`` (``telegram_alerts``).
@@ -41,7 +42,7 @@ from typing import Any
 
 from aiohttp import web
 from telegram import Update
-from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from ..app import App
@@ -55,6 +56,7 @@ from . import telegram_render as render
 from .base import OutgoingMessage, SendResult
 from .sanitize import BadBody, clean_text, parse_json, read_body
 from .telegram_alerts import StaffAlerts
+from .telegram_provider import TelegramProvider
 
 # Durations as ``timedelta`` (PTB's next major default): reading
 # ``RetryAfter.retry_after`` then raises no deprecation warning.
@@ -108,6 +110,7 @@ class TelegramChannel:
         if self.webhook:
             builder = builder.updater(None)
         self.application = builder.build()
+        self.provider = TelegramProvider(self.application.bot, self.pacer)
         self.application.add_handler(TypeHandler(Update, self._on_polled_update))
         self.alerts = (StaffAlerts(app, cfg.staff_chat_id, interval=alert_interval,
                                    on_queued=self._wake_outbox)
@@ -241,35 +244,10 @@ class TelegramChannel:
 
     # -- outbound --------------------------------------------------------------
     async def send(self, message: OutgoingMessage) -> SendResult:
-        try:
-            chat_id = int(message.address)
-        except ValueError:
-            return SendResult("failed", error_code="bad_address")
         if message.kind != "alert" and await tg_store.is_unreachable(self.app.db,
                                                                      message.address):
             return SendResult("failed", error_code="unreachable")
-        parts = render.split_text(message.body)
-        markup = render.keyboard(message.options)
-        bot = self.application.bot
-        try:
-            for i, part in enumerate(parts):
-                async with self.pacer.slot(chat_id):
-                    sent = await bot.send_message(
-                        chat_id, part, reply_markup=markup if i == len(parts) - 1 else None)
-        except RetryAfter as exc:
-            # The outbox worker holds the row (and so the chat) back that long.
-            return SendResult("retry", error_code="429", retry_after=_seconds(exc.retry_after))
-        except Forbidden:
-            return SendResult("failed", error_code="403", unreachable=True)
-        except ChatMigrated:
-            log.warning("a Telegram group became a supergroup: update [telegram] staff_chat_id")
-            return SendResult("failed", error_code="chat_migrated")
-        except BadRequest as exc:  # chat not found, text rejected: sending again won't help
-            log.warning("outbox row %d rejected by Telegram: %s", message.id, type(exc).__name__)
-            return SendResult("failed", error_code="400")
-        except TelegramError as exc:  # network, timeout, 5xx
-            return SendResult("retry", error_code=type(exc).__name__)
-        return SendResult("sent", provider_id=f"{chat_id}:{sent.message_id}")
+        return await self.provider.send(message.address, message.body, message.options)
 
     # -- helpers ---------------------------------------------------------------
     def _wake_outbox(self) -> None:
@@ -297,7 +275,3 @@ def _read(update: Update) -> tuple[bool | None, Inbound | None]:
         raise BadBody("fields of the wrong type")
     # Polled updates were not cleaned on the way in (webhook bodies were).
     return blocked, dataclasses.replace(inbound, text=clean_text(inbound.text))
-
-
-def _seconds(value: int | float | dt.timedelta) -> float:
-    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
