@@ -35,7 +35,7 @@ class ChannelSpec:
     queued: bool = True  # replies go through the outbox (the console prints its own)
     links_identities: bool = False  # a notice code links it to the case's SMS contact
     phone_address: bool = False  # addresses are E.164 phone numbers
-    enabled: Setting | None = None  # the setting that switches it on (None: never a service)
+    enabled: Setting | bool = False  # the setting that switches it on (False: not a service)
     rate: Setting | None = None  # replies a second
     outreach_rate: Setting | None = None  # campaign messages a second (None: no campaigns)
     channel: Ref | None = None  # the Channel class, built with the App
@@ -125,8 +125,8 @@ class Registry:
 
     def enabled(self, config: Any) -> list[ChannelSpec]:
         """The service channels switched on in ``config``."""
-        return [s for s in self if s.channel is not None and s.enabled is not None
-                and setting(config, s.enabled)]
+        return [s for s in self if s.channel is not None and (
+            s.enabled if isinstance(s.enabled, bool) else setting(config, s.enabled))]
 
     def build(self, app: Any) -> list[Any]:
         """The enabled channels, built with ``app``."""
