@@ -75,8 +75,10 @@ class Dialogue:
             writes += people.reply_writes(state.person_id, inbound.channel,
                                           [reply.text for reply in ctx.replies], stamp)
             if self.channels.queued(inbound.channel):  # the console prints its own
+                messages = self.channels.compose(inbound.channel, ctx.replies,
+                                                 first=state.is_new)
                 writes += outbox.enqueue_writes(
-                    inbound.channel, inbound.address, ctx.replies, stamp,
+                    inbound.channel, inbound.address, messages, stamp,
                     person_id=state.person_id, inbox_id=inbox_id, kind=ctx.reply_kind)
         if inbox_id is not None:
             writes.append(inbox.done_write(inbox_id, stamp))

@@ -5,7 +5,8 @@ channels: whether its replies leave through the outbox (``queued``), whether a
 contact on it can be joined to the person at a case's phone number
 (``links_identities``), whether its addresses are phone numbers
 (``phone_address``: opt-outs of a wrong number, campaign audiences), how a
-campaign text is made fit for it (``renderer``), its send rates and the
+campaign text is made fit for it (``renderer``), how a turn's replies are
+queued as messages (``compose``), its send rates and the
 classes that carry it: ``channel`` for replies, ``provider`` for campaigns
 (``bot/outreach/providers``), both over the channel's one wire provider
 (``twilio_provider``, ``telegram_provider``).
@@ -41,6 +42,9 @@ class ChannelSpec:
     channel: Ref | None = None  # the Channel class, built with the App
     provider: Ref | None = None  # the campaign provider class, built with the Config
     renderer: Ref | None = None  # text -> text a campaign message is sent as (None: as is)
+    # (replies, first=) -> replies: how a turn's replies are queued as messages
+    # (Telegram: the welcome and the question after it in one; None: one message each)
+    compose: Ref | None = None
 
 
 def load(ref: Ref) -> Any:
@@ -123,6 +127,15 @@ class Registry:
         rendered: str = load(spec.renderer)(text)
         return rendered
 
+    def compose(self, name: str, replies: list[Any], *, first: bool) -> list[Any]:
+        """A turn's replies as the messages ``name`` queues (``first``: the person's
+        first turn)."""
+        spec = self._specs.get(name)
+        if spec is None or spec.compose is None:
+            return replies
+        composed: list[Any] = load(spec.compose)(replies, first=first)
+        return composed
+
     def enabled(self, config: Any) -> list[ChannelSpec]:
         """The service channels switched on in ``config``."""
         return [s for s in self if s.channel is not None and (
@@ -154,7 +167,8 @@ TELEGRAM = ChannelSpec(
     rate=("telegram", "rate_per_second"),
     outreach_rate=("outreach", "telegram_rate_per_second"),
     channel="bot.channels.telegram:TelegramChannel",
-    provider="bot.outreach.providers:TelegramProvider")
+    provider="bot.outreach.providers:TelegramProvider",
+    compose="bot.channels.telegram_render:compose")
 WHATSAPP = ChannelSpec(
     "whatsapp", "WhatsApp", links_identities=True, phone_address=True,
     enabled=("whatsapp", "enabled"), rate=("whatsapp", "rate_per_second"),
