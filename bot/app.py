@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .channels.registry import BUILTIN, Registry
 from .clock import Clock, utcnow
 from .config import Config
 from .content import ContentPack
@@ -27,19 +28,21 @@ class App:
     content: ContentPack
     dialogue: Dialogue
     clock: Clock
+    channels: Registry = BUILTIN  # the channels it knows (bot/channels/registry.py)
 
     @classmethod
     async def create(cls, config: Config, *, clock: Clock = utcnow,
                      db_path: str | None = None,
-                     understanding: Understands | None = None) -> App:
+                     understanding: Understands | None = None,
+                     channels: Registry = BUILTIN) -> App:
         """Build an App; ``understanding`` lets apps of one content pack share the
         learned model (tests do), else the App loads its own on first use."""
         content = ContentPack.load(config.content.pack)
         translator = Translator(offered_locales(config), extra_dirs=[(content.path, "content")])
         db = await Database.open(db_path or config.storage.path)
         dialogue = Dialogue(db, config, translator, content, clock=clock,
-                            understanding=understanding)
-        return cls(config, db, translator, content, dialogue, clock)
+                            understanding=understanding, channels=channels)
+        return cls(config, db, translator, content, dialogue, clock, channels)
 
     async def close(self) -> None:
         await self.db.close()

@@ -18,6 +18,7 @@ import logging
 
 import handlers
 
+from .channels.registry import BUILTIN, Registry
 from .clock import Clock, utcnow
 from .config import Config
 from .content import ContentPack
@@ -30,14 +31,11 @@ from .understanding.protocol import Understands
 
 log = logging.getLogger(__name__)
 
-# Channels whose replies leave through the outbox; the console prints directly.
-QUEUED_CHANNELS = frozenset({"sms", "telegram", "whatsapp"})
-
-
 class Dialogue:
     def __init__(self, db: Database, config: Config, translator: Translator,
                  content: ContentPack, *, clock: Clock = utcnow,
-                 understanding: Understands | None = None) -> None:
+                 understanding: Understands | None = None,
+                 channels: Registry = BUILTIN) -> None:
         self.db = db
         self.config = config
         self.translator = translator
@@ -46,6 +44,7 @@ class Dialogue:
         self.services = Services(db, config)
         self.understanding: Understands = understanding or handlers.Understanding(content)
         self.clock = clock
+        self.channels = channels  # whose replies leave through the outbox
 
     async def handle(self, inbound: Inbound, *, inbox_id: int | None = None) -> Turn:
         now = self.clock()
@@ -73,8 +72,7 @@ class Dialogue:
                  0 if ctx.silent else len(ctx.replies))
         return Turn([] if ctx.silent else ctx.replies, state.awaiting, ctx.locale)
 
-    @staticmethod
-    def _writes(ctx: Context, inbox_id: int | None, stamp: str) -> list[Write]:
+    def _writes(self, ctx: Context, inbox_id: int | None, stamp: str) -> list[Write]:
         """The end of a turn: the state, the replies (transcript, outbox), the inbox row done."""
         inbound, state = ctx.inbound, ctx.state
         writes = people.state_writes(state, inbound.channel, stamp)
@@ -82,9 +80,11 @@ class Dialogue:
             if ctx.transcribed:
                 writes += people.reply_writes(state.person_id, inbound.channel,
                                               [reply.text for reply in ctx.replies], stamp)
-            if inbound.channel in QUEUED_CHANNELS:
+            if self.channels.queued(inbound.channel):  # the console prints its own
+                messages = self.channels.compose(inbound.channel, ctx.replies,
+                                                 first=state.is_new)
                 writes += outbox.enqueue_writes(
-                    inbound.channel, inbound.address, ctx.replies, stamp,
+                    inbound.channel, inbound.address, messages, stamp,
                     person_id=state.person_id, inbox_id=inbox_id, kind=ctx.reply_kind)
         if inbox_id is not None:
             writes.append(inbox.done_write(inbox_id, stamp))

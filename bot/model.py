@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 class Inbound:
     """One message from a person, whatever the channel."""
 
-    channel: str  # "console", "sms", "telegram"
+    channel: str  # a name in the channel registry (bot/channels/registry.py)
     address: str  # phone number, Telegram chat id, console name
     text: str
     language_hint: str | None = None  # e.g. Telegram's language_code

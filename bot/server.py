@@ -26,7 +26,7 @@ from typing import Literal
 from aiohttp import web
 
 from .app import App
-from .channels.base import Channel
+from .channels.base import Channel, NeedsWakeup, SendsOnly
 from .clock import iso
 from .storage import retention
 from .workers import WAKEUP, InboxWorker, OutboxWorker, Wakeup
@@ -50,20 +50,8 @@ CHANNELS = web.AppKey("casecheck_channels", list)
 
 
 def enabled_channels(app: App) -> list[Channel]:
-    """The channels switched on in the configuration."""
-    channels: list[Channel] = []
-    if app.config.sms.enabled:
-        from .channels.sms import SmsChannel
-
-        channels.append(SmsChannel(app))
-    if app.config.whatsapp.enabled:
-        from .channels.whatsapp import WhatsAppChannel
-
-        channels.append(WhatsAppChannel(app))
-    if app.config.telegram.enabled:
-        from .channels.telegram import TelegramChannel
-
-        channels.append(TelegramChannel(app))
+    """The channels of the App's registry switched on in the configuration."""
+    channels: list[Channel] = app.channels.build(app)
     return channels
 
 
@@ -129,8 +117,8 @@ class Service:
         self.web_app = (web.Application() if role == "workers" else
                         build_web_app(app, self.channels, self.wakeup, extensions))
         for channel in self.channels:
-            if hasattr(channel, "wakeup"):  # channels that store messages outside a request
-                channel.wakeup = self.wakeup
+            if isinstance(channel, NeedsWakeup):
+                channel.use_wakeup(self.wakeup)
         self.inbox_worker = InboxWorker(app, self.wakeup)
         self.outbox_worker = OutboxWorker(app, self.channels, self.wakeup)
         self._runner: web.AppRunner | None = None
@@ -141,8 +129,10 @@ class Service:
     async def start(self) -> None:
         for channel in self.channels:
             # The workers' process only sends: no polling, no webhook set-up there.
-            start = getattr(channel, "start_sending", None) if self.role == "workers" else None
-            await (start or channel.start)()
+            if self.role == "workers" and isinstance(channel, SendsOnly):
+                await channel.start_sending()
+            else:
+                await channel.start()
         if self.role != "workers":
             self._runner = web.AppRunner(self.web_app, access_log=None, shutdown_timeout=5.0)
             await self._runner.setup()

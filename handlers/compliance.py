@@ -12,6 +12,7 @@ import re
 from bot.context import Context
 from bot.registry.normalize import normalize_phone
 from bot.storage import effects
+from bot.storage.linking import PHONE_CHANNELS
 
 from .prompts import show_menu
 from .steps import Step
@@ -102,7 +103,7 @@ def _record_opt_out(ctx: Context, reason: str) -> None:
 
 
 def _phone(channel: str, address: str, region: str) -> str | None:
-    if channel not in ("sms", "whatsapp"):  # a WhatsApp address is the phone number too
+    if channel not in PHONE_CHANNELS:  # addressed by phone number (SMS, WhatsApp)
         return None
     try:
         return normalize_phone(address, region)

@@ -12,8 +12,8 @@ from bot.config import ConfigError
 from bot.hours import QuietHours
 from bot.i18n import Translator
 from bot.outreach import discretion, texts
-from bot.outreach.pacing import Pacer
 from bot.outreach.texts import TextProblem
+from bot.pacing import Pacer
 
 ORG = "Case Help Project"
 

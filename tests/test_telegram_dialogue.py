@@ -147,3 +147,16 @@ async def test_commands_reach_the_dialogue(config, clock, registry):
         assert await rig.turn(ALICE, "hello?") == []  # opted out: silence
         sent = await rig.turn(ALICE, "/start")  # the Start button opts back in
         assert sent and await rig.app.db.fetchone("SELECT 1 FROM optouts") is None
+
+
+@pytest.mark.parametrize("greeting", ["hi", "/start"])
+async def test_a_first_greeting_gets_the_welcome_and_the_menu_in_one_message(config, clock,
+                                                                            registry, greeting):
+    async with telegram_rig(config, clock=clock, chat_gap=1.0) as rig:
+        [sent] = await rig.turn(ALICE, greeting)
+        assert sent.text.startswith("Welcome") or "general information" in sent.text
+        assert "What would you like to do?" in sent.text
+        assert "Check my case" in sent.labels  # the menu's buttons on that one message
+        rows = await rig.app.db.fetchall(
+            "SELECT body FROM messages WHERE direction='out' ORDER BY id")
+    assert len(rows) >= 2  # the transcript keeps the welcome and the menu apart

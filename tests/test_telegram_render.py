@@ -11,8 +11,8 @@ import pytest
 from telegram import Bot, Update
 
 from bot.channels import telegram_render as render
-from bot.channels.telegram_pacing import Pacer
 from bot.i18n import Translator
+from bot.pacing import Pacer
 from bot.registry.normalize import hash_notice_code
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -151,7 +151,7 @@ def test_iso_codes_for_telegram():
 
 
 async def test_the_pacer_spaces_one_chat_and_the_whole_bot():
-    pacer = Pacer(rate_per_second=50, private_gap=0.2)
+    pacer = Pacer(50, chat_gap=0.2)
     stamps: dict[int, list[float]] = {1: [], 2: []}
 
     async def send(chat: int) -> None:
@@ -168,7 +168,7 @@ async def test_the_pacer_spaces_one_chat_and_the_whole_bot():
 
 async def test_no_second_holds_more_than_the_rate_whatever_the_latency():
     rate = 30
-    pacer = Pacer(rate_per_second=rate, private_gap=0.0)
+    pacer = Pacer(rate, chat_gap=0.0)
     arrivals: list[float] = []
 
     async def send(i: int) -> None:

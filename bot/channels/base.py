@@ -4,14 +4,23 @@ The server (``bot/server.py``) adds each enabled channel's web routes, starts
 and stops it, and the outbox worker hands it one queued message at a time
 through ``send``. A channel holds no dialogue logic: it turns provider traffic
 into ``Inbound`` (stored in the inbox first) and renders queued replies.
+
+What a channel may do besides is declared by the protocols below, and the
+server and workers wire exactly those: ``FindsSent`` (ask the provider, after a crash, whether a
+row was accepted), ``NeedsWakeup`` (it stores messages outside a web request)
+and ``SendsOnly`` (a lighter start for the workers' process).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 from aiohttp import web
+
+if TYPE_CHECKING:
+    from ..workers.wakeup import Wakeup
 
 
 @dataclass(frozen=True)
@@ -54,8 +63,7 @@ class SendResult:
 
 
 class Channel(Protocol):
-    name: str  # "sms", "telegram": the value of outbox.channel it sends
-    rate_per_second: float
+    name: str  # its registry name (bot/channels/registry.py): the outbox.channel it sends
 
     def routes(self) -> list[web.RouteDef]: ...
 
@@ -64,3 +72,27 @@ class Channel(Protocol):
     async def stop(self) -> None: ...
 
     async def send(self, message: OutgoingMessage) -> SendResult: ...
+
+
+@runtime_checkable
+class FindsSent(Protocol):
+    """Can ask its provider what it accepted (SMS: Twilio's message list)."""
+
+    async def find_sent(self, message: OutgoingMessage, since: dt.datetime) -> list[str]:
+        """The provider ids of messages sent for ``message`` since ``since``, newest
+        first; raises if the provider cannot be asked."""
+        ...
+
+
+@runtime_checkable
+class NeedsWakeup(Protocol):
+    """Stores messages outside a web request (Telegram polling, staff alerts)."""
+
+    def use_wakeup(self, wakeup: Wakeup) -> None: ...
+
+
+@runtime_checkable
+class SendsOnly(Protocol):
+    """Has a lighter start for a process that only sends (no polling, no webhook)."""
+
+    async def start_sending(self) -> None: ...

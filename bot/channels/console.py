@@ -25,11 +25,12 @@ from ..clock import iso
 from ..model import Inbound, Turn
 from ..storage import live_handoff
 from ..workers import apologise, apology, where
+from .registry import CONSOLE
 from .sanitize import clean_text
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "console"
+CHANNEL = CONSOLE.name
 DEMO_ADDRESS = "demo"
 
 

@@ -18,13 +18,14 @@ outbox row by MessageSid, idempotently and never backwards; only final
 statuses (delivered, undelivered, failed, ...) are written.
 
 Outbound (``send``): the Reply is rendered for SMS at send time
-(``sms_render``) and sent by one direct POST to the Messages API
-(``twilio_send``). What does not fit goes back with the result
+(``sms_render``) and sent by the SMS provider (``twilio_provider``, which
+campaigns send through too). What does not fit goes back with the result
 (``SendResult.more``), which the outbox worker keeps on the row in the same
-transaction as the send result. After a crash, a row that was being sent is looked up at
-Twilio (``find_sent``: messages to that number since the row was claimed,
-matched by body, its rest kept on the row) before it is sent again. Twilio errors map to retry (HTTP
-429/5xx, 20429, network), failed (21211, 21614, other 4xx) or failed +
+transaction as the send result. After a crash, a row that was being sent is
+looked up at Twilio (``find_sent``: messages to that number since the row was
+claimed, matched by body, its rest kept on the row) before it is sent again.
+Twilio errors map to retry (HTTP 429/5xx, 20429, network), failed (21211, 21614,
+other 4xx) or failed +
 opt-out (21610).
 """
 
@@ -35,15 +36,8 @@ import datetime as dt
 import functools
 import logging
 from typing import Any
-from urllib.parse import parse_qsl
 
-import aiohttp
 from aiohttp import web
-from multidict import MultiDict
-from twilio.base.exceptions import TwilioException
-from twilio.http.async_http_client import AsyncTwilioHttpClient
-from twilio.http.response import Response
-from twilio.rest import Client
 
 from ..app import App
 from ..clock import iso
@@ -54,32 +48,17 @@ from ..storage import sms as sms_store
 from ..workers import WAKEUP, Batcher
 from . import sms_render
 from .base import OutgoingMessage, SendResult
-from .sanitize import BadBody, clean_text, read_body
-from .twilio_send import MessagesApi, result_for
+from .registry import SMS
+from .sanitize import BadBody
+from .twilio_provider import TwilioProvider
 from .twilio_signature import TwilioSignature
+from .twilio_status import StatusCallbacks, signed_form
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "sms"
+CHANNEL = SMS.name
 TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 MAX_BODY = 1600  # Twilio's limit for one (concatenated) message
-MAX_FORM_BYTES = 128 * 1024  # a webhook's whole form; Twilio's are a few KB
-
-
-class TwilioHttp(AsyncTwilioHttpClient):
-    """twilio's async HTTP client, sending the basic-auth header itself: the stock
-    one builds ``aiohttp.BasicAuth``, deprecated since aiohttp 3.14."""
-
-    async def request(self, method: str, url: str, params: dict[str, object] | None = None,
-                      data: dict[str, object] | None = None,
-                      headers: dict[str, str] | None = None,
-                      auth: tuple[str, str] | None = None, timeout: float | None = None,
-                      allow_redirects: bool = False) -> Response:
-        if auth is not None:
-            headers = {**(headers or {}), "Authorization": aiohttp.encode_basic_auth(*auth)}
-        return await super().request(method, url, params=params, data=data, headers=headers,
-                                     auth=None, timeout=timeout,
-                                     allow_redirects=allow_redirects)
 
 
 class SmsChannel:
@@ -87,27 +66,30 @@ class SmsChannel:
     prefix = ""  # Twilio's address prefix: "" for SMS, "whatsapp:" for WhatsApp
 
     def __init__(self, app: App) -> None:
-        if missing := app.config.twilio_missing(self.name, webhooks=True):
-            raise ConfigError(f"[{self.name}] enabled needs " + ", ".join(missing))
         cfg = self.settings(app)
+        missing = [key for key in ("account_sid", "auth_token", "public_url")
+                   if not getattr(cfg, key)]
+        if not (cfg.from_number or cfg.messaging_service_sid):
+            missing.append("from_number (or messaging_service_sid)")
+        if missing:
+            raise ConfigError("[sms] enabled needs " + ", ".join(f"[sms] {k}" for k in missing))
         self.app = app
         self.cfg = cfg
-        self.rate_per_second: float = cfg.rate_per_second
         self._public = cfg.public_url.rstrip("/")
         self._signature = TwilioSignature(cfg.auth_token, self._public)
         self._inbox: Batcher[Inbound, int | None] = Batcher(self._store_many)
-        self._statuses: Batcher[tuple[str, str, str | None], str] = Batcher(self._apply_many)
-        self._http: TwilioHttp | None = None
-        self._api = MessagesApi(
-            cfg.api_base_url, cfg.account_sid, cfg.auth_token,
-            sender=({"From": cfg.from_number} if cfg.from_number
-                    else {"MessagingServiceSid": cfg.messaging_service_sid}),
-            status_callback=self._public + cfg.status_path)
-        self._client: Client | None = None
+        self._statuses = StatusCallbacks(self._signature, cfg.status_path,
+                                         outbox.FINAL_STATUSES, self._apply_many)
+        self.provider = self.make_provider(self._public + cfg.status_path)
+        self._started = False
 
     def settings(self, app: App) -> Any:
         """The Twilio settings this channel runs on (a subclass may combine sections)."""
         return app.config.sms
+
+    def make_provider(self, status_callback: str | None) -> TwilioProvider:
+        """The Twilio provider this channel sends through."""
+        return sms_provider(self.app.config, status_callback)
 
     def address_of(self, sender: str) -> str:
         """Our address for Twilio's ``From`` ("" when it is not one of this channel's:
@@ -117,36 +99,21 @@ class SmsChannel:
     # -- lifecycle -------------------------------------------------------
     def routes(self) -> list[web.RouteDef]:
         return [web.post(self.cfg.inbound_path, self._on_inbound),
-                web.post(self.cfg.status_path, self._on_status)]
+                web.post(self.cfg.status_path, self._statuses.handle)]
 
     async def start(self) -> None:
         """Create the async Twilio client inside the running loop."""
-        self._http = TwilioHttp(timeout=15)
-        self._client = Client(self.cfg.account_sid, self.cfg.auth_token, http_client=self._http)
-        self._client.api.base_url = self.cfg.api_base_url.rstrip("/")
-        await self._api.start()
+        await self.provider.start()
+        self._started = True
 
     async def stop(self) -> None:
-        await self._api.close()
-        if self._http is not None:
-            http, self._http, self._client = self._http, None, None
-            await http.close()
+        self._started = False
+        await self.provider.stop()
 
     # -- webhooks ----------------------------------------------------------
-    async def _signed_form(self, request: web.Request, path: str) -> MultiDict[str] | None:
-        """The form fields if the Twilio signature is valid, else None."""
-        signature = request.headers.get("X-Twilio-Signature")
-        if not signature:
-            return None
-        params = parse_form(await read_body(request, MAX_FORM_BYTES))
-        if not self._signature.valid(path, request.query_string, params, signature):
-            return None
-        # Cleaned after the signature check, which covers the values as Twilio sent them.
-        return MultiDict((key, clean_text(value)) for key, value in params.items())
-
     async def _on_inbound(self, request: web.Request) -> web.Response:
         try:
-            params = await self._signed_form(request, self.cfg.inbound_path)
+            params = await signed_form(request, self._signature, self.cfg.inbound_path)
         except BadBody:
             return web.Response(status=400, text="request too large")
         if params is None:
@@ -169,20 +136,6 @@ class SmsChannel:
     async def _store_many(self, inbounds: list[Inbound]) -> list[int | None]:
         return await inbox.store_many(self.app.db, inbounds, iso(self.app.clock()))
 
-    async def _on_status(self, request: web.Request) -> web.Response:
-        try:
-            params = await self._signed_form(request, self.cfg.status_path)
-        except BadBody:
-            return web.Response(status=400, text="request too large")
-        if params is None:
-            return web.Response(status=403, text="forbidden")
-        sid = params.get("MessageSid") or params.get("SmsSid")
-        status = (params.get("MessageStatus") or params.get("SmsStatus") or "").lower()
-        # Statuses up to 'sent' add nothing to our own 'sent': no write for them.
-        if sid and status in outbox.FINAL_STATUSES:
-            await self._statuses.submit((sid, status, params.get("ErrorCode") or None))
-        return web.Response(status=204)
-
     async def _apply_many(self, updates: list[tuple[str, str, str | None]]) -> list[str]:
         return await outbox.apply_statuses(self.app.db, updates, iso(self.app.clock()))
 
@@ -200,45 +153,29 @@ class SmsChannel:
         """After a crash: the SIDs of messages Twilio accepted for this row since
         ``since`` (newest first; raises if Twilio cannot be asked). Found, the rest
         of a long reply is kept for MORE, as ``send`` would have."""
-        if self._client is None:
-            raise RuntimeError("not started")
         text, rest = self._render(message)
-        found = await find_sent(self._client, message.address, text, since,
-                                self.cfg.from_number)
-        if found and rest:  # offered once the row is settled as sent
+        found = await self.provider.find_sent(message.address, text, since)
+        if found and rest:
             await sms_store.keep_more(self.app.db, message.id, message.channel,
                                       message.address, rest)
         return found
 
     async def send(self, message: OutgoingMessage) -> SendResult:
-        if self._client is None:
+        if not self._started:
             return SendResult("retry", error_code="not_started")
         text, rest = self._render(message)
-        result = await self._api.send(message.address, text)
+        result = await self.provider.send(message.address, text)
         if result.outcome == "sent" and rest:
             return dataclasses.replace(result, more=rest)  # kept with the result
         return result
 
 
-async def find_sent(client: Client, address: str, text: str, since: dt.datetime,
-                    from_number: str = "") -> list[str]:
-    """The SIDs of messages with this body sent to ``address`` since ``since``, newest
-    first (by date_created: a queued message has no date_sent yet). How a send whose
-    outcome a crash lost is settled, for campaigns and for the outbox alike."""
-    sender = {"from_": from_number} if from_number else {}
-    messages = await client.messages.list_async(to=address, limit=50, **sender)
-    return [str(m.sid) for m in messages
-            if m.body == text and (m.date_created is None or m.date_created >= since)]
+def sms_provider(config: Any, status_callback: str | None) -> TwilioProvider:
+    """The SMS provider on the [sms] account and sender (replies and campaigns)."""
+    cfg = config.sms
+    return TwilioProvider(
+        cfg.api_base_url, cfg.account_sid, cfg.auth_token,
+        sender=({"From": cfg.from_number} if cfg.from_number
+                else {"MessagingServiceSid": cfg.messaging_service_sid}),
+        status_callback=status_callback)
 
-
-def classify(exc: TwilioException) -> SendResult:
-    """Map a Twilio error to retry / failed / failed + opt-out."""
-    return result_for(getattr(exc, "status", None), getattr(exc, "code", None))
-
-
-def parse_form(raw: bytes) -> MultiDict[str]:
-    """Form fields; undecodable bytes become U+FFFD (the message is then answered
-    with "could not read") instead of failing the request."""
-    pairs = parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True,
-                      encoding="utf-8", errors="replace")
-    return MultiDict(pairs)

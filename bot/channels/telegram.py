@@ -18,10 +18,11 @@ person's state, language and opt-out are the same on every channel.
   stores each update. The updater confirms an update to Telegram on its next
   ``getUpdates``, after it was queued; on a clean stop PTB drains the queue.
 - **Sending** (``send``, called by the outbox worker): plain text with the
-  options as an inline keyboard, paced by ``telegram_pacing`` (about 30/s
-  overall, 1/s per chat). ``RetryAfter`` -> retry after the time Telegram asks;
-  ``Forbidden`` (the person blocked the bot) -> failed and the chat marked
-  unreachable, so nothing more is sent until they write again.
+  options as an inline keyboard, through ``telegram_provider`` (which campaigns
+  send through too), paced by ``bot.pacing`` (about 30/s overall, 1/s per
+  chat). ``RetryAfter`` -> retry after the time Telegram asks; ``Forbidden``
+  (the person blocked the bot) -> failed and the chat marked unreachable, so
+  nothing more is sent until they write again.
 - ``/start CODE`` deep links carry a notice code (``Inbound.notice_code``);
   commands are registered with ``setMyCommands`` per shipped language; new
   escalations are announced in ``[telegram] staff_chat_id`` (``telegram_alerts``).
@@ -40,13 +41,14 @@ from typing import Any
 
 from aiohttp import web
 from telegram import Update
-from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from ..app import App
 from ..clock import iso
 from ..config import ConfigError
 from ..model import Inbound
+from ..pacing import CHAT_GAP, Pacer
 from ..storage import telegram as tg_store
 from ..workers import WAKEUP, Batcher, Wakeup
 from . import ptb
@@ -54,7 +56,7 @@ from . import telegram_render as render
 from .base import OutgoingMessage, SendResult
 from .sanitize import BadBody, clean_text, parse_json, read_body
 from .telegram_alerts import StaffAlerts
-from .telegram_pacing import PRIVATE_GAP, Pacer
+from .telegram_provider import TelegramProvider
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +77,7 @@ class TelegramChannel:
     name = CHANNEL
 
     def __init__(self, app: App, *, poll_timeout: float = 10.0, alert_interval: float = 5.0,
-                 chat_gap: float = PRIVATE_GAP) -> None:
+                 chat_gap: float = CHAT_GAP) -> None:
         cfg = app.config.telegram
         if not cfg.token:
             raise ConfigError("[telegram] enabled needs [telegram] token "
@@ -92,9 +94,8 @@ class TelegramChannel:
         self.app = app
         self.cfg = cfg
         self.webhook = cfg.mode == "webhook"
-        self.rate_per_second: float = cfg.rate_per_second
         self.poll_timeout = poll_timeout
-        self.pacer = Pacer(cfg.rate_per_second, private_gap=chat_gap)
+        self.pacer = Pacer(cfg.rate_per_second, chat_gap=chat_gap)
         self.wakeup: Wakeup | None = None  # the service's; webhooks use the web app's
         # A small pool: Telegram takes ~30 messages/s, and httpcore's pool bookkeeping
         # grows with the number of connections (256 by default). Requests wait for a
@@ -104,6 +105,7 @@ class TelegramChannel:
         if self.webhook:
             builder = builder.updater(None)
         self.application = builder.build()
+        self.provider = TelegramProvider(self.application.bot, self.pacer)
         self.application.add_handler(TypeHandler(Update, self._on_polled_update))
         self.alerts = (StaffAlerts(app, cfg.staff_chat_id, interval=alert_interval,
                                    on_queued=self._wake_outbox)
@@ -135,6 +137,10 @@ class TelegramChannel:
         if self.alerts is not None:
             self._alert_task = asyncio.create_task(self.alerts.run())
         log.info("telegram channel started (%s)", self.cfg.mode)
+
+    def use_wakeup(self, wakeup: Wakeup) -> None:
+        """The service's wakeup, for updates polled outside a web request."""
+        self.wakeup = wakeup
 
     async def start_sending(self) -> None:
         """Start only what sending needs (the workers' process): the web process
@@ -233,35 +239,10 @@ class TelegramChannel:
 
     # -- outbound --------------------------------------------------------------
     async def send(self, message: OutgoingMessage) -> SendResult:
-        try:
-            chat_id = int(message.address)
-        except ValueError:
-            return SendResult("failed", error_code="bad_address")
         if message.kind != "alert" and await tg_store.is_unreachable(self.app.db,
                                                                      message.address):
             return SendResult("failed", error_code="unreachable")
-        parts = render.split_text(message.body)
-        markup = render.keyboard(message.options)
-        bot = self.application.bot
-        try:
-            for i, part in enumerate(parts):
-                async with self.pacer.slot(chat_id):
-                    sent = await bot.send_message(
-                        chat_id, part, reply_markup=markup if i == len(parts) - 1 else None)
-        except RetryAfter as exc:
-            # The outbox worker holds the row (and so the chat) back that long.
-            return SendResult("retry", error_code="429", retry_after=_seconds(exc.retry_after))
-        except Forbidden:
-            return SendResult("failed", error_code="403", unreachable=True)
-        except ChatMigrated:
-            log.warning("a Telegram group became a supergroup: update [telegram] staff_chat_id")
-            return SendResult("failed", error_code="chat_migrated")
-        except BadRequest as exc:  # chat not found, text rejected: sending again won't help
-            log.warning("outbox row %d rejected by Telegram: %s", message.id, type(exc).__name__)
-            return SendResult("failed", error_code="400")
-        except TelegramError as exc:  # network, timeout, 5xx
-            return SendResult("retry", error_code=type(exc).__name__)
-        return SendResult("sent", provider_id=f"{chat_id}:{sent.message_id}")
+        return await self.provider.send(message.address, message.body, message.options)
 
     # -- helpers ---------------------------------------------------------------
     def _wake_outbox(self) -> None:
@@ -289,7 +270,3 @@ def _read(update: Update) -> tuple[bool | None, Inbound | None]:
         raise BadBody("fields of the wrong type")
     # Polled updates were not cleaned on the way in (webhook bodies were).
     return blocked, dataclasses.replace(inbound, text=clean_text(inbound.text))
-
-
-def _seconds(value: int | float | dt.timedelta) -> float:
-    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)

@@ -25,8 +25,6 @@ from .telegram_render import N_
 
 log = logging.getLogger(__name__)
 
-CHANNEL_NAMES = {"sms": "SMS", "telegram": "Telegram", "whatsapp": "WhatsApp",
-                 "console": "Console"}
 ALERT = N_("New request for a lawyer\nReference: {ref}\nLanguage: {language}\n"
            "Channel: {channel}\nWaiting: {age}")
 
@@ -45,7 +43,7 @@ def alert_text(app: App, row: Row, now: dt.datetime) -> str:
         age = dt.timedelta(0)
     return app.translator.gettext(
         staff, ALERT, ref=row["ref"], language=language,
-        channel=CHANNEL_NAMES.get(row["channel"], row["channel"]),
+        channel=app.channels.labels().get(row["channel"], row["channel"]),
         age=format_timedelta(max(age, dt.timedelta(0)), locale=staff))
 
 

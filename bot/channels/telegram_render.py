@@ -7,6 +7,7 @@ language hint) are decided here and tested without a network.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
 
@@ -15,10 +16,11 @@ from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Upd
 from telegram.constants import ChatType, MessageLimit
 
 from ..i18n import Translator
-from ..model import Inbound
+from ..model import Inbound, Reply
 from ..registry.normalize import hash_notice_code
+from .registry import TELEGRAM
 
-CHANNEL = "telegram"
+CHANNEL = TELEGRAM.name
 
 _COMMAND = re.compile(r"/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]{3,64})?(?:\s+(.*))?", re.S)
 # t.me/<bot>?start=<payload>: Telegram allows A-Z, a-z, 0-9, _ and - (at most 64).
@@ -157,3 +159,13 @@ def _iso639_1(locale: str) -> str | None:
     except (ValueError, UnknownLocaleError):
         return None
     return language if len(language) == 2 else None
+
+
+def compose(replies: list[Reply], *, first: bool) -> list[Reply]:
+    """A turn's replies as Telegram messages. On a person's first turn a text without
+    buttons (the welcome) and the question with buttons after it go as one message:
+    Telegram paces a chat's messages a second apart, so the question would trail it."""
+    if first and len(replies) >= 2 and not replies[0].options and replies[1].options:
+        joined = dataclasses.replace(replies[1], text=replies[0].text + "\n\n" + replies[1].text)
+        return [joined, *replies[2:]]
+    return replies

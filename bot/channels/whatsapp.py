@@ -32,20 +32,19 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
-from twilio.base.exceptions import TwilioException
-
 from ..app import App
 from ..clock import iso
 from ..model import Inbound, Option, Reply
 from ..storage import whatsapp as wa_store
 from . import whatsapp_render, whatsapp_window
 from .base import OutgoingMessage, SendResult
-from .sms import SmsChannel, classify
+from .registry import WHATSAPP
+from .sms import SmsChannel
+from .twilio_provider import TwilioProvider
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "whatsapp"
+CHANNEL = WHATSAPP.name
 PREFIX = "whatsapp:"
 WINDOW_CLOSED = wa_store.WINDOW_REFUSED  # Twilio: outside the 24-hour window
 NOT_ON_WHATSAPP = frozenset({"63003"})  # the number has no WhatsApp account
@@ -75,12 +74,25 @@ def settings(app: App) -> WhatsAppSettings:
         wa.rate_per_second, wa.window_hours)
 
 
+def whatsapp_provider(config: Any, status_callback: str | None) -> TwilioProvider:
+    """The WhatsApp provider: the [sms] account, the [whatsapp] sender (replies and
+    campaigns)."""
+    sms, wa = config.sms, config.whatsapp
+    return TwilioProvider(sms.api_base_url, sms.account_sid, sms.auth_token,
+                          sender={"From": wa.from_number.removeprefix(PREFIX)},
+                          status_callback=status_callback, prefix=PREFIX,
+                          unreachable=NOT_ON_WHATSAPP)
+
+
 class WhatsAppChannel(SmsChannel):
     name = CHANNEL
     prefix = PREFIX
 
     def settings(self, app: App) -> Any:
         return settings(app)
+
+    def make_provider(self, status_callback: str | None) -> TwilioProvider:
+        return whatsapp_provider(self.app.config, status_callback)
 
     def address_of(self, sender: str) -> str:
         """'whatsapp:+2389912345' -> '+2389912345'; anything else is not ours ('')."""
@@ -106,7 +118,7 @@ class WhatsAppChannel(SmsChannel):
 
     # -- sending -------------------------------------------------------------
     async def send(self, message: OutgoingMessage) -> SendResult:
-        if self._client is None:
+        if not self._started:
             return SendResult("retry", error_code="not_started")
         last = await wa_store.last_inbound_at(self.app.db, message.address)
         if (whatsapp_window.is_open(last, self.app.clock(), self.cfg.window_hours)
@@ -115,8 +127,7 @@ class WhatsAppChannel(SmsChannel):
             _ = functools.partial(self.app.translator.gettext, locale)
             reply = Reply(message.body, [Option(o.get("key", ""), o.get("label", ""))
                                          for o in message.options])
-            result = await self._create(message.address, body=whatsapp_render.render(reply, _),
-                                        status_callback=self._public + self.cfg.status_path)
+            result = await self.provider.send(message.address, whatsapp_render.render(reply, _))
             if result.error_code != WINDOW_CLOSED:
                 return result
         return await self._outside_window(message)
@@ -131,22 +142,8 @@ class WhatsAppChannel(SmsChannel):
             log.warning("outbox row %d held: outside the WhatsApp window and no"
                         " [whatsapp] reply_templates entry", message.id)
             return SendResult("held", error_code="no_template")
-        result = await self._create(message.address, content_sid=template.content_sid,
-                                    content_variables=template.content_variables)
+        result = await self.provider.send_content(message.address, template.content_sid,
+                                                  template.content_variables)
         if result.outcome != "sent":
             return result
         return SendResult("held", error_code="window")
-
-    async def _create(self, address: str, **fields: str) -> SendResult:
-        assert self._client is not None
-        try:
-            sent = await self._client.messages.create_async(
-                to=PREFIX + address, from_=PREFIX + self.cfg.from_number, **fields)
-        except TwilioException as exc:
-            result = classify(exc)
-            if result.error_code in NOT_ON_WHATSAPP:
-                return SendResult("failed", error_code=result.error_code, unreachable=True)
-            return result
-        except (aiohttp.ClientError, TimeoutError, OSError):
-            return SendResult("retry", error_code="network")
-        return SendResult("sent", provider_id=sent.sid)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..app import App
+from ..channels.registry import BUILTIN, SMS
 from ..config import Config, ConfigError
 from ..outreach import campaigns
 from ..outreach.campaigns import Problem
@@ -45,7 +46,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     create.add_argument("--court", action="append", default=[], help="repeatable")
     create.add_argument("--language", action="append", default=[],
                         help="registry language code, repeatable")
-    create.add_argument("--channel", choices=store.CHANNELS, default="sms",
+    create.add_argument("--channel", choices=store.CHANNELS, default=SMS.name,
                         help="any: Telegram when the person linked it, else SMS")
     create.add_argument("--include-reached", action="store_true",
                         help="also people an earlier campaign reached")
@@ -75,7 +76,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     test.add_argument("campaign", type=int, metavar="ID")
     test.add_argument("--to", required=True, help="your own phone number")
     test.add_argument("--language", default="en")
-    test.add_argument("--channel", choices=("sms", "whatsapp"), default="sms",
+    test.add_argument("--channel", choices=BUILTIN.phone_channels(), default=SMS.name,
                       help="whatsapp: the language's approved template, to your WhatsApp")
     test.set_defaults(func=run_test_send)
 
@@ -313,7 +314,7 @@ async def _send(app: App, sender: Sender, campaign_id: int) -> int:
 
 async def run_test_send(args: argparse.Namespace, config: Config) -> int:
     async def body(app: App) -> int:
-        if (problem := campaigns.channel_problem(app, "sms")) is not None:
+        if (problem := campaigns.channel_problem(app, SMS.name)) is not None:
             raise problem
         sender = Sender(app)
         try:

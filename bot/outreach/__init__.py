@@ -11,14 +11,14 @@
 - ``replies``: a reply to a campaign message continues in the dialogue with
   the campaign known; YES starts the lookup.
 
-Campaign messages do NOT go through the shared outbox. The sender keeps its
-own state per recipient (``outreach_recipients``) and calls the providers
-itself (``providers``), because (1) the outbox worker turns a row found
-'sending' after a crash into 'unknown' for review, while a campaign must
-reconcile it with the provider (Twilio: list the messages to that number) and
-then either record it as sent or send it; (2) its token bucket is shared with
-dialogue replies and lets a second's worth through at once, while a campaign
-must hold an exact rate (an absolute-time pacer); and (3) 100,000 outbox rows
-would sit in front of people's replies. Replies to a campaign go through the
-outbox as usual.
+Campaign messages do NOT go through the shared outbox, though they leave
+through the same provider per channel (``providers`` wraps the channels'
+``twilio_provider`` and ``telegram_provider``) and the same ``bot.pacing.Pacer``.
+The sender keeps its own state per recipient (``outreach_recipients``),
+because (1) a campaign row found 'sending' after a crash is reconciled with
+the provider and then recorded as sent or sent, with no staff review; (2) the
+outbox's rate is shared with dialogue replies and lets a second's worth
+through at once, while a campaign must hold an exact rate (the pacer's
+absolute slots); and (3) 100,000 outbox rows would sit in front of people's
+replies. Replies to a campaign go through the outbox as usual.
 """

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from ..app import App
 from ..channels import whatsapp_window
+from ..channels.registry import SMS, TELEGRAM, WHATSAPP
 from ..clock import iso
 from ..config import ConfigError
 from ..registry.normalize import normalize_phone
@@ -19,8 +20,7 @@ from ..storage import outreach as store
 from ..storage.outreach import Audience
 from . import countries, discretion
 from . import texts as texts_mod
-from .provider_factory import make_provider
-from .providers import Outcome
+from .providers import Outcome, make_provider
 from .sender import Sender
 from .texts import N_, TextProblem
 
@@ -70,7 +70,7 @@ def parse_start(value: str | None, zone: dt.tzinfo) -> str | None:
 
 
 def validate(app: App, *, name: str, labs: Iterable[str] = (), statuses: Iterable[str] = (),
-             courts: Iterable[str] = (), languages: Iterable[str] = (), channel: str = "sms",
+             courts: Iterable[str] = (), languages: Iterable[str] = (), channel: str = SMS.name,
              include_reached: bool = False, texts: Mapping[str, str] | None = None,
              start: str | None = None) -> Draft:
     name = name.strip()
@@ -116,11 +116,11 @@ async def materialise(app: App, campaign_id: int) -> int:
     total = await store.materialise(
         app.db, campaign_id, audience, app.translator.locales,
         app.config.dialogue.default_locale, iso(app.clock()))
-    if audience.channel == "mixed":  # numbers abroad by WhatsApp, the others by SMS
+    if audience.channel == store.MIXED:  # numbers abroad by WhatsApp, the others by SMS
         home = app.config.organization.phone_region
         abroad = sorted({row["prefix"] for row in await store.phone_prefixes(app.db, campaign_id)
                          if countries.abroad(row["sample"], home)})
-        await store.move_to_channel(app.db, campaign_id, abroad, "sms", "whatsapp")
+        await store.move_to_channel(app.db, campaign_id, abroad, SMS.name, WHATSAPP.name)
     return total
 
 
@@ -182,15 +182,15 @@ async def preview(app: App, campaign_id: int) -> Preview:
     per_message = app.config.outreach.whatsapp_cost_per_message
     out = []
     for locale in app.translator.locales:
-        sms_text = texts_mod.for_channel(texts_mod.fill(texts[locale], app.config), "sms")
+        sms_text = texts_mod.for_channel(texts_mod.fill(texts[locale], app.config), SMS.name)
         n = counts.get(locale, {})
-        estimate = texts_mod.estimate(sms_text, n.get("sms", 0), cost_per_segment)
+        estimate = texts_mod.estimate(sms_text, n.get(SMS.name, 0), cost_per_segment)
         template = whatsapp_window.outreach_template(app.config, locale)
         out.append(LocalePreview(
             locale, app.translator.language_name(locale), sms_text, locale in stored,
-            n.get("sms", 0), n.get("telegram", 0), estimate.segments, estimate.unicode,
-            estimate.cost + n.get("whatsapp", 0) * per_message,
-            discretion.check(texts[locale], org, extra), n.get("whatsapp", 0),
+            n.get(SMS.name, 0), n.get(TELEGRAM.name, 0), estimate.segments, estimate.unicode,
+            estimate.cost + n.get(WHATSAPP.name, 0) * per_message,
+            discretion.check(texts[locale], org, extra), n.get(WHATSAPP.name, 0),
             template.content_sid if template else None))
     by_locale = {p.locale: p for p in out}
     return Preview(sum(p.sms + p.telegram + p.whatsapp for p in out),
@@ -206,7 +206,7 @@ async def _per_country(app: App, campaign_id: int,
     per_message = app.config.outreach.whatsapp_cost_per_message
     for row in await store.phone_prefixes(app.db, campaign_id):
         shown = by_locale.get(row["locale"])
-        each = (per_message if row["channel"] == "whatsapp"
+        each = (per_message if row["channel"] == WHATSAPP.name
                 else per_segment * (shown.segments if shown else 1))
         key = (countries.country_of(row["sample"]), row["channel"])
         total = totals.setdefault(key, [0, 0.0])
@@ -249,7 +249,7 @@ async def send_problem(app: App, campaign_id: int) -> Problem | None:
 def channel_problem(app: App, channel: str) -> Problem | None:
     """Why nothing can go out on ``channel`` (its set-up is missing), or None."""
     try:
-        make_provider(channel, app.config)
+        make_provider(channel, app.config, app.channels)
     except ConfigError as exc:
         # TRANSLATORS: {detail} is a technical English note naming configuration keys.
         return Problem(N_("This campaign cannot send: {detail}."), detail=str(exc))
@@ -292,7 +292,7 @@ async def cancel(app: App, campaign_id: int, actor: str) -> bool:
 
 
 async def test_send(app: App, sender: Sender, campaign_id: int, locale: str, phone: str,
-                    actor: str, *, channel: str = "sms") -> Outcome:
+                    actor: str, *, channel: str = SMS.name) -> Outcome:
     """Send the campaign's text in ``locale`` to one number (the advocate's own; by
     WhatsApp: the locale's template), outside the campaign: no recipient row, an
     audit entry."""
@@ -306,7 +306,7 @@ async def test_send(app: App, sender: Sender, campaign_id: int, locale: str, pho
     except ValueError:
         raise Problem(N_("That phone number does not look right.")) from None
     texts = texts_mod.campaign_texts(json.loads(campaign["texts"] or "{}"), app.translator)
-    text = texts_mod.for_channel(texts_mod.fill(texts[locale], app.config), "sms")
+    text = texts_mod.for_channel(texts_mod.fill(texts[locale], app.config), SMS.name)
     outcome = await sender.test_send(channel, address, text, locale=locale)
     await store.record_test_send(app.db, campaign_id, actor, outcome.kind, iso(app.clock()))
     return outcome

@@ -47,20 +47,18 @@ from dataclasses import dataclass, field
 from ..app import App
 from ..clock import iso
 from ..config import ConfigError
+from ..pacing import Pacer
 from ..storage import Row
 from ..storage import outreach as store
 from ..workers import Batcher, where
 from . import countries
 from . import texts as texts_mod
-from .pacing import Pacer
-from .provider_factory import make_provider
-from .providers import Outcome, Provider
+from .providers import Outcome, Provider, make_provider
 
 log = logging.getLogger(__name__)
 
 RECONCILE_SLACK = dt.timedelta(minutes=2)  # clock skew between us and the provider
 RECORD_ATTEMPTS = 8  # then the row stays 'sending' and is reconciled with the provider
-CHANNELS = ("sms", "telegram", "whatsapp")
 QUIET_WINDOW = 500  # recipients claimed at once while it is night at home (most wait)
 
 
@@ -121,12 +119,13 @@ class Sender:
         self.app = app
         self.cfg = cfg
         self.quiet = cfg.quiet
-        self.rates = {"sms": cfg.sms_rate_per_second, "telegram": cfg.telegram_rate_per_second,
-                      "whatsapp": cfg.whatsapp_rate_per_second}
+        self.channels = app.channels
+        self.rates = self.channels.outreach_rates(app.config)  # the channels campaigns use
         self.home_region = app.config.organization.phone_region
         for channel, rate in self.rates.items():
             if rate <= 0:
-                raise ConfigError(f"[outreach] {channel}_rate_per_second must be positive")
+                section, key = self.channels[channel].outreach_rate or ("outreach", channel)
+                raise ConfigError(f"[{section}] {key} must be positive")
         self.poll = poll
         self.lead = lead
         self.lease_seconds = lease_seconds
@@ -143,7 +142,7 @@ class Sender:
     async def provider(self, channel: str) -> Provider:
         """The channel's provider, started on first use."""
         if channel not in self._providers:
-            provider = make_provider(channel, self.app.config)
+            provider = make_provider(channel, self.app.config, self.channels)
             await provider.start()
             self._providers[channel] = provider
             self._owned.append(provider)
@@ -224,7 +223,7 @@ class Sender:
                 run.stop.clear()
                 control = asyncio.create_task(self._control(run))
                 try:
-                    await asyncio.gather(*(self._lane(run, ch) for ch in CHANNELS))
+                    await asyncio.gather(*(self._lane(run, ch) for ch in self.rates))
                 finally:
                     control.cancel()
                     await asyncio.gather(control, return_exceptions=True)
@@ -246,7 +245,7 @@ class Sender:
         texts = texts_mod.campaign_texts(stored, self.app.translator)
         filled = {loc: texts_mod.fill(text, self.app.config) for loc, text in texts.items()}
         return {ch: {loc: texts_mod.for_channel(t, ch) for loc, t in filled.items()}
-                for ch in CHANNELS}
+                for ch in self.rates}
 
     async def _lease(self, campaign: Row) -> bool:
         """Hold the campaign: free, expired, ours, or its holder's process on this host
@@ -307,8 +306,11 @@ class Sender:
         window is claimed (so the claim's round trip costs no slot), repeat."""
         db, cid = self.app.db, run.campaign_id
         pacer = Pacer(self.rates[channel])
-        # Telegram cannot be reconciled after a crash: claim one at a time there.
-        window = 1 if channel == "telegram" else max(1, int(self.rates[channel] * self.lead))
+        # A provider that cannot be asked after a crash (Telegram): claim one at a time.
+        window = (max(1, int(self.rates[channel] * self.lead))
+                  if self.channels.provider_class(channel).can_reconcile else 1)
+        # Not addressed by phone number (Telegram): no time zone of its own.
+        zoned = self.channels.phone_address(channel)
         provider: Provider | None = None
         ahead: asyncio.Task[list[Row]] | None = None
         try:
@@ -318,7 +320,7 @@ class Sender:
                 if not home_day:
                     await self._drop(ahead)
                     ahead = None
-                    if channel == "telegram":  # no time zone of its own: wait for the day
+                    if not zoned:  # no time zone of its own: wait for the day
                         await run.sleep(min(self.poll * 5, 1.0))
                         continue
                 rows = await ahead if ahead else await store.claim(
@@ -350,7 +352,7 @@ class Sender:
 
     def _zone(self, channel: str, address: str) -> str | None:
         """The recipient's time zone for quiet hours (None: ``[outreach] timezone``)."""
-        if channel == "telegram":
+        if not self.channels.phone_address(channel):
             return None
         return countries.quiet_hours_zone(address, self.home_region)
 

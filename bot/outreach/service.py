@@ -3,7 +3,7 @@
 ``setup(app, web_app)`` is a server extension (``bot.server.EXTENSIONS``): it
 starts a ``Sender`` with the web application and stops it with it, and serves
 ``POST /outreach/status`` (Twilio status callbacks for campaign messages,
-signed like the SMS webhooks) when the SMS channel is configured.
+signed and handled like the SMS channel's) when the SMS channel is configured.
 """
 
 from __future__ import annotations
@@ -12,13 +12,12 @@ import asyncio
 import logging
 
 from aiohttp import web
-from twilio.request_validator import RequestValidator
 
 from ..app import App
-from ..channels.sms import parse_form
+from ..channels.twilio_signature import TwilioSignature
+from ..channels.twilio_status import StatusCallbacks, StatusUpdate
 from ..clock import iso
 from ..storage import outreach as store
-from ..workers import Batcher
 from .providers import STATUS_PATH
 from .sender import Sender
 
@@ -28,30 +27,16 @@ SENDER = web.AppKey("outreach_sender", Sender)
 _TASK = web.AppKey("outreach_task", asyncio.Task)
 
 
-class StatusCallbacks:
-    """``POST /outreach/status``: signed, idempotent, never backwards."""
+def status_callbacks(app: App) -> StatusCallbacks:
+    """``POST /outreach/status``: the SMS channel's handler, applied to recipients."""
+    cfg = app.config.sms
 
-    def __init__(self, app: App) -> None:
-        self.app = app
-        cfg = app.config.sms
-        self._validator = RequestValidator(cfg.auth_token)
-        self._url = cfg.public_url.rstrip("/") + STATUS_PATH
-        self._batch: Batcher[tuple[str, str, str | None], None] = Batcher(self._apply)
-
-    async def handle(self, request: web.Request) -> web.Response:
-        signature = request.headers.get("X-Twilio-Signature")
-        params = parse_form(await request.read())
-        if not signature or not self._validator.validate(self._url, params, signature):
-            return web.Response(status=403, text="forbidden")
-        sid = params.get("MessageSid") or params.get("SmsSid")
-        status = (params.get("MessageStatus") or params.get("SmsStatus") or "").lower()
-        if sid and status in store.FINAL_STATUSES:
-            await self._batch.submit((sid, status, params.get("ErrorCode") or None))
-        return web.Response(status=204)
-
-    async def _apply(self, updates: list[tuple[str, str, str | None]]) -> list[None]:
-        await store.apply_statuses(self.app.db, updates, iso(self.app.clock()))
+    async def apply(updates: list[StatusUpdate]) -> list[None]:
+        await store.apply_statuses(app.db, updates, iso(app.clock()))
         return [None] * len(updates)
+
+    return StatusCallbacks(TwilioSignature(cfg.auth_token, cfg.public_url.rstrip("/")),
+                           STATUS_PATH, store.FINAL_STATUSES, apply)
 
 
 def setup(app: App, web_app: web.Application) -> None:
@@ -59,7 +44,7 @@ def setup(app: App, web_app: web.Application) -> None:
     web_app[SENDER] = sender
     cfg = app.config.sms
     if cfg.enabled and cfg.auth_token and cfg.public_url:
-        web_app.router.add_post(STATUS_PATH, StatusCallbacks(app).handle)
+        web_app.router.add_post(STATUS_PATH, status_callbacks(app).handle)
 
     async def start(web_app: web.Application) -> None:
         web_app[_TASK] = asyncio.create_task(sender.run_forever())

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..channels import sms_render
+from ..channels.registry import BUILTIN
 from ..config import Config
 from ..i18n import Translator
 from . import template
@@ -69,8 +70,9 @@ def fill(text: str, config: Config) -> str:
 
 
 def for_channel(text: str, channel: str) -> str:
-    """SMS gets plain characters (typographic quotes would make it UCS-2)."""
-    return sms_render.plain(text) if channel == "sms" else text
+    """The text as sent on ``channel`` (its registry renderer: SMS gets plain characters,
+    as typographic quotes would make it UCS-2)."""
+    return BUILTIN.render(channel, text)
 
 
 def campaign_texts(stored: Mapping[str, str], translator: Translator) -> dict[str, str]:

@@ -13,10 +13,12 @@ contact holds for all of the person's contacts (``opted_out_clause``); a
 
 from __future__ import annotations
 
+from ..channels.registry import BUILTIN, SMS
 from . import Tx, audit
 from .people import State
 
-LINKING_CHANNELS = frozenset({"telegram", "whatsapp"})
+LINKING_CHANNELS = BUILTIN.linking()
+PHONE_CHANNELS = BUILTIN.phone_channels()  # contacts addressed by phone number
 
 
 def opted_out_clause(channel: str, address: str) -> str:
@@ -62,7 +64,7 @@ async def link_case_phone(tx: Tx, state: State, channel: str,
     other = await tx.fetchone(
         """SELECT p.id, p.locale, p.locale_chosen FROM contacts c
            JOIN people p ON p.id = c.person_id
-           WHERE c.channel = 'sms' AND c.address = ?""", (case["phone"],))
+           WHERE c.channel = ? AND c.address = ?""", (SMS.name, case["phone"]))
     if other is None or other["id"] == state.person_id:
         return None
     merged = int(other["id"])

@@ -15,12 +15,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ..channels.registry import BUILTIN, SMS, TELEGRAM
 from . import Database, Row, Tx, audit
 from . import optouts as optouts_store
-from .linking import opted_out_clause
+from .linking import PHONE_CHANNELS, opted_out_clause
 
-CHANNELS = ("sms", "telegram", "any", "whatsapp", "mixed")
-PHONE_CHANNELS = ("sms", "whatsapp")  # recipients at the registry's phone number
+ANY, MIXED = "any", "mixed"  # audiences over two channels (see Audience.channel)
+CHANNELS = (*BUILTIN.outreach_channels(), ANY, MIXED)
+# Recipients at the registry's phone number, as SQL: ('sms','whatsapp').
+PHONE_SQL = "(" + ",".join(f"'{name}'" for name in PHONE_CHANNELS) + ")"
 STATES = ("draft", "scheduled", "running", "paused", "cancelled", "done")
 CASE_CHUNK = 20_000  # cases per materialising transaction (keeps the write lock short)
 REACHED = "('sent','delivered')"
@@ -38,7 +41,7 @@ class Audience:
     languages: tuple[str, ...] = ()
     # sms | telegram | any (Telegram when linked, else SMS) | whatsapp | mixed (WhatsApp
     # for numbers abroad, SMS at home: see ``move_abroad``)
-    channel: str = "sms"
+    channel: str = SMS.name
     include_reached: bool = False  # also people an earlier campaign reached
 
     def to_json(self) -> str:
@@ -50,7 +53,7 @@ class Audience:
         return cls(
             labs=tuple(data.get("labs", ())), statuses=tuple(data.get("statuses", ())),
             courts=tuple(data.get("courts", ())), languages=tuple(data.get("languages", ())),
-            channel=data.get("channel", "sms"),
+            channel=data.get("channel", SMS.name),
             include_reached=bool(data.get("include_reached", False)))
 
 
@@ -214,9 +217,10 @@ def _select(channel: str, campaign_id: int, audience: Audience, locales: Sequenc
         where = "c.phone IS NOT NULL AND c.phone != '' AND c.phone_wrong = 0"
     else:
         address = "ct.address"
-        source = ("FROM cases c JOIN contacts ct ON ct.channel = 'telegram' AND ct.unreachable = 0"
+        source = (f"FROM cases c JOIN contacts ct ON ct.channel = '{channel}'"
+                  " AND ct.unreachable = 0"
                   " AND ct.person_id IN (SELECT p2.id FROM people p2 WHERE p2.verified_case_id"
-                  " = c.id UNION SELECT s.person_id FROM contacts s WHERE s.channel = 'sms'"
+                  f" = c.id UNION SELECT s.person_id FROM contacts s WHERE s.channel = '{SMS.name}'"
                   " AND s.address = c.phone AND c.phone_wrong = 0)")
         where = "1"
     ch = f"'{channel}'"
@@ -227,9 +231,9 @@ def _select(channel: str, campaign_id: int, audience: Audience, locales: Sequenc
     where += f" AND NOT {opted_out_clause(ch, address)}"
     if not audience.include_reached:
         where += " AND " + _not_reached(ch, address, campaign_id, params)
-    if channel == "sms" and audience.channel == "any":  # Telegram first, when linked
+    if channel == SMS.name and audience.channel == ANY:  # Telegram first, when linked
         where += (" AND NOT EXISTS (SELECT 1 FROM outreach_recipients t JOIN cases c2"
-                  " ON c2.id = t.case_id WHERE t.campaign_id = ? AND t.channel = 'telegram'"
+                  f" ON c2.id = t.case_id WHERE t.campaign_id = ? AND t.channel = '{TELEGRAM.name}'"
                   " AND c2.phone = c.phone)")
         params.append(campaign_id)
     sql = (f"INSERT INTO outreach_recipients(campaign_id, channel, address, case_id,"
@@ -245,8 +249,8 @@ async def materialise(db: Database, campaign_id: int, audience: Audience,
         await tx.execute("DELETE FROM outreach_recipients WHERE campaign_id=?", (campaign_id,))
     row = await db.fetchone("SELECT COALESCE(MAX(id), 0) FROM cases")
     top = int(row[0]) if row else 0
-    channels = {"any": ["telegram", "sms"], "mixed": ["sms"]}.get(audience.channel,
-                                                                  [audience.channel])
+    channels = {ANY: [TELEGRAM.name, SMS.name], MIXED: [SMS.name]}.get(audience.channel,
+                                                                     [audience.channel])
     for channel in channels:
         sql, params = _select(channel, campaign_id, audience, locales, default_locale, now)
         for low in range(0, top, CASE_CHUNK):
@@ -263,7 +267,7 @@ async def phone_prefixes(db: Database, campaign_id: int) -> list[Row]:
     return await db.fetchall(
         "SELECT channel, locale, substr(address, 1, 5) AS prefix, MIN(address) AS sample,"
         " COUNT(*) AS n FROM outreach_recipients WHERE campaign_id=? AND state != 'skipped'"
-        " AND channel IN ('sms','whatsapp') GROUP BY channel, locale, prefix", (campaign_id,))
+        f" AND channel IN {PHONE_SQL} GROUP BY channel, locale, prefix", (campaign_id,))
 
 
 async def move_to_channel(db: Database, campaign_id: int, prefixes: Sequence[str],
@@ -319,7 +323,7 @@ async def claim(db: Database, campaign_id: int, channel: str, now: str,
             rows = await tx.fetchall(
                 f"""SELECT r.id, r.channel, r.address, r.locale, r.attempts + 1 AS attempts,
                           {opted_out_clause('r.channel', 'r.address')} AS opted_out,
-                          (r.channel IN ('sms','whatsapp') AND EXISTS (SELECT 1 FROM cases w
+                          (r.channel IN {PHONE_SQL} AND EXISTS (SELECT 1 FROM cases w
                            WHERE w.phone = r.address AND w.phone_wrong = 1)) AS wrong
                    FROM outreach_recipients r
                    WHERE r.campaign_id = ? AND r.channel = ? AND r.state = 'pending'

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from ..channels.registry import TELEGRAM
 from ..model import Inbound, Reply
 from . import Database, Row, outbox
 
-CHANNEL = "telegram"
+CHANNEL = TELEGRAM.name
 
 
 async def store_updates(db: Database, inbounds: list[Inbound], now: str) -> list[int | None]:

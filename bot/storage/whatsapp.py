@@ -9,9 +9,10 @@ message from the person opens the window and puts the held rows back to
 
 from __future__ import annotations
 
+from ..channels.registry import WHATSAPP
 from . import Database
 
-CHANNEL = "whatsapp"
+CHANNEL = WHATSAPP.name
 WINDOW_REFUSED = "63016"  # Twilio's error for a free-form message outside the window
 
 

@@ -24,6 +24,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from ..app import App
+from ..channels.registry import BUILTIN, SMS
 from ..outreach import campaigns
 from ..outreach.campaigns import Problem
 from ..outreach.sender import Sender
@@ -37,10 +38,12 @@ from .pages import CONSOLE, USER, console_of, render
 
 ADVOCATES = frozenset({"admin", "advocate"})
 STATE_LABELS = campaigns.STATE_LABELS
-CHANNEL_CHOICES = {"sms": N_("SMS"), "telegram": N_("Telegram"),
-                   "any": N_("Telegram if the person linked it, else SMS"),
-                   "whatsapp": N_("WhatsApp"),
-                   "mixed": N_("WhatsApp for numbers abroad, SMS for the rest")}
+# The campaign channels (their registry labels, marked here for the "outreach" domain)
+# and the two audiences over two channels.
+CHANNEL_MSGIDS = (N_("SMS"), N_("Telegram"), N_("WhatsApp"))
+CHANNEL_CHOICES = {**{name: BUILTIN[name].label for name in BUILTIN.outreach_channels()},
+                   store.ANY: N_("Telegram if the person linked it, else SMS"),
+                   store.MIXED: N_("WhatsApp for numbers abroad, SMS for the rest")}
 CASE_STATUSES = {"dismissed": N_("Dismissed"), "pending": N_("Pending"),
                  "not_dismissed": N_("Not dismissed"), "under_review": N_("Under review")}
 DONE = {
@@ -131,7 +134,8 @@ def _draft(app: App, form: MultiDictProxy[Any]) -> campaigns.Draft:
         statuses=[str(v) for v in form.getall("status", [])],
         courts=[str(v) for v in form.getall("court", [])],
         languages=[str(v) for v in form.getall("language", [])],
-        channel=str(form.get("channel", "sms")), include_reached=form.get("include_reached") == "1",
+        channel=str(form.get("channel", SMS.name)),
+        include_reached=form.get("include_reached") == "1",
         texts=texts, start=str(form.get("start", "")))
 
 
@@ -142,7 +146,8 @@ def _submitted(app: App, form: MultiDictProxy[Any]) -> dict[str, Any]:
         statuses=tuple(str(v) for v in form.getall("status", [])),
         courts=tuple(str(v) for v in form.getall("court", [])),
         languages=tuple(str(v) for v in form.getall("language", [])),
-        channel=str(form.get("channel", "sms")), include_reached=form.get("include_reached") == "1")
+        channel=str(form.get("channel", SMS.name)),
+        include_reached=form.get("include_reached") == "1")
     return {"name": str(form.get("name", "")), "audience": audience,
             "texts": {loc: str(form.get(f"text_{loc}", "")) for loc in app.translator.locales},
             "start": str(form.get("start", ""))}
@@ -258,7 +263,7 @@ async def test_send(request: web.Request) -> web.StreamResponse:
     app = console_of(request).app
     campaign = await _campaign(request)
     form = await request.post()
-    if (problem := campaigns.channel_problem(app, "sms")) is not None:
+    if (problem := campaigns.channel_problem(app, SMS.name)) is not None:
         return await _detail(request, campaign, status=409, blocked=problem)
     sender = _sender(request)
     if sender is None:

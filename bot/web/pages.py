@@ -45,8 +45,9 @@ def N_(msgid: str) -> str:
 # Labels of stored codes; msgids of the "web" catalog domain.
 STATUS_LABELS = {"open": N_("Open"), "claimed": N_("Claimed"),
                  "waiting": N_("Waiting on the person"), "resolved": N_("Resolved")}
-CHANNEL_LABELS = {"sms": N_("SMS"), "telegram": N_("Telegram"), "whatsapp": N_("WhatsApp"),
-                  "console": N_("Console")}
+# The channels' labels (ChannelSpec.label in bot/channels/registry.py), marked here as
+# msgids of the "web" domain.
+CHANNEL_MSGIDS = (N_("SMS"), N_("Telegram"), N_("WhatsApp"), N_("Console"))
 CASE_STATUS_LABELS = {"dismissed": N_("Dismissed"), "pending": N_("Pending"),
                       "not_dismissed": N_("Not dismissed"), "under_review": N_("Under review")}
 REASON_LABELS = {"asked": N_("Asked for a lawyer"),
@@ -149,7 +150,7 @@ def render(request: web.Request, template: str, *, status: int = 200,
     html = console.env.get_template(template).render(
         _=_, n_=n_, num=num, when=when, age=age, locale=locale, user=user, sections=sections,
         csrf=user["csrf"] if user else "", path=request.path,
-        status_labels=labels(STATUS_LABELS), channel_labels=labels(CHANNEL_LABELS),
+        status_labels=labels(STATUS_LABELS), channel_labels=labels(console.app.channels.labels()),
         case_status_labels=labels(CASE_STATUS_LABELS), reason_labels=labels(REASON_LABELS),
         role_labels=labels(ROLE_LABELS), **context)
     response = web.Response(text=html, content_type="text/html", status=status)

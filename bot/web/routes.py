@@ -13,7 +13,7 @@ from ..clock import iso
 from ..storage import accounts, casework, optouts, people, whatsapp
 from . import canned
 from .auth import EVERYONE, STAFF, requires
-from .pages import CHANNEL_LABELS, N_, STATUS_LABELS, USER, console_of, render, ui_locale
+from .pages import N_, STATUS_LABELS, USER, console_of, render, ui_locale
 from .summary import summary_words
 
 PAGE_SIZE = 50
@@ -61,7 +61,8 @@ def _queue_filter(request: web.Request) -> casework.QueueFilter:
     return casework.QueueFilter(
         status=status if status in STATUS_FILTERS else "active",
         locale=q.get("language", "") if q.get("language", "") in locales else "",
-        channel=q.get("channel", "") if q.get("channel", "") in CHANNEL_LABELS else "",
+        channel=q.get("channel", "") if q.get("channel", "") in console_of(request).app.channels
+        else "",
         age=q.get("age", "") if q.get("age", "") in AGE_FILTERS else "")
 
 

@@ -8,7 +8,6 @@ import traceback
 
 from ..app import App
 from ..clock import iso
-from ..dialogue import QUEUED_CHANNELS
 from ..model import Inbound, Reply, Turn
 from ..storage import Database, audit, escalations, inbox, outbox, people
 
@@ -49,7 +48,7 @@ async def apologise(app: App, inbound: Inbound, error: BaseException, *,
         writes = [people.message_write(state.person_id, "in", inbound.channel, inbound.text,
                                        now),
                   *people.reply_writes(state.person_id, inbound.channel, [reply.text], now)]
-        if inbound.channel in QUEUED_CHANNELS:
+        if app.channels.queued(inbound.channel):
             writes += outbox.enqueue_writes(inbound.channel, inbound.address, [reply], now,
                                             person_id=state.person_id, inbox_id=inbox_id,
                                             kind="reply")

@@ -1,6 +1,6 @@
 """**Outbox worker.** Due ``pending`` rows are claimed per channel (at most one
 per address, earliest first, so a person's messages leave in order), as many
-as the channel's token bucket allows right now, and handed to
+as the channel's pacer allows right now, and handed to
 ``Channel.send``. Results are written back in small batches. A row a
 crash left ``sending`` is settled at start (``reconcile``): asked of the
 provider where it can be (SMS), sent again where it cannot (Telegram), left to
@@ -18,17 +18,16 @@ import json
 import logging
 import random
 import time
-from typing import Protocol, cast
 
 from ..app import App
-from ..channels.base import Channel, OutgoingMessage, SendResult
+from ..channels.base import Channel, FindsSent, OutgoingMessage, SendResult
 from ..clock import iso
+from ..pacing import Pacer
 from ..storage import outbox
 from ..storage import sms as more_pages
 from ..storage.records import OutboxRow
 from .apology import where
 from .batching import Batcher
-from .rate import TokenBucket
 from .shutdown import finish_tasks
 from .wakeup import Wakeup
 
@@ -43,12 +42,6 @@ RECONCILE_SECONDS = 5.0  # between lookup rounds while some lookups fail
 LOOKUP_CONCURRENCY = 8  # provider lookups at once after a crash
 
 
-class FindsSent(Protocol):
-    """A channel that can ask its provider what it accepted (SMS: Twilio's message list)."""
-
-    async def find_sent(self, message: OutgoingMessage, since: dt.datetime) -> list[str]: ...
-
-
 class OutboxWorker:
     def __init__(self, app: App, channels: list[Channel], wakeup: Wakeup, *,
                  batch: int = 200, concurrency: int = 32, max_attempts: int = 8,
@@ -57,7 +50,9 @@ class OutboxWorker:
         self.app = app
         self.reconcile_seconds = reconcile_seconds
         self.channels = {ch.name: ch for ch in channels}
-        self.buckets = {ch.name: TokenBucket(ch.rate_per_second) for ch in channels}
+        # A second's worth may go at once after a pause (then the rate).
+        self.pacers = {ch.name: Pacer(app.channels.rate(ch.name, app.config), burst=1.0)
+                       for ch in channels}
         self.wakeup = wakeup
         self.batch = batch
         self.max_attempts = max_attempts
@@ -114,12 +109,12 @@ class OutboxWorker:
         channel = self.channels.get(row["channel"])
         if channel is None:  # not enabled now: left for when it is
             return "wait", None
-        if not hasattr(channel, "find_sent"):
+        if not isinstance(channel, FindsSent):
             return "resend", None
         since = dt.datetime.fromisoformat(row["updated_at"]) - RECONCILE_SLACK
         try:
             async with lookups:
-                sids = await cast(FindsSent, channel).find_sent(self._message(row), since)
+                sids = await channel.find_sent(self._message(row), since)
         except Exception as exc:
             tries = self._lookups[row["id"]] = self._lookups.get(row["id"], 0) + 1
             log.warning("outbox row %d: %s lookup failed (%d): %s", row["id"],
@@ -155,14 +150,14 @@ class OutboxWorker:
 
     async def _dispatch(self, name: str) -> float:
         """Claim and start sending what is due; return how long to sleep at most."""
-        bucket = self.buckets[name]
-        room = min(self.batch, bucket.available())
+        pacer = self.pacers[name]
+        room = min(self.batch, pacer.available())
         if room < 1:
-            return bucket.wait_time()
+            return pacer.wait_time()
         now = self.app.clock()
         rows = await outbox.claim_due(self.app.db, name, iso(now), room)
         for row in rows:
-            bucket.take()
+            pacer.take()
             await self._slots.acquire()
             task = asyncio.create_task(self._send(name, row))
             self._tasks.add(task)

@@ -1,0 +1,73 @@
+"""Twilio's signed webhooks: reading a signed form, and one handler of status
+callbacks for replies (``[sms]``/``[whatsapp] status_path``) and campaigns
+(``/outreach/status``) alike.
+
+A missing or wrong ``X-Twilio-Signature`` gets 403 and a body over 128 KB 400,
+and nothing is stored; values are cleaned (``sanitize``) after the signature
+check, which covers them as Twilio sent them. Status callbacks arrive
+unordered and repeated: only final statuses are passed on (in batches, to an
+``apply`` that writes them idempotently and never backwards), the rest add
+nothing to our own 'sent'.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Collection
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+from multidict import MultiDict
+
+from ..workers import Batcher
+from .sanitize import BadBody, clean_text, read_body
+from .twilio_signature import TwilioSignature
+
+MAX_FORM_BYTES = 128 * 1024  # a webhook's whole form; Twilio's are a few KB
+
+StatusUpdate = tuple[str, str, str | None]  # (MessageSid, status, ErrorCode)
+
+
+def parse_form(raw: bytes) -> MultiDict[str]:
+    """Form fields; undecodable bytes become U+FFFD (the message is then answered
+    with "could not read") instead of failing the request."""
+    pairs = parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True,
+                      encoding="utf-8", errors="replace")
+    return MultiDict(pairs)
+
+
+async def signed_form(request: web.Request, signature: TwilioSignature,
+                      path: str) -> MultiDict[str] | None:
+    """The cleaned form fields if the Twilio signature is valid, else None; ``BadBody``
+    if the body is too large."""
+    given = request.headers.get("X-Twilio-Signature")
+    if not given:
+        return None
+    params = parse_form(await read_body(request, MAX_FORM_BYTES))
+    if not signature.valid(path, request.query_string, params, given):
+        return None
+    return MultiDict((key, clean_text(value)) for key, value in params.items())
+
+
+class StatusCallbacks:
+    """``POST path``: Twilio's delivery reports, final ones batched into ``apply``."""
+
+    def __init__(self, signature: TwilioSignature, path: str, final: Collection[str],
+                 apply: Callable[[list[StatusUpdate]], Awaitable[list[Any]]]) -> None:
+        self.signature = signature
+        self.path = path
+        self.final = final
+        self._batch: Batcher[StatusUpdate, Any] = Batcher(apply)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        try:
+            params = await signed_form(request, self.signature, self.path)
+        except BadBody:
+            return web.Response(status=400, text="request too large")
+        if params is None:
+            return web.Response(status=403, text="forbidden")
+        sid = params.get("MessageSid") or params.get("SmsSid")
+        status = (params.get("MessageStatus") or params.get("SmsStatus") or "").lower()
+        if sid and status in self.final:
+            await self._batch.submit((sid, status, params.get("ErrorCode") or None))
+        return web.Response(status=204)
