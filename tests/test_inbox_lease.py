@@ -19,8 +19,8 @@ NOW = "2026-01-01T00:00:00+00:00"
 
 
 class Turns:
-    """A channel hook that is the whole turn: it records who is in hand, yields to
-    the other tasks, and marks the row done."""
+    """A dialogue that is the whole turn (set as ``app.dialogue``): it records who is
+    in hand, yields to the other tasks, and marks the row done."""
 
     def __init__(self, app: App, person_of: dict[str, str]) -> None:
         self.app = app
@@ -29,7 +29,7 @@ class Turns:
         self.overlaps: list[str] = []
         self.handled: list[tuple[str, str]] = []  # (worker, provider_id) in order
 
-    def hook(self, worker: str):
+    def hook(self, worker: str) -> _Dialogue:
         async def handle(inbox_id: int, inbound: Inbound) -> bool:
             person = self.person_of[inbound.address]
             self.in_hand[person] += 1
@@ -41,7 +41,15 @@ class Turns:
                 await inbox.mark_done(tx, inbox_id, NOW)
             self.in_hand[person] -= 1
             return True
-        return handle
+        return _Dialogue(handle)
+
+
+class _Dialogue:
+    def __init__(self, handle) -> None:
+        self._handle = handle
+
+    async def handle(self, inbound: Inbound, *, inbox_id: int) -> None:
+        await self._handle(inbox_id, inbound)
 
 
 async def run_workers(workers: list[InboxWorker], db) -> None:
@@ -64,9 +72,9 @@ async def test_two_workers_on_one_database_never_handle_one_row(config, clock):
             Inbound("sms", senders[n % 8], f"text {n}", provider_id=f"M{n:03d}")
             for n in range(40)], NOW)
         turns = Turns(first, {address: address for address in senders})
-        workers = [InboxWorker(app, Wakeup(), before={"sms": turns.hook(name)}, concurrency=4,
-                               max_queued=6)  # a few rows claimed at a time: both work
-                   for app, name in ((first, "one"), (second, "two"))]
+        first.dialogue, second.dialogue = turns.hook("one"), turns.hook("two")
+        workers = [InboxWorker(app, Wakeup(), concurrency=4, max_queued=6)  # a few rows
+                   for app in (first, second)]  # claimed at a time: both work
         await run_workers(workers, first.db)
         ids = [provider_id for _, provider_id in turns.handled]
         assert sorted(ids) == [f"M{n:03d}" for n in range(40)]  # each exactly once
@@ -90,7 +98,8 @@ async def test_an_expired_claim_is_taken_over_and_a_live_one_is_not(app, clock):
     await app.db.execute("UPDATE inbox SET claimed_by='alive', claimed_until=?"
                          " WHERE provider_id='B'", (future,))
     turns = Turns(app, {"+16175550001": "a", "+16175550002": "b"})
-    worker = InboxWorker(app, Wakeup(), before={"sms": turns.hook("w")})
+    app.dialogue = turns.hook("w")
+    worker = InboxWorker(app, Wakeup())
     task = asyncio.create_task(worker.run())
     for _ in range(300):
         if turns.handled:
@@ -115,8 +124,8 @@ async def test_a_person_linked_on_sms_and_telegram_never_has_two_turns_at_once(a
         Inbound(*(("sms", sms) if n % 2 else ("telegram", chat)), f"text {n}",
                 provider_id=f"L{n:02d}") for n in range(20)], NOW)
     turns = Turns(app, {sms: "them", chat: "them"})
-    hook = turns.hook("w")
-    worker = InboxWorker(app, Wakeup(), before={"sms": hook, "telegram": hook}, concurrency=6)
+    app.dialogue = turns.hook("w")
+    worker = InboxWorker(app, Wakeup(), concurrency=6)
     await run_workers([worker], app.db)
     assert len(turns.handled) == 20
     assert turns.overlaps == []
