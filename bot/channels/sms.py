@@ -66,13 +66,9 @@ class SmsChannel:
     prefix = ""  # Twilio's address prefix: "" for SMS, "whatsapp:" for WhatsApp
 
     def __init__(self, app: App) -> None:
+        if missing := app.config.twilio_missing(self.name, webhooks=True):
+            raise ConfigError(f"[{self.name}] enabled needs " + ", ".join(missing))
         cfg = self.settings(app)
-        missing = [key for key in ("account_sid", "auth_token", "public_url")
-                   if not getattr(cfg, key)]
-        if not (cfg.from_number or cfg.messaging_service_sid):
-            missing.append("from_number (or messaging_service_sid)")
-        if missing:
-            raise ConfigError("[sms] enabled needs " + ", ".join(f"[sms] {k}" for k in missing))
         self.app = app
         self.cfg = cfg
         self._public = cfg.public_url.rstrip("/")
