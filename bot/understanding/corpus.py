@@ -2,6 +2,11 @@
 
 Each line is ``intent<TAB>text``; ``#`` starts a comment. (A content pack's own
 names, "dookhan" or "farak", are looked up instead: handlers/intents.py.)
+
+``locales/<locale>/intents_heldout.tsv`` has the same form: messages written fresh
+for the evaluation only (bench/bench_understanding.py). Nothing trains on them:
+``read_all`` reads the training files alone, so the held-out figures say how the
+bot reads messages it has never seen.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from pathlib import Path
 from bot.i18n import locales_dir
 
 CORPUS_NAME = "intents.tsv"
+HELDOUT_NAME = "intents_heldout.tsv"
 INTENTS = (
     "lookup", "lawyer", "topic_record", "topic_refund", "topic_housing", "topic_employment",
     "topic_immigration", "stop", "wrong_number", "forget", "help", "language", "greeting",
@@ -28,8 +34,8 @@ class Example:
     text: str
 
 
-def corpus_paths(root: Path | None = None) -> list[Path]:
-    return sorted((root or locales_dir()).glob(f"*/{CORPUS_NAME}"))
+def corpus_paths(root: Path | None = None, name: str = CORPUS_NAME) -> list[Path]:
+    return sorted((root or locales_dir()).glob(f"*/{name}"))
 
 
 def read_file(path: Path, locale: str | None = None) -> list[Example]:
@@ -47,7 +53,13 @@ def read_file(path: Path, locale: str | None = None) -> list[Example]:
 
 
 def read_all(root: Path | None = None) -> list[Example]:
+    """Every training example (never the held-out files)."""
     return [ex for path in corpus_paths(root) for ex in read_file(path)]
+
+
+def read_heldout(root: Path | None = None) -> list[Example]:
+    """The held-out evaluation messages: for measuring only, never for training."""
+    return [ex for path in corpus_paths(root, HELDOUT_NAME) for ex in read_file(path)]
 
 
 def fingerprint(examples: Iterable[Example]) -> str:
