@@ -11,7 +11,7 @@ and pairs tell "who won the game" from "who is this".
 Training takes about a second (more on a busy machine), so a trained model is
 cached on disk, keyed by a fingerprint of the examples and the library version:
 only the first start after the corpus changes trains (off the event loop,
-handlers/intents.warm); every other start loads the cache (tens of ms).
+``Understanding.warm`` in handlers/intents.py); every other start loads the cache (tens of ms).
 Classifying is one sparse dot product: tens of microseconds.
 """
 
