@@ -160,3 +160,17 @@ async def test_a_first_greeting_gets_the_welcome_and_the_menu_in_one_message(con
         rows = await rig.app.db.fetchall(
             "SELECT body FROM messages WHERE direction='out' ORDER BY id")
     assert len(rows) >= 2  # the transcript keeps the welcome and the menu apart
+
+
+async def test_arabic_keeps_latin_runs_left_to_right(config, clock, registry):
+    """An Arabic reply naming the court and the docket: each Latin run is wrapped in
+    direction isolates, as over SMS, so a phone does not lay the message out LTR."""
+    async with telegram_rig(config, clock=clock) as rig:
+        await rig.turn(ALICE, "/start", language_code="ar")
+        await rig.turn(ALICE, "1", language_code="ar")
+        await rig.turn(ALICE, "0912-CR-004411", language_code="ar")
+        await rig.turn(ALICE, "Nunez", language_code="ar")
+        sent = await rig.turn(ALICE, "3/14/1975", language_code="ar")
+        found = texts(sent)
+        assert "\u2066Boston Municipal Court\u2069" in found
+        assert "Boston Municipal Court" not in found.replace("\u2066Boston Municipal Court", "")

@@ -18,6 +18,7 @@ from typing import Any
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
+from .. import bidi
 from ..pacing import Pacer
 from . import telegram_render as render
 from .base import SendResult
@@ -40,7 +41,7 @@ class TelegramProvider:
             chat_id = int(address)
         except ValueError:
             return SendResult("failed", error_code="bad_address")
-        parts = render.split_text(text)
+        parts = render.split_text(bidi.isolate_latin(text))  # Arabic: Latin runs LTR
         markup: InlineKeyboardMarkup | None = render.keyboard(options or [])
         try:
             for i, part in enumerate(parts):

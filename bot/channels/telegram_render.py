@@ -15,6 +15,7 @@ from babel import Locale, UnknownLocaleError
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType, MessageLimit
 
+from .. import bidi
 from ..i18n import Translator
 from ..model import Inbound, Reply
 from ..registry.normalize import hash_notice_code
@@ -117,7 +118,8 @@ def keyboard(options: Iterable[dict[str, str]]) -> InlineKeyboardMarkup | None:
 
 def _label(text: str) -> str:
     text = " ".join(text.split()) or "…"
-    return text if len(text) <= LABEL_MAX else text[:LABEL_MAX - 1].rstrip() + "…"
+    text = text if len(text) <= LABEL_MAX else text[:LABEL_MAX - 1].rstrip() + "…"
+    return bidi.isolate_latin(text)
 
 
 def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
