@@ -217,3 +217,15 @@ async def test_an_escalation_is_assigned_to_a_named_colleague(app, client):
     assert "lee@example.org" in queue
     bad = await post_form(client, page + "/assign", {"to": f"staff:{advocate}"}, page)
     assert bad.status == 400
+
+
+async def test_an_arabic_transcript_reads_right_to_left_beside_english(app, client, session):
+    """Each message of the transcript takes its own direction (``dir="auto"``): an
+    Arabic line is laid out right to left in the console's left-to-right page."""
+    words = "أريد التحدث مع محامٍ من فضلك"  # "I want to talk to a lawyer, please"
+    await session.say(words)
+    await signed_in(app, client, "sam@example.org", "staff")
+    rows = await app.db.fetchall("SELECT id FROM escalations")
+    assert rows, "the lawyer request opened an escalation"
+    html = await (await client.get(f"/console/escalations/{rows[0]['id']}")).text()
+    assert f'<p class="body" dir="auto">{words}</p>' in html
