@@ -63,6 +63,8 @@ async def locale_from_first_message(ctx: Context, text: str) -> None:
     if (written in ctx.translator.locales and probability >= sure
             and len(text.split()) >= CORPUS_LOCALE_MIN_WORDS):
         ctx.state.locale = written  # Kriolu, which py3langid does not know, and short texts
+    elif shortly := short_text_locale(ctx, text):
+        ctx.state.locale = shortly
 
 
 def join_first_two(ctx: Context) -> None:
@@ -98,9 +100,21 @@ async def language_from_text(ctx: Context) -> str | None:
             set_locale(ctx, asked)
             return asked
     found = await ctx.services.detect_language(text)
-    if found.locale:
-        ctx.state.locale = found.locale
-    return found.locale
+    locale = found.locale or short_text_locale(ctx, text)
+    if locale:
+        ctx.state.locale = locale
+    return locale
+
+
+def short_text_locale(ctx: Context, text: str) -> str | None:
+    """A text too short to detect ("hola", "xin chào"): the one offered locale whose
+    corpus writes all its words, if there is one. Not a command ("/start"), and not
+    over the language the person's app gives (Telegram's language code)."""
+    if (len(text.split()) >= CORPUS_LOCALE_MIN_WORDS or text.lstrip().startswith("/")
+            or normalize_locale(ctx.inbound.language_hint, ctx.translator.locales)):
+        return None
+    locale = ctx.understanding.vocabulary_locale(text)
+    return locale if locale in ctx.translator.locales else None
 
 
 # Languages offered by number in the first SMS; LANGUAGE shows them all.

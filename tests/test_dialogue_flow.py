@@ -135,7 +135,7 @@ async def test_language_is_chosen_by_number_or_name_and_sticks(app):
     number = str(app.translator.locales.index("es") + 1)
     for address, answer in [("n", number), ("w", "español"), ("x", "Spanish"), ("y", "ESPANOL")]:
         person = ConsoleSession(app, address)
-        first = await person.say("hola")
+        first = await person.say("hi")
         assert "LANGUAGE" in text(first) and "Español" in text(first)
         turn = await person.say(answer)
         assert turn["locale"] == "es" and turn["awaiting"] == "menu", answer

@@ -168,7 +168,19 @@ async def test_a_first_notice_code_goes_the_same_way_whether_it_exists(app):
     assert not any("HX7K" in s or "29Q" in s for s in slots)  # only the code's hash is kept
 
 
-@pytest.mark.parametrize("first", ["hi", "hola", "😀", "ok"])
+@pytest.mark.parametrize("first", ["hi", "😀", "ok", "你好"])
 async def test_a_greeting_or_nothing_understood_still_gets_the_language_menu(session, first):
     turn = await session.say(first)
     assert turn["awaiting"] == "language", text(turn)
+
+
+@pytest.mark.parametrize("first, locale", [("hola", "es"), ("Hola buenas", "es"),
+                                           ("xin chào", "vi"), ("bonjou", "ht"),
+                                           ("tudo bem?", "pt_BR")])
+async def test_a_greeting_in_one_language_is_answered_in_it(session, first, locale):
+    """One or two words only one shipped language writes: the welcome and the menu in
+    that language (LANGUAGE still changes it), not the language menu in English."""
+    turn = await session.say(first)
+    assert turn["awaiting"] == "menu", text(turn)
+    assert turn["locale"] == locale, text(turn)
+    assert_language(text(turn), locale)
