@@ -113,7 +113,7 @@ async def test_forged_and_sms_shaped_webhooks_store_nothing(config, clock):
 async def test_a_photo_is_noted_never_opened_and_answered_in_the_persons_language(
         config, clock):
     async with whatsapp_rig(config, clock=clock) as rig:
-        await rig.says_then(ROSA, "hola", 1)
+        await rig.says_then(ROSA, "hi", 1)
         await choose_language(rig, ROSA, "Español")
         await rig.idle()
         attempts = rig.fake.attempts

@@ -84,7 +84,7 @@ async def test_a_staff_reply_after_25_hours_goes_out_as_the_template(config, clo
 async def test_the_template_is_in_the_persons_language(config, clock):
     async with whatsapp_rig(config, clock=clock, templates=TEMPLATES,
                             **{"whatsapp.reply_templates": REPLY_TEMPLATES}) as rig:
-        await rig.says_then(ROSA, "hola", 1)
+        await rig.says_then(ROSA, "hi", 1)
         await rig.idle()
         async with rig.app.db.transaction() as conn:
             await conn.execute("UPDATE people SET locale='es'")
