@@ -10,7 +10,9 @@ import re
 from pathlib import Path
 
 STORAGE = Path(__file__).resolve().parent.parent / "bot" / "storage"
-ENGINE_OWN = {"sqlite_engine.py", "engine.py"}
+# The engines and the migrations translator speak their own dialects.
+ENGINE_OWN = {"sqlite_engine.py", "engine.py", "postgres_engine.py", "postgres_migrations.py",
+              "sqlite_to_postgres.py"}
 
 SQLITE_ONLY = {
     r"\bINSERT\s+OR\s+(IGNORE|REPLACE)\b": "INSERT ... ON CONFLICT ... DO NOTHING/UPDATE",

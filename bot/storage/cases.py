@@ -64,6 +64,9 @@ INDEX_BUILD_CACHE_KIB = 8_000
 
 
 async def stage_begin(db: Database) -> None:
+    if db.dialect != "sqlite":  # the stage is an ATTACHed SQLite file
+        raise NotImplementedError("the registry import runs on SQLite only, not yet on "
+                                  "PostgreSQL ([storage] url)")
     await stage_end(db)
     # The stage is attached to the writing connection only: it is read in transactions.
     await db.configure("ATTACH DATABASE '' AS stage")  # a private temporary file
