@@ -28,8 +28,19 @@ from tests import pg_support
 
 SHIPPED_PACK = "massachusetts"
 ENGINES = ("sqlite", "postgresql")
-# The ``app``, ``config`` and ``session`` fixtures on each engine in turn.
-both_engines = pytest.mark.parametrize("storage_engine", ENGINES, indirect=True)
+# Marks a test or module whose ``app``, ``config`` and ``session`` run on each engine in
+# turn (its tests that use none of them run once).
+both_engines = pytest.mark.both_engines
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "both_engines: run on SQLite and on PostgreSQL")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if (metafunc.definition.get_closest_marker("both_engines")
+            and "storage_engine" in metafunc.fixturenames):
+        metafunc.parametrize("storage_engine", ENGINES, indirect=True)
 
 
 class FakeClock:
@@ -109,6 +120,16 @@ def db_path(tmp_path: Path) -> Path:
 def config(db_path: Path, storage_url: str) -> Config:
     return (load_config(None, env={}).replace("storage", "path", str(db_path))
             .replace("storage", "url", storage_url))
+
+
+@pytest.fixture
+def cli_db(config: Config, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The command-line options that name the test's database: ``--db PATH`` on SQLite;
+    on PostgreSQL none, the URL in ``CASECHECK_STORAGE_URL``."""
+    if config.storage.url:
+        monkeypatch.setenv("CASECHECK_STORAGE_URL", config.storage.url)
+        return []
+    return ["--db", config.storage.path]
 
 
 @pytest.fixture(params=ENGINES)
