@@ -10,6 +10,9 @@ import pytest
 from bot.cli import main
 from bot.registry.normalize import hash_notice_code
 from bot.storage import Database, cases
+from tests.conftest import both_engines
+
+pytestmark = both_engines
 
 HEADER = ("docket_number,court,last_name,first_name,date_of_birth,lab,status,status_date,"
           "phone,language,notice_code\n")
