@@ -14,18 +14,15 @@ from bot.app import App
 from bot.model import Inbound
 from bot.storage import inbox
 from bot.workers import InboxWorker, Wakeup
-from tests.conftest import both_engines
 from tests.dialogue_support import import_registry
-
-pytestmark = both_engines
 
 SENDERS = 40
 DOCKET_LOCKED = "Too many tries on this case number today."
 
 
 @pytest.fixture(autouse=True)
-def registry(config, tmp_path):
-    import_registry(config.storage.url or config.storage.path, tmp_path)
+def registry(db_path, tmp_path):
+    import_registry(db_path, tmp_path)
 
 
 async def say(app: App, address: str, text: str) -> list[str]:
