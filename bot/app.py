@@ -14,7 +14,7 @@ from .config import Config
 from .content import ContentPack
 from .dialogue import Dialogue
 from .i18n import Translator, offered_locales
-from .storage import Database
+from .storage import Database, open_database
 
 if TYPE_CHECKING:
     from .understanding.protocol import Understands
@@ -39,7 +39,7 @@ class App:
         learned model (tests do), else the App loads its own on first use."""
         content = ContentPack.load(config.content.pack)
         translator = Translator(offered_locales(config), extra_dirs=[(content.path, "content")])
-        db = await Database.open(db_path or config.storage.path)
+        db = await open_database(config.storage, path=db_path)
         dialogue = Dialogue(db, config, translator, content, clock=clock,
                             understanding=understanding, channels=channels)
         return cls(config, db, translator, content, dialogue, clock, channels)

@@ -42,7 +42,7 @@ def common_parser(*, database: bool = True) -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
     parent.add_argument("--config", help="TOML config file (default: $CASECHECK_CONFIG)")
     if database:
-        parent.add_argument("--db", help="database file (overrides [storage] path)")
+        parent.add_argument("--db", help="database file (overrides [storage] path and url)")
     return parent
 
 
@@ -83,7 +83,7 @@ def describe(parser: argparse.ArgumentParser) -> None:
 def resolve_config(args: argparse.Namespace) -> Config:
     config = load_config(getattr(args, "config", None))
     if getattr(args, "db", None):
-        config = config.replace("storage", "path", args.db)
+        config = config.replace("storage", "path", args.db).replace("storage", "url", "")
     return config
 
 

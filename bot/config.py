@@ -66,6 +66,9 @@ class Setting:
 SETTINGS: list[Setting] = [
     # storage
     Setting("storage", "path", str, "casecheck.db", "SQLite database file (created owner-only)."),
+    Setting("storage", "url", str, "",
+            "PostgreSQL database as postgresql://user@host:port/db (empty: SQLite at path; "
+            "better: CASECHECK_STORAGE_URL when it holds a password).", secret=True),
     Setting("storage", "retention_days", int, 365,
             "Delete message bodies and transcripts older than this many days (audit stays)."),
     # organisation the bot speaks for

@@ -32,6 +32,7 @@ def _parsed() -> Any:
 @dataclass(frozen=True)
 class Storage:
     path: str
+    url: str
     retention_days: int
 
 

@@ -1,4 +1,10 @@
-"""Shared fixtures: every test builds its own app on a real SQLite file in a tmp dir."""
+"""Shared fixtures: every test builds its own app on a real SQLite file in a tmp dir.
+
+A test or module marked ``both_engines`` runs twice: on SQLite and on a fresh
+PostgreSQL database of the session's throw-away cluster (that half is skipped,
+with the reason, when the machine has no PostgreSQL server binaries). The
+``engine_db`` fixture is a migrated ``Database`` on each engine in turn.
+"""
 
 from __future__ import annotations
 
@@ -16,10 +22,25 @@ from bot.app import App
 from bot.channels import console
 from bot.config import Config, load_config
 from bot.content import ContentPack
+from bot.storage import Database
 from handlers.intents import Understanding
 from tests import pg_support
 
 SHIPPED_PACK = "massachusetts"
+ENGINES = ("sqlite", "postgresql")
+# Marks a test or module whose ``app``, ``config`` and ``session`` run on each engine in
+# turn (its tests that use none of them run once).
+both_engines = pytest.mark.both_engines
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "both_engines: run on SQLite and on PostgreSQL")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if (metafunc.definition.get_closest_marker("both_engines")
+            and "storage_engine" in metafunc.fixturenames):
+        metafunc.parametrize("storage_engine", ENGINES, indirect=True)
 
 
 class FakeClock:
@@ -74,13 +95,54 @@ async def pg_url(pg_cluster: pg_support.Cluster) -> AsyncIterator[str]:
 
 
 @pytest.fixture
+def storage_engine(request: pytest.FixtureRequest) -> str:
+    """'sqlite', unless the test is marked ``both_engines``."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+async def storage_url(request: pytest.FixtureRequest, storage_engine: str) -> AsyncIterator[str]:
+    """A fresh PostgreSQL database's URL on the PostgreSQL half; '' on SQLite."""
+    if storage_engine != "postgresql":
+        yield ""
+        return
+    cluster: pg_support.Cluster = request.getfixturevalue("pg_cluster")
+    async for url in pg_support.fresh_database(cluster):
+        yield url
+
+
+@pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "casecheck.db"
 
 
 @pytest.fixture
-def config(db_path: Path) -> Config:
-    return load_config(None, env={}).replace("storage", "path", str(db_path))
+def config(db_path: Path, storage_url: str) -> Config:
+    return (load_config(None, env={}).replace("storage", "path", str(db_path))
+            .replace("storage", "url", storage_url))
+
+
+@pytest.fixture
+def cli_db(config: Config, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The command-line options that name the test's database: ``--db PATH`` on SQLite;
+    on PostgreSQL none, the URL in ``CASECHECK_STORAGE_URL``."""
+    if config.storage.url:
+        monkeypatch.setenv("CASECHECK_STORAGE_URL", config.storage.url)
+        return []
+    return ["--db", config.storage.path]
+
+
+@pytest.fixture(params=ENGINES)
+async def engine_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated ``Database`` on a SQLite file, then on a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        async with Database(tmp_path / "engine.db") as db:
+            yield db
+        return
+    cluster: pg_support.Cluster = request.getfixturevalue("pg_cluster")
+    async for url in pg_support.fresh_database(cluster):
+        async with Database(url) as db:
+            yield db
 
 
 @pytest.fixture(scope="session")

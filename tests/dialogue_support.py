@@ -32,8 +32,9 @@ NEUTRAL = "We could not confirm these details."
 LOCKED = "For your safety, we cannot check cases from here right now."
 
 
-def import_registry(db_path: Path, tmp_path: Path) -> None:
-    """Load the fixture registry through the importer (no event loop running yet)."""
+def import_registry(db_path: Path | str, tmp_path: Path) -> None:
+    """Load the fixture registry through the importer (no event loop running yet) into a
+    SQLite file or, given a URL, a PostgreSQL database."""
     csv = tmp_path / "cases.csv"
     csv.write_text(CSV, encoding="utf-8")
 

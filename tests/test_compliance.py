@@ -7,15 +7,17 @@ import pytest
 from bot.model import Inbound
 from bot.storage import cases, optouts
 from bot.storage import outbox as outbox_store
-from tests.conftest import ConsoleSession
+from tests.conftest import ConsoleSession, both_engines
 from tests.dialogue_support import chat, import_registry, start, text
+
+pytestmark = both_engines
 
 PHONE = "+16175550101"  # the phone of case 0912-CR-004411 in the fixture registry
 
 
 @pytest.fixture(autouse=True)
-def registry(db_path, tmp_path):
-    import_registry(db_path, tmp_path)
+def registry(config, tmp_path):
+    import_registry(config.storage.url or config.storage.path, tmp_path)
 
 
 @pytest.mark.parametrize("word", [

@@ -8,12 +8,15 @@ import pytest
 
 from bot import cli
 from bot.storage import audit, escalations
+from tests.conftest import both_engines
 from tests.dialogue_support import NUNEZ, chat, import_registry, lookup, start, state_of, text
+
+pytestmark = both_engines
 
 
 @pytest.fixture(autouse=True)
-def registry(db_path, tmp_path):
-    import_registry(db_path, tmp_path)
+def registry(config, tmp_path):
+    import_registry(config.storage.url or config.storage.path, tmp_path)
 
 
 async def test_talk_to_a_lawyer_opens_one_escalation_and_says_what_happens_next(app, session):
@@ -53,14 +56,14 @@ async def test_spanish_handoff(app, session):
     assert "un abogado de" in said and "24 horas hábiles" in said
 
 
-async def test_escalations_list_shows_open_ones_without_personal_data(app, session, db_path,
+async def test_escalations_list_shows_open_ones_without_personal_data(app, session, cli_db,
                                                                       capsys):
     await start(session)
     await lookup(session, *NUNEZ)
     await session.say("2")
     (row,) = await escalations.list_open(app.db)
     capsys.readouterr()
-    argv = ["escalations", "list", "--db", str(db_path)]
+    argv = ["escalations", "list", *cli_db]
     assert await asyncio.to_thread(cli.main, argv) == 0
     out = capsys.readouterr().out
     assert row["ref"] in out and "console" in out and "asked" in out and "1 open" in out
@@ -68,8 +71,8 @@ async def test_escalations_list_shows_open_ones_without_personal_data(app, sessi
         assert secret not in out
 
 
-def test_escalations_list_on_an_empty_database(db_path, capsys):
-    assert cli.main(["escalations", "list", "--db", str(db_path)]) == 0
+def test_escalations_list_on_an_empty_database(cli_db, capsys):
+    assert cli.main(["escalations", "list", *cli_db]) == 0
     assert "0 open" in capsys.readouterr().out
 
 

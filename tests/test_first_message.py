@@ -10,9 +10,11 @@ from __future__ import annotations
 import pytest
 
 from bot.storage import escalations
-from tests.conftest import ConsoleSession
+from tests.conftest import ConsoleSession, both_engines
 from tests.dialogue_support import import_registry, state_of, text
 from tests.langcheck import assert_language
+
+pytestmark = both_engines
 
 CHANGE_NOTE = "To change the language, reply LANGUAGE at any time."
 DOCKET_QUESTION = ("Please send your docket number. It is on your case papers, for example "
@@ -61,8 +63,8 @@ YES = {"en": "yes", "es": "sí", "pt_BR": "sim", "ht": "wi", "kea": "sin", "vi":
 
 
 @pytest.fixture(autouse=True)
-def registry(db_path, tmp_path):
-    import_registry(db_path, tmp_path)
+def registry(config, tmp_path):
+    import_registry(config.storage.url or config.storage.path, tmp_path)
 
 
 def _(session: ConsoleSession, locale: str, msgid: str, **kwargs: str) -> str:

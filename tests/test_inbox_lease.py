@@ -14,6 +14,9 @@ from bot.clock import iso
 from bot.model import Inbound
 from bot.storage import inbox, people
 from bot.workers import InboxWorker, Wakeup
+from tests.conftest import both_engines
+
+pytestmark = both_engines
 
 NOW = "2026-01-01T00:00:00+00:00"
 

@@ -23,6 +23,7 @@ from bot.storage import outbox as outbox_store
 from bot.web import setup_console
 from bot.web import undecided as undecided_page
 from bot.workers import LOOKUP_TRIES, OutboxWorker, Wakeup
+from tests.conftest import both_engines
 from tests.fakes.telegram_api import telegram_rig
 from tests.fakes.twilio_api import (
     PUBLIC_URL,
@@ -33,6 +34,8 @@ from tests.fakes.twilio_api import (
 )
 from tests.test_server import start_run, write_config
 from tests.web_support import csrf_of, post_form, signed_in
+
+pytestmark = both_engines
 
 DANA = "+16175550166"
 

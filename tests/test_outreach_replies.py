@@ -10,7 +10,10 @@ from bot.outreach import campaigns
 from bot.outreach.service import SENDER
 from bot.storage import optouts
 from bot.storage import outreach as store
+from tests.conftest import both_engines
 from tests.test_outreach_support import MovingClock, outreach_rig, phone
+
+pytestmark = both_engines
 
 FAST = {"outreach.sms_rate_per_second": 200.0}
 

@@ -20,8 +20,11 @@ from bot.outreach.sender import Sender
 from bot.storage import cases as cases_store
 from bot.storage import optouts
 from bot.storage import outreach as store
+from tests.conftest import both_engines
 from tests.fakes.twilio_api import FakeTwilio
 from tests.test_outreach_support import MovingClock, import_cases, outreach_config, phone
+
+pytestmark = both_engines
 
 EN_START = "has news that may matter to you"
 ES_START = "tiene noticias que pueden ser importantes"

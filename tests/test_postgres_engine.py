@@ -34,6 +34,8 @@ def test_placeholders_are_numbered_outside_literals_names_and_comments():
         "SELECT '?', 'it''s ?', \"odd?name\", $q$ ? $q$, x -- why?\n"
         "FROM t /* ? */ WHERE a = $1 AND b IN ($2, $3)")
     assert numbered("SELECT 1") == "SELECT 1"
+    assert numbered("WHERE a < ?1 AND b IN (SELECT x FROM t WHERE c < ?1) AND d = ?") == \
+        "WHERE a < $1 AND b IN (SELECT x FROM t WHERE c < $1) AND d = $2"
 
 
 async def test_a_transaction_commits_and_returning_gives_the_new_ids(engine):

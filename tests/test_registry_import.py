@@ -10,6 +10,7 @@ import pytest
 from bot.cli import main
 from bot.registry.normalize import hash_notice_code
 from bot.storage import Database, cases
+from tests.conftest import both_engines
 
 HEADER = ("docket_number,court,last_name,first_name,date_of_birth,lab,status,status_date,"
           "phone,language,notice_code\n")
@@ -75,6 +76,36 @@ def test_header_is_case_insensitive_with_bom_and_extra_columns(
     assert code == 0 and "1 new" in out
     (row,) = rows(db_path)
     assert (row["docket_number"], row["court"], row["lab"]) == ("0701CR000001", "", "")
+
+
+@both_engines
+async def test_import_reimport_and_update_through_the_cli_on_each_engine(
+        tmp_path: Path, config, cli_db: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """The same command on SQLite and on PostgreSQL ([storage] url): new, unchanged,
+    updated, and a file contradicting itself refused."""
+    import asyncio
+
+    csv_path = write(tmp_path, HEADER + "".join(GOOD))
+    code, out, _ = await asyncio.to_thread(run, capsys, "registry", "import", str(csv_path),
+                                           *cli_db)
+    assert code == 0 and "3 new" in out
+    code, out, _ = await asyncio.to_thread(run, capsys, "registry", "import", str(csv_path),
+                                           *cli_db)
+    assert code == 0 and "0 new, 0 updated, 3 unchanged" in out
+    changed = write(tmp_path, HEADER + GOOD[0] + GOOD[1].replace("pending", "dismissed"),
+                    "changed.csv")
+    code, out, _ = await asyncio.to_thread(run, capsys, "registry", "import", str(changed),
+                                           *cli_db)
+    assert code == 0 and "0 new, 1 updated, 1 unchanged" in out
+    clash = write(tmp_path, HEADER + GOOD[0] + GOOD[0].replace("Hinton", "Amherst"), "clash.csv")
+    code, _, _ = await asyncio.to_thread(run, capsys, "registry", "import", str(clash), *cli_db)
+    assert code != 0
+    async with await Database.open(config.storage.url or config.storage.path) as db:
+        statuses = [r["status"] for r in await db.fetchall(
+            "SELECT status FROM cases ORDER BY id")]
+        stage = await db.fetchall("SELECT 1 FROM cases WHERE lab = 'Amherst'"
+                                  " AND docket_number = '0912CR004411'")
+    assert statuses == ["dismissed", "dismissed", "under_review"] and stage == []
 
 
 def test_reimport_of_the_same_file_changes_nothing(

@@ -10,8 +10,10 @@ import pytest
 from bot.app import App
 from bot.cli import main
 from bot.storage import Database
-from tests.conftest import ConsoleSession
+from tests.conftest import ConsoleSession, both_engines
 from tests.dialogue_support import NUNEZ, chat, import_registry, start
+
+pytestmark = both_engines
 
 
 async def _count(db: Database, sql: str, *params: object) -> int:
@@ -20,8 +22,8 @@ async def _count(db: Database, sql: str, *params: object) -> int:
 
 
 @pytest.fixture
-def registry(db_path, tmp_path):
-    import_registry(db_path, tmp_path)
+def registry(config, tmp_path):
+    import_registry(config.storage.url or config.storage.path, tmp_path)
 
 
 async def test_forget_me_erases_the_transcript_and_answers_but_keeps_the_audit(

@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 
 from bot.cli import main as cli_main
+from tests.conftest import both_engines
 from tests.fakes.twilio_api import sms_rig
 from tests.test_sms_channel import NUMBERED_ENGLISH
+
+pytestmark = both_engines
 
 CAROL = "+16175550177"
 REGISTRY = """docket_number,court,last_name,first_name,date_of_birth,status,status_date,lab
@@ -14,11 +17,10 @@ REGISTRY = """docket_number,court,last_name,first_name,date_of_birth,status,stat
 """
 
 
-async def test_a_verified_lookup_over_sms(config, clock, tmp_path, db_path):
+async def test_a_verified_lookup_over_sms(config, clock, tmp_path, cli_db):
     csv = tmp_path / "registry.csv"
     csv.write_text(REGISTRY, encoding="utf-8")
-    code = await asyncio.to_thread(cli_main, ["registry", "import", str(csv), "--db",
-                                              str(db_path)])
+    code = await asyncio.to_thread(cli_main, ["registry", "import", str(csv), *cli_db])
     assert code == 0
     async with sms_rig(config, clock=clock) as rig:
         greeting = await rig.texts_after(CAROL, "hi", 1)

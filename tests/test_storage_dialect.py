@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 STORAGE = Path(__file__).resolve().parent.parent / "bot" / "storage"
+# The engines and the migrations translator speak their own dialects.
 ENGINE_OWN = {"sqlite_engine.py", "engine.py", "postgres_engine.py", "postgres_migrations.py",
               "sqlite_to_postgres.py"}
 

@@ -25,11 +25,11 @@ NEUTRAL = "We could not confirm these details"
 
 
 @pytest.fixture
-def registry(db_path: Path, tmp_path: Path) -> Path:
-    """The registry, imported through the real command line."""
+def registry(db_path: Path, tmp_path: Path, cli_db: list[str]) -> Path:
+    """The registry, imported through the real command line (into the test's database)."""
     csv = tmp_path / "cases.csv"
     csv.write_text(CSV, encoding="utf-8")
-    assert cli.main(["registry", "import", str(csv), "--db", str(db_path)]) == 0
+    assert cli.main(["registry", "import", str(csv), *cli_db]) == 0
     return db_path
 
 

@@ -12,9 +12,12 @@ from bot.channels.sms import SmsChannel
 from bot.clock import iso
 from bot.model import Reply
 from bot.storage import outbox
+from tests.conftest import both_engines
 from tests.fakes.telegram_api import TelegramRig, telegram_rig
 from tests.fakes.twilio_api import PUBLIC_URL, FakeTwilio, inbound_params, post_inbound, sms_config
 from tests.test_telegram_dialogue import registry  # noqa: F401 (fixture)
+
+pytestmark = both_engines
 
 pytestmark = pytest.mark.usefixtures("registry")
 

@@ -15,7 +15,10 @@ from bot.channels import console
 from bot.clock import iso
 from bot.config import ConfigError
 from bot.storage import casework, optouts, outbox, people
+from tests.conftest import both_engines
 from tests.web_support import make_escalation
+
+pytestmark = both_engines
 
 ADDRESS = "tester"  # the conftest ConsoleSession's address
 

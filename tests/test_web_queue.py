@@ -14,7 +14,10 @@ from bot.clock import iso
 from bot.demo_data import shipped_csv
 from bot.registry.importer import import_csv
 from bot.storage import accounts, audit, cases, casework, outbox, people
+from tests.conftest import both_engines
 from tests.web_support import add_user, make_escalation, post_form, signed_in, start_console
+
+pytestmark = both_engines
 
 
 @pytest.fixture

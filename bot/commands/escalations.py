@@ -11,7 +11,7 @@ import datetime as dt
 
 from ..clock import utcnow
 from ..config import Config
-from ..storage import Database, escalations
+from ..storage import escalations, open_database
 from . import missing_database
 
 
@@ -38,7 +38,7 @@ def age(created_at: str, now: dt.datetime) -> str:
 async def run_list(args: argparse.Namespace, config: Config) -> int:
     if missing_database(config):
         return 1
-    async with await Database.open(config.storage.path) as db:
+    async with await open_database(config.storage) as db:
         rows = await escalations.list_open(db)
     now = utcnow()
     print(f"{'REF':<8} {'CHANNEL':<10} {'LANG':<6} {'AGE':>5}  {'REASON':<12} STATUS")

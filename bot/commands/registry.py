@@ -17,8 +17,8 @@ from ..clock import utcnow
 from ..config import Config
 from ..registry import dates
 from ..registry.importer import ImportReport, import_csv
-from ..storage import Database
 from ..storage import cases as store
+from ..storage import open_database
 from . import missing_database
 
 MAX_LINES = 50
@@ -54,7 +54,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
 
 
 async def run_import(args: argparse.Namespace, config: Config) -> int:
-    async with await Database.open(config.storage.path) as db:
+    async with await open_database(config.storage) as db:
         report = await import_csv(db, args.file, now=utcnow(), skip_invalid=args.skip_invalid,
                                   date_order=args.date_order, replace=args.replace,
                                   phone_region=config.organization.phone_region)
@@ -100,7 +100,7 @@ def print_report(report: ImportReport, out: TextIO | None = None,
 async def run_stats(args: argparse.Namespace, config: Config) -> int:
     if missing_database(config):
         return 1
-    async with await Database.open(config.storage.path) as db:
+    async with await open_database(config.storage) as db:
         figures = await store.stats(db)
     print(f"cases: {figures['total']}")
     if figures["labs"]:

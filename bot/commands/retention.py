@@ -7,7 +7,7 @@ import datetime as dt
 
 from ..clock import iso, utcnow
 from ..config import Config
-from ..storage import Database, retention
+from ..storage import open_database, retention
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -29,7 +29,7 @@ async def run_purge(args: argparse.Namespace, config: Config) -> int:
         print("casecheck: --days must be 0 or more")
         return 2
     cutoff = iso(utcnow() - dt.timedelta(days=days))
-    async with await Database.open(config.storage.path) as db:
+    async with await open_database(config.storage) as db:
         purged = await retention.purge(db, cutoff)
     print(f"Deleted bodies older than {days} days: {purged.messages} transcript messages, "
           f"{purged.inbox} inbox, {purged.outbox} outbox, {purged.sms_more} pending SMS parts, "

@@ -1,7 +1,8 @@
 """The one owner of the database. All SQL of casecheck lives in this package.
 
 ``Database`` is the facade the rest of casecheck holds: it opens an engine
-(``sqlite_engine``: one writer thread, read connections on WAL snapshots; see
+(``sqlite_engine``: one writer thread, read connections on WAL snapshots, for a
+file path; ``postgres_engine``, an asyncpg pool, for a ``postgresql://`` URL; see
 ``engine`` for the seam and the portable SQL), migrates the schema, and hands
 out reads, write transactions (``transaction()``, yielding an ``engine.Tx``)
 and group-committed writes (``write_grouped``). The query modules beside this
@@ -16,12 +17,42 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 from .engine import Dialect, Engine, Row, Tx, Write
 from .sqlite_engine import SqliteEngine
 
-__all__ = ["Database", "Row", "Tx", "Write"]
+if TYPE_CHECKING:
+    from ..config_sections import Storage
+    from .postgres_engine import PostgresEngine
+
+__all__ = ["Database", "Row", "Tx", "Write", "is_url", "open_database", "redacted"]
+
+URL_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_url(target: str | os.PathLike[str]) -> bool:
+    """True when ``target`` names a PostgreSQL database rather than a SQLite file."""
+    return str(target).startswith(URL_SCHEMES)
+
+
+def redacted(target: str | os.PathLike[str]) -> str:
+    """``target`` fit for a log line or an error: a URL's password replaced by ``***``."""
+    text = str(target)
+    if not is_url(text):
+        return text
+    parts = urlsplit(text)
+    if parts.password is None:
+        return text
+    netloc = f"{parts.username or ''}:***@{parts.netloc.rpartition('@')[2]}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+async def open_database(storage: Storage, *, path: str | None = None) -> Database:
+    """The configured database: PostgreSQL at ``[storage] url`` when it is set, else
+    SQLite at ``[storage] path`` (``path``, when given, wins over both: ``--db``)."""
+    return await Database.open(path or storage.url or storage.path)
 
 
 def _migrations() -> list[tuple[int, str, str]]:
@@ -35,10 +66,17 @@ def _migrations() -> list[tuple[int, str, str]]:
 
 
 class Database:
+    """A SQLite file (``path``) or a PostgreSQL database (a ``postgresql://`` URL)."""
+
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = str(path)
-        self._sqlite = SqliteEngine(self.path)
-        self.engine: Engine = self._sqlite
+        self.path = str(path)  # a URL keeps its password: log ``redacted(path)`` only
+        self._sqlite: SqliteEngine | None = None
+        self._postgres: PostgresEngine | None = None
+        self.engine: Engine
+        if is_url(self.path):
+            self.engine = _Closed()
+        else:
+            self.engine = self._sqlite = SqliteEngine(self.path)
         self._open = False
 
     @classmethod
@@ -48,6 +86,12 @@ class Database:
         return db
 
     async def connect(self) -> None:
+        if self._sqlite is None:
+            from .postgres_engine import PostgresEngine  # asyncpg only when asked for
+
+            self.engine = self._postgres = await PostgresEngine.open(self.path)
+            self._open = True
+            return
         await self._sqlite.open()
         self._open = True
         try:
@@ -76,6 +120,8 @@ class Database:
 
     async def migrate(self) -> int:
         """Apply pending migrations; return the schema version."""
+        if self._postgres is not None:
+            return await self._postgres.migrate()
         async with self.transaction() as tx:
             await tx.execute(
                 "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
@@ -114,12 +160,27 @@ class Database:
 
     async def configure(self, sql: str) -> list[Row]:
         """A statement about the writing connection itself (SQLite: ``ATTACH``,
-        ``PRAGMA``), outside any transaction."""
-        return await self._sqlite.configure(sql)
+        ``PRAGMA``), outside any transaction; SQLite only."""
+        return await self._sqlite_only("Database.configure").configure(sql)
 
     async def trace(self, callback: Callable[[str], object] | None) -> None:
-        """Report every statement run to ``callback`` (tests check their query plans)."""
-        await self._sqlite.trace(callback)
+        """Report every statement run to ``callback`` (tests check their query plans);
+        SQLite only."""
+        await self._sqlite_only("Database.trace").trace(callback)
+
+    def _sqlite_only(self, feature: str) -> SqliteEngine:
+        if self._sqlite is None:
+            raise NotImplementedError(f"{feature} is SQLite only, not on PostgreSQL")
+        return self._sqlite
+
+
+class _Closed:
+    """The engine of a PostgreSQL ``Database`` not yet connected."""
+
+    dialect: Dialect = "postgresql"
+
+    def __getattr__(self, name: str) -> Any:
+        raise RuntimeError("database is closed")
 
 
 def _split_sql(script: str) -> list[str]:

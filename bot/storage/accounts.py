@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from . import Database, Row, audit
+from .locks import one_at_a_time
 
 ROLES = ("admin", "staff", "advocate")
 
@@ -123,6 +124,7 @@ async def reserve_login(db: Database, limits: LoginLimits, now: str) -> list[int
                                       WHERE key=?1 AND success=1), 0)"""
     address = "SELECT COUNT(*) FROM login_attempts WHERE key=? AND success=0 AND at>=?"
     async with db.transaction() as tx:
+        await one_at_a_time(tx, (limits.account_key, limits.address_key))
         for sql, key, limit in ((account, limits.account_key, limits.max_account),
                                 (address, limits.address_key, limits.max_address)):
             row = await tx.fetchone(sql, (key, limits.since))

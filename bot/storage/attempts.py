@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from . import Database, Tx
+from .locks import one_at_a_time
 
 
 def hashed_key(kind: str, value: str) -> str:
@@ -45,6 +46,7 @@ async def reserve(db: Database, keys: Sequence[str], limit: int, since: str,
     """
     hashed = [stored_key(key) for key in keys]
     async with db.transaction() as tx:
+        await one_at_a_time(tx, hashed)
         for key, stored in zip(keys, hashed, strict=True):
             row = await tx.fetchone("SELECT COUNT(*) FROM lookup_attempts"
                                     " WHERE key=? AND success=0 AND at>=?", (stored, since))

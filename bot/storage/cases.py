@@ -53,6 +53,8 @@ async def mark_phone_wrong(tx: Tx, phone_e164: str) -> None:
 # The importer stages every checked row (with its CSV line) in a private temporary
 # database attached as ``stage``, checks the whole file there, then upserts into
 # ``cases`` in one transaction. Detaching drops the stage at once, whatever its size.
+# On PostgreSQL the stage is a schema of unlogged tables, dropped at the end (one
+# import at a time per database).
 
 STAGED_COLUMNS = (
     "line", "docket_number", "docket_display", "court", "last_name", "last_name_key",
@@ -65,6 +67,15 @@ INDEX_BUILD_CACHE_KIB = 8_000
 
 async def stage_begin(db: Database) -> None:
     await stage_end(db)
+    if db.dialect == "postgresql":
+        text = ", ".join(f"{c} TEXT" for c in STAGED_COLUMNS[1:])
+        async with db.transaction() as tx:
+            await tx.execute("CREATE SCHEMA stage")
+            await tx.execute(f"CREATE UNLOGGED TABLE stage.rows (line BIGINT PRIMARY KEY, {text})")
+            await tx.execute("CREATE UNLOGGED TABLE stage.suspect_keys"
+                             " (docket_number TEXT, court TEXT)")
+            await tx.execute("CREATE UNLOGGED TABLE stage.suspect_codes (notice_code_hash TEXT)")
+        return
     # The stage is attached to the writing connection only: it is read in transactions.
     await db.configure("ATTACH DATABASE '' AS stage")  # a private temporary file
     await db.configure("PRAGMA stage.journal_mode=OFF")
@@ -77,6 +88,9 @@ async def stage_begin(db: Database) -> None:
 
 
 async def stage_end(db: Database) -> None:
+    if db.dialect == "postgresql":
+        await db.execute("DROP SCHEMA IF EXISTS stage CASCADE")
+        return
     attached = await db.configure("PRAGMA database_list")
     if any(row["name"] == "stage" for row in attached):
         await db.configure("DETACH DATABASE stage")
@@ -169,7 +183,7 @@ async def upsert_staged(tx: Tx, now: str, *,
     """
     before = await count(tx)
     indexes: list[str] = []
-    if rebuild_indexes:
+    if rebuild_indexes and tx.dialect == "sqlite":  # PostgreSQL maintains them as it goes
         found = await tx.fetchall(
             "SELECT name, sql FROM sqlite_master WHERE type='index'"
             " AND tbl_name='cases' AND sql IS NOT NULL")
@@ -207,7 +221,10 @@ async def delete_not_staged(tx: Tx) -> int:
 
 
 async def set_cache_kib(db: Database, kib: int) -> None:
-    """Page cache of this connection (large during a bulk import, small at rest)."""
+    """Page cache of this connection (large during a bulk import, small at rest); the
+    server's own setting on PostgreSQL."""
+    if db.dialect != "sqlite":
+        return
     await db.configure(f"PRAGMA cache_size=-{int(kib)}")
 
 

@@ -69,7 +69,7 @@ async def queue(db: Database, f: QueueFilter, *, overdue_before: str, week_befor
         f" FROM escalations{where} ORDER BY created_at {order}, id {order}"
         " LIMIT ? OFFSET ?", [*params, limit, offset])
     total = await db.fetchone(
-        f"SELECT COUNT(*) FROM (SELECT 1 FROM escalations{where} LIMIT ?)",
+        f"SELECT COUNT(*) FROM (SELECT 1 FROM escalations{where} LIMIT ?) AS matching",
         [*params, count_cap + 1])
     return rows, int(total[0]) if total else 0
 

@@ -42,6 +42,8 @@ class Tx(Protocol):
     """One write transaction. Statements run in order, all or nothing; a
     concurrent reader sees none of them until the commit."""
 
+    dialect: Dialect
+
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one statement; the number of rows it changed."""
         ...

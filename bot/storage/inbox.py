@@ -91,6 +91,7 @@ _CLAIM = """UPDATE inbox SET claimed_by=?, claimed_until=?
         WHERE me.channel = inbox.channel AND me.address = inbox.address
           AND o.status = 'pending' AND o.claimed_by <> ? AND o.claimed_until >= ?)"""
 _CHUNK = 400  # ids per statement (each appears twice)
+CLAIM_LOCK = 0x63617365_696E  # pg_advisory_xact_lock key of the inbox claim ("casein")
 
 
 async def claim(db: Database, ids: Sequence[int], worker: str, now: str,
@@ -99,8 +100,15 @@ async def claim(db: Database, ids: Sequence[int], worker: str, now: str,
     The claim joins the group commit of concurrent turns (no commit of its own)."""
     if not ids:
         return set()
-    await db.write_grouped(_by_chunks(
-        _CLAIM, (worker, until), ids, (now, worker), twice=True, tail2=(worker, worker, now)))
+    writes = _by_chunks(
+        _CLAIM, (worker, until), ids, (now, worker), twice=True, tail2=(worker, worker, now))
+    if db.dialect == "postgresql":
+        # Instances claim concurrently under READ COMMITTED, and the claim reads rows it
+        # does not update (a sender's earlier rows, a linked contact's leases): row locks
+        # (FOR UPDATE SKIP LOCKED) would not stop two instances taking one person's
+        # turns at once. One claim at a time per database does, until its commit.
+        writes.insert(0, ("SELECT pg_advisory_xact_lock(?)", (CLAIM_LOCK,)))
+    await db.write_grouped(writes)
     held: set[int] = set()
     for sql, params in _by_chunks("SELECT id FROM inbox WHERE id IN ({ids}) AND claimed_by=?",
                                   (), ids, (worker,)):

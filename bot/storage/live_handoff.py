@@ -30,7 +30,7 @@ async def person_wrote(tx: Tx, escalation_id: int, now: str,
     await tx.execute(
         """UPDATE escalations SET person_wrote_at=?, updated_at=?,
                status=CASE status WHEN 'waiting' THEN 'claimed' ELSE status END,
-               after_hours_told=MAX(after_hours_told, ?)
+               after_hours_told=CASE WHEN ? = 1 THEN 1 ELSE after_hours_told END
            WHERE id=?""", (now, now, int(told_after_hours), escalation_id))
     await tx.execute(
         "INSERT INTO escalation_events(escalation_id, actor, action, at) VALUES (?,?,?,?)",

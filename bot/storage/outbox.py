@@ -26,6 +26,7 @@ from typing import Any
 from ..model import Reply
 from . import Database, Row, Tx, Write, linking
 from . import optouts as optouts_store
+from .locks import one_at_a_time
 from .records import OutboxRow
 
 # Order of delivery states; a status update never moves a row to a lower rank.
@@ -101,6 +102,10 @@ async def claim_due(db: Database, channel: str, now: str, limit: int) -> list[Ou
     address is still waiting, so one person's messages leave in order.
     """
     async with db.transaction() as tx:
+        # PostgreSQL: instances claim one at a time (READ COMMITTED would let two pick
+        # the same row, or one person's next row before the first is sent); this read
+        # then sees the previous claim committed. SQLite's single writer already does.
+        await one_at_a_time(tx, [f"outbox:{channel}"])
         due = await tx.fetchall(
             f"""SELECT o.id, o.kind != 'compliance'
                         AND {linking.opted_out_clause('o.channel', 'o.address')} AS blocked

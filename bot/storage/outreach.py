@@ -19,6 +19,7 @@ from ..channels.registry import BUILTIN, SMS, TELEGRAM
 from . import Database, Row, Tx, audit
 from . import optouts as optouts_store
 from .linking import PHONE_CHANNELS, opted_out_clause
+from .locks import one_at_a_time
 
 ANY, MIXED = "any", "mixed"  # audiences over two channels (see Audience.channel)
 CHANNELS = (*BUILTIN.outreach_channels(), ANY, MIXED)
@@ -28,6 +29,7 @@ STATES = ("draft", "scheduled", "running", "paused", "cancelled", "done")
 CASE_CHUNK = 20_000  # cases per materialising transaction (keeps the write lock short)
 REACHED = "('sent','delivered')"
 # Delivery statuses from the provider, in order; a recipient never moves backwards.
+STATUS_LOCK = "outreach_status"  # recording sends and their status callbacks take turns
 FINAL_STATUSES = {"delivered": "delivered", "undelivered": "failed", "failed": "failed"}
 
 
@@ -174,7 +176,7 @@ def _in(column: str, values: Sequence[str], params: list[Any]) -> str:
 
 
 def _case_filters(audience: Audience, default_locale: str, params: list[Any]) -> str:
-    clauses = ["1"]
+    clauses = ["TRUE"]
     for column, values in (("c.lab", audience.labs), ("c.status", audience.statuses),
                            ("c.court", audience.courts)):
         if values:
@@ -222,7 +224,7 @@ def _select(channel: str, campaign_id: int, audience: Audience, locales: Sequenc
                   " AND ct.person_id IN (SELECT p2.id FROM people p2 WHERE p2.verified_case_id"
                   f" = c.id UNION SELECT s.person_id FROM contacts s WHERE s.channel = '{SMS.name}'"
                   " AND s.address = c.phone AND c.phone_wrong = 0)")
-        where = "1"
+        where = "TRUE"
     ch = f"'{channel}'"
     locale = _locale_expr(ch, address, locales, default_locale, params)
     columns = f"?, {ch}, {address}, c.id, {locale}, 'pending', ?"
@@ -379,6 +381,7 @@ async def record(db: Database, results: Sequence[Result], now: str) -> None:
     async with db.transaction() as tx:
         sent = by_kind.pop("sent", [])
         if sent:
+            await one_at_a_time(tx, [STATUS_LOCK])
             await tx.executemany(
                 "UPDATE outreach_recipients SET state='sent', provider_id=?, sent_at=?,"
                 " reason=NULL, next_attempt_at=NULL WHERE id=? AND state='sending'",
@@ -420,6 +423,9 @@ async def apply_statuses(db: Database, updates: Sequence[tuple[str, str, str | N
     """Provider callbacks ``(provider_id, status, error_code)``: idempotent, never
     backwards; a callback for a message not yet recorded waits in the early table."""
     async with db.transaction() as tx:
+        # On PostgreSQL a callback's look-up of its message and a send's check of the early
+        # table could each miss the other's uncommitted row: they take turns.
+        await one_at_a_time(tx, [STATUS_LOCK])
         for provider_id, status, error_code in updates:
             state = FINAL_STATUSES.get(status)
             if state is None:
@@ -480,7 +486,8 @@ async def next_retry(db: Database, campaign_id: int,
     where = "campaign_id=?" + (" AND channel=?" if channel else "")
     params = (campaign_id, channel) if channel else (campaign_id,)
     row = await db.fetchone(
-        f"SELECT SUM(state='pending'), SUM(state='sending'),"
+        f"SELECT SUM(CASE WHEN state='pending' THEN 1 ELSE 0 END),"
+        f" SUM(CASE WHEN state='sending' THEN 1 ELSE 0 END),"
         f" MIN(CASE WHEN state='pending' THEN next_attempt_at END)"
         f" FROM outreach_recipients WHERE {where} AND state IN ('pending','sending')", params)
     if row is None:
@@ -561,11 +568,11 @@ async def timeline(db: Database, campaign_id: int, start: str,
 async def span(db: Database, campaign_id: int) -> tuple[str | None, str | None]:
     """First send and last send-or-reply of a campaign."""
     row = await db.fetchone(
-        "SELECT MIN(sent_at), MAX(MAX(COALESCE(sent_at, '')), MAX(COALESCE(replied_at, '')))"
+        "SELECT MIN(sent_at), MAX(sent_at), MAX(replied_at)"
         " FROM outreach_recipients WHERE campaign_id=?", (campaign_id,))
     if row is None or row[0] is None:
         return None, None
-    return row[0], row[1] or row[0]
+    return row[0], max(row[1] or "", row[2] or "") or row[0]
 
 
 async def record_test_send(db: Database, campaign_id: int, actor: str, outcome: str,

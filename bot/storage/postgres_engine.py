@@ -34,21 +34,26 @@ from bot.storage import postgres_migrations
 from bot.storage.engine import Dialect, Engine, Row, Tx, Write
 
 # What a '?' may hide in: string literals, quoted names, dollar quotes, comments.
-# A lone '?' is a placeholder.
+# A lone '?' (or '?N') is a placeholder.
 _SKIP_OR_PLACEHOLDER = re.compile(
-    r"""'(?:[^']|'')*'?|"(?:[^"]|"")*"?|\$(\w*)\$.*?\$\1\$|--[^\n]*|/\*.*?(?:\*/|\Z)|\?""",
+    r"""'(?:[^']|'')*'?|"(?:[^"]|"")*"?|\$(\w*)\$.*?\$\1\$|--[^\n]*|/\*.*?(?:\*/|\Z)|\?(\d*)""",
     re.DOTALL)
 
 
 @functools.lru_cache(maxsize=4096)
 def numbered(sql: str) -> str:
-    """``sql`` with its ``?`` placeholders numbered ``$1 .. $n`` for PostgreSQL."""
+    """``sql`` with its ``?`` placeholders numbered ``$1 .. $n`` for PostgreSQL; an
+    explicit ``?N`` (one parameter used twice) is ``$N``, and a ``?`` after it takes
+    the next number, as in SQLite."""
     count = 0
 
     def number(match: re.Match[str]) -> str:
         nonlocal count
-        if match.group(0) != "?":
+        if not match.group(0).startswith("?"):
             return match.group(0)
+        if match.group(2):
+            count = max(count, int(match.group(2)))
+            return f"${int(match.group(2))}"
         count += 1
         return f"${count}"
 
@@ -63,6 +68,8 @@ def _changed(status: str) -> int:
 
 class PostgresTx:
     """A ``Tx`` on one pooled connection inside an open transaction."""
+
+    dialect: Dialect = "postgresql"
 
     def __init__(self, conn: Any) -> None:
         self._conn = conn

@@ -47,6 +47,19 @@ async def search_cases(db: Database, *, docket: str = "", last_name_key: str = "
     return found[:limit]
 
 
+# Escalations with each case of their candidate list (a JSON array of case ids), per
+# engine: SQLite's json_each, PostgreSQL's jsonb_array_elements_text.
+_CANDIDATES = {
+    "sqlite": """SELECT e.id, e.ref, e.status, j.value AS case_id FROM escalations e, json_each(
+                CASE WHEN json_valid(e.candidates) THEN e.candidates ELSE '[]' END) j
+            WHERE e.candidates != '[]' AND j.value""",
+    "postgresql": """SELECT e.id, e.ref, e.status, CAST(j.value AS BIGINT) AS case_id
+            FROM escalations e, jsonb_array_elements_text(CASE WHEN e.candidates LIKE '[%'
+                THEN CAST(e.candidates AS JSONB) ELSE CAST('[]' AS JSONB) END) AS j(value)
+            WHERE e.candidates <> '[]' AND CAST(j.value AS BIGINT)""",
+}
+
+
 async def escalations_of_cases(db: Database, case_ids: Sequence[int]) -> dict[int, list[Row]]:
     """Escalations that name each case (verified, or as a possible match), newest first."""
     if not case_ids:
@@ -56,9 +69,7 @@ async def escalations_of_cases(db: Database, case_ids: Sequence[int]) -> dict[in
         f"""SELECT e.id, e.ref, e.status, e.case_id AS case_id FROM escalations e
             WHERE e.case_id IN ({marks})
             UNION
-            SELECT e.id, e.ref, e.status, j.value AS case_id FROM escalations e, json_each(
-                CASE WHEN json_valid(e.candidates) THEN e.candidates ELSE '[]' END) j
-            WHERE e.candidates != '[]' AND j.value IN ({marks})
+            {_CANDIDATES[db.dialect]} IN ({marks})
             ORDER BY id DESC""", [*case_ids, *case_ids])
     out: dict[int, list[Row]] = {}
     for row in rows:

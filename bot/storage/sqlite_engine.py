@@ -42,6 +42,8 @@ READERS = 2  # read connections (a turn's reads rarely wait; SQLite reads are sh
 class SqliteTx:
     """A write transaction on the writer connection (see ``engine.Tx``)."""
 
+    dialect: Dialect = "sqlite"
+
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
 

@@ -1,0 +1,62 @@
+"""Two instances on one PostgreSQL database (issue 13): each an App with its SMS webhook,
+inbox and outbox workers, in one process here. A burst of signed inbound SMS from many
+senders, split between them: every message answered exactly once, in order per sender.
+(The SQLite half runs the same on two Apps sharing one file.)"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import aiohttp
+import pytest
+
+from bot.app import App
+from bot.server import Service
+from tests.fakes.twilio_api import PUBLIC_URL, FakeTwilio, inbound_params, post_inbound, sms_config
+from tests.test_sms_channel import NUMBERED_ENGLISH
+
+SENDERS = [f"+1617555{n:04d}" for n in range(300, 316)]
+
+
+@asynccontextmanager
+async def instance(config, fake: FakeTwilio, clock) -> AsyncIterator[Service]:
+    app = await App.create(sms_config(config, fake), clock=clock)
+    service = Service(app, extensions=[])
+    try:
+        await service.start()
+        yield service
+    finally:
+        await service.stop()
+        await app.close()
+
+
+@pytest.mark.parametrize("storage_engine", ["sqlite", "postgresql"], indirect=True)
+async def test_a_burst_split_between_two_instances_is_answered_once_in_order(config, clock):
+    async with FakeTwilio() as fake, aiohttp.ClientSession() as session, \
+            instance(config, fake, clock) as one, instance(config, fake, clock) as two:
+        fake.webhook_base = one.url
+
+        async def converse(n: int, sender: str) -> None:
+            # "hi" to one instance, the language choice to the other, without waiting
+            # for the greeting: the choice must still be handled after the greeting.
+            first, second = (one, two) if n % 2 else (two, one)
+            for service, body in ((first, "hi"), (second, "1")):
+                status, _ = await post_inbound(session, service.url, PUBLIC_URL,
+                                               inbound_params(sender, body),
+                                               auth_token=fake.auth_token)
+                assert status == 200
+
+        await asyncio.gather(*(converse(n, s) for n, s in enumerate(SENDERS)))
+        await fake.wait_for(2 * len(SENDERS), timeout=30)
+        await asyncio.sleep(1.0)  # time for a wrong extra copy to show up
+        for sender in SENDERS:
+            texts = fake.texts_to(sender)
+            # each message answered exactly once
+            assert len(texts) == 2, (sender, [t[:40] for t in texts])
+            assert NUMBERED_ENGLISH.search(texts[0]), texts  # the greeting, then the menu
+            assert "Reply 1 for" in texts[1] and not NUMBERED_ENGLISH.search(texts[1]), texts
+        handled = await one.app.db.fetchall(
+            "SELECT status, COUNT(*) AS n FROM inbox GROUP BY status")
+        assert {r["status"]: r["n"] for r in handled} == {"done": 2 * len(SENDERS)}
