@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from babel.dates import format_datetime, format_time
+from babel.dates import format_time
 
 from .config import Config
 from .i18n import Translator
+from .local_time import weekday
 
 
 def paused_menu_text(translator: Translator, locale: str) -> str:
@@ -32,7 +33,7 @@ def after_hours_text(translator: Translator, config: Config, locale: str,
         return None
     return translator.gettext(
         locale, "Our office is closed now. A lawyer will answer after we open on {day} at {time}.",
-        day=format_datetime(opening, "EEEE", tzinfo=opening.tzinfo, locale=locale),
+        day=weekday(lambda msgid: translator.gettext(locale, msgid), locale, opening.weekday()),
         time=format_time(opening, "short", tzinfo=opening.tzinfo, locale=locale))
 
 

@@ -51,6 +51,7 @@ DOMAINS: tuple[tuple[str, str], ...] = (
     ("bot/web/templates/outreach_*.html", "outreach"),
     ("bot/web/*", "web"),  # staff console: Python and templates
     ("bot/handoff.py", "web"),
+    ("bot/local_time.py", "messages"),  # day names the dialogue and the handoff share
 )
 
 # Functions whose string arguments are msgids: name -> argument positions

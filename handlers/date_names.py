@@ -13,9 +13,7 @@ import datetime as dt
 from babel.dates import format_date
 
 from bot.context import Context
-
-# Locales whose CLDR data has no month names of their own.
-CATALOG_DATE_LOCALES = frozenset({"ht"})
+from bot.local_time import CATALOG_DATE_LOCALES
 
 
 def N_(msgid: str) -> str:

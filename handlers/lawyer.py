@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Sequence
 
 from bot.context import Context
+from bot.local_time import office_hours
 from bot.storage import effects
 
 from .prompts import show_menu
@@ -63,5 +64,5 @@ async def request(ctx: Context, reason: str = "asked", candidates: Sequence[int]
                    "Thank you. Your reference is {ref}. We aim to have a lawyer from {org} "
                    "contact you here within {n} business hours.", hours, org=org.name, ref=ref)
             + " " + ctx._("You can also call {phone} ({hours}).", phone=org.phone,
-                          hours=org.office_hours))
+                          hours=office_hours(org.hours, ctx.locale, ctx._)))
     await show_menu(ctx)

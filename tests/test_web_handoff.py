@@ -139,6 +139,33 @@ async def test_after_hours_the_person_is_told_once_in_their_language(app, sessio
     assert (await session.say("¿Hola?"))["replies"] == []
 
 
+@pytest.mark.parametrize("locale, closed, monday", [("ht", "fèmen", "lendi"),
+                                                    ("pt_BR", "fechado", "segunda-feira")])
+async def test_after_hours_the_day_is_named_in_the_persons_language(app, session, clock,
+                                                                     locale, closed, monday):
+    # CLDR has no Haitian day names (Babel says "Mon"): the catalog's are used.
+    await session.say("hi")
+    await live(app, locale=locale)
+    state = await people.get_or_create(app.db, "console", ADDRESS, iso(clock()))
+    async with app.db.transaction() as conn:
+        state.locale = locale
+        await people.save_state(conn, state, "console", iso(clock()))
+    clock.now = dt.datetime(2026, 11, 28, 23, 0, tzinfo=dt.UTC)  # Saturday evening in Boston
+    text = session.text(await session.say("alo?"))
+    assert closed in text.lower() and monday in text and "Mon" not in text
+
+
+@pytest.mark.parametrize("ask, hours", [
+    ("I want to talk to a lawyer", "Mon–Fri 9:00 AM–5:00 PM"),
+    ("quero falar com um advogado", "seg.–sex. 09:00–17:00"),
+    ("mwen vle pale ak yon avoka", "lendi–vandredi 09:00–17:00"),
+    ("хочу поговорить с адвокатом", "пн–пт 09:00–17:00")])
+async def test_the_office_hours_a_person_is_given_are_in_their_language(session, ask, hours):
+    # CLDR's English times carry a narrow no-break space; SMS renders it plain.
+    text = session.text(await session.say(ask)).replace("\u202f", " ")
+    assert f"({hours})" in text and "Mon-Fri" not in text
+
+
 async def test_during_office_hours_nothing_is_said(app, session, clock):
     await session.say("hi")
     await live(app)

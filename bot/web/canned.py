@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..config import Config
 from ..i18n import Translator
+from ..local_time import office_hours
 from .pages import N_
 
 # Ready-made replies staff can start from; each is filled in the person's language
@@ -21,5 +22,6 @@ CANNED = {
 def texts(translator: Translator, config: Config, locale: str) -> dict[str, str]:
     """Every ready-made reply in ``locale``, with the organisation's details filled in."""
     org = config.organization
-    fill = {"org": org.name, "phone": org.phone, "hours": org.office_hours}
+    hours = office_hours(org.hours, locale, lambda msgid: translator.gettext(locale, msgid))
+    fill = {"org": org.name, "phone": org.phone, "hours": hours}
     return {key: translator.gettext(locale, msgid, **fill) for key, msgid in CANNED.items()}
