@@ -125,23 +125,28 @@ async def events(db: Database, escalation_id: int) -> list[Row]:
 async def record_view(db: Database, esc: Row, actor: str, now: str) -> None:
     """Opening an escalation shows a transcript and case data: audit it."""
     async with db.transaction() as tx:
-        await audit.record(tx, now, actor, "escalation_view", person_id=esc["person_id"],
-                           case_id=esc["case_id"], detail=f"escalation={esc['id']}")
+        await _audit(tx, esc, actor, "escalation_view", now)
 
 
 async def record_export(db: Database, esc: Row, actor: str, now: str) -> None:
     """Downloading a conversation takes a transcript out of the console: audit it."""
     async with db.transaction() as tx:
-        await audit.record(tx, now, actor, "escalation_export", person_id=esc["person_id"],
-                           case_id=esc["case_id"], detail=f"escalation={esc['id']}")
+        await _audit(tx, esc, actor, "escalation_export", now)
 
 
-async def _event(tx: Tx, esc: Row, actor: str, action: str, now: str) -> None:
+async def _audit(tx: Tx, esc: Row, actor: str, action: str, now: str, more: str = "") -> None:
+    await audit.record(tx, now, actor, action, person_id=esc["person_id"],
+                       case_id=esc["case_id"], detail=f"escalation={esc['id']}{more}")
+
+
+async def _event(tx: Tx, esc: Row, actor: str, action: str, now: str,
+                 assignee: str | None = None) -> None:
+    """One step in the escalation's history, and its audit line."""
     await tx.execute(
         "INSERT INTO escalation_events(escalation_id, actor, action, at) VALUES (?,?,?,?)",
-        (esc["id"], actor, action, now))
-    await audit.record(tx, now, actor, f"escalation_{action}", person_id=esc["person_id"],
-                       case_id=esc["case_id"], detail=f"escalation={esc['id']}")
+        (esc["id"], actor, f"{action}:{assignee}" if assignee else action, now))
+    await _audit(tx, esc, actor, f"escalation_{action}", now,
+                 f" to={assignee}" if assignee else "")
 
 
 async def claim(db: Database, esc: Row, actor: str, now: str) -> bool:
@@ -164,11 +169,7 @@ async def assign(db: Database, esc: Row, actor: str, assignee: str, now: str) ->
             (assignee, now, esc["id"]))
         if changed == 0:
             return False
-        await tx.execute(
-            "INSERT INTO escalation_events(escalation_id, actor, action, at) VALUES (?,?,?,?)",
-            (esc["id"], actor, f"assigned:{assignee}", now))
-        await audit.record(tx, now, actor, "escalation_assigned", person_id=esc["person_id"],
-                           case_id=esc["case_id"], detail=f"escalation={esc['id']} to={assignee}")
+        await _event(tx, esc, actor, "assigned", now, assignee)
     return True
 
 
