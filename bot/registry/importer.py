@@ -8,8 +8,9 @@ chunks while the database thread stages them: the two halves of the work run on
 two cores. The stage is then checked as a whole (one docket number and court with
 different data, one notice code for two cases). If any row is invalid nothing is
 imported, unless ``skip_invalid`` is set; then the valid rows are upserted into
-``cases`` in one transaction. Problems name the line, the column and the bad value (shown to the
-operator importing their own file; the audit trail keeps counts only).
+``cases`` in one transaction. Problems name the line, the column and the bad
+value (shown to the operator importing their own file; the audit trail keeps
+counts only).
 
 The delimiter (comma, semicolon or tab) is read from the header line; the day/month
 order of the file's dates is declared or detected from the whole file (see
