@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 
+import phonenumbers
 import pytest
 
 from bot.registry.normalize import (
@@ -145,3 +147,27 @@ def test_notice_codes_hash_the_same_however_typed() -> None:
     assert hash_notice_code("HX7K29QP") == digest
     assert hash_notice_code("HX7K-29QB") != digest
     assert len(digest) == 64 and "HX7K" not in digest.upper()
+
+
+def _e164_by_phonenumbers(text: str, region: str) -> str | None:
+    number = phonenumbers.parse(text, region)
+    if (phonenumbers.is_possible_number_with_reason(number)
+            != phonenumbers.ValidationResult.IS_POSSIBLE):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+@pytest.mark.parametrize("region", ["US", "CA", "DO", "PR", "JM", "GB", "CV", "BR"])
+def test_north_american_notations_read_as_phonenumbers_reads_them(region: str) -> None:
+    rng = random.Random(region)
+    forms = ["({a}) {b}-{c}", "({a}){b}-{c}", "{a}-{b}-{c}", "{a}.{b}.{c}", "{a} {b} {c}",
+             "{a}{b}{c}", "+1 {a} {b} {c}", "+1-{a}-{b}-{c}", "+1({a}) {b}-{c}", "+1{a}{b}{c}"]
+    for _ in range(500):
+        text = rng.choice(forms).format(a=rng.randint(200, 999), b=f"{rng.randint(0, 999):03d}",
+                                        c=f"{rng.randint(0, 9999):04d}")
+        want = _e164_by_phonenumbers(text, region)
+        if want is None:
+            with pytest.raises(ValueError):
+                normalize_phone(text, region)
+        else:
+            assert normalize_phone(text, region) == want, text

@@ -2,12 +2,15 @@
 
 The whole file is checked before anything changes. A generator parses and
 checks the rows and feeds them to a temporary stage database; it runs in the
-database's worker thread, so the event loop keeps running. The stage is then
-checked as a whole (one docket number and court with different data, one
-notice code for two cases). If any row is invalid nothing is imported, unless
-``skip_invalid`` is set; then the valid rows are upserted into ``cases`` in one
-transaction. Problems name the line, the column and the bad value (shown to the
-operator importing their own file; the audit trail keeps counts only).
+database's worker thread, so the event loop keeps running. A large file is parsed
+in a process of its own (``parse_in_process``), which sends the checked rows in
+chunks while the database thread stages them: the two halves of the work run on
+two cores. The stage is then checked as a whole (one docket number and court with
+different data, one notice code for two cases). If any row is invalid nothing is
+imported, unless ``skip_invalid`` is set; then the valid rows are upserted into
+``cases`` in one transaction. Problems name the line, the column and the bad
+value (shown to the operator importing their own file; the audit trail keeps
+counts only).
 
 The delimiter (comma, semicolon or tab) is read from the header line; the day/month
 order of the file's dates is declared or detected from the whole file (see
@@ -25,10 +28,12 @@ import hashlib
 import io
 import itertools
 import json
+import multiprocessing
 import operator
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -57,6 +62,10 @@ _SPACES = re.compile(r"\s+")
 _STATUS_SEPARATORS = re.compile(r"[\s_-]+")
 DELIMITERS = (",", ";", "\t")
 SHOWN = 40  # characters of a bad value shown in a problem
+# From this size (about 75,000 rows) a file is parsed in a process of its own: starting
+# one costs about 0.2 s of CPU; parsing then overlaps staging (about 5 us a row each).
+PARSE_IN_PROCESS_FROM = 8_000_000  # bytes
+CHUNK_ROWS = 5_000  # rows per message from the parsing process
 
 
 class FileProblem(Exception):
@@ -193,6 +202,54 @@ class CsvRows:
         self._pad = self._width in index
         self._last_line = self._reader.line_num
 
+    def outcome(self) -> dict[str, Any]:
+        """What reading the file found (counts, problems, order hints, suspects)."""
+        return {"rows": self.rows, "staged": self.staged, "problems": self.problems,
+                "hints": self.hints, "suspect_keys": self.suspect_keys,
+                "suspect_codes": self.suspect_codes, "_last_line": self._last_line}
+
+    def adopt(self, outcome: dict[str, Any]) -> None:
+        """Take over the ``outcome`` of the same file read in another process."""
+        for name, value in outcome.items():
+            setattr(self, name, value)
+
+    def rows_to_stage(self, skip_invalid: bool) -> Iterator[tuple[Any, ...]]:
+        """``to_stage``, from a process of its own for a large file (call after ``open``)."""
+        if self.path.stat().st_size < PARSE_IN_PROCESS_FROM:
+            return self.to_stage(skip_invalid)
+        return self._from_process(skip_invalid)
+
+    def _from_process(self, skip_invalid: bool) -> Iterator[tuple[Any, ...]]:
+        context = multiprocessing.get_context("spawn")  # no fork of a threaded process
+        receiver, sender = context.Pipe(duplex=False)
+        process = context.Process(
+            target=parse_in_process, name="casecheck-import-parse", daemon=True,
+            args=(sender, str(self.path), self.today, self.order, self.phone_region,
+                  skip_invalid))
+        process.start()
+        sender.close()
+        try:
+            while True:
+                try:
+                    message = receiver.recv()
+                except EOFError:
+                    raise RuntimeError("the parsing process of the import stopped") from None
+                if isinstance(message, list):
+                    yield from message
+                    continue
+                kind, outcome, detail = message
+                self.adopt(outcome)
+                if kind == "file":
+                    raise FileProblem(detail)
+                if kind == "error":
+                    raise RuntimeError(f"the parsing process of the import failed: {detail}")
+                return
+        finally:
+            receiver.close()
+            if process.is_alive():
+                process.kill()  # the stage stopped early: the rest is not wanted
+            process.join()
+
     def close(self) -> None:
         if self._text is not None:
             self._text.close()  # and the binary file under it
@@ -270,6 +327,28 @@ class CsvRows:
                               " quotes on this line") from None
         finally:
             self._last_line, self.rows, self.staged = last, rows, staged
+
+
+def parse_in_process(sender: Connection, path: str, today: str, order: str, region: str,
+                     skip_invalid: bool) -> None:
+    """Body of the parsing process: chunks of ``to_stage`` rows, then
+    ``(kind, outcome, detail)``: kind "done", "file" (a FileProblem) or "error"."""
+    parser = CsvRows(path, dt.date.fromisoformat(today), order, region)
+    end: tuple[str, dict[str, Any], str] = ("done", {}, "")
+    try:
+        parser.open()
+        rows = parser.to_stage(skip_invalid)
+        while chunk := list(itertools.islice(rows, CHUNK_ROWS)):
+            sender.send(chunk)
+        end = ("done", parser.outcome(), "")
+    except FileProblem as exc:
+        end = ("file", parser.outcome(), str(exc))
+    except Exception as exc:  # reported by the importing process
+        end = ("error", parser.outcome(), type(exc).__name__)  # no value of the file
+    finally:
+        parser.close()
+    sender.send(end)
+    sender.close()
 
 
 _STATUS_SET = frozenset(STATUSES)
@@ -450,7 +529,7 @@ async def _import_pass(db: Database, path: str | Path, *, now: dt.datetime,
         await store.set_cache_kib(db, IMPORT_CACHE_KIB)
         await store.stage_begin(db)
         async with db.transaction() as conn:
-            await store.stage_rows(conn, parser.to_stage(skip_invalid))
+            await store.stage_rows(conn, parser.rows_to_stage(skip_invalid))
         report.rows = parser.rows
         if not report.rows:
             raise FileProblem("the file has a header but no data rows")

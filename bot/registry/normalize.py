@@ -18,6 +18,14 @@ _NAME_DROP = str.maketrans("", "", " -'.\u2019\u2018\u2010\u2011\u2013\u00a0\t")
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
 _US = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})", re.ASCII)
 NOTICE_PREFIX = "casecheck-notice:"
+# A North American number in a common notation, "(617) 555-0100", "617-555-0100",
+# "+1 617.555.0100": E.164 without phonenumbers' general parser (most of an import's
+# time per phone). The group ``plus`` is "+1" written out; without it the number is
+# one only in a region of country code 1. tests/test_normalize.py checks that both
+# ways agree.
+_NANP = re.compile(r"(?P<plus>\+1[-. ]?)?(?:\(([2-9]\d\d)\) ?|([2-9]\d\d)[-. ]?)"
+                   r"(\d{3})[-. ]?(\d{4})", re.ASCII)
+_NANP_REGIONS = frozenset(phonenumbers.region_codes_for_country_code(1))
 
 
 # A district-court docket (year and court, case type, sequence): the sequence is
@@ -129,6 +137,8 @@ def normalize_phone(raw: str, default_region: str = "US") -> str:
     not checked (registries hold old and made-up numbers too).
     """
     text = raw.strip()
+    if (m := _NANP.fullmatch(text)) and (m["plus"] or default_region in _NANP_REGIONS):
+        return f"+1{m[2] or m[3]}{m[4]}{m[5]}"
     if text.startswith("00"):  # the international prefix most of the world dials
         text = "+" + text[2:]
     try:
