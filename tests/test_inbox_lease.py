@@ -133,3 +133,18 @@ async def test_a_person_linked_on_sms_and_telegram_never_has_two_turns_at_once(a
     assert len(turns.handled) == 20
     assert turns.overlaps == []
     assert [p for _, p in turns.handled] == [f"L{n:02d}" for n in range(20)]  # in order
+
+
+async def test_a_sender_s_next_row_waits_while_another_worker_holds_the_first(app, clock):
+    # Two instances read the same pending rows; the other one claimed the sender's first
+    # message a moment before: asking for both must not take the second (it would be
+    # handled as a first message, at the same time as the real first).
+    sender = "+16175550003"
+    await inbox.store_many(app.db, [Inbound("sms", sender, "hi", provider_id="first"),
+                                    Inbound("sms", sender, "1", provider_id="second")], NOW)
+    ids = [row.id for row in await inbox.pending(app.db)]
+    now, until = (iso(clock() + dt.timedelta(seconds=s)) for s in (0, 60))
+    assert await inbox.claim(app.db, ids[:1], "other", now, until) == {ids[0]}
+    assert await inbox.claim(app.db, ids, "me", now, until) == set()
+    await app.db.execute("UPDATE inbox SET status='done' WHERE id=?", (ids[0],))
+    assert await inbox.claim(app.db, ids, "me", now, until) == {ids[1]}
