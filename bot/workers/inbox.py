@@ -83,6 +83,8 @@ class InboxWorker:
         self._stopping = False
 
     async def run(self) -> None:
+        # PostgreSQL: rows any instance stores wake this worker (LISTEN/NOTIFY).
+        await self.app.db.on_stored("inbox", self.wakeup.inbox.set)
         full = True  # at start: every pending row, crash leftovers first
         while not self._stopping:
             self.wakeup.inbox.clear()
