@@ -48,9 +48,11 @@ class OutboxWorker:
     def __init__(self, app: App, channels: list[Channel], wakeup: Wakeup, *,
                  batch: int = 200, concurrency: int = 32, max_attempts: int = 8,
                  base_delay: float = 2.0, max_delay: float = 900.0,
-                 reconcile_seconds: float = RECONCILE_SECONDS) -> None:
+                 reconcile_seconds: float = RECONCILE_SECONDS,
+                 peers_seconds: float = PEERS_SECONDS) -> None:
         self.app = app
         self.reconcile_seconds = reconcile_seconds
+        self.peers_seconds = peers_seconds
         self.channels = {ch.name: ch for ch in channels}
         # A second's worth may go at once after a pause (then the rate).
         self.pacers = {ch.name: Pacer(app.channels.rate(ch.name, app.config), burst=1.0)
@@ -77,7 +79,7 @@ class OutboxWorker:
     async def recover(self) -> int:
         """Rows a dead instance (or a crash of this one) left 'sending' become 'unknown',
         this worker's to settle (see outbox.recover_sending); a live one's are left."""
-        self._peers_at = time.monotonic() + PEERS_SECONDS
+        self._peers_at = time.monotonic() + self.peers_seconds
         count = await outbox.recover_sending(self.app.db, self.worker_id,
                                              iso(self.app.clock()), self._until())
         if count:
