@@ -85,6 +85,7 @@ class InboxWorker:
     async def run(self) -> None:
         # PostgreSQL: rows any instance stores wake this worker (LISTEN/NOTIFY).
         await self.app.db.on_stored("inbox", self.wakeup.inbox.set)
+        await self.app.db.hold_presence(self.worker_id)  # a dead worker's rows: taken at once
         full = True  # at start: every pending row, crash leftovers first
         while not self._stopping:
             self.wakeup.inbox.clear()
@@ -107,9 +108,13 @@ class InboxWorker:
         room = self.max_queued - len(self._known)
         if room <= 0:
             return False
-        rows = await inbox.pending_after(self.app.db, 0 if full else self._last_id, room)
         now = self.app.clock()
         stamp = iso(now)
+        if full:
+            freed = await inbox.free_dead_claims(self.app.db, self.worker_id, stamp)
+            if freed:
+                log.warning("inbox: %d rows of a stopped instance taken over", freed)
+        rows = await inbox.pending_after(self.app.db, 0 if full else self._last_id, room)
         fresh = [row for row in rows if row.id not in self._known
                  and (row.claimed_until is None or row.claimed_until < stamp)]
         held = await inbox.claim(self.app.db, [row.id for row in fresh], self.worker_id,
