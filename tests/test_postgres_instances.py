@@ -6,8 +6,10 @@ senders, split between them: every message answered exactly once, in order per s
 from __future__ import annotations
 
 import asyncio
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -15,9 +17,12 @@ import pytest
 from bot.app import App
 from bot.server import Service
 from tests.fakes.twilio_api import PUBLIC_URL, FakeTwilio, inbound_params, post_inbound, sms_config
+from tests.test_outbox_recovery import sms_extra
+from tests.test_server import start_run
 from tests.test_sms_channel import NUMBERED_ENGLISH
 
 SENDERS = [f"+1617555{n:04d}" for n in range(300, 316)]
+SENDERS_IN_BURST = 48  # the kill -9 test: 96 inbound messages
 
 
 @asynccontextmanager
@@ -62,3 +67,56 @@ async def test_a_burst_split_between_two_instances_is_answered_once_in_order(con
         handled = await one.app.db.fetchall(
             "SELECT status, COUNT(*) AS n FROM inbox GROUP BY status")
         assert {r["status"]: r["n"] for r in handled} == {"done": 2 * len(SENDERS)}
+
+
+async def test_two_service_processes_with_one_killed_mid_burst_answer_each_message_once(
+        pg_url, tmp_path):
+    # Two `casecheck run` processes on one PostgreSQL database; a burst from many senders
+    # split between them ("hi" to one, the language choice to the other); one is
+    # kill -9ed mid-burst and restarted: every message answered once, in order.
+    senders = [f"+1617556{n:04d}" for n in range(SENDERS_IN_BURST)]
+    async with FakeTwilio() as fake, aiohttp.ClientSession() as session:
+        def config_file(name: str) -> Path:
+            path = tmp_path / f"{name}.toml"
+            path.write_text(f'[storage]\nurl = "{pg_url}"\n[server]\nhost = "127.0.0.1"\n'
+                            f'port = 0\n{sms_extra(fake)}', encoding="utf-8")
+            return path
+
+        one, _, url_one = await start_run(config_file("one"))
+        two, _, url_two = await start_run(config_file("two"))
+        urls = {"one": url_one, "two": url_two}
+        fake.webhook_base = url_one
+        try:
+            async def converse(n: int, sender: str) -> None:
+                order = ("one", "two") if n % 2 else ("two", "one")
+                for name, body in zip(order, ("hi", "1"), strict=True):
+                    for _ in range(200):  # the instance may be down (killed, restarting)
+                        try:
+                            status, _ = await post_inbound(
+                                session, urls[name], PUBLIC_URL, inbound_params(sender, body),
+                                auth_token=fake.auth_token)
+                        except aiohttp.ClientError:
+                            status = 0
+                        if status == 200:
+                            break
+                        await asyncio.sleep(0.05)
+                    assert status == 200
+
+            burst = asyncio.gather(*(converse(n, s) for n, s in enumerate(senders)))
+            await fake.wait_for(len(senders) // 2, timeout=30)
+            two.kill()  # mid-burst: turns and sends of its own in hand
+            await two.wait()
+            two, _, urls["two"] = await start_run(config_file("two"))
+            await burst
+            await fake.wait_for(2 * len(senders), timeout=30)
+            await asyncio.sleep(1.0)  # time for a wrong extra copy to show up
+        finally:
+            for proc in (one, two):
+                if proc.returncode is None:
+                    proc.send_signal(signal.SIGTERM)
+                    await asyncio.wait_for(proc.communicate(), 20)
+        for sender in senders:
+            texts = fake.texts_to(sender)
+            assert len(texts) == 2, (sender, [t[:40] for t in texts])
+            assert NUMBERED_ENGLISH.search(texts[0]), texts
+            assert "Reply 1 for" in texts[1] and not NUMBERED_ENGLISH.search(texts[1]), texts
