@@ -15,7 +15,9 @@ import aiohttp
 import pytest
 
 from bot.app import App
+from bot.model import Inbound, Reply
 from bot.server import Service
+from bot.storage import Database, inbox, outbox
 from tests.fakes.twilio_api import PUBLIC_URL, FakeTwilio, inbound_params, post_inbound, sms_config
 from tests.test_outbox_recovery import sms_extra
 from tests.test_server import start_run
@@ -120,3 +122,21 @@ async def test_two_service_processes_with_one_killed_mid_burst_answer_each_messa
             assert len(texts) == 2, (sender, [t[:40] for t in texts])
             assert NUMBERED_ENGLISH.search(texts[0]), texts
             assert "Reply 1 for" in texts[1] and not NUMBERED_ENGLISH.search(texts[1]), texts
+
+
+async def test_a_row_stored_by_one_instance_wakes_the_other_s_workers(pg_url):
+    one, two = await Database.open(pg_url), await Database.open(pg_url)
+    try:
+        woken = {"inbox": asyncio.Event(), "outbox": asyncio.Event()}
+        await two.on_stored("inbox", woken["inbox"].set)
+        await two.on_stored("outbox", woken["outbox"].set)
+        now = "2026-01-01T00:00:00+00:00"
+        await inbox.store(one, Inbound("sms", "+16175550009", "hi", provider_id="N1"), now)
+        await asyncio.wait_for(woken["inbox"].wait(), 5)
+        assert not woken["outbox"].is_set()
+        async with one.transaction() as tx:
+            await outbox.enqueue(tx, "sms", "+16175550009", Reply("hello"), now)
+        await asyncio.wait_for(woken["outbox"].wait(), 5)
+    finally:
+        await one.close()
+        await two.close()

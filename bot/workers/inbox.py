@@ -5,8 +5,11 @@ read in id order, so rows left pending by a crash are simply the first ones
 processed at start. A row is claimed (a lease in the database, renewed while
 in hand) before it is handled, so two workers (two processes on one
 database) never handle the same row, and a dead worker's rows are taken over
-once its lease expires. One person's messages (on every linked channel) are
-handled one at a time, in order; different people run concurrently (a few at a time: every turn goes
+once its lease expires or at once when its presence lock is free (its process
+died: ``Database.absent``). On PostgreSQL a row stored by any instance wakes
+every instance's worker (LISTEN/NOTIFY), the poll being the safety net. One
+person's messages (on every linked channel) are handled one at a time, in
+order; different people run concurrently (a few at a time: every turn goes
 through the one database connection, and more concurrency only lengthens its
 queue and slows the webhooks' acknowledgements). Every row goes to the
 dialogue, MORE and MMS included (``handlers/preflight.py``). A handler that

@@ -5,6 +5,9 @@ as the channel's pacer allows right now, and handed to
 crash left ``sending`` is settled at start (``reconcile``): asked of the
 provider where it can be (SMS), sent again where it cannot (Telegram), left to
 staff only when the provider could not be asked; see ``bot/storage/outbox.py``.
+A row carries its worker's lease while it is sent; another instance settles it
+only once that lease expired or its worker is gone (every ``PEERS_SECONDS``), never
+while a live instance is still sending it.
 
 Both workers sleep on an ``asyncio.Event`` (``Wakeup``) that the webhooks and
 the inbox worker set, with a one-second poll as a safety net; a woken outbox
