@@ -204,16 +204,18 @@ class PostgresEngine:
             await tx.notify()
 
     async def _listening(self) -> Any:
-        """The connection kept for LISTEN and presence (outside the pool)."""
-        async with self._listener_lock:
-            if self._listener is None:
-                self._listener = await asyncpg.connect(
-                    **self._connect_args, server_settings={"application_name": "casecheck"})
-            return self._listener
+        """The connection kept for LISTEN and presence (outside the pool); callers hold
+        ``_listener_lock`` (one operation at a time on a connection)."""
+        if self._listener is None:
+            self._listener = await asyncpg.connect(
+                **self._connect_args, server_settings={"application_name": "casecheck"})
+        return self._listener
 
     async def hold_presence(self, name: str) -> None:
-        conn = await self._listening()
-        await conn.execute("SELECT pg_advisory_lock($1, hashtext($2))", PRESENCE_LOCK, name)
+        async with self._listener_lock:
+            conn = await self._listening()
+            await conn.execute("SELECT pg_advisory_lock($1, hashtext($2))",
+                               PRESENCE_LOCK, name)
 
     async def absent(self, names: Iterable[str]) -> set[str]:
         wanted = sorted(set(names))
@@ -231,8 +233,9 @@ class PostgresEngine:
     async def on_stored(self, table: str, callback: Callable[[], object]) -> None:
         if table not in ("inbox", "outbox"):
             raise ValueError(table)
-        conn = await self._listening()
-        await conn.add_listener(f"casecheck_{table}", lambda *_: callback())
+        async with self._listener_lock:
+            conn = await self._listening()
+            await conn.add_listener(f"casecheck_{table}", lambda *_: callback())
 
     async def write_grouped(self, writes: Iterable[Write]) -> None:
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()

@@ -128,6 +128,10 @@ class InboxWorker:
             if row.id in held:
                 self._known.add(row.id)
                 self._queue(row)
+        if any(row.id not in self._known for row in rows):
+            # Rows another worker holds, or held back behind a sender's row it holds: read
+            # from the start again soon (not only when idle), as their turn may come.
+            self._full_at = min(self._full_at, time.monotonic() + POLL_SECONDS)
         return len(rows) == room
 
     def _queue(self, row: InboxMessage) -> None:
