@@ -183,6 +183,10 @@ class SqliteEngine:
             if fd >= 0:
                 self._presence_file(name).unlink(missing_ok=True)
                 os.close(fd)
+                try:
+                    os.rmdir(self.path + "-instances")  # the last instance out
+                except OSError:
+                    pass
         self._presence.clear()
         connections = [*self._readers, *([self._writer] if self._writer else [])]
         self._readers, self._writer = [], None
