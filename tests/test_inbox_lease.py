@@ -12,7 +12,7 @@ from collections import defaultdict
 from bot.app import App
 from bot.clock import iso
 from bot.model import Inbound
-from bot.storage import inbox, people
+from bot.storage import Database, inbox, people
 from bot.workers import InboxWorker, Wakeup
 from tests.conftest import both_engines
 
@@ -102,15 +102,20 @@ async def test_an_expired_claim_is_taken_over_and_a_live_one_is_not(app, clock):
                          " WHERE provider_id='B'", (future,))
     turns = Turns(app, {"+16175550001": "a", "+16175550002": "b"})
     app.dialogue = turns.hook("w")
+    alive = await Database.open(app.db.path)  # the live worker's instance, present
+    await alive.hold_presence("alive")
     worker = InboxWorker(app, Wakeup())
     task = asyncio.create_task(worker.run())
-    for _ in range(300):
-        if turns.handled:
-            break
-        await asyncio.sleep(0.01)
-    await asyncio.sleep(0.05)
-    await worker.stop()
-    await task
+    try:
+        for _ in range(300):
+            if turns.handled:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)
+        await worker.stop()
+        await task
+    finally:
+        await alive.close()
     assert turns.handled == [("w", "A")]
     pending = await inbox.pending(app.db)
     assert [(r["provider_id"], r["claimed_by"]) for r in pending] == [("B", "alive")]
@@ -133,3 +138,44 @@ async def test_a_person_linked_on_sms_and_telegram_never_has_two_turns_at_once(a
     assert len(turns.handled) == 20
     assert turns.overlaps == []
     assert [p for _, p in turns.handled] == [f"L{n:02d}" for n in range(20)]  # in order
+
+
+async def test_a_sender_s_next_row_waits_while_another_worker_holds_the_first(app, clock):
+    # Two instances read the same pending rows; the other one claimed the sender's first
+    # message a moment before: asking for both must not take the second (it would be
+    # handled as a first message, at the same time as the real first).
+    sender = "+16175550003"
+    await inbox.store_many(app.db, [Inbound("sms", sender, "hi", provider_id="first"),
+                                    Inbound("sms", sender, "1", provider_id="second")], NOW)
+    ids = [row.id for row in await inbox.pending(app.db)]
+    now, until = (iso(clock() + dt.timedelta(seconds=s)) for s in (0, 60))
+    assert await inbox.claim(app.db, ids[:1], "other", now, until) == {ids[0]}
+    assert await inbox.claim(app.db, ids, "me", now, until) == set()
+    await app.db.execute("UPDATE inbox SET status='done' WHERE id=?", (ids[0],))
+    assert await inbox.claim(app.db, ids, "me", now, until) == {ids[1]}
+
+
+async def test_a_dead_instance_s_live_claims_are_taken_over_at_once(app, clock):
+    # Its lease runs for another hour, but its instance is gone (no presence): kill -9.
+    await inbox.store_many(app.db, [Inbound("sms", "+16175550004", "a", provider_id="A")], NOW)
+    gone = await Database.open(app.db.path)
+    await gone.hold_presence("gone")
+    future = iso(clock() + dt.timedelta(seconds=3600))
+    await app.db.execute("UPDATE inbox SET claimed_by='gone', claimed_until=?", (future,))
+    turns = Turns(app, {"+16175550004": "a"})
+    app.dialogue = turns.hook("w")
+    worker = InboxWorker(app, Wakeup())
+    task = asyncio.create_task(worker.run())
+    try:
+        await asyncio.sleep(0.3)
+        assert turns.handled == []  # present: its claim holds
+        await gone.close()
+        worker.wakeup.inbox.set()
+        for _ in range(300):
+            if turns.handled:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        await worker.stop()
+        await task
+    assert turns.handled == [("w", "A")]

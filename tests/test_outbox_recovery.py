@@ -222,3 +222,55 @@ async def test_staff_see_an_undecided_reply_and_send_it_again_with_one_click(con
     assert texts == ["second", "first"]
     assert audit["actor"].startswith("staff:")
     assert "No reply is waiting for a decision." in after
+
+
+async def test_an_instance_starting_mid_send_leaves_the_other_s_rows_until_it_dies(config,
+                                                                                 clock):
+    # Two instances on one database: the first has a reply in flight at Twilio (accepted,
+    # no answer yet) when the second starts. The second must not take it as interrupted
+    # (it would ask Twilio, or send it again, while the first still may record it); once
+    # the first is gone, the second settles it: found at Twilio, never sent twice.
+    async with FakeTwilio() as fake:
+        sms = sms_config(config, fake)
+        one, two = await App.create(sms, clock=clock), await App.create(sms, clock=clock)
+        ch_one, ch_two = SmsChannel(one), SmsChannel(two)
+        w_one = OutboxWorker(one, [ch_one], Wakeup())
+        w_two = OutboxWorker(two, [ch_two], Wakeup(), peers_seconds=0.05)
+        tasks = []
+        try:
+            fake.hold_next(1, accept=True)
+            async with one.db.transaction() as conn:
+                await outbox_store.enqueue(conn, "sms", DANA, Reply("first"),
+                                           clock().isoformat())
+            await ch_one.start()
+            tasks.append(asyncio.create_task(w_one.run()))
+            await wait_until(lambda: fake.held == 1)
+            await ch_two.start()
+            tasks.append(asyncio.create_task(w_two.run()))
+            await asyncio.sleep(0.5)  # the second's start and several looks for dead rows
+            rows = await two.db.fetchall("SELECT status, claimed_by FROM outbox")
+            assert [(r["status"], r["claimed_by"]) for r in rows] == [
+                ("sending", w_one.worker_id)]
+            # The first instance dies with the send in hand (its database connections
+            # and presence lock go, as at kill -9; nothing is recorded).
+            tasks.pop(0).cancel()
+            await w_one.stop(timeout=0.01)
+            await ch_one.stop()
+            await one.close()
+            for _ in range(300):
+                row = await two.db.fetchone("SELECT status, claimed_by FROM outbox")
+                if row is not None and row["status"] not in ("sending", "unknown"):
+                    break
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.3)  # time for a wrong second copy to show up
+            assert row is not None and row["status"] in ("sent", "delivered")
+            assert row["claimed_by"] == w_two.worker_id  # settled by the survivor
+        finally:
+            await w_two.stop()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await ch_two.stop()
+            await two.close()
+            await one.close()
+    assert fake.texts_to(DANA) == ["first"]

@@ -17,7 +17,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from .engine import Dialect, Engine, Row, Tx, Write
@@ -152,6 +152,19 @@ class Database:
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return await self.engine.fetchall(sql, tuple(params))
+
+    async def hold_presence(self, name: str) -> None:
+        """Be present as ``name`` until closed (see ``Engine.hold_presence``)."""
+        await self.engine.hold_presence(name)
+
+    async def absent(self, names: Iterable[str]) -> set[str]:
+        """Which of ``names`` no live instance holds."""
+        return await self.engine.absent(names)
+
+    async def on_stored(self, table: Literal["inbox", "outbox"],
+                        callback: Callable[[], object]) -> None:
+        """Call ``callback`` when any instance stores a row in ``table`` (PostgreSQL)."""
+        await self.engine.on_stored(table, callback)
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one write statement in its own transaction; the rows it changed."""

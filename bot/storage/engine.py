@@ -18,7 +18,7 @@ SQLite-only forms.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Literal, Protocol
 
@@ -82,6 +82,22 @@ class Engine(Protocol):
     async def write_grouped(self, writes: Iterable[Write]) -> None:
         """``writes`` all or nothing, committed together with concurrent callers'
         (group commit: one commit, one fsync for all)."""
+        ...
+
+    async def hold_presence(self, name: str) -> None:
+        """Be present as ``name`` until ``close`` (or the process dies): a lock other
+        instances can test (``absent``) to tell a dead instance's claims from a live one's."""
+        ...
+
+    async def absent(self, names: Iterable[str]) -> set[str]:
+        """Which of ``names`` no live instance holds (``hold_presence``)."""
+        ...
+
+    async def on_stored(self, table: Literal["inbox", "outbox"],
+                        callback: Callable[[], object]) -> None:
+        """Call ``callback`` when any instance commits a new row to ``table``
+        (PostgreSQL: LISTEN/NOTIFY). Nothing on SQLite: one instance, whose own
+        wakeups suffice, and its polls."""
         ...
 
     async def close(self) -> None: ...

@@ -73,17 +73,20 @@ async def pending_after(db: Database, after_id: int, limit: int) -> list[InboxMe
 
 
 # A row is claimed by ``worker`` if it is pending, not under another worker's live
-# lease, and every earlier pending row of its sender is this worker's already (or
-# claimed with it), and no other worker holds a live lease on a row of the same
-# person (linked contacts): one person's turns never run in two workers at once.
+# lease, and every earlier pending row of its sender is this worker's already or
+# claimed with it (in ``ids`` and under no other worker's live lease: an id in ``ids``
+# that another worker holds is not claimed, so it must hold back its sender's later
+# rows), and no other worker holds a live lease on a row of the same person (linked
+# contacts): one person's turns never run in two workers at once.
 _CLAIM = """UPDATE inbox SET claimed_by=?, claimed_until=?
     WHERE id IN ({ids}) AND status='pending'
       AND (claimed_until IS NULL OR claimed_until < ? OR claimed_by = ?)
       AND NOT EXISTS (
         SELECT 1 FROM inbox o
         WHERE o.channel = inbox.channel AND o.address = inbox.address
-          AND o.status = 'pending' AND o.id < inbox.id AND o.id NOT IN ({ids})
-          AND (o.claimed_by IS NULL OR o.claimed_by <> ?))
+          AND o.status = 'pending' AND o.id < inbox.id
+          AND (o.claimed_by IS NULL OR o.claimed_by <> ?)
+          AND (o.id NOT IN ({ids}) OR o.claimed_until >= ?))
       AND NOT EXISTS (
         SELECT 1 FROM contacts me
         JOIN contacts other ON other.person_id = me.person_id
@@ -100,8 +103,12 @@ async def claim(db: Database, ids: Sequence[int], worker: str, now: str,
     The claim joins the group commit of concurrent turns (no commit of its own)."""
     if not ids:
         return set()
-    writes = _by_chunks(
-        _CLAIM, (worker, until), ids, (now, worker), twice=True, tail2=(worker, worker, now))
+    writes: list[Write] = []
+    for chunk in _chunks(ids):
+        marks = ",".join("?" * len(chunk))
+        writes.append((_CLAIM.format(ids=marks),
+                       (worker, until, *chunk, now, worker, worker, *chunk, now,
+                        worker, now)))
     if db.dialect == "postgresql":
         # Instances claim concurrently under READ COMMITTED, and the claim reads rows it
         # does not update (a sender's earlier rows, a linked contact's leases): row locks
@@ -116,18 +123,32 @@ async def claim(db: Database, ids: Sequence[int], worker: str, now: str,
     return held
 
 
+def _chunks(ids: Sequence[int]) -> list[tuple[int, ...]]:
+    return [tuple(ids[start:start + _CHUNK]) for start in range(0, len(ids), _CHUNK)]
+
+
 def _by_chunks(sql: str, head: tuple[object, ...], ids: Sequence[int],
-               tail: tuple[object, ...], *, twice: bool = False,
-               tail2: tuple[object, ...] = ()) -> list[Write]:
+               tail: tuple[object, ...]) -> list[Write]:
     """``sql`` once per chunk of ``ids`` (``{ids}``: its placeholders, bound after
-    ``head`` and before ``tail``; with ``twice``, the chunk again, then ``tail2``)."""
-    writes: list[Write] = []
-    for start in range(0, len(ids), _CHUNK):
-        chunk = tuple(ids[start:start + _CHUNK])
-        again = (*chunk, *tail2) if twice else ()
-        writes.append((sql.format(ids=",".join("?" * len(chunk))),
-                       (*head, *chunk, *tail, *again)))
-    return writes
+    ``head`` and before ``tail``)."""
+    return [(sql.format(ids=",".join("?" * len(chunk))), (*head, *chunk, *tail))
+            for chunk in _chunks(ids)]
+
+
+async def free_dead_claims(db: Database, worker: str, now: str) -> int:
+    """End the live leases of workers no longer present (their process died), so their
+    rows are taken over at once rather than when the leases expire; the rows freed."""
+    holders = [row[0] for row in await db.fetchall(
+        "SELECT DISTINCT claimed_by FROM inbox WHERE status='pending'"
+        " AND claimed_by IS NOT NULL AND claimed_by <> ? AND claimed_until >= ?",
+        (worker, now))]
+    gone = sorted(await db.absent(holders)) if holders else []
+    if not gone:
+        return 0
+    async with db.transaction() as tx:
+        return await tx.execute(
+            f"UPDATE inbox SET claimed_by=NULL, claimed_until=NULL WHERE status='pending'"
+            f" AND claimed_by IN ({','.join('?' * len(gone))})", gone)
 
 
 async def renew(db: Database, ids: Sequence[int], worker: str, until: str) -> None:

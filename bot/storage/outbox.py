@@ -16,6 +16,13 @@ staff to resend from the console (``undecided``, ``resend_undecided``). An
 'interrupted' row holds back its address's later rows, so replies keep their
 order; an 'undecided' one does not (staff may be a while).
 A WhatsApp row outside the 24-hour window is ``held`` until the person writes.
+
+Several instances: a claimed row carries its worker's lease (``claimed_by``,
+``claimed_until``, renewed while the provider is called: ``renew``). A 'sending'
+row is settled as interrupted only once its claim is over: the lease expired, or
+the worker that holds it is no longer present (``Database.absent``: its process
+died). A row another live instance is sending is its own; the interrupted rows a
+worker settles are claimed by it the same way, so two never ask about one row.
 """
 
 from __future__ import annotations
@@ -94,9 +101,11 @@ async def has_for_inbox(db: Database, channel: str, address: str, inbox_id: int)
     return row is not None
 
 
-async def claim_due(db: Database, channel: str, now: str, limit: int) -> list[OutboxRow]:
-    """Mark up to ``limit`` due rows 'sending' and return them, each with the
-    recipient's ``locale``; cancel instead the ones an opt-out forbids.
+async def claim_due(db: Database, channel: str, now: str, limit: int, *,
+                    worker: str = "", until: str | None = None) -> list[OutboxRow]:
+    """Mark up to ``limit`` due rows 'sending', claimed by ``worker`` until ``until``,
+    and return them, each with the recipient's ``locale``; cancel instead the ones an
+    opt-out forbids.
 
     At most one row per address is claimed, and only when no earlier row of that
     address is still waiting, so one person's messages leave in order.
@@ -125,12 +134,15 @@ async def claim_due(db: Database, channel: str, now: str, limit: int) -> list[Ou
                 f" WHERE id IN ({_marks(blocked)})", (now, *blocked))
         if not wanted:
             return []
-        await tx.execute(
-            f"UPDATE outbox SET status='sending', attempts=attempts+1, updated_at=?"
-            f" WHERE id IN ({_marks(wanted)})", (now, *wanted))
+        claimed = [row[0] for row in await tx.fetchall(
+            f"UPDATE outbox SET status='sending', attempts=attempts+1, updated_at=?,"
+            f" claimed_by=?, claimed_until=? WHERE status='pending' AND id IN ({_marks(wanted)})"
+            f" RETURNING id", (now, worker or None, until, *wanted))]
+        if not claimed:
+            return []
         rows = await tx.fetchall(
             f"""SELECT o.*, p.locale FROM outbox o LEFT JOIN people p ON p.id=o.person_id
-                WHERE o.id IN ({_marks(wanted)}) ORDER BY o.id""", wanted)
+                WHERE o.id IN ({_marks(claimed)}) ORDER BY o.id""", claimed)
     return OutboxRow.all(rows)
 
 
@@ -207,28 +219,49 @@ INTERRUPTED = "interrupted"  # unknown, to be settled with the provider
 UNDECIDED = "undecided"  # unknown, and the provider could not tell: staff decide
 
 
-async def recover_sending(db: Database) -> int:
-    """Rows left 'sending' by a crash become 'unknown' (error_code 'interrupted').
+_UNSETTLED = "(status='sending' OR (status='unknown' AND error_code=?))"
+
+
+async def renew(db: Database, ids: list[int], worker: str, until: str) -> None:
+    """Extend ``worker``'s lease on the rows it is sending or settling (group committed)."""
+    if ids:
+        await db.write_grouped([(
+            f"UPDATE outbox SET claimed_until=? WHERE claimed_by=? AND {_UNSETTLED}"
+            f" AND id IN ({_marks(ids)})", (until, worker, INTERRUPTED, *ids))])
+
+
+async def recover_sending(db: Database, worker: str, now: str, until: str) -> int:
+    """Rows whose claim is over (the lease expired, or its worker is absent: it died)
+    and that were left 'sending' become 'unknown' (error_code 'interrupted'), claimed
+    by ``worker`` to settle; interrupted rows a dead worker was settling are taken
+    over too. The number of rows taken.
 
     Whether the provider accepted such a message is not known yet (Twilio has no
     idempotency key for messages): ``interrupted`` lists them to ask. Their
     ``updated_at`` stays the time they were claimed: what the provider is asked
-    about is what it accepted since then.
+    about is what it accepted since then. Rows another live worker holds are its own.
     """
+    holders = [row[0] for row in await db.fetchall(
+        f"SELECT DISTINCT claimed_by FROM outbox WHERE {_UNSETTLED}"
+        " AND claimed_by IS NOT NULL AND claimed_by <> ?", (INTERRUPTED, worker))]
+    gone = sorted(await db.absent(holders)) if holders else []
+    dead = f" OR claimed_by IN ({_marks(gone)})" if gone else ""
     async with db.transaction() as tx:
-        changed = await tx.execute(
-            "UPDATE outbox SET status='unknown', error_code=? WHERE status='sending'",
-            (INTERRUPTED,))
-        return changed
+        return await tx.execute(
+            f"UPDATE outbox SET status='unknown', error_code=?, claimed_by=?, claimed_until=?"
+            f" WHERE {_UNSETTLED} AND (claimed_by IS NULL OR claimed_by <> ?)"
+            f" AND (claimed_by IS NULL OR claimed_until IS NULL OR claimed_until < ?{dead})",
+            (INTERRUPTED, worker, until, INTERRUPTED, worker, now, *gone))
 
 
-async def interrupted(db: Database, after: int, limit: int) -> list[OutboxRow]:
-    """Rows a crash interrupted, oldest first, each with the recipient's ``locale``
-    (``updated_at``: when the row was claimed)."""
+async def interrupted(db: Database, worker: str, after: int, limit: int) -> list[OutboxRow]:
+    """Rows a crash interrupted that ``worker`` settles, oldest first, each with the
+    recipient's ``locale`` (``updated_at``: when the row was claimed)."""
     rows = await db.fetchall(
         """SELECT o.*, p.locale FROM outbox o LEFT JOIN people p ON p.id=o.person_id
-           WHERE o.status='unknown' AND o.error_code=? AND o.id>? ORDER BY o.id LIMIT ?""",
-        (INTERRUPTED, after, limit))
+           WHERE o.status='unknown' AND o.error_code=? AND o.claimed_by=? AND o.id>?
+           ORDER BY o.id LIMIT ?""",
+        (INTERRUPTED, worker, after, limit))
     return OutboxRow.all(rows)
 
 

@@ -17,6 +17,13 @@ type on its own is cast (``CAST(? AS TEXT) IS NULL``). NUMERIC results (``SUM``,
 commits form the next group, written in one transaction in call order, each
 caller's writes inside a savepoint of their own, so one caller's failure fails
 that caller only and the rest commit together.
+
+Across instances: a transaction that inserts into ``inbox`` or ``outbox`` also
+sends ``NOTIFY casecheck_inbox`` / ``casecheck_outbox`` (delivered at its commit),
+and ``on_stored`` LISTENs on one connection kept for it, so every instance's
+workers wake when any instance stores work. That connection also holds each
+``hold_presence`` name as a session advisory lock, freed by the server the moment
+the instance's connection drops (its process died).
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import re
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -66,6 +73,17 @@ def _changed(status: str) -> int:
     return int(last) if last.isdigit() else 0
 
 
+# An insert of new work: the other instances' workers are woken at its commit.
+_STORES = re.compile(r"\s*INSERT\s+INTO\s+(inbox|outbox)\b", re.IGNORECASE)
+PRESENCE_LOCK = 0x6361  # pg_advisory_lock(PRESENCE_LOCK, hashtext(name)): "ca"
+
+
+@functools.lru_cache(maxsize=4096)
+def _stored(sql: str) -> str | None:
+    match = _STORES.match(sql)
+    return match.group(1).lower() if match else None
+
+
 class PostgresTx:
     """A ``Tx`` on one pooled connection inside an open transaction."""
 
@@ -73,9 +91,22 @@ class PostgresTx:
 
     def __init__(self, conn: Any) -> None:
         self._conn = conn
+        self._stored: set[str] = set()
+
+    def _note(self, sql: str) -> str:
+        table = _stored(sql)
+        if table is not None:
+            self._stored.add(table)
+        return numbered(sql)
+
+    async def notify(self) -> None:
+        """Announce the tables this transaction stored rows in (sent at its commit)."""
+        for table in sorted(self._stored):
+            await self._conn.execute(f"NOTIFY casecheck_{table}")
+        self._stored.clear()
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        return _changed(await self._conn.execute(numbered(sql), *params))
+        return _changed(await self._conn.execute(self._note(sql), *params))
 
     async def run(self, writes: Iterable[Write]) -> None:
         """In order; a run of one statement with several parameter sets is one
@@ -88,9 +119,10 @@ class PostgresTx:
             while end < len(pending) and pending[end][0] == sql:
                 end += 1
             if end - start == 1:
-                await self._conn.execute(numbered(sql), *pending[start][1])
+                await self._conn.execute(self._note(sql), *pending[start][1])
             else:
-                await self._conn.executemany(numbered(sql), [p for _, p in pending[start:end]])
+                await self._conn.executemany(self._note(sql),
+                                             [p for _, p in pending[start:end]])
             start = end
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
@@ -98,18 +130,18 @@ class PostgresTx:
         number of parameter sets is returned)."""
         batch = [tuple(row) for row in rows]
         if batch:
-            await self._conn.executemany(numbered(sql), batch)
+            await self._conn.executemany(self._note(sql), batch)
         return len(batch)
 
     async def fetch_each(self, writes: Iterable[Write]) -> list[Row | None]:
-        return [await self._conn.fetchrow(numbered(sql), *params) for sql, params in writes]
+        return [await self._conn.fetchrow(self._note(sql), *params) for sql, params in writes]
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        row: Row | None = await self._conn.fetchrow(numbered(sql), *params)
+        row: Row | None = await self._conn.fetchrow(self._note(sql), *params)
         return row
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return list(await self._conn.fetch(numbered(sql), *params))
+        return list(await self._conn.fetch(self._note(sql), *params))
 
 
 Group = list[tuple[list[Write], asyncio.Future[None]]]
@@ -120,10 +152,13 @@ class PostgresEngine:
 
     dialect: Dialect = "postgresql"
 
-    def __init__(self, pool: Any) -> None:
+    def __init__(self, pool: Any, **connect_args: Any) -> None:
         self._pool: Any = pool
+        self._connect_args = connect_args  # how to open a connection like the pool's
         self._waiting: Group = []
         self._committer: asyncio.Task[None] | None = None
+        self._listener: Any = None  # the connection for LISTEN and presence locks
+        self._listener_lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, url: str, *, min_size: int = 1, max_size: int = 10,
@@ -132,7 +167,7 @@ class PostgresEngine:
         pool = await asyncpg.create_pool(
             url, min_size=min_size, max_size=max_size, init=_prepare_connection,
             server_settings={"application_name": "casecheck"})
-        engine = cls(pool)
+        engine = cls(pool, dsn=url)
         if migrate:
             try:
                 await engine.migrate()
@@ -164,7 +199,43 @@ class PostgresEngine:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PostgresTx]:
         async with self.pool.acquire() as conn, conn.transaction():
-            yield PostgresTx(conn)
+            tx = PostgresTx(conn)
+            yield tx
+            await tx.notify()
+
+    async def _listening(self) -> Any:
+        """The connection kept for LISTEN and presence (outside the pool); callers hold
+        ``_listener_lock`` (one operation at a time on a connection)."""
+        if self._listener is None:
+            self._listener = await asyncpg.connect(
+                **self._connect_args, server_settings={"application_name": "casecheck"})
+        return self._listener
+
+    async def hold_presence(self, name: str) -> None:
+        async with self._listener_lock:
+            conn = await self._listening()
+            await conn.execute("SELECT pg_advisory_lock($1, hashtext($2))",
+                               PRESENCE_LOCK, name)
+
+    async def absent(self, names: Iterable[str]) -> set[str]:
+        wanted = sorted(set(names))
+        if not wanted:
+            return set()
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch(
+                "SELECT name FROM unnest($2::text[]) AS name WHERE NOT EXISTS ("
+                " SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                " AND objsubid = 2 AND classid = $1"
+                " AND objid = (hashtext(name)::bigint & 4294967295)::oid)",
+                PRESENCE_LOCK, wanted)
+        return {row["name"] for row in rows}
+
+    async def on_stored(self, table: str, callback: Callable[[], object]) -> None:
+        if table not in ("inbox", "outbox"):
+            raise ValueError(table)
+        async with self._listener_lock:
+            conn = await self._listening()
+            await conn.add_listener(f"casecheck_{table}", lambda *_: callback())
 
     async def write_grouped(self, writes: Iterable[Write]) -> None:
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -193,7 +264,9 @@ class PostgresEngine:
                 for writes, done in group:
                     try:
                         async with conn.transaction():  # a savepoint
-                            await PostgresTx(conn).run(writes)
+                            tx = PostgresTx(conn)
+                            await tx.run(writes)
+                            await tx.notify()
                     except Exception as exc:  # this caller's writes only are undone
                         _settle(done, exc)
                     else:
@@ -213,6 +286,9 @@ class PostgresEngine:
         if self._committer is not None:
             await asyncio.wait([self._committer])
             self._committer = None
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            await listener.close()
         pool, self._pool = self._pool, None
         if pool is not None:
             await pool.close()

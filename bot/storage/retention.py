@@ -83,7 +83,7 @@ NOT_PERSONAL: frozenset[str] = frozenset({
     "outbox.id", "outbox.channel", "outbox.status", "outbox.provider_id", "outbox.attempts",
     "outbox.next_attempt_at", "outbox.error_code", "outbox.person_id", "outbox.inbox_id",
     "outbox.campaign_id", "outbox.author", "outbox.kind", "outbox.created_at",
-    "outbox.updated_at",
+    "outbox.updated_at", "outbox.claimed_by", "outbox.claimed_until",  # a worker id, a lease
     "escalations.id", "escalations.ref", "escalations.person_id", "escalations.channel",
     "escalations.locale", "escalations.reason", "escalations.case_id", "escalations.status",
     "escalations.claimed_by", "escalations.created_at", "escalations.updated_at",

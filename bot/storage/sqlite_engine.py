@@ -104,6 +104,7 @@ class SqliteEngine:
         self._grouped: list[tuple[list[Write], asyncio.Future[None]]] = []
         self._group_task: asyncio.Task[None] | None = None
         self._writer_fd: int | None = None  # the writers' lock file, shared by processes
+        self._presence: dict[str, int] = {}  # name -> fd of its locked presence file
 
     async def open(self) -> None:
         """The writer connection (the schema is migrated through it, then ``open_readers``)."""
@@ -139,7 +140,54 @@ class SqliteEngine:
         await conn.execute("PRAGMA busy_timeout=5000")
         return conn
 
+    # Presence: an exclusive ``flock`` of ``<path>-instances/<name>``, held while this
+    # engine is open and released by the kernel when the process dies (kill -9 too).
+    def _presence_file(self, name: str) -> Path:
+        if not name.isalnum():
+            raise ValueError("a presence name is letters and digits")
+        directory = Path(self.path + "-instances")
+        _private_dirs(directory)
+        return directory / name
+
+    async def hold_presence(self, name: str) -> None:
+        if self.path == ":memory:" or name in self._presence:
+            self._presence.setdefault(name, -1)
+            return
+        fd = os.open(self._presence_file(name), os.O_CREAT | os.O_RDWR, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        self._presence[name] = fd
+
+    async def absent(self, names: Iterable[str]) -> set[str]:
+        gone = set()
+        for name in set(names) - set(self._presence):
+            if self.path == ":memory:":  # one connection, one engine: no other instance
+                gone.add(name)
+                continue
+            path = self._presence_file(name)
+            fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # held: that instance is alive
+            finally:
+                os.close(fd)  # closing releases a lock this took
+            gone.add(name)
+            path.unlink(missing_ok=True)
+        return gone
+
+    async def on_stored(self, table: str, callback: Callable[[], object]) -> None:
+        """Nothing: one SQLite instance wakes its own workers."""
+
     async def close(self) -> None:
+        for name, fd in list(self._presence.items()):
+            if fd >= 0:
+                self._presence_file(name).unlink(missing_ok=True)
+                os.close(fd)
+                try:
+                    os.rmdir(self.path + "-instances")  # the last instance out
+                except OSError:
+                    pass
+        self._presence.clear()
         connections = [*self._readers, *([self._writer] if self._writer else [])]
         self._readers, self._writer = [], None
         for conn in connections:

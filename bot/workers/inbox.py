@@ -5,8 +5,11 @@ read in id order, so rows left pending by a crash are simply the first ones
 processed at start. A row is claimed (a lease in the database, renewed while
 in hand) before it is handled, so two workers (two processes on one
 database) never handle the same row, and a dead worker's rows are taken over
-once its lease expires. One person's messages (on every linked channel) are
-handled one at a time, in order; different people run concurrently (a few at a time: every turn goes
+once its lease expires or at once when its presence lock is free (its process
+died: ``Database.absent``). On PostgreSQL a row stored by any instance wakes
+every instance's worker (LISTEN/NOTIFY), the poll being the safety net. One
+person's messages (on every linked channel) are handled one at a time, in
+order; different people run concurrently (a few at a time: every turn goes
 through the one database connection, and more concurrency only lengthens its
 queue and slows the webhooks' acknowledgements). Every row goes to the
 dialogue, MORE and MMS included (``handlers/preflight.py``). A handler that
@@ -83,6 +86,9 @@ class InboxWorker:
         self._stopping = False
 
     async def run(self) -> None:
+        # PostgreSQL: rows any instance stores wake this worker (LISTEN/NOTIFY).
+        await self.app.db.on_stored("inbox", self.wakeup.inbox.set)
+        await self.app.db.hold_presence(self.worker_id)  # a dead worker's rows: taken at once
         full = True  # at start: every pending row, crash leftovers first
         while not self._stopping:
             self.wakeup.inbox.clear()
@@ -105,9 +111,13 @@ class InboxWorker:
         room = self.max_queued - len(self._known)
         if room <= 0:
             return False
-        rows = await inbox.pending_after(self.app.db, 0 if full else self._last_id, room)
         now = self.app.clock()
         stamp = iso(now)
+        if full:
+            freed = await inbox.free_dead_claims(self.app.db, self.worker_id, stamp)
+            if freed:
+                log.warning("inbox: %d rows of a stopped instance taken over", freed)
+        rows = await inbox.pending_after(self.app.db, 0 if full else self._last_id, room)
         fresh = [row for row in rows if row.id not in self._known
                  and (row.claimed_until is None or row.claimed_until < stamp)]
         held = await inbox.claim(self.app.db, [row.id for row in fresh], self.worker_id,
@@ -118,6 +128,10 @@ class InboxWorker:
             if row.id in held:
                 self._known.add(row.id)
                 self._queue(row)
+        if any(row.id not in self._known for row in rows):
+            # Rows another worker holds, or held back behind a sender's row it holds: read
+            # from the start again soon (not only when idle), as their turn may come.
+            self._full_at = min(self._full_at, time.monotonic() + POLL_SECONDS)
         return len(rows) == room
 
     def _queue(self, row: InboxMessage) -> None:

@@ -5,6 +5,9 @@ as the channel's pacer allows right now, and handed to
 crash left ``sending`` is settled at start (``reconcile``): asked of the
 provider where it can be (SMS), sent again where it cannot (Telegram), left to
 staff only when the provider could not be asked; see ``bot/storage/outbox.py``.
+A row carries its worker's lease while it is sent; another instance settles it
+only once that lease expired or its worker is gone (every ``PEERS_SECONDS``), never
+while a live instance is still sending it.
 
 Both workers sleep on an ``asyncio.Event`` (``Wakeup``) that the webhooks and
 the inbox worker set, with a one-second poll as a safety net; a woken outbox
@@ -18,6 +21,7 @@ import json
 import logging
 import random
 import time
+import uuid
 
 from ..app import App
 from ..channels.base import Channel, FindsSent, OutgoingMessage, SendResult
@@ -34,7 +38,8 @@ from .wakeup import Wakeup
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0
-POLL_SECONDS = 1.0
+LEASE_SECONDS = 60.0  # a claim's life; renewed every third of it while the row is held
+PEERS_SECONDS = 5.0  # between looks for rows a dead instance left 'sending'
 GATHER_SECONDS = 0.002  # a woken outbox worker waits this long to claim in batches
 RECONCILE_SLACK = dt.timedelta(minutes=2)  # clock skew between us and the provider
 LOOKUP_TRIES = 5  # failed provider lookups before an interrupted reply goes to staff
@@ -46,9 +51,11 @@ class OutboxWorker:
     def __init__(self, app: App, channels: list[Channel], wakeup: Wakeup, *,
                  batch: int = 200, concurrency: int = 32, max_attempts: int = 8,
                  base_delay: float = 2.0, max_delay: float = 900.0,
-                 reconcile_seconds: float = RECONCILE_SECONDS) -> None:
+                 reconcile_seconds: float = RECONCILE_SECONDS,
+                 peers_seconds: float = PEERS_SECONDS) -> None:
         self.app = app
         self.reconcile_seconds = reconcile_seconds
+        self.peers_seconds = peers_seconds
         self.channels = {ch.name: ch for ch in channels}
         # A second's worth may go at once after a pause (then the rate).
         self.pacers = {ch.name: Pacer(app.channels.rate(ch.name, app.config), burst=1.0)
@@ -64,14 +71,37 @@ class OutboxWorker:
         self._stopping = False
         self._lookups: dict[int, int] = {}  # interrupted row id -> failed provider lookups
         self._reconcile_at: float | None = None  # monotonic time of the next lookup round
+        self.worker_id = uuid.uuid4().hex[:16]  # claims' owner: this worker
+        self._held: set[int] = set()  # row ids this worker is sending or settling
+        self._renew_at = 0.0  # monotonic time of the next lease renewal
+        self._peers_at = 0.0  # monotonic time of the next look for dead instances' rows
+
+    def _until(self) -> str:
+        return iso(self.app.clock() + dt.timedelta(seconds=LEASE_SECONDS))
 
     async def recover(self) -> int:
-        """Rows a crash left 'sending' become 'unknown' (see outbox.recover_sending)."""
-        count = await outbox.recover_sending(self.app.db)
+        """Rows a dead instance (or a crash of this one) left 'sending' become 'unknown',
+        this worker's to settle (see outbox.recover_sending); a live one's are left."""
+        self._peers_at = time.monotonic() + self.peers_seconds
+        count = await outbox.recover_sending(self.app.db, self.worker_id,
+                                             iso(self.app.clock()), self._until())
         if count:
-            log.warning("%d outbox rows were being sent when the service stopped;"
+            log.warning("%d outbox rows were being sent when their instance stopped;"
                         " asking the providers", count)
+            self._reconcile_at = time.monotonic()
         return count
+
+    async def _renew(self) -> None:
+        """Extend the leases of the rows in hand, every third of a lease."""
+        if time.monotonic() < self._renew_at:
+            return
+        self._renew_at = time.monotonic() + LEASE_SECONDS / 3
+        held = sorted(self._held | set(self._lookups))
+        try:
+            await outbox.renew(self.app.db, held, self.worker_id, self._until())
+        except Exception as exc:  # retried at the next loop; the lease has time left
+            log.error("outbox leases not renewed: %s", where(exc))
+            self._renew_at = 0.0
 
     async def reconcile(self) -> None:
         """Settle the rows a crash interrupted, before anything else is sent: found at
@@ -82,7 +112,7 @@ class OutboxWorker:
         db = self.app.db
         after = 0
         lookups = asyncio.Semaphore(LOOKUP_CONCURRENCY)
-        while rows := await outbox.interrupted(db, after, 200):
+        while rows := await outbox.interrupted(db, self.worker_id, after, 200):
             after = rows[-1]["id"]
             outcomes = await asyncio.gather(*(self._settle(row, lookups) for row in rows))
             found = [(row["id"], sid) for row, (what, sid) in zip(rows, outcomes, strict=True)
@@ -127,16 +157,25 @@ class OutboxWorker:
         return "resend", None
 
     async def run(self) -> None:
+        await self.app.db.hold_presence(self.worker_id)
+        await self.app.db.on_stored("outbox", self.wakeup.outbox.set)
         await self.recover()
         await self.reconcile()
         while not self._stopping:
             self.wakeup.outbox.clear()
+            await self._renew()
+            if time.monotonic() >= self._peers_at:
+                try:
+                    await self.recover()
+                except Exception as exc:  # the database: try again at the next look
+                    log.error("outbox: looking for interrupted sends failed: %s", where(exc))
             if self._reconcile_at is not None and time.monotonic() >= self._reconcile_at:
                 try:
                     await self.reconcile()
                 except Exception as exc:  # the database: try again at the next poll
                     log.error("outbox reconciliation failed: %s", where(exc))
-            timeout = POLL_SECONDS
+            timeout = min(POLL_SECONDS, self._peers_at - time.monotonic(),
+                          self._renew_at - time.monotonic())
             if self._reconcile_at is not None:
                 timeout = min(timeout, self._reconcile_at - time.monotonic())
             for name in self.channels:
@@ -155,8 +194,10 @@ class OutboxWorker:
         if room < 1:
             return pacer.wait_time()
         now = self.app.clock()
-        rows = await outbox.claim_due(self.app.db, name, iso(now), room)
+        rows = await outbox.claim_due(self.app.db, name, iso(now), room,
+                                      worker=self.worker_id, until=self._until())
         for row in rows:
+            self._held.add(row["id"])
             pacer.take()
             await self._slots.acquire()
             task = asyncio.create_task(self._send(name, row))
@@ -188,6 +229,7 @@ class OutboxWorker:
         except Exception as exc:  # could not record: the row stays 'sending' -> 'unknown'
             log.error("outbox row %d: result not recorded: %s", row["id"], where(exc))
         finally:
+            self._held.discard(row["id"])
             self._slots.release()
 
     def _delay(self, attempts: int, retry_after: float | None) -> float:
