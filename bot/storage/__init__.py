@@ -153,6 +153,10 @@ class Database:
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return await self.engine.fetchall(sql, tuple(params))
 
+    async def fetch_first(self, reads: Iterable[Write]) -> list[Row | None]:
+        """Several reads in one trip; the first row of each (None for none)."""
+        return await self.engine.fetch_first(reads)
+
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one write statement in its own transaction; the rows it changed."""
         async with self.transaction() as tx:
