@@ -376,14 +376,17 @@ async def start_service(name: str, tree: Path, config: Path, ns: argparse.Namesp
     return proc, url
 
 
-def _trips(prefix: Path) -> int:
-    """Trips between the two SIGUSR1 marks, summed over the service's processes."""
-    total = 0
-    for f in prefix.parent.glob(prefix.name + ".*.trips"):
-        marks = [int(x) for x in f.read_text(encoding="ascii").split()]
+def _probed(prefix: Path) -> tuple[int, list[str]]:
+    """Trips between the two SIGUSR1 marks, summed over the service's processes, and
+    each process's wait for the writers' lock (total and longest, seconds)."""
+    total, waits = 0, []
+    for f in sorted(prefix.parent.glob(prefix.name + ".*.trips")):
+        marks = [line.split() for line in f.read_text(encoding="ascii").splitlines()]
         if len(marks) >= 2:
-            total += marks[1] - marks[0]
-    return total
+            total += int(marks[1][0]) - int(marks[0][0])
+            waits.append(f"{float(marks[1][1]) - float(marks[0][1]):.2f}s"
+                         f" (longest {marks[1][2]}s; held at most {marks[1][3]}s)")
+    return total, waits
 
 
 async def measure_burst(name: str, tree: Path, ns: argparse.Namespace, data: Path,
@@ -421,9 +424,10 @@ async def measure_burst(name: str, tree: Path, ns: argparse.Namespace, data: Pat
             out.mkdir(parents=True, exist_ok=True)
             for i, f in enumerate(sorted(Path(tmp).glob("probe.*.prof"))):
                 shutil.copy(f, out / f"{name}-{rep}-{i}.prof")
+        trips, waits = _probed(prefix)
         return {"system": name, "done": done, "stored": stored,
                 "cpu_ms_per_turn": cpu / max(done, 1) * 1e3,
-                "trips_per_turn": _trips(prefix) / max(done, 1),
+                "trips_per_turn": trips / max(done, 1), "lock_waits": waits,
                 "turns_per_s": done / (end - started), "rss_mb": sampler.peak / 2**20,
                 "paced_p99": p["p99"], "paced_non2xx": p["non2xx"], "processes": len(pids)}
 
@@ -447,7 +451,8 @@ async def main_burst(ns: argparse.Namespace, trees: list[tuple[str, Path]],
                           f" {r['cpu_ms_per_turn']:.2f} CPU ms/turn, {r['trips_per_turn']:.2f}"
                           f" trips/turn, {r['turns_per_s']:.0f} turns/s, open-loop p99"
                           f" {r['paced_p99']:.1f} ms, non2xx {r['paced_non2xx']},"
-                          f" RSS {r['rss_mb']:.0f} MB", flush=True)
+                          f" RSS {r['rss_mb']:.0f} MB; writers' lock waited per process:"
+                          f" {', '.join(r['lock_waits'])}", flush=True)
         finally:
             assert fake.stdin is not None
             fake.stdin.close()
