@@ -14,6 +14,7 @@ from .config import Config
 from .i18n import offered_locales
 from .langdetect import Detection, LazyDetector
 from .storage import Database, Row, attempts, cases, escalations
+from .storage import optouts as optouts_store
 from .storage.records import Case, Escalation
 
 
@@ -26,6 +27,9 @@ class Services:
     async def detect_language(self, text: str) -> Detection:
         """The offered locale a message is confidently written in (``locale`` None if unsure)."""
         return await self.languages.detect(text)
+
+    async def is_opted_out(self, channel: str, address: str) -> bool:
+        return await optouts_store.is_opted_out(self.db, channel, address)
 
     # -- registry -------------------------------------------------------
     async def case(self, case_id: int) -> Case | None:
