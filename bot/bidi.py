@@ -22,7 +22,9 @@ _LATIN_RUN = re.compile(r"[A-Za-z0-9\u00c0-\u024f](?:[A-Za-z0-9\u00c0-\u024f .,'
 
 def is_rtl(text: str) -> bool:
     """True if the text holds right-to-left letters (Arabic, Hebrew, ...)."""
-    return any(unicodedata.bidirectional(c) in ("R", "AL") for c in text)
+    if text.isascii():  # most replies: nothing to look up
+        return False
+    return any(unicodedata.bidirectional(c) in ("R", "AL") for c in set(text))
 
 
 def isolate_latin(text: str) -> str:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .content import ContentPack
     from .i18n import Translator
     from .services import Services
+    from .storage.turn_reads import TurnReads
     from .understanding.protocol import Understands
 
 @dataclass
@@ -33,6 +34,7 @@ class Context:
     services: Services
     understanding: Understands  # what free text means (the App's, model loaded once)
     now: dt.datetime
+    reads: TurnReads  # what the turn read before its handlers ran (``storage.turn_reads``)
     opted_out: bool = False
     replies: list[Reply] = field(default_factory=list)
     effects: list[Effect] = field(default_factory=list)

@@ -25,8 +25,9 @@ from .content import ContentPack
 from .context import Context
 from .i18n import Translator
 from .model import Inbound, Turn
+from .outreach import replies
 from .services import Services
-from .storage import Database, Write, effects, inbox, outbox, people
+from .storage import Database, Write, effects, inbox, outbox, people, turn_reads
 from .understanding.protocol import Understands
 
 log = logging.getLogger(__name__)
@@ -49,12 +50,15 @@ class Dialogue:
     async def handle(self, inbound: Inbound, *, inbox_id: int | None = None) -> Turn:
         now = self.clock()
         stamp = now.isoformat(timespec="seconds")
-        state = await people.get_or_create(self.db, inbound.channel, inbound.address, stamp)
+        reads = await turn_reads.load(self.db, inbound.channel, inbound.address,
+                                      replies.window_start(self.config, now))
+        state = await people.state_of(self.db, reads.state, inbound.channel,
+                                      inbound.address, stamp)
         ctx = Context(
             inbound=inbound, state=state, config=self.config, translator=self.translator,
             content=self.content, services=self.services,
-            understanding=self.understanding, now=now,
-            opted_out=await self.services.is_opted_out(inbound.channel, inbound.address),
+            understanding=self.understanding, now=now, reads=reads,
+            opted_out=reads.opted_out,
         )
         await handlers.route(ctx)
         message = ([people.message_write(state.person_id, "in", inbound.channel,

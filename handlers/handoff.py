@@ -51,7 +51,7 @@ async def intercept(ctx: Context) -> bool:
         return False
     if ctx.state.step == Step.FORGET_CONFIRM or forget.is_request(text):
         return False  # erasing is the bot's job (it also closes the escalation)
-    live = await live_handoff.live_escalation(ctx.services.db, ctx.state.person_id)
+    live = ctx.reads.live
     if live is None:
         return False
     tell = False

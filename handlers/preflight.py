@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.storage import effects
-from bot.storage import sms as more_pages
 
 from . import sms_answers, whatsapp_answers
 from .text import keyword
@@ -35,7 +34,7 @@ async def more(ctx: Context, text: str) -> bool:
     """MORE with the rest of a long reply waiting: send the next part (the transcript
     already has the whole reply). Any other message drops the rest: it is stale."""
     inbound = ctx.inbound
-    waiting = await more_pages.more_waiting(ctx.services.db, inbound.channel, inbound.address)
+    waiting = ctx.reads.more_waiting
     if waiting is None:
         return False
     outbox_id, rest = waiting

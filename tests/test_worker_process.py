@@ -46,10 +46,10 @@ async def workers_of(pid: int) -> int:
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-async def test_both_processes_run_answer_a_text_and_stop_on_a_signal(tmp_path, sig):
+async def test_by_default_both_processes_run_answer_a_text_and_stop_on_a_signal(tmp_path, sig):
     async with FakeTwilio() as fake, aiohttp.ClientSession() as session:
         config = write_config(tmp_path / "c.toml", tmp_path / "c.db", sms_extra(fake))
-        proc, _, url = await start_run(config, "--two-processes")
+        proc, _, url = await start_run(config)
         try:
             fake.webhook_base = url
             worker = await workers_of(proc.pid)
@@ -68,8 +68,7 @@ async def test_both_processes_run_answer_a_text_and_stop_on_a_signal(tmp_path, s
 
 
 async def test_the_workers_die_with_a_killed_web_process(tmp_path):
-    proc, _, _ = await start_run(write_config(tmp_path / "c.toml", tmp_path / "c.db"),
-                                 "--two-processes")
+    proc, _, _ = await start_run(write_config(tmp_path / "c.toml", tmp_path / "c.db"))
     worker = await workers_of(proc.pid)
     proc.kill()
     await proc.wait()
@@ -78,10 +77,10 @@ async def test_the_workers_die_with_a_killed_web_process(tmp_path):
             await asyncio.sleep(0.05)
 
 
-async def test_by_default_one_process_runs_no_workers_process(tmp_path):
+async def test_one_process_runs_no_workers_process(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASECHECK_")}
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--config",
+        sys.executable, "-m", "bot", "run", "--one-process", "--config",
         str(write_config(tmp_path / "c.toml", tmp_path / "c.db")), cwd=ROOT, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:

@@ -49,14 +49,22 @@ PLAIN = str.maketrans({
 Gettext = Callable[..., str]
 
 
+GSM7 = GSM7_BASIC | GSM7_EXTENSION
+_DROP_EXTENSION = str.maketrans(dict.fromkeys(GSM7_EXTENSION))
+
+# Every reply is measured at send time: these scan a text's distinct characters
+# (set operations in C), not each character in Python.
+
+
 def is_gsm7(text: str) -> bool:
-    return all(c in GSM7_BASIC or c in GSM7_EXTENSION for c in text)
+    return GSM7.issuperset(text)
 
 
 def segments(text: str) -> int:
     """How many SMS segments ``text`` takes."""
     if is_gsm7(text):
-        units = sum(2 if c in GSM7_EXTENSION else 1 for c in text)
+        # Extension-table characters count twice.
+        units = 2 * len(text) - len(text.translate(_DROP_EXTENSION))
         single, multi = 160, 153
     else:
         units = len(text.encode("utf-16-le")) // 2
@@ -68,8 +76,10 @@ def segments(text: str) -> int:
 
 def is_latin(text: str) -> bool:
     """True when every letter is Latin (or a GSM Greek capital): plain quotes fit."""
-    for c in text:
-        if c.isalpha() and c not in GSM7_BASIC and not unicodedata.name(c, "").startswith("LATIN"):
+    if text.isascii():
+        return True
+    for c in set(text).difference(GSM7_BASIC):
+        if c.isalpha() and not unicodedata.name(c, "").startswith("LATIN"):
             return False
     return True
 
@@ -95,10 +105,12 @@ def plain(text: str) -> str:
     if not is_latin(text):
         return text
     text = text.translate(PLAIN)
-    outside = {c for c in text if c not in GSM7_BASIC and c not in GSM7_EXTENSION}
+    outside = set(text).difference(GSM7)
+    if not outside:
+        return text
     folded = {c: _fold_letter(c) for c in outside}
     if all(folded.values()):
-        text = "".join(folded.get(c) or c for c in text)
+        text = text.translate({ord(c): f for c, f in folded.items()})
     return text
 
 

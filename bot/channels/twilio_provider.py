@@ -7,7 +7,9 @@ replies (the channels) and campaigns (``bot/outreach``) alike.
   turn's CPU), and a send needs only the message SID back (or, on an error,
   ``code``). A template (``send_content``: WhatsApp's ContentSid) goes the same way.
 - **Finding a sent message** (``find_sent``, after a crash lost our record of a
-  send) uses twilio's own client: the messages to that number since then.
+  send) uses twilio's own client: the messages to that number since then. It is
+  imported and built on that first need only (``twilio_client``): about 16 MB a
+  process that most never use.
 - **Errors** map one way (``result_for``): retry (429, 5xx, 20429, network),
   failed (other 4xx), failed + opt-out (21610), failed + unreachable (the
   ``unreachable`` codes: WhatsApp's "not on WhatsApp"); our credentials
@@ -23,14 +25,15 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_plus, urlencode
 
 import aiohttp
-from twilio.http.async_http_client import AsyncTwilioHttpClient
-from twilio.http.response import Response
-from twilio.rest import Client
 
 from .base import SendResult
+
+if TYPE_CHECKING:
+    from twilio.rest import Client
 
 log = logging.getLogger(__name__)
 
@@ -56,22 +59,6 @@ def result_for(status: int | None, code: int | None,
     return SendResult("failed", error_code=label)
 
 
-class TwilioHttp(AsyncTwilioHttpClient):
-    """twilio's async HTTP client, sending the basic-auth header itself: the stock
-    one builds ``aiohttp.BasicAuth``, deprecated since aiohttp 3.14."""
-
-    async def request(self, method: str, url: str, params: dict[str, object] | None = None,
-                      data: dict[str, object] | None = None,
-                      headers: dict[str, str] | None = None,
-                      auth: tuple[str, str] | None = None, timeout: float | None = None,
-                      allow_redirects: bool = False) -> Response:
-        if auth is not None:
-            headers = {**(headers or {}), "Authorization": aiohttp.encode_basic_auth(*auth)}
-        return await super().request(method, url, params=params, data=data, headers=headers,
-                                     auth=None, timeout=timeout,
-                                     allow_redirects=allow_redirects)
-
-
 class TwilioProvider:
     """``POST /2010-04-01/Accounts/{sid}/Messages.json`` from one sender."""
 
@@ -95,16 +82,13 @@ class TwilioProvider:
         self._fixed = "&" + urlencode({**self._from, **callback})  # encoded once
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
-        self._http: TwilioHttp | None = None
+        self._http: Any = None  # twilio's HTTP client and client, made by ``find_sent``
         self._client: Client | None = None
 
     async def start(self) -> None:
-        """Create the HTTP session and twilio's client inside the running loop."""
+        """Create the HTTP session inside the running loop."""
         self._session = aiohttp.ClientSession(timeout=self._timeout,
                                               connector=aiohttp.TCPConnector(limit=64))
-        self._http = TwilioHttp(timeout=self._timeout.total)
-        self._client = Client(*self._credentials, http_client=self._http)
-        self._client.api.base_url = self.base_url
 
     async def stop(self) -> None:
         if self._session is not None:
@@ -159,8 +143,12 @@ class TwilioProvider:
         ``body`` (None: any body, as for a template Twilio renders itself), newest
         first (by date_created: a queued message has no date_sent yet). Raises if
         Twilio cannot be asked."""
-        if self._client is None:
+        if self._session is None:
             raise RuntimeError("not started")
+        if self._client is None:
+            from .twilio_client import client
+            self._http, self._client = client(*self._credentials, base_url=self.base_url,
+                                              timeout=self._timeout.total)
         sender = {"from_": self._from["From"]} if "From" in self._from else {}
         messages = await self._client.messages.list_async(
             to=self.prefix + address, limit=LIST_LIMIT, **sender)

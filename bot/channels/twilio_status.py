@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import unquote
 
 from aiohttp import web
 from multidict import MultiDict
@@ -30,10 +30,24 @@ StatusUpdate = tuple[str, str, str | None]  # (MessageSid, status, ErrorCode)
 
 def parse_form(raw: bytes) -> MultiDict[str]:
     """Form fields; undecodable bytes become U+FFFD (the message is then answered
-    with "could not read") instead of failing the request."""
-    pairs = parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True,
-                      encoding="utf-8", errors="replace")
+    with "could not read") instead of failing the request. As ``parse_qsl`` with
+    blank values kept, but a name or value with no ``+`` or ``%`` (most of
+    Twilio's) is taken as it is: every webhook and status callback is parsed."""
+    pairs = []
+    for field in raw.decode("utf-8", "replace").split("&"):
+        if not field:
+            continue
+        name, _, value = field.partition("=")
+        pairs.append((_unquote(name), _unquote(value)))
     return MultiDict(pairs)
+
+
+def _unquote(part: str) -> str:
+    if "+" in part:
+        part = part.replace("+", " ")
+    if "%" in part:
+        part = unquote(part, encoding="utf-8", errors="replace")
+    return part
 
 
 async def signed_form(request: web.Request, signature: TwilioSignature,

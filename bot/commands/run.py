@@ -21,8 +21,11 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
                                    "webhooks, the staff console, /healthz), the enabled "
                                    "channels and the workers, until SIGTERM or SIGINT.",
                        epilog="example: casecheck run --config /etc/casecheck.toml")
-    p.add_argument("--two-processes", action="store_true",
-                   help="run the workers in a second process (both cores; see README)")
+    p.add_argument("--one-process", action="store_true",
+                   help="run the workers in this process too (one core, less memory;"
+                        " see README)")
+    # The default since #19; still accepted from older unit files.
+    p.add_argument("--two-processes", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--role", choices=["web", "workers"], help=argparse.SUPPRESS)
     p.set_defaults(func=run, loop_factory=fast_loop())
 
@@ -38,15 +41,14 @@ def fast_loop() -> Callable[[], asyncio.AbstractEventLoop] | None:
 
 
 async def run(args: argparse.Namespace, config: Config) -> int:
-    """One process by default. With ``--two-processes`` this one serves the web
-    (webhooks, console) and starts the workers' process (inbox -> dialogue ->
-    outbox; ``bot/worker_process.py``) on the same database; both stop on
-    SIGTERM/SIGINT. Not the default yet: measured on a loaded machine its
-    open-loop latency was worse and it uses more memory (README, benchmarks)."""
+    """Two processes by default: this one serves the web (webhooks, console) and
+    starts the workers' process (inbox -> dialogue -> outbox;
+    ``bot/worker_process.py``) on the same database; both stop on SIGTERM/SIGINT.
+    ``--one-process`` runs everything here (one core, less memory)."""
     role = getattr(args, "role", None)
     if role == "workers":
         return await _run_workers(config)
-    workers = WorkerProcess(_argv(args)) if getattr(args, "two_processes", False) else None
+    workers = None if getattr(args, "one_process", False) else WorkerProcess(_argv(args))
     app = await App.create(config)
     try:
         service = Service(app, role="all" if workers is None else "web",

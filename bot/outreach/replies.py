@@ -16,9 +16,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from ..config import Config
 from ..context import Context
 from ..storage import effects
-from ..storage import outreach as store
 from .texts import N_
 
 YES_WORDS = frozenset({"yes", "y", "yeah", "ok", "okay", "si", "sim", "wi", "oui"})
@@ -27,13 +27,17 @@ AT_REST = frozenset({"menu", "language", "opted_out"})
 YES_MSGID = N_("YES")
 
 
+def window_start(config: Config, now: dt.datetime) -> str:
+    """Since when a campaign message may be answered by a message received ``now``."""
+    since = now - dt.timedelta(days=config.outreach.reply_window_days)
+    return since.astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
 async def on_message(ctx: Context) -> bool:
     """Note a campaign reply; True if the message answers one at rest (``AT_REST``),
     where a YES accepts the campaign's offer."""
     inbound = ctx.inbound
-    since = ctx.now - dt.timedelta(days=ctx.config.outreach.reply_window_days)
-    row = await store.latest_sent_to(ctx.services.db, inbound.channel, inbound.address,
-                                     since.astimezone(dt.UTC).isoformat(timespec="seconds"))
+    row = ctx.reads.campaign  # the latest sent since ``window_start``
     if row is None:
         return False
     campaign_id = int(row["campaign_id"])

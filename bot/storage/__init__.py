@@ -166,6 +166,10 @@ class Database:
         """Call ``callback`` when any instance stores a row in ``table`` (PostgreSQL)."""
         await self.engine.on_stored(table, callback)
 
+    async def fetch_first(self, reads: Iterable[Write]) -> list[Row | None]:
+        """Several reads in one trip; the first row of each (None for none)."""
+        return await self.engine.fetch_first(reads)
+
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one write statement in its own transaction; the rows it changed."""
         async with self.transaction() as tx:

@@ -75,6 +75,11 @@ class Engine(Protocol):
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
 
+    async def fetch_first(self, reads: Iterable[Write]) -> list[Row | None]:
+        """Several reads outside any write, in one trip to the engine; the first row
+        of each (None for none). Each sees committed rows only."""
+        ...
+
     def transaction(self) -> AbstractAsyncContextManager[Tx]:
         """A write transaction: committed when the block ends, rolled back if it raises."""
         ...

@@ -4,16 +4,15 @@ writes is marked on the escalation, and console replies are taken from the outbo
 
 from __future__ import annotations
 
-from . import Database, Row, Tx
-from .records import Escalation
+from . import Database, Row, Tx, Write
 
 
-async def live_escalation(db: Database, person_id: int) -> Escalation | None:
-    """The person's claimed or waiting escalation, if any: staff are talking with them."""
-    return Escalation.maybe(await db.fetchone(
-        "SELECT * FROM escalations"
-        " WHERE person_id=? AND status IN ('claimed','waiting') ORDER BY id DESC LIMIT 1",
-        (person_id,)))
+def live_read(channel: str, address: str) -> Write:
+    """The claimed or waiting escalation of the person behind (channel, address), if
+    any: staff are talking with them (a turn's read, ``turn_reads``)."""
+    return ("SELECT e.* FROM contacts c JOIN escalations e ON e.person_id = c.person_id"
+            " WHERE c.channel=? AND c.address=? AND e.status IN ('claimed','waiting')"
+            " ORDER BY e.id DESC LIMIT 1", (channel, address))
 
 
 async def staff_wrote_last(db: Database, person_id: int) -> bool:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from . import Database, Tx, linking
+from . import Database, Tx, Write, linking
 
 
 async def is_opted_out(db: Database, channel: str, address: str) -> bool:
     """This address opted out, or another contact of the same person did (linking)."""
-    row = await db.fetchone(f"SELECT {linking.opted_out_clause('?', '?')}",
-                            (channel, address, channel, address))
+    row = await db.fetchone(*opted_out_read(channel, address))
     return bool(row and row[0])
+
+
+def opted_out_read(channel: str, address: str) -> Write:
+    """``is_opted_out`` as a read to batch (``turn_reads``): one row, true or false."""
+    return (f"SELECT {linking.opted_out_clause('?', '?')}", (channel, address, channel, address))
 
 
 async def opt_out(tx: Tx, channel: str, address: str, reason: str,

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..channels.registry import BUILTIN, SMS, TELEGRAM
-from . import Database, Row, Tx, audit
+from . import Database, Row, Tx, Write, audit
 from . import optouts as optouts_store
 from .linking import PHONE_CHANNELS, opted_out_clause
 from .locks import one_at_a_time
@@ -497,13 +497,12 @@ async def next_retry(db: Database, campaign_id: int,
 
 # -- replies --------------------------------------------------------------------
 
-async def latest_sent_to(db: Database, channel: str, address: str,
-                         since: str) -> Row | None:
-    """The latest campaign message sent to this address since ``since``."""
-    return await db.fetchone(
-        "SELECT campaign_id, locale, sent_at, replied_at FROM outreach_recipients"
-        " WHERE channel=? AND address=? AND state IN ('sent','delivered') AND sent_at >= ?"
-        " ORDER BY sent_at DESC, id DESC LIMIT 1", (channel, address, since))
+def latest_sent_read(channel: str, address: str, since: str) -> Write:
+    """The latest campaign message sent to this address since ``since`` (a turn's read,
+    ``turn_reads``)."""
+    return ("SELECT campaign_id, locale, sent_at, replied_at FROM outreach_recipients"
+            " WHERE channel=? AND address=? AND state IN ('sent','delivered') AND sent_at >= ?"
+            " ORDER BY sent_at DESC, id DESC LIMIT 1", (channel, address, since))
 
 
 async def mark_replied(tx: Tx, campaign_id: int, channel: str,

@@ -24,7 +24,18 @@ class State:
 
 async def get_or_create(db: Database, channel: str, address: str, now: str) -> State:
     """The person behind (channel, address) and their conversation, created if new."""
-    row = await db.fetchone(_LOAD, (channel, address))
+    return await state_of(db, await db.fetchone(*load_read(channel, address)),
+                          channel, address, now)
+
+
+def load_read(channel: str, address: str) -> Write:
+    """The person's state, as a read to batch (``turn_reads``); ``state_of`` reads it."""
+    return _LOAD, (channel, address)
+
+
+async def state_of(db: Database, row: Row | None, channel: str, address: str,
+                   now: str) -> State:
+    """The state in ``load_read``'s row, or (no row) the person created."""
     if row is None:
         async with db.transaction() as tx:
             made = await _create(tx, channel, address, now)

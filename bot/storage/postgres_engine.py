@@ -196,6 +196,11 @@ class PostgresEngine:
         async with self.pool.acquire() as conn:
             return list(await conn.fetch(numbered(sql), *params))
 
+    async def fetch_first(self, reads: Iterable[Write]) -> list[Row | None]:
+        """Several reads on one pooled connection (one acquire, not one per read)."""
+        async with self.pool.acquire() as conn:
+            return [await conn.fetchrow(numbered(sql), *params) for sql, params in reads]
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PostgresTx]:
         async with self.pool.acquire() as conn, conn.transaction():

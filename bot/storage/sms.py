@@ -8,7 +8,7 @@ address: a newer one replaces it, and any other message drops it.
 
 from __future__ import annotations
 
-from . import Database, Tx, Write
+from . import Database, Row, Tx, Write
 
 
 def keep_more_writes(outbox_id: int, channel: str, address: str, rest: str) -> list[Write]:
@@ -24,11 +24,14 @@ async def keep_more(db: Database, outbox_id: int, channel: str, address: str,
         await tx.run(keep_more_writes(outbox_id, channel, address, rest))
 
 
-async def more_waiting(db: Database, channel: str, address: str) -> tuple[int, str] | None:
-    """(outbox id, rest) of the long reply whose rest waits for MORE, if any."""
-    row = await db.fetchone(
-        "SELECT id, more FROM outbox WHERE channel=? AND address=? AND more IS NOT NULL"
-        " AND provider_id IS NOT NULL ORDER BY id DESC LIMIT 1", (channel, address))
+def more_read(channel: str, address: str) -> Write:
+    """The long reply whose rest waits for MORE, if any (a turn's read, ``turn_reads``)."""
+    return ("SELECT id, more FROM outbox WHERE channel=? AND address=? AND more IS NOT NULL"
+            " AND provider_id IS NOT NULL ORDER BY id DESC LIMIT 1", (channel, address))
+
+
+def more_waiting(row: Row | None) -> tuple[int, str] | None:
+    """(outbox id, rest) from ``more_read``'s row."""
     return (int(row["id"]), str(row["more"])) if row else None
 
 

@@ -218,6 +218,10 @@ class SqliteEngine:
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return await _call(self._reader(), functools.partial(_fetchall, sql, tuple(params)))
 
+    async def fetch_first(self, reads: Iterable[Write]) -> list[Row | None]:
+        """A conversation turn's reads, in one trip to a reader's thread."""
+        return await _call(self._reader(), functools.partial(_fetch_first, list(reads)))
+
     async def configure(self, sql: str) -> list[Row]:
         """A statement about the writer connection itself (``ATTACH``, ``PRAGMA``), run
         outside any transaction; its rows."""
@@ -325,6 +329,14 @@ def _fetchone(sql: str, params: tuple[Any, ...], raw: sqlite3.Connection) -> Row
     with closing(raw.execute(sql, params)) as cursor:
         row: Row | None = cursor.fetchone()
     return row
+
+
+def _fetch_first(reads: list[Write], raw: sqlite3.Connection) -> list[Row | None]:
+    found: list[Row | None] = []
+    for sql, params in reads:
+        with closing(raw.execute(sql, params)) as cursor:
+            found.append(cursor.fetchone())
+    return found
 
 
 def _fetchall(sql: str, params: tuple[Any, ...], raw: sqlite3.Connection) -> list[Row]:

@@ -117,7 +117,7 @@ async def detail(request: web.Request) -> web.StreamResponse:
     transcript = await people.transcript(db, esc["person_id"])
     disclosed = await casework.disclosed_cases(db, esc["person_id"])
     staff_locale = ui_locale(request, console.app.translator.locales)
-    content = console.app.dialogue.content
+    content = console.app.content
 
     def topic_title(name: str) -> str:
         if content.source("topics", name, "title") is None:

@@ -1,0 +1,70 @@
+"""Loaded by every Python process ``bench_sms.py --burst`` starts for a service (it is
+first on their PYTHONPATH). With BENCH_PROBE set: counts trips to the database
+threads (aiosqlite's ``Connection._execute``: each is one trip) and the time spent
+waiting for the writers' lock (``fcntl.flock``, shared by the service's
+processes) and the longest it was held; on each SIGUSR1 appends "trips
+seconds-waited longest-wait longest-hold" so far
+to ``<BENCH_PROBE>.<pid>.trips``; with BENCH_PROFILE also
+set, the first SIGUSR1 starts cProfile (main thread) and the second writes
+``<BENCH_PROBE>.<pid>.prof``. The service's own code is untouched."""
+
+import os
+
+_probe = os.environ.get("BENCH_PROBE")
+
+if _probe:
+    import fcntl
+    import signal
+    import time
+
+    import aiosqlite.core
+
+    _count = [0]
+    _signals = [0]
+    _original = aiosqlite.core.Connection._execute
+
+    async def _counted(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+        _count[0] += 1
+        return await _original(self, fn, *args, **kwargs)
+
+    aiosqlite.core.Connection._execute = _counted  # type: ignore[method-assign]
+    _waited = [0.0, 0.0]  # total, longest
+    _flock = fcntl.flock
+
+    _held: dict[int, float] = {}  # fd -> when taken exclusive
+    _longest_hold = [0.0]
+
+    def _timed_flock(fd, operation):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        if operation == fcntl.LOCK_UN and fd in _held:
+            _longest_hold[0] = max(_longest_hold[0], started - _held.pop(fd))
+        try:
+            return _flock(fd, operation)
+        finally:
+            now = time.perf_counter()
+            if operation == fcntl.LOCK_EX:
+                _held[fd] = now
+            if operation != fcntl.LOCK_UN:
+                _waited[0] += now - started
+                _waited[1] = max(_waited[1], now - started)
+
+    fcntl.flock = _timed_flock
+    _profiler = None
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile
+
+        _profiler = cProfile.Profile()
+
+    def _on_signal(signum, frame):  # type: ignore[no-untyped-def]
+        _signals[0] += 1
+        with open(f"{_probe}.{os.getpid()}.trips", "a", encoding="ascii") as out:
+            out.write(f"{_count[0]} {_waited[0]:.3f} {_waited[1]:.3f} {_longest_hold[0]:.3f}\n")
+        _waited[1] = _longest_hold[0] = 0.0
+        if _profiler is not None:
+            if _signals[0] == 1:
+                _profiler.enable()
+            elif _signals[0] == 2:
+                _profiler.disable()
+                _profiler.dump_stats(f"{_probe}.{os.getpid()}.prof")
+
+    signal.signal(signal.SIGUSR1, _on_signal)
