@@ -106,13 +106,20 @@ async def test_a_database_that_is_not_empty_is_refused_unchanged(
     assert await postgres_tables(pg_url) == ["keepme"]
 
 
+@pytest.mark.parametrize(("damage", "said"), [
+    # PostgreSQL text holds no NUL: the server refuses the row
+    ("UPDATE cases SET last_name = 'Zed' || char(0) || 'kowski'", "0x00"),
+    # SQLite keeps text in an INTEGER column: the copy refuses it
+    ("UPDATE cases SET phone_wrong = 'Zedkowski'", "cases.phone_wrong: a value that is not"),
+])
 async def test_a_copy_that_fails_midway_leaves_the_target_empty(
-        deployment: Path, pg_url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    with sqlite3.connect(deployment) as conn:  # PostgreSQL text cannot hold a NUL
-        conn.execute("UPDATE cases SET last_name = 'Nu' || char(0) || 'nez' WHERE id = "
-                     "(SELECT MAX(id) FROM cases)")
+        deployment: Path, pg_url: str, damage: str, said: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    with sqlite3.connect(deployment) as conn:
+        conn.execute(damage + " WHERE id = (SELECT MAX(id) FROM cases)")
     assert await asyncio.to_thread(copy, "--db", str(deployment), "--to", pg_url) == 1
-    assert "nothing was copied" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert said in err and "nothing was copied" in err and "Zed" not in err
     assert await postgres_tables(pg_url) == []
 
 

@@ -83,7 +83,7 @@ async def copy_sqlite_to_postgres(sqlite_path: str, url: str) -> CopyReport:
                                   f"this casecheck at {version}")
             counts = await _copy_tables(conn, snapshot)
             await conn.execute(postgres_migrations.RESYNC_IDENTITIES)
-        await conn.execute("ANALYZE")  # the planner's statistics for the loaded tables
+            await conn.execute("ANALYZE")  # the planner's statistics for the loaded tables
         return CopyReport(counts, version)
     except (asyncpg.PostgresError, asyncpg.InterfaceError, sqlite3.Error, OSError) as exc:
         raise CopyRefused(f"{scrub(str(exc), url)}; nothing was copied") from None
@@ -119,7 +119,8 @@ async def _copy_tables(conn: Any, snapshot: _Snapshot) -> list[tuple[str, int]]:
             raise CopyRefused(f"the two schemas differ (the columns of {table})")
         await conn.execute(f'DELETE FROM "{table}"')  # rows a migration inserted, if any
         expected = await snapshot.scalar(f'SELECT COUNT(*) FROM "{table}"')
-        rows = snapshot.rows(table, columns, [_CONVERT.get(types[c]) for c in columns])
+        rows = snapshot.rows(table, columns, [_CONVERT.get(types[c]) for c in columns],
+                             [types[c] for c in columns])
         await conn.copy_records_to_table(table, records=rows, columns=columns)
         copied = await conn.fetchval(f'SELECT COUNT(*) FROM "{table}"')
         if copied != expected:
@@ -212,8 +213,10 @@ class _Snapshot:
         return result
 
     async def rows(self, table: str, columns: list[str],
-                   converters: list[Callable[[Any], Any] | None]) -> AsyncIterator[tuple[Any, ...]]:
-        """The table's rows, each value of the target column's Python type."""
+                   converters: list[Callable[[Any], Any] | None],
+                   types: list[str]) -> AsyncIterator[tuple[Any, ...]]:
+        """The table's rows, each value of the target column's Python type (a value that
+        cannot be is named by its column, never shown: it may be personal data)."""
         names = ", ".join(f'"{c}"' for c in columns)
         cursor = await self._call(self.conn.execute, f'SELECT {names} FROM "{table}"')
         checks = [(i, fn, _EXPECTED.get(fn)) for i, fn in enumerate(converters) if fn]
@@ -225,7 +228,12 @@ class _Snapshot:
                     values = list(row)
                     for i, fn, _want in checks:
                         if values[i] is not None:
-                            values[i] = fn(values[i])
+                            try:
+                                values[i] = fn(values[i])
+                            except (ValueError, TypeError):
+                                raise CopyRefused(
+                                    f"{table}.{columns[i]}: a value that is not "
+                                    f"{types[i]}; nothing was copied") from None
                     rows[n] = tuple(values)
             return rows
         try:
