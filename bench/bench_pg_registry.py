@@ -5,8 +5,10 @@ SQLite. The same generated CSV (``bench/bench_registry.py``'s generator) is impo
 by the command itself, in a process of its own, into a fresh SQLite file and a fresh
 PostgreSQL database (a throw-away durable cluster started here,
 ``tests/pg_support.py``), then imported again (nothing changes: the common re-run),
-alternating ``--reps`` times. Printed: wall seconds and rows/s, the importer's CPU,
-and PostgreSQL's server CPU. Figures are printed, never asserted.
+alternating ``--reps`` times; then ``casecheck db copy`` of the SQLite file into a
+fresh PostgreSQL database (the whole switch of a deployment with that registry).
+Printed: wall seconds and rows/s, the command's CPU, and PostgreSQL's server CPU.
+Figures are printed, never asserted.
 
     python bench/bench_pg_registry.py               # 1,000,000 rows
     python bench/bench_pg_registry.py --n 200000    # quicker
@@ -42,22 +44,22 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-async def timed_import(csv_path: Path, target: list[str], env: dict[str, str],
-                       server_pid: int | None) -> tuple[float, float, float]:
-    """(wall s, importer CPU s, PostgreSQL server CPU s) of one ``registry import``."""
+async def timed(command: list[str], env: dict[str, str],
+                server_pid: int | None) -> tuple[float, float, float]:
+    """(wall s, command CPU s, PostgreSQL server CPU s) of one ``casecheck`` command."""
     server = Sampler(server_pid) if server_pid else None
     server0 = server.cpu if server else 0.0
     cpu0, wall0 = _children_cpu(), time.perf_counter()
     done = await asyncio.to_thread(
-        subprocess.run, [sys.executable, "-m", "bot", "registry", "import", str(csv_path),
-                         *target], cwd=ROOT, env=env, capture_output=True, text=True)
+        subprocess.run, [sys.executable, "-m", "bot", *command], cwd=ROOT, env=env,
+        capture_output=True, text=True)
     wall, cpu = time.perf_counter() - wall0, _children_cpu() - cpu0
     server_cpu = 0.0
     if server:
         server.stop()
         server_cpu = server.cpu - server0
     if done.returncode != 0:
-        raise SystemExit(f"the import failed: {done.stderr[-500:]}")
+        raise SystemExit(f"{command[0]} failed: {done.stderr[-500:]}")
     return wall, cpu, server_cpu
 
 
@@ -88,12 +90,20 @@ async def main(ns: argparse.Namespace) -> None:
                         config.write_text(f'[storage]\nurl = "{url}"\n', encoding="utf-8")
                         target, pid = ["--config", str(config)], postmaster(cluster)
                     for phase in ("first", "again"):
-                        wall, cpu, server = await timed_import(csv_path, target, env, pid)
+                        wall, cpu, server = await timed(
+                            ["registry", "import", str(csv_path), *target], env, pid)
                         results.setdefault((engine, phase), []).append((wall, cpu, server))
                         print(f"{engine:<10} {phase:<5} {wall:7.1f} s wall = "
                               f"{ns.n / wall:9,.0f} rows/s; importer CPU {cpu:6.1f} s"
                               + (f", PostgreSQL CPU {server:6.1f} s" if pid else ""),
                               flush=True)
+                    if engine == "sqlite" and ns.copy:
+                        url = await fresh_postgres(cluster)
+                        wall, cpu, server = await timed(
+                            ["db", "copy", *target, "--to", url], env, postmaster(cluster))
+                        results.setdefault(("db copy", "first"), []).append((wall, cpu, server))
+                        print(f"db copy    {wall:7.1f} s wall for the {ns.n:,}-case database;"
+                              f" CPU {cpu:6.1f} s, PostgreSQL CPU {server:6.1f} s", flush=True)
                     (folder / f"r{rep}.db").unlink(missing_ok=True)
     finally:
         cluster.stop()
@@ -113,6 +123,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="rows")
     parser.add_argument("--reps", type=int, default=1, help="repetitions, alternating")
+    parser.add_argument("--no-copy", dest="copy", action="store_false",
+                        help="skip timing casecheck db copy")
     parser.add_argument("--engines", nargs="+", default=["sqlite", "postgresql"],
                         choices=["sqlite", "postgresql"])
     asyncio.run(main(parser.parse_args()))
