@@ -15,6 +15,7 @@ from bot.cli import main
 from bot.config import Config
 from bot.demo_data import shipped_csv
 from bot.storage import accounts
+from handlers.intents import Understanding
 from tests.conftest import ConsoleSession, FakeClock
 from tests.dialogue_support import lookup, start, state_of, text
 from tests.web_support import add_user, login, start_console
@@ -44,24 +45,23 @@ def copy(*args: str) -> int:
 
 
 @pytest.fixture
-async def deployment(config: Config, clock: FakeClock) -> Path:
-    """A SQLite deployment: the demo registry, two conversations (one in Spanish), a
-    staff account."""
+async def deployment(config: Config) -> Path:
+    """A SQLite deployment's file with the demo registry in it."""
     path = Path(config.storage.path)
     assert await asyncio.to_thread(
         main, ["registry", "import", str(shipped_csv()), "--db", str(path)]) == 0
-    async with await App.create(config, clock=clock) as app:
-        await start(ConsoleSession(app, "alice"), "es")
-        bob = ConsoleSession(app, "bob")
-        await start(bob)
-        await lookup(bob, "0912-CR-004411", "Nunez", "03/14/1975")
-        await add_user(app, "lawyer@example.org", "staff")
     return path
 
 
 async def test_copy_then_the_service_runs_on_postgresql(
         deployment: Path, pg_url: str, config: Config, clock: FakeClock,
-        capsys: pytest.CaptureFixture[str]) -> None:
+        understanding: Understanding, capsys: pytest.CaptureFixture[str]) -> None:
+    async with await App.create(config, clock=clock, understanding=understanding) as app:
+        await start(ConsoleSession(app, "alice"), "es")  # two conversations, one in Spanish
+        bob = ConsoleSession(app, "bob")
+        await start(bob)
+        await lookup(bob, "0912-CR-004411", "Nunez", "03/14/1975")
+        await add_user(app, "lawyer@example.org", "staff")
     before = sqlite_counts(deployment)
     assert before["cases"] == 50 and before["users"] == 1 and before["audit"] > 0
     assert before["people"] >= 2 and before["messages"] > 0
@@ -74,7 +74,7 @@ async def test_copy_then_the_service_runs_on_postgresql(
     assert sqlite_counts(deployment) == before  # the source is untouched
 
     moved = config.replace("storage", "url", pg_url).replace("storage", "path", "/nonexistent")
-    async with await App.create(moved, clock=clock) as app:
+    async with await App.create(moved, clock=clock, understanding=understanding) as app:
         assert (await state_of(app, "alice")).locale == "es"
         carol = ConsoleSession(app, "carol")
         await start(carol)
