@@ -25,9 +25,9 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     copy = actions.add_parser(
         "copy", parents=[parent],
         help="copy the SQLite database into an empty PostgreSQL database",
-        description="Copy every table of the SQLite database ([storage] path, or --db) "
-                    "into an EMPTY PostgreSQL database, in one transaction, and check the "
-                    "row count of each table. On any error nothing is left in the target. "
+        description="Copy every table of the SQLite database ([storage] path, or --db)\n"
+                    "into an EMPTY PostgreSQL database, in one transaction, and check the\n"
+                    "row count of each table. On any error nothing is left in the target.\n"
                     "Then set [storage] url to the target and restart casecheck.",
         epilog="examples:\n"
                "  casecheck db copy --db /var/lib/casecheck/casecheck.db \\\n"
