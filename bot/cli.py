@@ -30,6 +30,7 @@ COMMAND_MODULES = [
     "bot.commands.outreach",
     "bot.commands.i18n",
     "bot.commands.retention",
+    "bot.commands.db",
 ]
 
 # Command groups that never open the database: no --db for them.

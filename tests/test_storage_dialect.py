@@ -10,9 +10,10 @@ import re
 from pathlib import Path
 
 STORAGE = Path(__file__).resolve().parent.parent / "bot" / "storage"
-# The engines and the migrations translator speak their own dialects.
+# The engines, the migrations translator and the SQLite-to-PostgreSQL copy (it reads
+# one engine's catalogue and writes the other's) speak their own dialects.
 ENGINE_OWN = {"sqlite_engine.py", "engine.py", "postgres_engine.py", "postgres_migrations.py",
-              "sqlite_to_postgres.py"}
+              "sqlite_to_postgres.py", "copy_to_postgres.py"}
 
 SQLITE_ONLY = {
     r"\bINSERT\s+OR\s+(IGNORE|REPLACE)\b": "INSERT ... ON CONFLICT ... DO NOTHING/UPDATE",
