@@ -16,6 +16,7 @@ import datetime as dt
 import logging
 import os
 import socket
+import time
 
 from .clock import Clock, iso
 from .storage import Database
@@ -61,6 +62,7 @@ class Leadership:
         self._lock = (store.AdvisoryLock(db.path, name, lease_seconds)
                       if db.dialect == "postgresql" else None)
         self.leading = False
+        self._renewed = 0.0  # monotonic time of the last SQLite lease renewal
 
     async def lead(self) -> bool:
         """Become or stay the leader if we may; True while we lead."""
@@ -85,10 +87,15 @@ class Leadership:
             if fresh:
                 await store.record(self.db, self.name, self.holder, iso(now), until)
             return True
+        if self.leading and time.monotonic() - self._renewed < self.lease_seconds / 3:
+            return True  # renewed a moment ago: no write each second
         row = await store.current(self.db, self.name)
         holder = row["holder"] if row else None
         dead = holder if holder != self.holder and alive_here(holder) is False else None
-        return await store.take_lease(self.db, self.name, self.holder, iso(now), until, dead)
+        taken = await store.take_lease(self.db, self.name, self.holder, iso(now), until, dead)
+        if taken:
+            self._renewed = time.monotonic()
+        return taken
 
     async def resign(self) -> None:
         """Stop leading now, so that another instance takes over without waiting."""

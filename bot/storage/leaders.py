@@ -96,7 +96,7 @@ async def take_lease(db: Database, name: str, holder: str, now: str, until: str,
                          (name, holder, now, until))
         changed = await tx.execute(
             "UPDATE leaders SET since=CASE WHEN holder=? THEN since ELSE ? END, holder=?,"
-            " lease_until=? WHERE name=? AND (holder=? OR lease_until < ? OR holder=?)",
+            " lease_until=? WHERE name=? AND (holder=? OR lease_until <= ? OR holder=?)",
             (holder, now, holder, until, name, holder, now, dead_holder or holder))
         return changed == 1
 
