@@ -12,7 +12,10 @@ window that never holds more than ``cap`` starts (``round(rate)`` per
   schedule restarts from now. So n sends take at least (n - 1) / rate seconds.
 - **Batches** (the outbox worker): ``available()`` slots may be taken at once
   (``take()`` each), at most ``burst`` seconds' worth after a pause;
-  ``wait_time()`` until the next one.
+  ``wait_time()`` until the next one. ``grant(n)`` takes what it may of ``n``
+  and ``ungrant`` returns the unused ones (``take_up_to`` and ``give_back``, as
+  ``bot/shared_rates.py``'s pacer for several instances has them); ``dump`` and
+  ``load`` carry the schedule between instances.
 - **Per chat** (Telegram): ``async with pacer.slot(chat_id)`` sends one
   message to a chat at a time, each ``chat_gap`` (``group_gap`` for a group,
   a negative id) after the previous one was *answered*; the window counts a
@@ -27,6 +30,7 @@ A rate of 0 or less means no limit.
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import time
 from collections import deque
@@ -120,6 +124,47 @@ class Pacer:
         """Take one slot that ``available`` counted."""
         self.reserve()
         self.sent()
+
+    def grant(self, want: int) -> int:
+        """Take as many of ``want`` slots as are due now; how many."""
+        granted = min(want, self.available())
+        for _ in range(granted):
+            self.take()
+        return granted
+
+    def ungrant(self, unused: int) -> None:
+        """Return slots ``grant`` took that were not used: as if never taken."""
+        if not self.limited or unused <= 0:
+            return
+        for _ in range(min(unused, len(self._recent))):
+            self._recent.pop()
+        if self._next is not None:
+            self._next -= unused * self.interval
+
+    async def take_up_to(self, want: int) -> int:
+        """``grant``, as ``bot.shared_rates.SharedPacer`` does it (which must await)."""
+        return self.grant(want)
+
+    async def give_back(self, unused: int) -> None:
+        self.ungrant(unused)
+
+    def dump(self) -> str:
+        """The schedule and the window, as text (wall-clock times: see ``load``)."""
+        runs: list[list[float]] = []
+        for at in self._recent:  # starts taken at one moment are one entry
+            if runs and runs[-1][0] == at:
+                runs[-1][1] += 1
+            else:
+                runs.append([at, 1])
+        return json.dumps({"next": self._next, "recent": runs})
+
+    def load(self, text: str | None) -> None:
+        """Take up a schedule ``dump`` wrote (a pacer on the same clock and rate)."""
+        state = json.loads(text) if text else {}
+        self._next = state.get("next")
+        self._recent.clear()
+        for at, count in state.get("recent", ()):
+            self._recent.extend([at] * int(count))
 
     def wait_time(self) -> float:
         """Seconds until the next slot."""

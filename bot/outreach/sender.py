@@ -14,7 +14,11 @@ Life of a recipient: ``pending`` -> ``sending`` -> ``sent`` -> ``delivered`` |
   asked, so those become 'failed' ('interrupted') rather than risk a second
   message.
 - **Rate.** Each channel has its own ``Pacer`` (absolute time slots, never
-  above the configured rate). Recipients are claimed a short window ahead
+  above the configured rate). Of several instances on one database, one
+  sends campaigns at all, the leader (``bot/leadership.py``: a PostgreSQL
+  advisory lock, taken over within a second or two of its process dying), so
+  the rate holds for the deployment; the leader that finds it no longer leads
+  stops within ``LEAD_SECONDS``. Recipients are claimed a short window ahead
   (``lead`` seconds of slots), sends run concurrently (bounded), results are
   written in group commits. Memory does not grow with the campaign: only the
   claimed window is held.
@@ -39,14 +43,13 @@ import asyncio
 import datetime as dt
 import json
 import logging
-import os
 import random
-import socket
 from dataclasses import dataclass, field
 
 from ..app import App
 from ..clock import iso
 from ..config import ConfigError
+from ..leadership import Leadership, alive_here, runner_id
 from ..pacing import Pacer
 from ..storage import Row
 from ..storage import outreach as store
@@ -60,28 +63,8 @@ log = logging.getLogger(__name__)
 RECONCILE_SLACK = dt.timedelta(minutes=2)  # clock skew between us and the provider
 RECORD_ATTEMPTS = 8  # then the row stays 'sending' and is reconciled with the provider
 QUIET_WINDOW = 500  # recipients claimed at once while it is night at home (most wait)
-
-
-def runner_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _here(runner: str | None) -> bool | None:
-    """For a runner on this host: is its process alive? None for another host."""
-    if not runner:
-        return None
-    host, _, pid = runner.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return None
-    if int(pid) == os.getpid():
-        return True
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+LEADER = "outreach"  # one instance sends every campaign (``bot/leadership.py``)
+LEAD_SECONDS = 1.0  # how often the leader confirms it still leads, the others ask
 
 
 @dataclass
@@ -130,6 +113,7 @@ class Sender:
         self.lead = lead
         self.lease_seconds = lease_seconds
         self.runner = runner_id()
+        self.leadership = Leadership(app.db, LEADER, app.clock, holder=self.runner)
         self._providers: dict[str, Provider] = dict(providers or {})
         self._owned: list[Provider] = []
         self._slots = asyncio.Semaphore(max_in_flight)
@@ -149,6 +133,7 @@ class Sender:
         return self._providers[channel]
 
     async def close(self) -> None:
+        await self.leadership.resign()
         for provider in self._owned:
             await provider.stop()
         self._owned.clear()
@@ -165,6 +150,9 @@ class Sender:
         """Send every due campaign, one at a time, until ``stop``."""
         while not self._stopping:
             self._wake.clear()
+            if not await self.leadership.lead():  # another instance sends campaigns
+                await self._nap(LEAD_SECONDS)
+                continue
             try:
                 for campaign in await store.due(self.app.db, iso(self.app.clock())):
                     if self._stopping:
@@ -172,10 +160,13 @@ class Sender:
                     await self._run_isolated(campaign["id"])
             except Exception as exc:  # keep serving; the next poll tries again
                 log.error("outreach sender: %s", where(exc))
-            try:
-                await asyncio.wait_for(self._wake.wait(), 1.0)
-            except TimeoutError:
-                pass
+            await self._nap(1.0)
+
+    async def _nap(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._wake.wait(), seconds)
+        except TimeoutError:
+            pass
 
     @property
     def stopping(self) -> bool:
@@ -208,7 +199,7 @@ class Sender:
         if campaign is None:
             return "missing"
         texts = self._texts(campaign)  # before the lease: a bad text leaves it free
-        if not await self._lease(campaign):
+        if not await self.leadership.lead() or not await self._lease(campaign):
             return "busy"
         run = _Run(campaign_id, texts, self.app.config.dialogue.default_locale)
         self._runs[campaign_id] = run
@@ -253,7 +244,7 @@ class Sender:
         not dead, process could still send what it claimed)."""
         now = self.app.clock()
         holder = campaign["runner"]
-        alive = _here(holder)
+        alive = alive_here(holder)
         if alive and holder != self.runner:
             return False
         dead = holder if alive is False else None
@@ -285,20 +276,27 @@ class Sender:
     async def _control(self, run: _Run) -> None:
         """Watch the campaign's state and keep the lease; stop the lanes on a change."""
         db = self.app.db
+        loop = asyncio.get_running_loop()
         renew_every = self.lease_seconds / 3
-        renewed = asyncio.get_running_loop().time()
+        renewed = led = loop.time()
         while not run.stop.is_set():
             await asyncio.sleep(self.poll)
             campaign = await store.get(db, run.campaign_id)
             if campaign is None or campaign["state"] != "running" or self._stopping:
                 run.stop.set()
                 return
-            if asyncio.get_running_loop().time() - renewed >= renew_every:
+            if loop.time() - led >= LEAD_SECONDS:
+                if not await self.leadership.lead():
+                    log.error("campaign %d: another instance leads; stopping", run.campaign_id)
+                    run.stop.set()
+                    return
+                led = loop.time()
+            if loop.time() - renewed >= renew_every:
                 if not await self._lease(campaign):
                     log.error("campaign %d: lease lost; stopping", run.campaign_id)
                     run.stop.set()
                     return
-                renewed = asyncio.get_running_loop().time()
+                renewed = loop.time()
 
     # -- a channel's lane --------------------------------------------------------------
     async def _lane(self, run: _Run, channel: str) -> None:

@@ -65,6 +65,7 @@ NOT_PERSONAL: frozenset[str] = frozenset({
     "schema_version.*", "telegram_meta.*", "telegram_alerts.*", "sessions.*",
     "provider_status_early.*", "outreach_status_early.*", "escalation_events.*",
     "campaigns.*",  # the advocates' texts and filters, no recipient
+    "leaders.*", "send_rates.*",  # which instance leads ('host:pid'), pacer schedules
     "audit.id", "audit.at", "audit.actor", "audit.action", "audit.outcome", "audit.case_id",
     "audit.detail",  # never personal data, by rule (bot.storage.audit)
     "cases.id", "cases.lab", "cases.status", "cases.status_date", "cases.phone_wrong",

@@ -26,7 +26,7 @@ import uuid
 from ..app import App
 from ..channels.base import Channel, FindsSent, OutgoingMessage, SendResult
 from ..clock import iso
-from ..pacing import Pacer
+from ..shared_rates import outbox_pacer
 from ..storage import outbox
 from ..storage import sms as more_pages
 from ..storage.records import OutboxRow
@@ -57,9 +57,8 @@ class OutboxWorker:
         self.reconcile_seconds = reconcile_seconds
         self.peers_seconds = peers_seconds
         self.channels = {ch.name: ch for ch in channels}
-        # A second's worth may go at once after a pause (then the rate).
-        self.pacers = {ch.name: Pacer(app.channels.rate(ch.name, app.config), burst=1.0)
-                       for ch in channels}
+        # Each channel's rate holds for all the instances on one database.
+        self.pacers = {ch.name: outbox_pacer(app, ch.name) for ch in channels}
         self.wakeup = wakeup
         self.batch = batch
         self.max_attempts = max_attempts
@@ -190,15 +189,18 @@ class OutboxWorker:
     async def _dispatch(self, name: str) -> float:
         """Claim and start sending what is due; return how long to sleep at most."""
         pacer = self.pacers[name]
-        room = min(self.batch, pacer.available())
+        room = await pacer.take_up_to(self.batch)
         if room < 1:
             return pacer.wait_time()
         now = self.app.clock()
-        rows = await outbox.claim_due(self.app.db, name, iso(now), room,
-                                      worker=self.worker_id, until=self._until())
+        rows: list[OutboxRow] = []
+        try:
+            rows = await outbox.claim_due(self.app.db, name, iso(now), room,
+                                          worker=self.worker_id, until=self._until())
+        finally:  # slots no row took go back (to the other instances too)
+            await pacer.give_back(room - len(rows))
         for row in rows:
             self._held.add(row["id"])
-            pacer.take()
             await self._slots.acquire()
             task = asyncio.create_task(self._send(name, row))
             self._tasks.add(task)

@@ -59,6 +59,7 @@ class SentMessage:
     status_callback: str | None
     statuses_posted: list[str] = field(default_factory=list)
     created: str = ""  # RFC 2822, as Twilio's date_created
+    at: float = 0.0  # when it was accepted (the event loop's clock): to measure send rates
 
 
 class FakeTwilio:
@@ -189,7 +190,8 @@ class FakeTwilio:
         message = SentMessage(sid, to, body, str(from_) if from_ else None,
                               str(service) if service else None,
                               str(callback) if callback else None,
-                              created=email.utils.formatdate(usegmt=True))
+                              created=email.utils.formatdate(usegmt=True),
+                              at=asyncio.get_running_loop().time())
         async with self._arrived:
             self.messages.append(message)
             self._arrived.notify_all()
