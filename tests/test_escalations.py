@@ -25,7 +25,8 @@ async def test_talk_to_a_lawyer_opens_one_escalation_and_says_what_happens_next(
     said = text(turn)
     org = app.config.organization
     assert "Your reference is" in said and "24 business hours" in said
-    assert org.name in said and org.phone in said and org.office_hours in said
+    assert org.name in said and org.phone in said
+    assert "(Mon–Fri 9:00\u202fAM–5:00\u202fPM)" in said  # office_hours, in English words
     assert turn["awaiting"] == "menu"
     (row,) = await escalations.list_open(app.db)
     assert row["ref"] in said and row["channel"] == "console" and row["reason"] == "asked"
