@@ -9,7 +9,9 @@ all get the welcome menu), per language, per intent, the commonest confusions.
 Then the model trained on every corpus line judges the held-out sets
 (``locales/<locale>/intents_heldout.tsv``: messages written fresh, never trained
 on), with the same figures beside the k-fold ones: a model that learned its
-corpus by heart scores well on the folds and badly there. Then the shared corpus
+corpus by heart scores well on the folds and badly there. Then the blind sets
+(``locales/<locale>/intents_blind.tsv``: written before any error was looked at,
+never trained or tuned on). Then the shared corpus
 (``../shared/corpus/utterances.tsv``); yes/no answers and dates of birth in
 every language; classification latency (p50/p99), model start-up time and
 memory (a fresh process loading the cached model).
@@ -34,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.understanding.corpus import Example, read_all, read_heldout  # noqa: E402
+from bot.understanding.corpus import Example, read_all, read_blind, read_heldout  # noqa: E402
 from bot.understanding.model import UnderstandingModel  # noqa: E402
 from bot.understanding.yesno import yes_no  # noqa: E402
 from handlers.dates import BadDate, parse_birth_date  # noqa: E402
@@ -100,6 +102,7 @@ class Scores:
 @dataclass
 class Report(Scores):
     heldout: Scores = field(default_factory=Scores)
+    blind: Scores = field(default_factory=Scores)
     shared: float = 0.0
     shared_misses: list[tuple[str, str, str]] = field(default_factory=list)
     yes_no: float = 0.0
@@ -192,6 +195,8 @@ def evaluate(k: int = 5) -> Report:
     report.train_s = time.perf_counter() - start
     heldout = read_heldout()
     _score(report.heldout, [full.understand(ex.text).intent for ex in heldout], heldout)
+    blind = read_blind()
+    _score(report.blind, [full.understand(ex.text).intent for ex in blind], blind)
     shared = shared_corpus()
     report.shared = _rate([full.understand(ex.text).intent == ex.intent for ex in shared])
     report.shared_misses = [(ex.intent, full.understand(ex.text).intent, ex.text)
@@ -216,7 +221,7 @@ def evaluate(k: int = 5) -> Report:
             report.date_misses.append(f"{locale}: {said}")
     report.dates = _rate(date_hits)
 
-    texts = [ex.text for ex in examples + heldout + shared]
+    texts = [ex.text for ex in examples + heldout + blind + shared]
     times, cpu = [], []
     for text in texts * 3:
         start, start_cpu = time.perf_counter_ns(), time.thread_time_ns()
@@ -278,6 +283,11 @@ def main() -> None:
     _print_scores(r, r.heldout)
     print(f"  language of the text  {r.locale:6.1%}; at >= {LOCALE_SURE}: "
           f"{r.locale_sure_precision:.1%} right, for {r.locale_sure_coverage:.0%} of texts")
+    b = r.blind
+    print(f"blind sets (never trained or tuned on), {b.examples} examples: menu {b.menu:.1%}, "
+          f"first message {b.first:.1%}")
+    print("  per language (menu) " + ", ".join(f"{k} {v:.0%}" for k, v in b.per_locale.items()))
+    print("  confusions " + ", ".join(f"{x}->{y}: {n}" for x, y, n in b.confusions))
     print(f"shared corpus (model trained on all)  {r.shared:6.1%}")
     for intent, got, text in r.shared_misses:
         print(f"    {intent} -> {got}: {text}")
