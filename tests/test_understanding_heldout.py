@@ -12,8 +12,8 @@ from collections import Counter
 from pathlib import Path
 
 from bot.understanding.corpus import (
-    CORPUS_NAME,
     BLIND_NAME,
+    CORPUS_NAME,
     HELDOUT_NAME,
     INTENTS,
     fingerprint,
