@@ -37,8 +37,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.understanding.corpus import Example, read_all, read_blind, read_heldout  # noqa: E402
-from bot.understanding.model import UnderstandingModel  # noqa: E402
+from bot.understanding.model import Ranked, UnderstandingModel  # noqa: E402
 from bot.understanding.yesno import yes_no  # noqa: E402
+from handlers.clarify import decide  # noqa: E402
 from handlers.dates import BadDate, parse_birth_date  # noqa: E402
 from handlers.welcome import CORPUS_LOCALE_SURE as LOCALE_SURE  # noqa: E402
 
@@ -119,6 +120,8 @@ class Report(Scores):
     locale: float = 0.0
     locale_sure_precision: float = 0.0
     locale_sure_coverage: float = 0.0
+    stops_caught: dict[str, float] = field(default_factory=dict)
+    stop_false_alarms: float = 0.0
 
 
 def folds(examples: list[Example], k: int) -> list[int]:
@@ -173,17 +176,26 @@ def _score(scores: Scores, predicted: list[str], examples: list[Example]) -> Non
     scores.confusions = [(a, b, n) for (a, b), n in confused.most_common(12)]
 
 
+def caught(ranked: Ranked, text: str) -> bool:
+    """A stop is acted on or asked about ("Do you want to stop...?"): never let through."""
+    decision = decide(ranked, len(text.split()))
+    return decision.action == "confirm_stop" or (decision.action == "act"
+                                                 and decision.intent == "stop")
+
+
 def evaluate(k: int = 5) -> Report:
     examples = read_all()
     fold_of = folds(examples, k)
     predicted: list[str] = [""] * len(examples)
+    ranked: list[Ranked] = [Ranked((("other", 1.0),))] * len(examples)
     located: list[tuple[str | None, float]] = [(None, 0.0)] * len(examples)
     for fold in range(k):
         model = UnderstandingModel.train([e for e, f in zip(examples, fold_of, strict=True)
                                           if f != fold])
         for i, ex in enumerate(examples):
             if fold_of[i] == fold:
-                predicted[i] = model.understand(ex.text).intent
+                ranked[i] = model.understand(ex.text)
+                predicted[i] = ranked[i].intent
                 located[i] = model.locale(ex.text)
     report = Report()
     report.locale = _rate([loc == ex.locale for (loc, _), ex in zip(located, examples,
@@ -200,6 +212,16 @@ def evaluate(k: int = 5) -> Report:
     _score(report.heldout, [full.understand(ex.text).intent for ex in heldout], heldout)
     blind = read_blind()
     _score(report.blind, [full.understand(ex.text).intent for ex in blind], blind)
+    report.stops_caught = {
+        "k-fold": _rate([caught(r, ex.text) for r, ex in zip(ranked, examples, strict=True)
+                         if ex.intent == "stop"]),
+        "held-out": _rate([caught(full.understand(ex.text), ex.text) for ex in heldout
+                           if ex.intent == "stop"]),
+        "blind": _rate([caught(full.understand(ex.text), ex.text) for ex in blind
+                        if ex.intent == "stop"])}
+    report.stop_false_alarms = _rate([caught(r, ex.text) for r, ex in zip(ranked, examples,
+                                                                           strict=True)
+                                      if ex.intent not in ("stop", "wrong_number", "forget")])
     shared = shared_corpus()
     report.shared = _rate([full.understand(ex.text).intent == ex.intent for ex in shared])
     report.shared_misses = [(ex.intent, full.understand(ex.text).intent, ex.text)
@@ -291,6 +313,9 @@ def main() -> None:
           f"first message {b.first:.1%}")
     print("  per language (menu) " + ", ".join(f"{k} {v:.0%}" for k, v in b.per_locale.items()))
     print("  confusions " + ", ".join(f"{x}->{y}: {n}" for x, y, n in b.confusions))
+    print("stop requests stopped or asked about (model alone, before the carrier keywords) "
+          + ", ".join(f"{k} {v:.1%}" for k, v in r.stops_caught.items())
+          + f"; other k-fold messages asked: {r.stop_false_alarms:.1%}")
     print(f"shared corpus (model trained on all)  {r.shared:6.1%}")
     for intent, got, text in r.shared_misses:
         print(f"    {intent} -> {got}: {text}")
