@@ -9,7 +9,9 @@ all get the welcome menu), per language, per intent, the commonest confusions.
 Then the model trained on every corpus line judges the held-out sets
 (``locales/<locale>/intents_heldout.tsv``: messages written fresh, never trained
 on), with the same figures beside the k-fold ones: a model that learned its
-corpus by heart scores well on the folds and badly there. Then the shared corpus
+corpus by heart scores well on the folds and badly there. Then the blind sets
+(``locales/<locale>/intents_blind.tsv``: written before any error was looked at,
+never trained or tuned on). Then the shared corpus
 (``../shared/corpus/utterances.tsv``); yes/no answers and dates of birth in
 every language; classification latency (p50/p99), model start-up time and
 memory (a fresh process loading the cached model).
@@ -34,9 +36,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.understanding.corpus import Example, read_all, read_heldout  # noqa: E402
-from bot.understanding.model import UnderstandingModel  # noqa: E402
+from bot.understanding.corpus import Example, read_all, read_blind, read_heldout  # noqa: E402
+from bot.understanding.model import Ranked, UnderstandingModel  # noqa: E402
 from bot.understanding.yesno import yes_no  # noqa: E402
+from handlers.clarify import decide  # noqa: E402
 from handlers.dates import BadDate, parse_birth_date  # noqa: E402
 from handlers.welcome import CORPUS_LOCALE_SURE as LOCALE_SURE  # noqa: E402
 
@@ -80,6 +83,9 @@ DATES = [
     ("ar", "4 يوليو 1980", (1980, 7, 4)), ("ar", "٢٥ ديسمبر ١٩٦٩", (1969, 12, 25)),
     ("ar", "ولدت في 2 فبراير 1990", (1990, 2, 2)), ("ar", "٣١/١٠/١٩٧٧", (1977, 10, 31)),
     ("ar", "15 آب 1985", (1985, 8, 15)), ("ar", "30 حزيران 1984", (1984, 6, 30)),
+    ("en", "born 11/22/1979", (1979, 11, 22)), ("en", "Sept 9 '91", (1991, 9, 9)),
+    ("kea", "22 di Novenbru 1979", (1979, 11, 22)),
+    ("km", "ថ្ងៃទី៥ ខែមករា ឆ្នាំ១៩៧០", (1970, 1, 5)), ("zh_Hans", "一九七零年一月五日", (1970, 1, 5)),
 ]
 
 
@@ -100,6 +106,7 @@ class Scores:
 @dataclass
 class Report(Scores):
     heldout: Scores = field(default_factory=Scores)
+    blind: Scores = field(default_factory=Scores)
     shared: float = 0.0
     shared_misses: list[tuple[str, str, str]] = field(default_factory=list)
     yes_no: float = 0.0
@@ -113,6 +120,8 @@ class Report(Scores):
     locale: float = 0.0
     locale_sure_precision: float = 0.0
     locale_sure_coverage: float = 0.0
+    stops_caught: dict[str, float] = field(default_factory=dict)
+    stop_false_alarms: float = 0.0
 
 
 def folds(examples: list[Example], k: int) -> list[int]:
@@ -167,17 +176,26 @@ def _score(scores: Scores, predicted: list[str], examples: list[Example]) -> Non
     scores.confusions = [(a, b, n) for (a, b), n in confused.most_common(12)]
 
 
+def caught(ranked: Ranked, text: str) -> bool:
+    """A stop is acted on or asked about ("Do you want to stop...?"): never let through."""
+    decision = decide(ranked, len(text.split()))
+    return decision.action == "confirm_stop" or (decision.action == "act"
+                                                 and decision.intent == "stop")
+
+
 def evaluate(k: int = 5) -> Report:
     examples = read_all()
     fold_of = folds(examples, k)
     predicted: list[str] = [""] * len(examples)
+    ranked: list[Ranked] = [Ranked((("other", 1.0),))] * len(examples)
     located: list[tuple[str | None, float]] = [(None, 0.0)] * len(examples)
     for fold in range(k):
         model = UnderstandingModel.train([e for e, f in zip(examples, fold_of, strict=True)
                                           if f != fold])
         for i, ex in enumerate(examples):
             if fold_of[i] == fold:
-                predicted[i] = model.understand(ex.text).intent
+                ranked[i] = model.understand(ex.text)
+                predicted[i] = ranked[i].intent
                 located[i] = model.locale(ex.text)
     report = Report()
     report.locale = _rate([loc == ex.locale for (loc, _), ex in zip(located, examples,
@@ -192,6 +210,18 @@ def evaluate(k: int = 5) -> Report:
     report.train_s = time.perf_counter() - start
     heldout = read_heldout()
     _score(report.heldout, [full.understand(ex.text).intent for ex in heldout], heldout)
+    blind = read_blind()
+    _score(report.blind, [full.understand(ex.text).intent for ex in blind], blind)
+    report.stops_caught = {
+        "k-fold": _rate([caught(r, ex.text) for r, ex in zip(ranked, examples, strict=True)
+                         if ex.intent == "stop"]),
+        "held-out": _rate([caught(full.understand(ex.text), ex.text) for ex in heldout
+                           if ex.intent == "stop"]),
+        "blind": _rate([caught(full.understand(ex.text), ex.text) for ex in blind
+                        if ex.intent == "stop"])}
+    report.stop_false_alarms = _rate([caught(r, ex.text) for r, ex in zip(ranked, examples,
+                                                                           strict=True)
+                                      if ex.intent not in ("stop", "wrong_number", "forget")])
     shared = shared_corpus()
     report.shared = _rate([full.understand(ex.text).intent == ex.intent for ex in shared])
     report.shared_misses = [(ex.intent, full.understand(ex.text).intent, ex.text)
@@ -216,7 +246,7 @@ def evaluate(k: int = 5) -> Report:
             report.date_misses.append(f"{locale}: {said}")
     report.dates = _rate(date_hits)
 
-    texts = [ex.text for ex in examples + heldout + shared]
+    texts = [ex.text for ex in examples + heldout + blind + shared]
     times, cpu = [], []
     for text in texts * 3:
         start, start_cpu = time.perf_counter_ns(), time.thread_time_ns()
@@ -278,6 +308,14 @@ def main() -> None:
     _print_scores(r, r.heldout)
     print(f"  language of the text  {r.locale:6.1%}; at >= {LOCALE_SURE}: "
           f"{r.locale_sure_precision:.1%} right, for {r.locale_sure_coverage:.0%} of texts")
+    b = r.blind
+    print(f"blind sets (never trained or tuned on), {b.examples} examples: menu {b.menu:.1%}, "
+          f"first message {b.first:.1%}")
+    print("  per language (menu) " + ", ".join(f"{k} {v:.0%}" for k, v in b.per_locale.items()))
+    print("  confusions " + ", ".join(f"{x}->{y}: {n}" for x, y, n in b.confusions))
+    print("stop requests stopped or asked about (model alone, before the carrier keywords) "
+          + ", ".join(f"{k} {v:.1%}" for k, v in r.stops_caught.items())
+          + f"; other k-fold messages asked: {r.stop_false_alarms:.1%}")
     print(f"shared corpus (model trained on all)  {r.shared:6.1%}")
     for intent, got, text in r.shared_misses:
         print(f"    {intent} -> {got}: {text}")

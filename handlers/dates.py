@@ -32,6 +32,11 @@ _VIETNAMESE = re.compile(r"(?:ngay\s*)?(\d{1,2})\s*(?:thang|thg)\s*(\d{1,2})\s*(
                          r"\s*(\d{2,4})")
 _ORDINAL = re.compile(r"(\d+)(?:st|nd|rd|th|er|eme|ro|do|o|a|º|ª)\b")
 _TOKEN = re.compile(r"[^\s,./\-]+")
+_SHORT_YEAR = re.compile(r"['’](\d{2})\b")  # Sept 9 '91
+# Khmer writes "day", "month", "year" onto the number: ថ្ងៃទី៥, ឆ្នាំ១៩៧០.
+_KHMER_GLUED = re.compile(r"(?<=[\u1780-\u17ff])(?=\d)|(?<=\d)(?=[\u1780-\u17ff])")
+_CJK_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
+_CJK_NUMBER = re.compile(r"[〇零一二三四五六七八九十]+")
 MAX_WORDS = 12  # "I was born on the 14th of March 1975": longer is not a date answer
 # Month-first is the US convention; an English reader gets that reading first.
 MONTH_FIRST = frozenset({"en"})
@@ -45,6 +50,8 @@ EXTRA_MONTHS = {
     "fevereru": 2, "marsu": 3, "maiu": 5, "junhu": 6, "julhu": 7, "agostu": 8,
     "setenbru": 9, "otubru": 10, "nuvenbru": 11, "dizenbru": 12, "marcu": 3,
     "setiembre": 9, "sept": 9,
+    "janeru": 1, "janeiru": 1, "febreru": 2, "setembru": 9, "outubru": 10,
+    "novenbru": 11, "novembru": 11, "dezenbru": 12, "dezembru": 12,
     "كانون الثاني": 1, "شباط": 2, "اذار": 3, "نيسان": 4, "ايار": 5, "حزيران": 6,
     "تموز": 7, "اب": 8, "ايلول": 9, "تشرين الاول": 10, "تشرين الثاني": 11,
     "كانون الاول": 12, "ابريل": 4, "اغسطس": 8,
@@ -112,6 +119,28 @@ def _numeric(a: str, b: str, c: str, today: dt.date, month_first: bool) -> list[
     return found
 
 
+def _cjk_numerals(text: str) -> str:
+    """一九七五年三月十四日 -> 1975年3月14日: a year digit by digit, 十 as ten."""
+    def number(m: re.Match[str]) -> str:
+        raw = m[0]
+        if "十" not in raw:
+            return raw.translate(_CJK_DIGITS)
+        tens, _, units = raw.partition("十")
+        return str(int(tens.translate(_CJK_DIGITS) or 1) * 10
+                   + int(units.translate(_CJK_DIGITS) or 0))
+    return _CJK_NUMBER.sub(number, text)
+
+
+def _inside_sentence(text: str) -> re.Match[str] | None:
+    """A numeric date among words without digits: "born 11/22/1979"."""
+    m = _NUMERIC.search(text)
+    if m is None or any(ch.isdecimal() for ch in text[:m.start()] + text[m.end():]):
+        return None
+    if len(_TOKEN.findall(text[:m.start()] + " " + text[m.end():])) > _SKIPPABLE_WORDS:
+        return None
+    return m
+
+
 # "Month" written onto the month's name: Khmer ខែមីនា ("month March").
 _MONTH_WORDS = tuple(fold(word) for word in ("ខែ",))
 
@@ -158,13 +187,16 @@ def readings(raw: str, today: dt.date, locales: tuple[str, ...] = ("en", "es")) 
     if any(unicodedata.category(ch) in ("No", "Nl") for ch in raw):
         raise BadDate("not a decimal digit")  # "²", "①", Ethiopic "፩": never a number
     text = fold(ascii_digits(raw)).strip(" .!?¡¿")
+    if "年" in text or "月" in text:
+        text = _cjk_numerals(text)
+    text = _KHMER_GLUED.sub(" ", _SHORT_YEAR.sub(r"\1", text))
     month_first = (locales[0] if locales else "en") in MONTH_FIRST
     if _COMPACT.fullmatch(text):
         head = int(text[:4])
         if 1900 <= head <= 2099:
             return [_make(head, int(text[4:6]), int(text[6:]))]
         return _numeric(text[:2], text[2:4], text[4:], today, month_first)
-    if m := _NUMERIC.fullmatch(text):
+    if m := _NUMERIC.fullmatch(text) or _inside_sentence(text):
         return _numeric(m[1], m[2], m[3], today, month_first)
     for pattern, order in ((_CJK, (0, 1, 2)), (_VIETNAMESE, (2, 1, 0))):
         if m := pattern.search(text):

@@ -48,7 +48,8 @@ def test_every_step_awaits_a_protocol_slot_and_is_drawn_in_the_diagram():
 # model reads so is used, so that retraining does not break the walk).
 TWO_WAYS = ["housing or job", "my job and my house", "lawyer or record?",
             "i need help with housing and immigration", "is the case about my record or money",
-            "refund or record", "job or immigration"]
+            "refund or record", "job or immigration", "job and housing", "record or immigration",
+            "refund and job"]
 MAYBE_STOP = ["maybe stop the messages idk", "can you stop", "i guess stop", "stop maybe",
               "not sure i want these anymore", "enough for now", "pause the texts"]
 

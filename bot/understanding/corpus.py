@@ -7,6 +7,10 @@ names, "dookhan" or "farak", are looked up instead: handlers/intents.py.)
 for the evaluation only (bench/bench_understanding.py). Nothing trains on them:
 ``read_all`` reads the training files alone, so the held-out figures say how the
 bot reads messages it has never seen.
+
+``locales/<locale>/intents_blind.tsv`` is a second such set, written blind (before
+any error of the model was looked at) and never tuned on: the figure nearest to
+what a stranger's messages will get.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from bot.i18n import locales_dir
 
 CORPUS_NAME = "intents.tsv"
 HELDOUT_NAME = "intents_heldout.tsv"
+BLIND_NAME = "intents_blind.tsv"
 INTENTS = (
     "lookup", "lawyer", "topic_record", "topic_refund", "topic_housing", "topic_employment",
     "topic_immigration", "stop", "wrong_number", "forget", "help", "language", "greeting",
@@ -60,6 +65,11 @@ def read_all(root: Path | None = None) -> list[Example]:
 def read_heldout(root: Path | None = None) -> list[Example]:
     """The held-out evaluation messages: for measuring only, never for training."""
     return [ex for path in corpus_paths(root, HELDOUT_NAME) for ex in read_file(path)]
+
+
+def read_blind(root: Path | None = None) -> list[Example]:
+    """The blind test messages: for measuring only, never for training or tuning."""
+    return [ex for path in corpus_paths(root, BLIND_NAME) for ex in read_file(path)]
 
 
 def fingerprint(examples: Iterable[Example]) -> str:

@@ -16,20 +16,20 @@ MAX_WORDS = 8  # longer than this is a sentence, not an answer
 YES = """
 yes y ya yea yeah yep yup yas ye sure ok okay kk alright right correct please
 of_course absolutely definitely do_it go_ahead please_do sounds_good i_do no_problem
-that's_right thats_right that_is_right yes_please
+that's_right thats_right that_is_right yes_please yessir yes_sir
 si sii siii claro dale va vale bueno okey por_supuesto seguro correcto andale orale
-de_acuerdo asi_es eso
-sim simm claro pode isso quero beleza certo ta ta_bom tudo_bem com_certeza
-wi wep wè dako dakò anfen se_sa sa_k_fet
-sin xin si_sin e_si dretu
+de_acuerdo asi_es eso simon sip sipi
+sim simm ss claro pode isso quero beleza certo ta ta_bom tudo_bem com_certeza
+wi wep wè dako dakò anfen se_sa sa_k_fet oke
+sin xin si_sin e_si dretu oki n_kre
 co vang da u uh uhm duoc dung roi chac_chan
-да ага угу конечно хорошо давай ок окей верно точно да-да
+да ага угу конечно хорошо давай давайте ок окей верно точно да-да
 نعم ايوه ايوة ايوا اه اي أكيد اكيد طبعا تمام حسنا صح موافق
 """.split()
 NO = """
 no nope nah nay not no_thanks no_thank_you not_now never dont don't do_not negative
 nop nel para_nada todavia_no ahorita_no no_gracias
-nao nunca agora_nao nem
+nao nunca agora_nao nem nn
 non pa pa_kounye_a non_mesi
 nau nãu nãu_obrigadu ka
 khong ko hong hok chua thoi
@@ -38,9 +38,12 @@ khong ko hong hok chua thoi
 """.split()
 # Unspaced scripts: the answer starts with one of these (no-phrases are tried first,
 # since "不是" begins with "不" and contains "是").
+# "No problem" starts like a no and means yes: tried before the no-prefixes.
+YES_FIRST = ("没问题", "沒問題", "冇問題", "冇问题", "不错", "不錯")
 NO_PREFIXES = ("不是", "不要", "不用", "不对", "不對", "不", "没有", "沒有", "别", "別",
+               "算了", "唔係", "唔系", "唔要", "唔使", "唔駛", "唔好", "冇",
                "អត់ទេ", "អត់", "ទេ", "មិន")
-YES_PREFIXES = ("是", "对", "對", "好", "要", "可以", "行", "嗯", "ok",
+YES_PREFIXES = ("是", "对", "對", "好", "要", "可以", "行", "嗯", "ok", "係呀", "係啊", "係喇",
                 "បាទ", "ចាស", "ចា៎ស", "ចា", "បាទចាស", "អូខេ", "យល់ព្រម", "ត្រូវ")
 
 _SEPARATOR = re.compile(r"[^\w\u0300-\u036f\u17b4-\u17d3']+")  # keeps Khmer vowel signs
@@ -74,6 +77,8 @@ def yes_no(text: str) -> bool | None:
     if words == ["n"]:  # a bare "n" is no; in a sentence it is Kriolu "I" ("N kre sin")
         return False
     squeezed = "".join(words)
+    if squeezed == "係" or squeezed.startswith(YES_FIRST):  # "係咪…?" is a question
+        return True
     for prefix in NO_PREFIXES:
         if squeezed.startswith(prefix):
             return False
