@@ -21,7 +21,7 @@ from .text import is_number
 
 CONFIDENT = 0.45  # 5-fold: 89 % of messages pass it, 92 % of those rightly
 STOP_SURE = 0.65  # 5-fold: 97 % of stop-like readings this sure are right
-STOP_FLOOR = 0.2  # 5-fold: 92 % of stops pass it, 3.0 % of other messages are asked (0.3: 87 %, 1.6 %)
+STOP_FLOOR = 0.2  # 5-fold: 92 % of stops pass, 3.0 % of others asked (0.3: 87 %, 1.6 %)
 STOP_LIKE = ("stop", "wrong_number")
 CLARIFY_FLOOR = 0.25  # below it the model has no idea: "Sorry, I did not understand"
 OPTION_FLOOR = 0.1  # an option offered is at least this likely
