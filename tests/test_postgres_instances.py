@@ -28,8 +28,10 @@ SENDERS_IN_BURST = 48  # the kill -9 test: 96 inbound messages
 
 
 @asynccontextmanager
-async def instance(config, fake: FakeTwilio, clock) -> AsyncIterator[Service]:
-    app = await App.create(sms_config(config, fake), clock=clock)
+async def instance(config, fake: FakeTwilio, clock, **settings: object
+                   ) -> AsyncIterator[Service]:
+    """An instance with its webhook and workers; ``settings`` as for ``sms_config``."""
+    app = await App.create(sms_config(config, fake, **settings), clock=clock)
     service = Service(app, extensions=[])
     try:
         await service.start()

@@ -4,23 +4,19 @@ outbox pacers of the instances on one PostgreSQL database share one schedule."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from functools import partial
 
 import aiohttp
 import pytest
 
-from bot.app import App
-from bot.server import Service
 from bot.shared_rates import SharedPacer
 from bot.storage import send_rates
+from tests import test_postgres_instances as two_instances
 from tests.fakes.twilio_api import (
     PUBLIC_URL,
     FakeTwilio,
     inbound_params,
     post_inbound,
-    sms_config,
 )
 from tests.test_outreach_instances import JITTER, most_in_a_window
 
@@ -28,18 +24,9 @@ RATE = 10.0
 SENDERS = [f"+1617555{n:04d}" for n in range(400, 440)]
 
 
-@asynccontextmanager
-async def instance(config, fake: FakeTwilio, clock) -> AsyncIterator[Service]:
+def instance(config, fake: FakeTwilio, clock):
     """An instance with its webhook and workers, its SMS replies at ``RATE``."""
-    app = await App.create(sms_config(config, fake, **{"sms.rate_per_second": RATE}),
-                           clock=clock)
-    service = Service(app, extensions=[])
-    try:
-        await service.start()
-        yield service
-    finally:
-        await service.stop()
-        await app.close()
+    return two_instances.instance(config, fake, clock, **{"sms.rate_per_second": RATE})
 
 
 class Clock:
