@@ -18,6 +18,7 @@ from bot.app import App
 from bot.model import Inbound, Reply
 from bot.server import Service
 from bot.storage import Database, inbox, outbox
+from bot.storage.postgres_engine import PRESENCE_LOCK
 from tests.fakes.twilio_api import PUBLIC_URL, FakeTwilio, inbound_params, post_inbound, sms_config
 from tests.test_outbox_recovery import sms_extra
 from tests.test_server import start_run
@@ -142,3 +143,77 @@ async def test_a_row_stored_by_one_instance_wakes_the_other_s_workers(pg_url):
     finally:
         await one.close()
         await two.close()
+
+
+async def presence_holders(db: Database) -> set[int]:
+    """The server pids of the connections holding a presence lock."""
+    rows = await db.fetchall(
+        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = ?",
+        (PRESENCE_LOCK,))
+    return {int(row["pid"]) for row in rows}
+
+
+async def test_presence_lost_while_alive_is_reported_and_a_clean_close_is_not(pg_url):
+    watcher, alive, closing = [await Database.open(pg_url) for _ in range(3)]
+    lost = {"alive": asyncio.Event(), "closing": asyncio.Event()}
+    try:
+        alive.on_presence_lost(lost["alive"].set)
+        closing.on_presence_lost(lost["closing"].set)
+        await alive.hold_presence("w1")
+        await closing.hold_presence("w2")
+        assert await watcher.absent(["w1", "w2"]) == set()
+        await closing.close()
+        for pid in await presence_holders(watcher):  # the connection of w1 breaks
+            await watcher.fetchone("SELECT pg_terminate_backend(?)", (pid,))
+        await asyncio.wait_for(lost["alive"].wait(), 5)
+        assert await watcher.absent(["w1", "w2"]) == {"w1", "w2"}
+        await asyncio.sleep(0.2)
+        assert not lost["closing"].is_set()  # closed on purpose: no loss to report
+    finally:
+        for db in (watcher, alive, closing):
+            await db.close()
+
+
+async def test_a_service_whose_presence_connection_breaks_restarts_its_workers(
+        pg_url, tmp_path):
+    # Its claims may be taken by another instance the moment the server frees its
+    # presence locks: its workers stop as a crash would and come back with new ones.
+    async with FakeTwilio() as fake, aiohttp.ClientSession() as session:
+        path = tmp_path / "one.toml"
+        path.write_text(f'[storage]\nurl = "{pg_url}"\n[server]\nhost = "127.0.0.1"\n'
+                        f'port = 0\n{sms_extra(fake)}', encoding="utf-8")
+        proc, _, url = await start_run(path)
+        fake.webhook_base = url
+        watcher = await Database.open(pg_url)
+        try:
+            async def text(sender: str, body: str) -> None:
+                status, _ = await post_inbound(session, url, PUBLIC_URL,
+                                               inbound_params(sender, body),
+                                               auth_token=fake.auth_token)
+                assert status == 200
+
+            await text("+16175550401", "hi")
+            await fake.wait_for(1, timeout=20)
+            before = await presence_holders(watcher)
+            assert before
+            for pid in before:
+                await watcher.fetchone("SELECT pg_terminate_backend(?)", (pid,))
+            for _ in range(200):
+                after = await presence_holders(watcher)
+                if after and not after & before:
+                    break
+                await asyncio.sleep(0.1)
+            assert after and not after & before, "the workers did not come back"
+            assert proc.returncode is None  # the web process lives on
+            await text("+16175550402", "hi")
+            await fake.wait_for(2, timeout=20)
+            await asyncio.sleep(0.5)
+            assert len(fake.texts_to("+16175550402")) == 1
+        finally:
+            await watcher.close()
+            if proc.returncode is None:
+                proc.send_signal(signal.SIGTERM)
+            _, err = await asyncio.wait_for(proc.communicate(), 20)
+        log = err.decode()
+        assert "claims broke" in log
+        assert "5550401" not in log and "5550402" not in log

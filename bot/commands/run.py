@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +14,8 @@ from ..app import App
 from ..config import Config
 from ..server import Service
 from ..worker_process import WorkerProcess, die_with_parent, listen
+
+log = logging.getLogger(__name__)
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -50,6 +54,7 @@ async def run(args: argparse.Namespace, config: Config) -> int:
         return await _run_workers(config)
     workers = None if getattr(args, "one_process", False) else WorkerProcess(_argv(args))
     app = await App.create(config)
+    app.db.on_presence_lost(_exit_as_crashed)
     try:
         service = Service(app, role="all" if workers is None else "web",
                           wakeup=workers.wakeup() if workers is not None else None)
@@ -80,6 +85,7 @@ async def _run_workers(config: Config) -> int:
     """The workers' process: started by ``run``, stopped by its SIGTERM."""
     die_with_parent()
     app = await App.create(config)
+    app.db.on_presence_lost(_exit_as_crashed)
     try:
         service = Service(app, role="workers")
         listener = asyncio.create_task(listen(service.wakeup))
@@ -92,6 +98,17 @@ async def _run_workers(config: Config) -> int:
     finally:
         await app.close()
     return 0
+
+
+def _exit_as_crashed() -> None:
+    """The database connection holding this instance's presence broke (PostgreSQL):
+    other instances may already be taking the messages its workers claimed, so it
+    must not send another one. Stop at once, as a crash would: the web process
+    restarts its workers' process, and systemd (``Restart=always``) the service."""
+    log.error("the database connection that holds this instance's claims broke;"
+              " stopping so that no message is handled twice")
+    logging.shutdown()
+    os._exit(1)
 
 
 def _argv(args: argparse.Namespace) -> list[str]:

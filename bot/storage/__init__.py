@@ -161,6 +161,11 @@ class Database:
         """Which of ``names`` no live instance holds."""
         return await self.engine.absent(names)
 
+    def on_presence_lost(self, callback: Callable[[], object]) -> None:
+        """Call ``callback`` if this instance's presence ends while it runs
+        (see ``Engine.on_presence_lost``): it must stop claiming work at once."""
+        self.engine.on_presence_lost(callback)
+
     async def on_stored(self, table: Literal["inbox", "outbox"],
                         callback: Callable[[], object]) -> None:
         """Call ``callback`` when any instance stores a row in ``table`` (PostgreSQL)."""

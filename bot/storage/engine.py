@@ -98,6 +98,12 @@ class Engine(Protocol):
         """Which of ``names`` no live instance holds (``hold_presence``)."""
         ...
 
+    def on_presence_lost(self, callback: Callable[[], object]) -> None:
+        """Call ``callback`` if this instance's presence ends while it runs (PostgreSQL:
+        the connection holding it broke, so other instances may already be taking its
+        claims). Never on SQLite, whose presence lasts as long as the process."""
+        ...
+
     async def on_stored(self, table: Literal["inbox", "outbox"],
                         callback: Callable[[], object]) -> None:
         """Call ``callback`` when any instance commits a new row to ``table``

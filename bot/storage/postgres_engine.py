@@ -23,7 +23,9 @@ sends ``NOTIFY casecheck_inbox`` / ``casecheck_outbox`` (delivered at its commit
 and ``on_stored`` LISTENs on one connection kept for it, so every instance's
 workers wake when any instance stores work. That connection also holds each
 ``hold_presence`` name as a session advisory lock, freed by the server the moment
-the instance's connection drops (its process died).
+the instance's connection drops (its process died). If that connection breaks
+while the instance runs, ``on_presence_lost`` callbacks are called: its claims are
+no longer its own.
 """
 
 from __future__ import annotations
@@ -159,6 +161,7 @@ class PostgresEngine:
         self._committer: asyncio.Task[None] | None = None
         self._listener: Any = None  # the connection for LISTEN and presence locks
         self._listener_lock = asyncio.Lock()
+        self._presence_lost: list[Callable[[], object]] = []
 
     @classmethod
     async def open(cls, url: str, *, min_size: int = 1, max_size: int = 10,
@@ -214,7 +217,21 @@ class PostgresEngine:
         if self._listener is None:
             self._listener = await asyncpg.connect(
                 **self._connect_args, server_settings={"application_name": "casecheck"})
+            self._listener.add_termination_listener(self._listener_ended)
         return self._listener
+
+    def _listener_ended(self, conn: Any) -> None:
+        """The LISTEN/presence connection closed; unless ``close`` closed it, it broke:
+        the server freed this instance's presence locks, and other instances may be
+        taking its claims already."""
+        if conn is not self._listener:
+            return
+        self._listener = None
+        for callback in self._presence_lost:
+            callback()
+
+    def on_presence_lost(self, callback: Callable[[], object]) -> None:
+        self._presence_lost.append(callback)
 
     async def hold_presence(self, name: str) -> None:
         async with self._listener_lock:
@@ -291,7 +308,7 @@ class PostgresEngine:
         if self._committer is not None:
             await asyncio.wait([self._committer])
             self._committer = None
-        listener, self._listener = self._listener, None
+        listener, self._listener = self._listener, None  # a clean close: not a loss
         if listener is not None:
             await listener.close()
         pool, self._pool = self._pool, None

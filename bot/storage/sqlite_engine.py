@@ -175,6 +175,9 @@ class SqliteEngine:
             path.unlink(missing_ok=True)
         return gone
 
+    def on_presence_lost(self, callback: Callable[[], object]) -> None:
+        """Nothing: a file lock lasts as long as the process holding it."""
+
     async def on_stored(self, table: str, callback: Callable[[], object]) -> None:
         """Nothing: one SQLite instance wakes its own workers."""
 
