@@ -487,7 +487,7 @@ async def current_step(ctx: Context, text: str) -> bool:
         await dispatch(ctx, text, ranked)
     elif await step.handle(ctx, text):
         return True
-    elif step.data or (ranked.intent == "other" and not find_docket(text)):
+    elif step.data or (ranked.intent in UNANSWERING and not find_docket(text)):
         ctx.say(ctx._("Sorry, I did not understand."))
         await prompt(ctx)
     else:
@@ -495,6 +495,9 @@ async def current_step(ctx: Context, text: str) -> bool:
     return True
 
 
+# At a question with options, a message of these intents answers none of them ("yes"
+# to a menu): the same question is asked again, not the main menu.
+UNANSWERING = frozenset({"other", "yes", "no"})
 # First messages that are answered by the welcome and its menus, not by an answer.
 GREETED = frozenset({"other", "greeting", "language", "yes", "no", "thanks", "who"})
 # Answers to a first message that come without the welcome: a person asking us to

@@ -207,3 +207,20 @@ async def test_free_text_at_the_language_menu_is_answered_not_refused(app):
     await nonsense.say("")
     turn = await nonsense.say("asdfgh")
     assert turn["awaiting"] == "language"
+
+
+@pytest.mark.parametrize(("language", "answers"), [
+    ("en", ["yes", "no", "ok sure"]), ("es", ["si claro", "no"]), ("ru", ["да", "нет"])])
+async def test_a_yes_or_no_that_answers_no_option_asks_the_same_question_again(
+        app, language, answers):
+    # After the lookup the person is offered what next; "yes" chooses none of it:
+    # the same question comes back, not the main menu they would have to climb out of.
+    person = ConsoleSession(app, f"yes-{language}")
+    await start(person, language)
+    options = text(await lookup(person, *NUNEZ)).split("\n")[-4:]
+    for answer in answers:
+        turn = await person.say(answer)
+        lines = text(turn).split("\n")
+        assert lines[-4:] == options, (answer, lines)
+        assert len(lines) == 5, (answer, lines)  # "Sorry, I did not understand." first
+        assert (await state_of(app, f"yes-{language}")).step == "verified"
