@@ -78,9 +78,11 @@ async def test_a_reply_burst_split_between_two_instances_keeps_the_channel_rate(
     assert sorted(m.to for m in fake.messages) == SENDERS  # each answered, once
     times = [m.at for m in fake.messages]
     # A second's worth goes at once, then a second's worth each second: together, not
-    # each. (Per instance, each would send its half of the burst at twice the pace.)
-    # Arrival spreads a batch over up to ~0.1 s, so a 1-s window of arrivals may see
-    # part of the next one; a 1.5-s window never more than two batches.
+    # each. (Per instance, each would send its half of the burst at twice the pace: the
+    # span would be half as long, and a 1.5-s window would hold four batches.)
+    # Arrival spreads a batch over up to ~0.1 s, and on a loaded machine a late batch
+    # may arrive up to half a second behind: a 1.5-s window of arrivals may then see
+    # part of a third batch, never four.
     span = times[-1] - times[0]
     assert (len(SENDERS) - RATE) / span <= RATE * 1.05, span
-    assert most_in_a_window(times, 1.5) <= 2 * RATE + JITTER
+    assert most_in_a_window(times, 1.5) <= 2.5 * RATE + JITTER
