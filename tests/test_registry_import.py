@@ -356,3 +356,34 @@ def test_a_bad_last_row_into_an_empty_registry_imports_nothing_and_keeps_the_ind
     ok = write(tmp_path, HEADER + many, "ok.csv")
     assert run(capsys, "registry", "import", str(ok), "--db", str(empty))[0] == 0
     assert len(rows(empty)) == 2000 and _indexes(empty) == indexes
+
+
+_INDEXES = {"sqlite": "SELECT name, sql FROM sqlite_master WHERE type = 'index'"
+                      " AND tbl_name = 'cases' ORDER BY name",
+            "postgresql": "SELECT indexname, indexdef FROM pg_indexes"
+                          " WHERE tablename = 'cases' ORDER BY indexname"}
+
+
+@both_engines
+async def test_a_bulk_load_leaves_the_registry_indexed_as_before(
+        tmp_path: Path, config, cli_db: list[str], capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large import drops the secondary indexes and builds them again after the load;
+    searches after it must find the same indexes the migrations made."""
+    import asyncio
+
+    from bot.registry import importer
+
+    async with await Database.open(config.storage.url or config.storage.path) as db:
+        before = [tuple(r) for r in await db.fetchall(_INDEXES[db.dialect])]
+    assert len(before) >= 5
+    monkeypatch.setattr(importer, "REBUILD_INDEXES_FROM", 1)  # three rows are a bulk load
+    csv_path = write(tmp_path, HEADER + "".join(GOOD))
+    code, out, _ = await asyncio.to_thread(run, capsys, "registry", "import", str(csv_path),
+                                           *cli_db)
+    assert code == 0 and "3 new" in out
+    async with await Database.open(config.storage.url or config.storage.path) as db:
+        after = [tuple(r) for r in await db.fetchall(_INDEXES[db.dialect])]
+        found = await cases.by_dob(db, "1975-03-14")
+    assert after == before
+    assert [case.last_name for case in found] == ["Núñez"]

@@ -63,6 +63,17 @@ STAGED_COLUMNS = (
 _CASE_COLUMNS = STAGED_COLUMNS[1:]
 _UPDATED = [c for c in _CASE_COLUMNS if c not in ("docket_number", "court")]
 INDEX_BUILD_CACHE_KIB = 8_000
+INDEX_BUILD_MEMORY_MB = 256
+# The indexes of ``cases`` that a bulk load may drop and build again: all but the unique
+# key (docket number, court) that the upsert's ON CONFLICT needs, and the primary key.
+_SECONDARY_INDEXES = {
+    "sqlite": "SELECT name, sql FROM sqlite_master WHERE type='index'"
+              " AND tbl_name='cases' AND sql IS NOT NULL",
+    "postgresql": "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i"
+                  " JOIN pg_class c ON c.oid = i.indexrelid"
+                  " WHERE i.indrelid = 'cases'::regclass AND NOT i.indisunique"
+                  " ORDER BY c.relname",
+}
 
 
 async def stage_begin(db: Database) -> None:
@@ -97,9 +108,8 @@ async def stage_end(db: Database) -> None:
 
 
 async def stage_rows(tx: Tx, rows: Iterable[Sequence[Any]]) -> None:
-    """Stage ``STAGED_COLUMNS`` rows; ``rows`` may be a generator (it runs in the db thread)."""
-    marks = ",".join("?" * len(STAGED_COLUMNS))
-    await tx.executemany(f"INSERT INTO stage.rows VALUES ({marks})", rows)
+    """Stage ``STAGED_COLUMNS`` rows; ``rows`` may be a generator (consumed off the loop)."""
+    await tx.append_rows("stage.rows", STAGED_COLUMNS, rows)
 
 
 async def staged_conflicts(db: Database, suspect_keys: Iterable[tuple[str, str]],
@@ -179,15 +189,12 @@ async def upsert_staged(tx: Tx, now: str, *,
     A row whose ``row_hash`` is unchanged is left alone, so re-importing the same
     file writes nothing. Rows go in file order (ids follow the file). For a bulk
     load, ``rebuild_indexes`` drops the secondary indexes and builds them again
-    afterwards, which is faster than updating them row by row.
+    afterwards, which is faster than updating them row by row (on both engines).
     """
     before = await count(tx)
     indexes: list[str] = []
-    if rebuild_indexes and tx.dialect == "sqlite":  # PostgreSQL maintains them as it goes
-        found = await tx.fetchall(
-            "SELECT name, sql FROM sqlite_master WHERE type='index'"
-            " AND tbl_name='cases' AND sql IS NOT NULL")
-        for name, sql in found:
+    if rebuild_indexes:
+        for name, sql in await tx.fetchall(_SECONDARY_INDEXES[tx.dialect]):
             await tx.execute(f'DROP INDEX "{name}"')
             indexes.append(sql)
     cols = ", ".join(_CASE_COLUMNS)
@@ -198,11 +205,12 @@ async def upsert_staged(tx: Tx, now: str, *,
             ON CONFLICT(docket_number, court) DO UPDATE SET {sets},
               imported_at=excluded.imported_at
             WHERE cases.row_hash <> excluded.row_hash""", (now,))
-    changed = changed
-    if indexes:
+    if indexes and tx.dialect == "sqlite":
         # A small page cache also bounds the sorter's in-memory runs: runs that fit the
         # CPU caches, merged, build these indexes faster than one big in-memory sort.
         await tx.execute(f"PRAGMA cache_size=-{INDEX_BUILD_CACHE_KIB}")
+    elif indexes:  # for this transaction only; the server's default is 64 MB
+        await tx.execute(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY_MB}MB'")
     for sql in indexes:
         await tx.execute(sql)
     inserted = await count(tx) - before

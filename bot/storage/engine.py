@@ -52,6 +52,12 @@ class Tx(Protocol):
         """One statement for each of ``rows`` (bulk writes); the rows it changed."""
         ...
 
+    async def append_rows(self, table: str, columns: Sequence[str],
+                          rows: Iterable[Sequence[Any]]) -> None:
+        """Append ``rows`` (a generator may block: it is consumed off the event loop)
+        to ``table``: the bulk load of an import (PostgreSQL: ``COPY``)."""
+        ...
+
     async def run(self, writes: Iterable[Write]) -> None:
         """Several statements in order, in one trip to the engine."""
         ...

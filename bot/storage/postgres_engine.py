@@ -32,8 +32,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import re
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -86,6 +87,17 @@ def _stored(sql: str) -> str | None:
     return match.group(1).lower() if match else None
 
 
+COPY_CHUNK = 5_000  # rows taken from a bulk load's generator in one thread hop
+
+
+async def _off_the_loop(rows: Iterator[Sequence[Any]]) -> AsyncIterator[Sequence[Any]]:
+    """``rows`` in chunks drawn on a worker thread: a generator that waits on a parsing
+    process (the importer's) never blocks the event loop."""
+    while chunk := await asyncio.to_thread(list, itertools.islice(rows, COPY_CHUNK)):
+        for row in chunk:
+            yield row
+
+
 class PostgresTx:
     """A ``Tx`` on one pooled connection inside an open transaction."""
 
@@ -134,6 +146,13 @@ class PostgresTx:
         if batch:
             await self._conn.executemany(self._note(sql), batch)
         return len(batch)
+
+    async def append_rows(self, table: str, columns: Sequence[str],
+                          rows: Iterable[Sequence[Any]]) -> None:
+        schema, _, name = table.rpartition(".")
+        await self._conn.copy_records_to_table(
+            name, schema_name=schema or None, columns=list(columns),
+            records=_off_the_loop(iter(rows)))
 
     async def fetch_each(self, writes: Iterable[Write]) -> list[Row | None]:
         return [await self._conn.fetchrow(self._note(sql), *params) for sql, params in writes]

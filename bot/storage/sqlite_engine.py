@@ -63,6 +63,12 @@ class SqliteTx:
                 return cursor.rowcount
         return await _call(self._conn, run)
 
+    async def append_rows(self, table: str, columns: Sequence[str],
+                          rows: Iterable[Sequence[Any]]) -> None:
+        marks = ", ".join("?" for _ in columns)
+        await self.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
+                               rows)
+
     async def run(self, writes: Iterable[Write]) -> None:
         batch = list(writes)
 
