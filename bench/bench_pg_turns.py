@@ -18,6 +18,7 @@ load and until the backlog drains; CPU ms per turn of the service's processes; o
 loop at ``--rate`` webhooks/s: p50/p99/max. Figures are printed, never asserted.
 
     python bench/bench_pg_turns.py [--reps 2] [--seconds 10] [--rate 100]
+    python bench/bench_pg_turns.py --reps 1 --systems pg-1 --profile /tmp/prof
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
+import signal
 import statistics
 import sys
 import tempfile
@@ -182,6 +185,10 @@ async def measure(system: str, ns: argparse.Namespace, wrk: str, data: Path,
                  else Store(url=await fresh_postgres(cluster)))
         config = write_config(folder, store, fake_url)
         procs, urls = [], []
+        prefix = folder / "probe"
+        if ns.profile:  # bench/probe: trips and a cProfile of each process, marked by signals
+            env = {**env, "PYTHONPATH": f"{sms.PROBE}:{ROOT}", "BENCH_PROBE": str(prefix),
+                   "BENCH_PROFILE": "1"}
         try:
             for _ in range(instances):  # one after the other: the first one migrates
                 proc, url = await sms.spawn([sys.executable, "-m", "bot", "run", "--config",
@@ -194,6 +201,8 @@ async def measure(system: str, ns: argparse.Namespace, wrk: str, data: Path,
             await asyncio.sleep(0.5)
             samplers = [sms.Sampler(p.pid) for p in procs]
             server = sms.Sampler(postmaster(cluster)) if store.url else None
+            pids = [pid for p in procs for pid in sms.tree_pids(p.pid)]
+            _mark(pids, ns)
             cpu0 = sum(s.cpu for s in samplers)
             server0 = server.cpu if server else 0.0
             started = time.perf_counter()
@@ -205,6 +214,7 @@ async def measure(system: str, ns: argparse.Namespace, wrk: str, data: Path,
             stored, done = await store.complete_turns()
             result["turns_during"] = done / (load_end - started)
             end = await store.drained()
+            _mark(pids, ns)
             stored, done = await store.complete_turns()
             result.update(turns_total=done / (end - started), drain=end - load_end,
                           done=done, stored=stored)
@@ -225,7 +235,21 @@ async def measure(system: str, ns: argparse.Namespace, wrk: str, data: Path,
         finally:
             for proc in procs:
                 await sms.stop(proc)
+        if ns.profile:
+            trips, _waits = sms._probed(prefix)
+            result["trips_per_turn"] = trips / max(result.get("done", 0), 1)
+            out = Path(ns.profile)
+            out.mkdir(parents=True, exist_ok=True)
+            for i, f in enumerate(sorted(folder.glob("probe.*.prof"))):
+                shutil.copy(f, out / f"{system}-{i}.prof")
     return result
+
+
+def _mark(pids: list[int], ns: argparse.Namespace) -> None:
+    """Start (first call) or end (second) the probe's span in every service process."""
+    if ns.profile:
+        for pid in pids:
+            os.kill(pid, signal.SIGUSR1)
 
 
 def show(r: dict) -> None:
@@ -236,7 +260,9 @@ def show(r: dict) -> None:
           f" + PostgreSQL {r['server_ms_per_turn']:.2f}"
           f" | paced p50 {r['paced_p50']:5.1f} p99 {r['paced_p99']:6.1f}"
           f" max {r['paced_max']:6.1f} ms errors {r['paced_non2xx']}"
-          f" | RSS {r['rss_mb']:4.0f} MB", flush=True)
+          f" | RSS {r['rss_mb']:4.0f} MB"
+          + (f" | trips/turn {r['trips_per_turn']:.1f}" if "trips_per_turn" in r else ""),
+          flush=True)
 
 
 async def main(ns: argparse.Namespace) -> None:
@@ -304,4 +330,6 @@ if __name__ == "__main__":
                              "what the machine drains: latency, not a growing queue)")
     parser.add_argument("--paced-seconds", type=float, default=5.0, help="open-loop length")
     parser.add_argument("--reps", type=int, default=2, help="repetitions, alternating")
+    parser.add_argument("--profile", metavar="DIR",
+                        help="cProfile files of each service process here, and trips per turn")
     asyncio.run(main(parser.parse_args()))

@@ -1,6 +1,8 @@
 """Loaded by every Python process ``bench_sms.py --burst`` starts for a service (it is
-first on their PYTHONPATH). With BENCH_PROBE set: counts trips to the database
-threads (aiosqlite's ``Connection._execute``: each is one trip) and the time spent
+first on their PYTHONPATH; ``bench_pg_turns.py --profile`` too). With BENCH_PROBE set:
+counts trips to the database threads (aiosqlite's ``Connection._execute``: each is one
+trip) or to PostgreSQL (asyncpg: each statement sent, a transaction's BEGIN and COMMIT
+and a pooled connection's reset query included) and the time spent
 waiting for the writers' lock (``fcntl.flock``, shared by the service's
 processes) and the longest it was held; on each SIGUSR1 appends "trips
 seconds-waited longest-wait longest-hold" so far
@@ -28,6 +30,28 @@ if _probe:
         return await _original(self, fn, *args, **kwargs)
 
     aiosqlite.core.Connection._execute = _counted  # type: ignore[method-assign]
+    try:
+        import asyncpg.connection
+    except ImportError:
+        pass
+    else:
+        _pg = asyncpg.connection.Connection
+        _statement, _simple, _many = _pg._do_execute, _pg.execute, _pg._executemany
+
+        async def _pg_statement(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            _count[0] += 1
+            return await _statement(self, *args, **kwargs)
+
+        async def _pg_simple(self, query, *args, **kwargs):  # type: ignore[no-untyped-def]
+            if not args:  # with arguments it goes through _do_execute, counted there
+                _count[0] += 1
+            return await _simple(self, query, *args, **kwargs)
+
+        async def _pg_many(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            _count[0] += 1
+            return await _many(self, *args, **kwargs)
+
+        _pg._do_execute, _pg.execute, _pg._executemany = _pg_statement, _pg_simple, _pg_many
     _waited = [0.0, 0.0]  # total, longest
     _flock = fcntl.flock
 

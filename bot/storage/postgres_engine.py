@@ -188,7 +188,7 @@ class PostgresEngine:
         """A pool on ``url`` (``postgresql://user@host:port/database``), migrated."""
         pool = await asyncpg.create_pool(
             url, min_size=min_size, max_size=max_size, init=_prepare_connection,
-            server_settings={"application_name": "casecheck"})
+            reset=_keep_session, server_settings={"application_name": "casecheck"})
         engine = cls(pool, dsn=url)
         if migrate:
             try:
@@ -341,6 +341,14 @@ async def _prepare_connection(conn: Any) -> None:
     # BIGINT), so numbers come back as SQLite gives them.
     await conn.set_type_codec("numeric", schema="pg_catalog", format="text",
                               encoder=str, decoder=_number)
+
+
+async def _keep_session(conn: Any) -> None:
+    """Release a pooled connection without asyncpg's reset query (``RESET ALL``,
+    ``UNLISTEN *``, ``pg_advisory_unlock_all()``: one more trip to the server on every
+    release). Pooled connections keep no session state to undo: LISTEN and session
+    locks live on connections of their own, ``SET LOCAL`` and transaction locks end
+    with their transaction, and asyncpg still rolls back one left open."""
 
 
 def _number(text: str) -> int | float:
