@@ -387,3 +387,42 @@ async def test_a_bulk_load_leaves_the_registry_indexed_as_before(
         found = await cases.by_dob(db, "1975-03-14")
     assert after == before
     assert [case.last_name for case in found] == ["Núñez"]
+
+
+@both_engines
+async def test_a_first_import_is_checked_whole_and_loaded_once_on_each_engine(
+        tmp_path: Path, config, cli_db: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """Into an empty registry (PostgreSQL loads it straight into ``cases``): a file read
+    again as day-first, a contradiction refused with nothing imported, then skipped; an
+    identical repeat kept once; ids in file order, and the next case after them."""
+    import asyncio
+
+    async def stored() -> tuple[list[tuple[str, str, str | None]], list[tuple[str, str]]]:
+        async with await Database.open(config.storage.url or config.storage.path) as db:
+            found = [(r["docket_number"], r["date_of_birth"], r["status_date"])
+                     for r in await db.fetchall("SELECT * FROM cases ORDER BY id")]
+            return found, [tuple(r) for r in await db.fetchall(_INDEXES[db.dialect])]
+
+    _, indexes = await stored()
+    carter = GOOD[2].replace("1981-07-09", "25/07/1981")  # only day-first reads this
+    twin = GOOD[1].replace("pending", "dismissed")
+    csv_path = write(tmp_path, HEADER + GOOD[1] + GOOD[0] + GOOD[0] + twin + carter)
+    code, _, err = await asyncio.to_thread(run, capsys, "registry", "import", str(csv_path),
+                                           *cli_db)
+    assert code == 1
+    assert "line 2: docket_number: same docket number and court as line 5" in err
+    assert "line 3" not in err and "line 4" not in err
+    assert await stored() == ([], indexes)
+    code, out, _ = await asyncio.to_thread(run, capsys, "registry", "import", str(csv_path),
+                                           "--skip-invalid", *cli_db)
+    assert code == 0
+    assert "2 new, 0 updated, 0 unchanged, 2 invalid (skipped)" in out and "day/month" in out
+    assert await stored() == ([("0912CR004411", "1975-03-14", "2017-04-19"),
+                               ("0845CR001203", "1981-07-25", "2019-05-03")], indexes)
+    later = write(tmp_path, HEADER + carter + GOOD[0] + GOOD[1], "later.csv")
+    code, out, _ = await asyncio.to_thread(run, capsys, "registry", "import", str(later),
+                                           "--date-order", "dmy", *cli_db)
+    assert code == 0 and "1 new, 0 updated, 2 unchanged" in out
+    found, after = await stored()
+    assert [docket for docket, _, _ in found] == ["0912CR004411", "0845CR001203", "1081CR000217"]
+    assert after == indexes

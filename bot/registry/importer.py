@@ -8,7 +8,9 @@ chunks while the database thread stages them: the two halves of the work run on
 two cores. The stage is then checked as a whole (one docket number and court with
 different data, one notice code for two cases). If any row is invalid nothing is
 imported, unless ``skip_invalid`` is set; then the valid rows are upserted into
-``cases`` in one transaction. Problems name the line, the column and the bad
+``cases`` in one transaction. Into an empty registry on PostgreSQL the rows skip the
+stage: they go by COPY straight into ``cases``, are checked there and the whole load
+rolls back on a problem (``_load_into_empty``). Problems name the line, the column and the bad
 value (shown to the operator importing their own file; the audit trail keeps
 counts only).
 
@@ -156,6 +158,7 @@ class CsvRows:
         self._pad = False
         self._width = 0
         self._last_line = 0
+        self.header_line = 0  # the line the header ends on
         self.rows = 0
         self.problems: list[Problem] = []
         self.staged = 0
@@ -200,7 +203,7 @@ class CsvRows:
         index = [names.index(name) if name in names else self._width for name in _PICKED]
         self._pick = operator.itemgetter(*index)
         self._pad = self._width in index
-        self._last_line = self._reader.line_num
+        self._last_line = self.header_line = self._reader.line_num
 
     def outcome(self) -> dict[str, Any]:
         """What reading the file found (counts, problems, order hints, suspects)."""
@@ -528,17 +531,11 @@ async def _import_pass(db: Database, path: str | Path, *, now: dt.datetime,
         existing = await store.count(db)
         await store.set_cache_kib(db, IMPORT_CACHE_KIB)
         await store.stage_begin(db)
+        if existing == 0 and store.LOADS_EMPTY_DIRECTLY[db.dialect]:
+            return await _load_into_empty(db, parser, report, stamp, skip_invalid, declared)
         async with db.transaction() as conn:
             await store.stage_rows(conn, parser.rows_to_stage(skip_invalid))
-        report.rows = parser.rows
-        if not report.rows:
-            raise FileProblem("the file has a header but no data rows")
-        if len(parser.hints) == 2:
-            raise FileProblem(
-                f"the dates mix orders: line {parser.hints['mdy']} is month/day/year, line"
-                f" {parser.hints['dmy']} is day/month/year; fix the file or declare"
-                " --date-order")
-        if not declared and order == "mdy" and "dmy" in parser.hints:
+        if not _read_whole(parser, report, declared):
             return None
         conflicts, repeats = await store.staged_conflicts(
             db, parser.suspect_keys, parser.suspect_codes, check_stored=existing > 0)
@@ -572,6 +569,56 @@ async def _import_pass(db: Database, path: str | Path, *, now: dt.datetime,
         await asyncio.to_thread(parser.close)
         await store.stage_end(db)
         await store.set_cache_kib(db, 2_000)
+
+
+def _read_whole(parser: CsvRows, report: ImportReport, declared: bool) -> bool:
+    """After the file is read: FileProblem if it cannot be imported at all, False if it
+    must be read again with day-first dates (it showed those and nothing month-first)."""
+    report.rows = parser.rows
+    if not report.rows:
+        raise FileProblem("the file has a header but no data rows")
+    if len(parser.hints) == 2:
+        raise FileProblem(
+            f"the dates mix orders: line {parser.hints['mdy']} is month/day/year, line"
+            f" {parser.hints['dmy']} is day/month/year; fix the file or declare"
+            " --date-order")
+    return declared or parser.order != "mdy" or "dmy" not in parser.hints
+
+
+class _Undo(Exception):
+    """Rolls a load into an empty registry back (``again``: to read it in the other order)."""
+
+    def __init__(self, again: bool = False) -> None:
+        super().__init__()
+        self.again = again
+
+
+async def _load_into_empty(db: Database, parser: CsvRows, report: ImportReport, stamp: str,
+                           skip_invalid: bool, declared: bool) -> ImportReport | None:
+    """No cases yet, on an engine that loads them directly: the rows go straight into
+    ``cases`` in one transaction and are checked there; a problem rolls it all back."""
+    try:
+        async with db.transaction() as conn:
+            load = await store.load_begin(conn, parser.header_line)
+            await store.load_rows(conn, load, parser.rows_to_stage(skip_invalid), stamp)
+            if not _read_whole(parser, report, declared):
+                raise _Undo(again=True)
+            conflicts, repeats = await store.loaded_conflicts(
+                conn, load, parser.suspect_keys, parser.suspect_codes)
+            report.problems = sorted(parser.problems + _conflict_problems(conflicts),
+                                     key=lambda p: p.line)
+            if report.problems and not skip_invalid:
+                raise _Undo
+            conflicting = {line for lines, _kind in conflicts for line in lines}
+            report.inserted = await store.load_end(conn, load, conflicting, repeats > 0)
+            report.imported = True
+            await audit.record(conn, stamp, "cli", "import", "imported", detail=_detail(report))
+        return report
+    except _Undo as undo:
+        if undo.again:
+            return None
+        await _audit(db, stamp, "rejected", report)
+        return report
 
 
 async def _audit(db: Database, stamp: str, outcome: str, report: ImportReport) -> None:

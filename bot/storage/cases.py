@@ -6,6 +6,7 @@ Keys given to these functions are already normalised (``bot.registry.normalize``
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from . import Database, Row, Tx
@@ -122,42 +123,49 @@ async def staged_conflicts(db: Database, suspect_keys: Iterable[tuple[str, str]]
     ("notice") or against a stored case ("notice_stored"). The parser names the
     suspects (keys and codes seen twice), so a clean file costs no scan for them.
     """
-    keys, codes = list(suspect_keys), [(code,) for code in suspect_codes]
     async with db.transaction() as tx:
-        await tx.executemany("INSERT INTO stage.suspect_keys VALUES (?, ?)", keys)
-        await tx.executemany("INSERT INTO stage.suspect_codes VALUES (?)", codes)
-        return await _conflicts(tx, bool(keys), bool(codes), check_stored)
+        return await _suspects(tx, "stage.rows", suspect_keys, suspect_codes, check_stored)
 
 
-async def _conflicts(tx: Tx, keys: bool, codes: bool,
+async def _suspects(tx: Tx, rows: str, suspect_keys: Iterable[tuple[str, str]],
+                    suspect_codes: Iterable[str],
+                    check_stored: bool) -> tuple[list[tuple[list[int], str]], int]:
+    keys, codes = list(suspect_keys), [(code,) for code in suspect_codes]
+    await tx.executemany("INSERT INTO stage.suspect_keys VALUES (?, ?)", keys)
+    await tx.executemany("INSERT INTO stage.suspect_codes VALUES (?)", codes)
+    return await _conflicts(tx, rows, bool(keys), bool(codes), check_stored)
+
+
+async def _conflicts(tx: Tx, rows: str, keys: bool, codes: bool,
                      check_stored: bool) -> tuple[list[tuple[list[int], str]], int]:
+    """``rows``: the relation of the file's rows, with their ``line``."""
     found: list[tuple[list[int], str]] = []
     repeats = 0
     if keys:
         for lines, hashes in _grouped(await tx.fetchall(
-                """SELECT docket_number, court, line, row_hash FROM stage.rows
-                   WHERE (docket_number, court) IN (SELECT docket_number, court
-                                                    FROM stage.suspect_keys)"""), 2):
+                f"""SELECT docket_number, court, line, row_hash FROM {rows} r
+                    WHERE (docket_number, court) IN (SELECT docket_number, court
+                                                     FROM stage.suspect_keys)"""), 2):
             if len(hashes) > 1:
                 found.append((lines, "docket"))
             elif len(lines) > 1:
                 repeats += len(lines) - 1
     if codes:
-        rows = await tx.fetchall(
-            """SELECT notice_code_hash, line, docket_number, court FROM stage.rows
-               WHERE notice_code_hash IN (SELECT notice_code_hash FROM stage.suspect_codes)""")
-        found += [(lines, "notice") for lines, cases in _grouped(rows, 1) if len(cases) > 1]
+        found += [(lines, "notice") for lines, cases in _grouped(await tx.fetchall(
+            f"""SELECT notice_code_hash, line, docket_number, court FROM {rows} r
+                WHERE notice_code_hash IN (SELECT notice_code_hash FROM stage.suspect_codes)"""),
+            1) if len(cases) > 1]
     if check_stored:
-        rows = await tx.fetchall(
-            """SELECT s.notice_code_hash, s.line FROM stage.rows s
-               JOIN cases c ON c.notice_code_hash = s.notice_code_hash
-               WHERE s.notice_code_hash IS NOT NULL
-                 AND (c.docket_number <> s.docket_number OR c.court <> s.court)
-                 AND NOT EXISTS (SELECT 1 FROM stage.rows t
-                                 WHERE t.docket_number = c.docket_number AND t.court = c.court
-                                   AND (t.notice_code_hash IS NULL
-                                        OR t.notice_code_hash <> c.notice_code_hash))""")
-        found += [(lines, "notice_stored") for lines, _ in _grouped(rows, 1)]
+        stored = await tx.fetchall(
+            f"""SELECT s.notice_code_hash, s.line FROM {rows} s
+                JOIN cases c ON c.notice_code_hash = s.notice_code_hash
+                WHERE s.notice_code_hash IS NOT NULL
+                  AND (c.docket_number <> s.docket_number OR c.court <> s.court)
+                  AND NOT EXISTS (SELECT 1 FROM {rows} t
+                                  WHERE t.docket_number = c.docket_number AND t.court = c.court
+                                    AND (t.notice_code_hash IS NULL
+                                         OR t.notice_code_hash <> c.notice_code_hash))""")
+        found += [(lines, "notice_stored") for lines, _ in _grouped(stored, 1)]
     return found, repeats
 
 
@@ -215,6 +223,81 @@ async def upsert_staged(tx: Tx, now: str, *,
         await tx.execute(sql)
     inserted = await count(tx) - before
     return inserted, changed - inserted
+
+
+# PostgreSQL loads a file into an empty registry straight into ``cases`` by COPY, in one
+# transaction, with the unique key dropped for the load (SQLite cannot drop a table's
+# UNIQUE constraint, so it always goes through the stage).
+LOADS_EMPTY_DIRECTLY = {"sqlite": False, "postgresql": True}
+_SEQUENCE = "pg_get_serial_sequence('cases', 'id')"
+
+
+@dataclass
+class Load:
+    """A load into an empty ``cases``: a row's id is ``offset + line`` (after the
+    sequence's last id, in file order), and ``rebuild`` makes the dropped keys again."""
+    offset: int
+    rebuild: list[str]
+
+    @property
+    def rows(self) -> str:
+        """The loaded rows as a relation with their ``line``, for the conflict checks."""
+        return (f"(SELECT id - {self.offset} AS line, docket_number, court, row_hash,"
+                f" notice_code_hash FROM cases)")
+
+
+async def load_begin(tx: Tx, header_line: int) -> Load:
+    """Ready an empty ``cases`` for ``load_rows``: the unique key and the secondary
+    indexes are dropped (``load_end`` builds them after the load; the stage's suspect
+    tables serve the checks)."""
+    sequence = await tx.fetchone(f"SELECT {_SEQUENCE}")
+    assert sequence is not None
+    used = await tx.fetchone(f"SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1"
+                             f" END FROM {sequence[0]}")
+    assert used is not None
+    rebuild: list[str] = []
+    for name, definition in await tx.fetchall(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE conrelid = 'cases'::regclass AND contype = 'u' ORDER BY conname"):
+        await tx.execute(f'ALTER TABLE cases DROP CONSTRAINT "{name}"')
+        rebuild.append(f'ALTER TABLE cases ADD CONSTRAINT "{name}" {definition}')
+    for name, sql in await tx.fetchall(_SECONDARY_INDEXES[tx.dialect]):
+        await tx.execute(f'DROP INDEX "{name}"')
+        rebuild.append(sql)
+    return Load(offset=int(used[0]) - header_line, rebuild=rebuild)
+
+
+async def load_rows(tx: Tx, load: Load, rows: Iterable[Sequence[Any]], now: str) -> None:
+    """Append ``STAGED_COLUMNS`` rows (a generator is consumed off the loop) to ``cases``."""
+    offset = load.offset
+    await tx.append_rows("cases", ("id", *_CASE_COLUMNS, "imported_at"),
+                         ((row[0] + offset, *row[1:], now) for row in rows))
+
+
+async def loaded_conflicts(tx: Tx, load: Load, suspect_keys: Iterable[tuple[str, str]],
+                           suspect_codes: Iterable[str]) -> tuple[list[tuple[list[int], str]], int]:
+    """``staged_conflicts`` of the loaded rows (nothing was stored before them)."""
+    return await _suspects(tx, load.rows, suspect_keys, suspect_codes, False)
+
+
+async def load_end(tx: Tx, load: Load, dropped_lines: Iterable[int], repeats: bool) -> int:
+    """Remove ``dropped_lines`` and the later lines of a repeated row, build the keys and
+    indexes again and move the id sequence past the rows: the count of cases."""
+    await tx.executemany("DELETE FROM cases WHERE id=?",
+                         [(line + load.offset,) for line in dropped_lines])
+    if repeats:  # the same case listed twice with the same data keeps its first line
+        await tx.execute(
+            """DELETE FROM cases WHERE id IN (
+                 SELECT id FROM (SELECT id, row_number() OVER (
+                                   PARTITION BY docket_number, court ORDER BY id) AS n
+                                 FROM cases WHERE (docket_number, court) IN (
+                                   SELECT docket_number, court FROM stage.suspect_keys)) d
+                 WHERE n > 1)""")
+    await tx.execute(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY_MB}MB'")
+    for sql in load.rebuild:
+        await tx.execute(sql)
+    await tx.execute(f"SELECT setval({_SEQUENCE}, MAX(id)) FROM cases")  # none: unchanged
+    return await count(tx)
 
 
 # Cases the staged file lists, found through the cases' own (docket_number, court) key.
