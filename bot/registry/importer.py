@@ -10,9 +10,9 @@ different data, one notice code for two cases). If any row is invalid nothing is
 imported, unless ``skip_invalid`` is set; then the valid rows are upserted into
 ``cases`` in one transaction. Into an empty registry on PostgreSQL the rows skip the
 stage: they go by COPY straight into ``cases``, are checked there and the whole load
-rolls back on a problem (``_load_into_empty``). Problems name the line, the column and the bad
-value (shown to the operator importing their own file; the audit trail keeps
-counts only).
+rolls back on a problem (``_load_into_empty``). Problems name the line, the column
+and the bad value (shown to the operator importing their own file; the audit trail
+keeps counts only).
 
 The delimiter (comma, semicolon or tab) is read from the header line; the day/month
 order of the file's dates is declared or detected from the whole file (see

@@ -190,6 +190,29 @@ async def count(db: Database | Tx) -> int:
     return int(row[0]) if row else 0
 
 
+async def _drop_secondary_indexes(tx: Tx) -> list[str]:
+    """Drop them for a bulk load: the statements that build them again (``_build``)."""
+    rebuild = []
+    for name, sql in await tx.fetchall(_SECONDARY_INDEXES[tx.dialect]):
+        await tx.execute(f'DROP INDEX "{name}"')
+        rebuild.append(sql)
+    return rebuild
+
+
+async def _build(tx: Tx, statements: list[str]) -> None:
+    """Build indexes (or keys) after a bulk load, with the memory that suits a build."""
+    if not statements:
+        return
+    if tx.dialect == "sqlite":
+        # A small page cache also bounds the sorter's in-memory runs: runs that fit the
+        # CPU caches, merged, build these indexes faster than one big in-memory sort.
+        await tx.execute(f"PRAGMA cache_size=-{INDEX_BUILD_CACHE_KIB}")
+    else:  # for this transaction only; the server's default is 64 MB
+        await tx.execute(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY_MB}MB'")
+    for sql in statements:
+        await tx.execute(sql)
+
+
 async def upsert_staged(tx: Tx, now: str, *,
                         rebuild_indexes: bool) -> tuple[int, int]:
     """Insert new cases and update changed ones from the stage: ``(inserted, updated)``.
@@ -200,11 +223,7 @@ async def upsert_staged(tx: Tx, now: str, *,
     afterwards, which is faster than updating them row by row (on both engines).
     """
     before = await count(tx)
-    indexes: list[str] = []
-    if rebuild_indexes:
-        for name, sql in await tx.fetchall(_SECONDARY_INDEXES[tx.dialect]):
-            await tx.execute(f'DROP INDEX "{name}"')
-            indexes.append(sql)
+    indexes = await _drop_secondary_indexes(tx) if rebuild_indexes else []
     cols = ", ".join(_CASE_COLUMNS)
     sets = ", ".join(f"{c}=excluded.{c}" for c in _UPDATED)
     changed = await tx.execute(
@@ -213,14 +232,7 @@ async def upsert_staged(tx: Tx, now: str, *,
             ON CONFLICT(docket_number, court) DO UPDATE SET {sets},
               imported_at=excluded.imported_at
             WHERE cases.row_hash <> excluded.row_hash""", (now,))
-    if indexes and tx.dialect == "sqlite":
-        # A small page cache also bounds the sorter's in-memory runs: runs that fit the
-        # CPU caches, merged, build these indexes faster than one big in-memory sort.
-        await tx.execute(f"PRAGMA cache_size=-{INDEX_BUILD_CACHE_KIB}")
-    elif indexes:  # for this transaction only; the server's default is 64 MB
-        await tx.execute(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY_MB}MB'")
-    for sql in indexes:
-        await tx.execute(sql)
+    await _build(tx, indexes)
     inserted = await count(tx) - before
     return inserted, changed - inserted
 
@@ -261,9 +273,7 @@ async def load_begin(tx: Tx, header_line: int) -> Load:
             " WHERE conrelid = 'cases'::regclass AND contype = 'u' ORDER BY conname"):
         await tx.execute(f'ALTER TABLE cases DROP CONSTRAINT "{name}"')
         rebuild.append(f'ALTER TABLE cases ADD CONSTRAINT "{name}" {definition}')
-    for name, sql in await tx.fetchall(_SECONDARY_INDEXES[tx.dialect]):
-        await tx.execute(f'DROP INDEX "{name}"')
-        rebuild.append(sql)
+    rebuild += await _drop_secondary_indexes(tx)
     return Load(offset=int(used[0]) - header_line, rebuild=rebuild)
 
 
@@ -293,9 +303,7 @@ async def load_end(tx: Tx, load: Load, dropped_lines: Iterable[int], repeats: bo
                                  FROM cases WHERE (docket_number, court) IN (
                                    SELECT docket_number, court FROM stage.suspect_keys)) d
                  WHERE n > 1)""")
-    await tx.execute(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY_MB}MB'")
-    for sql in load.rebuild:
-        await tx.execute(sql)
+    await _build(tx, load.rebuild)
     await tx.execute(f"SELECT setval({_SEQUENCE}, MAX(id)) FROM cases")  # none: unchanged
     return await count(tx)
 
