@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.registry import importer
 from bot.registry.importer import PARSE_IN_PROCESS_FROM
 from tests.conftest import both_engines
 from tests.test_registry_import import HEADER, rows, run, write
@@ -97,3 +98,55 @@ def test_a_large_file_with_a_line_not_utf8_imports_nothing(
     assert f"line {line}: the file is not UTF-8 text" in err
     assert "Nothing was imported." in err
     assert rows(db_path) == []
+
+
+def _import(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, path: Path,
+            db: Path, processes: int, *flags: str) -> tuple[int, str, str]:
+    """Import ``path`` parsed by ``processes`` processes (0: in this process)."""
+    with monkeypatch.context() as patch:
+        if processes:
+            patch.setattr(importer, "PARSE_PROCESSES", processes)
+        else:
+            patch.setattr(importer, "PARSE_IN_PROCESS_FROM", 10**12)
+        return run(capsys, "registry", "import", str(path), "--db", str(db), *flags)
+
+
+def test_parsing_processes_share_a_file_and_find_what_one_reader_finds(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three processes each check every third chunk of the file: problems, repeats and
+    contradictions in different chunks, the date order shown in one chunk and a broken
+    quote are found as by one reader, and the rows stored are the same, in file order."""
+    far = importer.CHUNK_ROWS * 4 + 7  # in a chunk of another process than line 12's
+    lines = _good()
+    lines[far] = lines[10]  # an identical repeat of line 12: kept once
+    lines[far + importer.CHUNK_ROWS] = lines[20].replace("pending", "dismissed")  # contradicts
+    lines[far * 2] = _row(far * 2, dob="31/02/1970")  # no such day
+    path = _large(tmp_path, "mixed.csv", lines)
+    found = []
+    for processes in (0, 1, 3):
+        db = tmp_path / f"p{processes}.db"
+        refused = _import(capsys, monkeypatch, path, db, processes)
+        imported = _import(capsys, monkeypatch, path, db, processes, "--skip-invalid")
+        found.append((refused, imported, _cases(db)))
+    assert found[1] == found[0] and found[2] == found[0]
+    (code, out, err), (skip_code, skip_out, _), stored = found[0]
+    assert code == 1 and out == ""
+    assert f"line {far * 2 + 2}: date_of_birth: date does not exist in the calendar" in err
+    assert f"line 22: docket_number: same docket number and court as line" \
+           f" {far + importer.CHUNK_ROWS + 2}" in err
+    assert f"3 invalid row(s) out of {ROWS}; nothing was imported" in err
+    assert skip_code == 0 and "Dates read as day/month/year" in skip_out
+    assert len(stored) == ROWS - 4  # the bad date, the contradicting pair, the repeat
+    displays = [case["docket_display"] for case in stored]
+    assert displays == sorted(displays, key=lambda d: int(d[-6:]))  # file order
+    assert displays.count(lines[10].split(",")[0]) == 1
+
+    broken = lines[:]
+    broken[far * 2] = _row(far * 2).replace("Springfield", '"Springfield', 1)
+    path = _large(tmp_path, "quote.csv", broken)
+    for processes in (0, 3):
+        db = tmp_path / f"q{processes}.db"
+        code, out, err = _import(capsys, monkeypatch, path, db, processes)
+        assert code == 1 and f"line {far * 2 + 2}: not valid CSV" in err, err
+        assert rows(db) == []

@@ -1,18 +1,18 @@
 """Import the case registry from a CSV file.
 
 The whole file is checked before anything changes. A generator parses and
-checks the rows and feeds them to a temporary stage database; it runs in the
+checks the rows in chunks and feeds them to the database; it runs in the
 database's worker thread, so the event loop keeps running. A large file is parsed
-in a process of its own (``parse_in_process``), which sends the checked rows in
-chunks while the database thread stages them: the two halves of the work run on
-two cores. The stage is then checked as a whole (one docket number and court with
-different data, one notice code for two cases). If any row is invalid nothing is
-imported, unless ``skip_invalid`` is set; then the valid rows are upserted into
-``cases`` in one transaction. Into an empty registry on PostgreSQL the rows skip the
-stage: they go by COPY straight into ``cases``, are checked there and the whole load
-rolls back on a problem (``_load_into_empty``). Problems name the line, the column
-and the bad value (shown to the operator importing their own file; the audit trail
-keeps counts only).
+by processes of their own (``parse_in_process``), each checking its share of the
+chunks while the database thread loads the ones before: parsing and loading run on
+all cores. Into a registry that has cases the rows go to a temporary stage, checked
+as a whole (one docket number and court with different data, one notice code for
+two cases); if any row is invalid nothing is imported, unless ``skip_invalid`` is
+set; then the valid rows are upserted into ``cases`` in one transaction. Into an
+empty registry the rows skip the stage: they go straight into ``cases`` in one
+transaction, are checked there and the whole load rolls back on a problem
+(``_load_into_empty``). Problems name the line, the column and the bad value (shown
+to the operator importing their own file; the audit trail keeps counts only).
 
 The delimiter (comma, semicolon or tab) is read from the header line; the day/month
 order of the file's dates is declared or detected from the whole file (see
@@ -23,6 +23,7 @@ counted, and deleted only with ``replace``.
 from __future__ import annotations
 
 import asyncio
+import collections
 import csv
 import datetime as dt
 import functools
@@ -32,12 +33,13 @@ import itertools
 import json
 import multiprocessing
 import operator
+import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 from ..storage import Database, audit
 from ..storage import cases as store
@@ -64,10 +66,14 @@ _SPACES = re.compile(r"\s+")
 _STATUS_SEPARATORS = re.compile(r"[\s_-]+")
 DELIMITERS = (",", ";", "\t")
 SHOWN = 40  # characters of a bad value shown in a problem
-# From this size (about 75,000 rows) a file is parsed in a process of its own: starting
-# one costs about 0.2 s of CPU; parsing then overlaps staging (about 5 us a row each).
+# From this size (about 75,000 rows) a file is parsed in processes of their own: starting
+# one costs about 0.2 s of CPU; parsing then overlaps loading (about 5 us a row each).
 PARSE_IN_PROCESS_FROM = 8_000_000  # bytes
-CHUNK_ROWS = 5_000  # rows per message from the parsing process
+# Parsing processes: each reads the whole file (1 us a row) and checks its share of the
+# chunks (7 us a row); the importing process loads them (7 us a row), so on two cores
+# one process beside it is fastest.
+PARSE_PROCESSES = max(1, min(4, (os.cpu_count() or 1) - 1))
+CHUNK_ROWS = 5_000  # records per chunk, the unit of a parsing process's share
 
 
 class FileProblem(Exception):
@@ -141,8 +147,17 @@ def _header_name(raw: str) -> str:
     return _SPACES.sub("_", raw.strip().lstrip("\ufeff").strip().lower()).replace("-", "_")
 
 
+class Chunk(NamedTuple):
+    """What a reader found in one run of ``CHUNK_ROWS`` records of the file."""
+    rows: list[tuple[Any, ...]]  # the valid rows: (line, *case columns)
+    problems: list[Problem]
+    records: int  # records that are not blank
+    hints: dict[str, int]  # "dmy"/"mdy" -> first line of the chunk showing that order
+
+
 class CsvRows:
-    """Reads a registry CSV in chunks of checked, normalised rows (blocking: run in a thread)."""
+    """Reads a registry CSV in chunks of checked, normalised rows (blocking: run in a
+    thread, or in processes that each read their share of the chunks)."""
 
     def __init__(self, path: str | Path, today: dt.date,
                  order: str = dates.DEFAULT_ORDER, phone_region: str = "US") -> None:
@@ -150,7 +165,6 @@ class CsvRows:
         self.today = today.isoformat()
         self.order = order
         self.phone_region = phone_region  # country of numbers without a country code
-        self.hints: dict[str, int] = {}  # "dmy"/"mdy" -> first line showing that order
         self._fh: BinaryIO | None = None
         self._text: io.TextIOWrapper | None = None
         self._reader: Any = None
@@ -159,15 +173,6 @@ class CsvRows:
         self._width = 0
         self._last_line = 0
         self.header_line = 0  # the line the header ends on
-        self.rows = 0
-        self.problems: list[Problem] = []
-        self.staged = 0
-        # Hashes of every (docket, court) and notice code seen: a repeat makes a suspect,
-        # checked exactly in SQL. Ints keep this small for a million rows.
-        self._seen_keys: set[int] = set()
-        self._seen_codes: set[int] = set()
-        self.suspect_keys: set[tuple[Any, Any]] = set()
-        self.suspect_codes: set[Any] = set()
 
     def open(self) -> None:
         """Open the file and read the header; FileProblem if it cannot be used."""
@@ -205,54 +210,6 @@ class CsvRows:
         self._pad = self._width in index
         self._last_line = self.header_line = self._reader.line_num
 
-    def outcome(self) -> dict[str, Any]:
-        """What reading the file found (counts, problems, order hints, suspects)."""
-        return {"rows": self.rows, "staged": self.staged, "problems": self.problems,
-                "hints": self.hints, "suspect_keys": self.suspect_keys,
-                "suspect_codes": self.suspect_codes, "_last_line": self._last_line}
-
-    def adopt(self, outcome: dict[str, Any]) -> None:
-        """Take over the ``outcome`` of the same file read in another process."""
-        for name, value in outcome.items():
-            setattr(self, name, value)
-
-    def rows_to_stage(self, skip_invalid: bool) -> Iterator[tuple[Any, ...]]:
-        """``to_stage``, from a process of its own for a large file (call after ``open``)."""
-        if self.path.stat().st_size < PARSE_IN_PROCESS_FROM:
-            return self.to_stage(skip_invalid)
-        return self._from_process(skip_invalid)
-
-    def _from_process(self, skip_invalid: bool) -> Iterator[tuple[Any, ...]]:
-        context = multiprocessing.get_context("spawn")  # no fork of a threaded process
-        receiver, sender = context.Pipe(duplex=False)
-        process = context.Process(
-            target=parse_in_process, name="casecheck-import-parse", daemon=True,
-            args=(sender, str(self.path), self.today, self.order, self.phone_region,
-                  skip_invalid))
-        process.start()
-        sender.close()
-        try:
-            while True:
-                try:
-                    message = receiver.recv()
-                except EOFError:
-                    raise RuntimeError("the parsing process of the import stopped") from None
-                if isinstance(message, list):
-                    yield from message
-                    continue
-                kind, outcome, detail = message
-                self.adopt(outcome)
-                if kind == "file":
-                    raise FileProblem(detail)
-                if kind == "error":
-                    raise RuntimeError(f"the parsing process of the import failed: {detail}")
-                return
-        finally:
-            receiver.close()
-            if process.is_alive():
-                process.kill()  # the stage stopped early: the rest is not wanted
-            process.join()
-
     def close(self) -> None:
         if self._text is not None:
             self._text.close()  # and the binary file under it
@@ -272,86 +229,197 @@ class CsvRows:
             raise FileProblem(f"line {self._last_line + 1}: not valid CSV ({exc}); check the"
                               " quotes on this line") from None
 
-    def to_stage(self, skip_invalid: bool) -> Iterator[tuple[Any, ...]]:
-        """``(line, *case columns)`` of each valid row, to stage.
-
-        After the first problem only with ``skip_invalid`` (the rest is still read,
-        for the report). Problems collect in ``self.problems``; keys and notice
-        codes seen twice collect in ``suspect_keys`` / ``suspect_codes``.
-        """
-        seen_keys, seen_codes = self._seen_keys, self._seen_codes
-        suspect_keys, suspect_codes = self.suspect_keys, self.suspect_codes
-        problems = self.problems
+    def chunks(self, share: int = 0, of: int = 1) -> Iterator[Chunk]:
+        """The chunks ``share``, ``share + of``, ``share + 2 * of``... of the file (call
+        after ``open``); the others are read past. A FileProblem in a chunk of
+        another share ends the reading quietly: its reader reports it."""
         reader, pick, pad, width = self._reader, self._pick, self._pad, self._width
-        normal, today, order, hint, hints = _normal, self.today, self.order, _hint, self.hints
-        region = self.phone_region
-        iso = _ISO_OF[order]
-        # Counters live in locals in this loop (the hot path) and are saved on the way out.
-        last, rows, staged = self._last_line, self.rows, self.staged
-        try:
-            for record in reader:
-                line, last = last + 1, reader.line_num
-                if not any(record):
-                    continue
-                rows += 1
-                if len(record) != width:
-                    problems.append(Problem(
-                        line, f"has {len(record)} fields but the header has {width}"))
-                    continue
-                if pad:
-                    record.append("")
-                values = tuple(map(str.strip, pick(record)))
-                for raw in (values[4], values[7]):  # the dates show the file's order
-                    if raw[4:5] != "-" and (shown := hint(raw)) and shown not in hints:
-                        hints[shown] = line  # (an ISO date never tells: skip it fast)
-                row = normal(line, values, today, iso, region)
-                if row is None:
-                    problems.append(Problem(
-                        line, "; ".join(_problems(values, today, order, region))))
-                    continue
-                key = hash((row[1], row[3]))
-                if key in seen_keys:
-                    suspect_keys.add((row[1], row[3]))
-                else:
-                    seen_keys.add(key)
-                if row[14] is not None:
-                    code = hash(row[14])
-                    if code in seen_codes:
-                        suspect_codes.add(row[14])
-                    else:
-                        seen_codes.add(code)
-                if skip_invalid or not problems:
-                    staged += 1
-                    yield row
-        except UnicodeDecodeError:
-            raise FileProblem(_encoding_message(self.path)) from None
-        except csv.Error as exc:
-            raise FileProblem(f"line {last + 1}: not valid CSV ({exc}); check the"
-                              " quotes on this line") from None
-        finally:
-            self._last_line, self.rows, self.staged = last, rows, staged
+        normal, today, order, hint = _normal, self.today, self.order, _hint
+        region, iso = self.phone_region, _ISO_OF[self.order]
+        last = self._last_line
+        for index in itertools.count():
+            if index % of != share:
+                try:
+                    collections.deque(itertools.islice(reader, CHUNK_ROWS), maxlen=0)
+                except (UnicodeDecodeError, csv.Error):
+                    return
+                if reader.line_num == last:
+                    return  # the end of the file
+                last = reader.line_num
+                continue
+            chunk = Chunk([], [], 0, {})
+            rows, problems, hints = chunk.rows, chunk.problems, chunk.hints
+            read = records = 0
+            try:
+                for record in itertools.islice(reader, CHUNK_ROWS):
+                    line, last = last + 1, reader.line_num
+                    read += 1
+                    if not any(record):
+                        continue
+                    records += 1
+                    if len(record) != width:
+                        problems.append(Problem(
+                            line, f"has {len(record)} fields but the header has {width}"))
+                        continue
+                    if pad:
+                        record.append("")
+                    values = tuple(map(str.strip, pick(record)))
+                    for raw in (values[4], values[7]):  # the dates show the file's order
+                        if raw[4:5] != "-" and (shown := hint(raw)) and shown not in hints:
+                            hints[shown] = line  # (an ISO date never tells: skip it fast)
+                    row = normal(line, values, today, iso, region)
+                    if row is None:
+                        problems.append(Problem(
+                            line, "; ".join(_problems(values, today, order, region))))
+                        continue
+                    rows.append(row)
+            except UnicodeDecodeError:
+                raise FileProblem(_encoding_message(self.path)) from None
+            except csv.Error as exc:
+                raise FileProblem(f"line {last + 1}: not valid CSV ({exc}); check the"
+                                  " quotes on this line") from None
+            if not read:
+                return
+            yield chunk._replace(records=records)
 
 
 def parse_in_process(sender: Connection, path: str, today: str, order: str, region: str,
-                     skip_invalid: bool) -> None:
-    """Body of the parsing process: chunks of ``to_stage`` rows, then
-    ``(kind, outcome, detail)``: kind "done", "file" (a FileProblem) or "error"."""
+                     share: int, of: int) -> None:
+    """Body of a parsing process: its share of the chunks, then ``(kind, detail)``: kind
+    "done", "file" (a FileProblem) or "error"."""
     parser = CsvRows(path, dt.date.fromisoformat(today), order, region)
-    end: tuple[str, dict[str, Any], str] = ("done", {}, "")
+    end = ("done", "")
     try:
         parser.open()
-        rows = parser.to_stage(skip_invalid)
-        while chunk := list(itertools.islice(rows, CHUNK_ROWS)):
+        for chunk in parser.chunks(share, of):
             sender.send(chunk)
-        end = ("done", parser.outcome(), "")
     except FileProblem as exc:
-        end = ("file", parser.outcome(), str(exc))
+        end = ("file", str(exc))
     except Exception as exc:  # reported by the importing process
-        end = ("error", parser.outcome(), type(exc).__name__)  # no value of the file
+        end = ("error", type(exc).__name__)  # no value of the file
     finally:
         parser.close()
     sender.send(end)
     sender.close()
+
+
+class FileRows:
+    """The whole file as the import sees it: the rows of every chunk in file order, from
+    this thread or from parsing processes, with what they show together (counts,
+    problems, the date order, keys and notice codes given twice)."""
+
+    def __init__(self, path: str | Path, today: dt.date,
+                 order: str = dates.DEFAULT_ORDER, phone_region: str = "US") -> None:
+        self.path = Path(path)
+        self.today = today
+        self.order = order
+        self.phone_region = phone_region
+        self._reader = CsvRows(path, today, order, phone_region)
+        self.header_line = 0
+        self.rows = 0  # records that are not blank
+        self.staged = 0  # rows given to the database
+        self.problems: list[Problem] = []
+        self.hints: dict[str, int] = {}  # "dmy"/"mdy" -> first line showing that order
+        # Hashes of every (docket, court) and notice code seen: a repeat makes a suspect,
+        # checked exactly in SQL. Ints keep this small for a million rows.
+        self._seen_keys: set[int] = set()
+        self._seen_codes: set[int] = set()
+        self.suspect_keys: set[tuple[Any, Any]] = set()
+        self.suspect_codes: set[Any] = set()
+        self.aside: list[tuple[Any, ...]] = []  # rows of a key seen before (``rows``)
+
+    def open(self) -> None:
+        """Read the header; FileProblem if the file cannot be used (blocking)."""
+        self._reader.open()
+        self.header_line = self._reader.header_line
+
+    def close(self) -> None:
+        self._reader.close()
+
+    def rows_of(self, skip_invalid: bool, *, aside: bool = False) -> Iterator[tuple[Any, ...]]:
+        """The valid rows, in file order (blocking: consumed in the database's thread).
+
+        After the first problem only with ``skip_invalid`` (the rest is still read, for
+        the report). With ``aside``, a row whose key an earlier row had goes to
+        ``self.aside`` instead, so that no two rows given have the same key.
+        """
+        for chunk in self._chunks():
+            self.rows += chunk.records
+            self.problems += chunk.problems
+            for shown, line in chunk.hints.items():
+                self.hints[shown] = min(line, self.hints.get(shown, line))
+            if self.problems and not skip_invalid:
+                continue
+            self._codes(chunk.rows)
+            keys = [hash((row[1], row[3])) for row in chunk.rows]
+            seen = self._seen_keys
+            fresh = set(keys)
+            if len(fresh) == len(keys) and seen.isdisjoint(fresh):
+                seen |= fresh  # the usual chunk: every key new
+                self.staged += len(keys)
+                yield from chunk.rows
+                continue
+            for row, key in zip(chunk.rows, keys, strict=True):
+                if key in seen:
+                    self.suspect_keys.add((row[1], row[3]))
+                    if aside:
+                        self.aside.append(row)
+                        continue
+                else:
+                    seen.add(key)
+                self.staged += 1
+                yield row
+
+    def _codes(self, rows: list[tuple[Any, ...]]) -> None:
+        seen = self._seen_codes
+        for code in (row[14] for row in rows if row[14] is not None):
+            key = hash(code)
+            if key in seen:
+                self.suspect_codes.add(code)
+            else:
+                seen.add(key)
+
+    def _chunks(self) -> Iterator[Chunk]:
+        if self.path.stat().st_size < PARSE_IN_PROCESS_FROM:
+            return self._reader.chunks()
+        return self._from_processes(PARSE_PROCESSES)
+
+    def _from_processes(self, count: int) -> Iterator[Chunk]:
+        """The chunks from ``count`` parsing processes, each reading every ``count``th."""
+        context = multiprocessing.get_context("spawn")  # no fork of a threaded process
+        receivers, processes = [], []
+        try:
+            for share in range(count):
+                receiver, sender = context.Pipe(duplex=False)
+                process = context.Process(
+                    target=parse_in_process, name=f"casecheck-import-parse-{share}",
+                    daemon=True, args=(sender, str(self.path), self.today.isoformat(),
+                                       self.order, self.phone_region, share, count))
+                process.start()
+                sender.close()
+                receivers.append(receiver)
+                processes.append(process)
+            for index in itertools.count():
+                try:
+                    message = receivers[index % count].recv()
+                except EOFError:
+                    raise RuntimeError("a parsing process of the import stopped") from None
+                if isinstance(message, Chunk):
+                    yield message
+                    continue
+                kind, detail = message
+                if kind == "file":
+                    raise FileProblem(detail)
+                if kind == "error":
+                    raise RuntimeError(f"a parsing process of the import failed: {detail}")
+                return  # the end of the file
+        finally:
+            for receiver in receivers:
+                receiver.close()
+            for process in processes:
+                if process.is_alive():
+                    process.kill()  # the import stopped early, or the others read past the end
+                process.join()
 
 
 _STATUS_SET = frozenset(STATUSES)
@@ -524,17 +592,17 @@ async def _import_pass(db: Database, path: str | Path, *, now: dt.datetime,
                        replace: bool, phone_region: str) -> ImportReport | None:
     """One reading of the file in ``order``; None when the file shows the other order."""
     report = ImportReport(date_order=order)
-    parser = CsvRows(path, now.date(), order, phone_region)
+    parser = FileRows(path, now.date(), order, phone_region)
     stamp = now.astimezone(dt.UTC).isoformat(timespec="seconds")
     try:
         await asyncio.to_thread(parser.open)
         existing = await store.count(db)
         await store.set_cache_kib(db, IMPORT_CACHE_KIB)
         await store.stage_begin(db)
-        if existing == 0 and store.LOADS_EMPTY_DIRECTLY[db.dialect]:
+        if existing == 0:
             return await _load_into_empty(db, parser, report, stamp, skip_invalid, declared)
         async with db.transaction() as conn:
-            await store.stage_rows(conn, parser.rows_to_stage(skip_invalid))
+            await store.stage_rows(conn, parser.rows_of(skip_invalid))
         if not _read_whole(parser, report, declared):
             return None
         conflicts, repeats = await store.staged_conflicts(
@@ -571,7 +639,7 @@ async def _import_pass(db: Database, path: str | Path, *, now: dt.datetime,
         await store.set_cache_kib(db, 2_000)
 
 
-def _read_whole(parser: CsvRows, report: ImportReport, declared: bool) -> bool:
+def _read_whole(parser: FileRows, report: ImportReport, declared: bool) -> bool:
     """After the file is read: FileProblem if it cannot be imported at all, False if it
     must be read again with day-first dates (it showed those and nothing month-first)."""
     report.rows = parser.rows
@@ -593,14 +661,16 @@ class _Undo(Exception):
         self.again = again
 
 
-async def _load_into_empty(db: Database, parser: CsvRows, report: ImportReport, stamp: str,
+async def _load_into_empty(db: Database, parser: FileRows, report: ImportReport, stamp: str,
                            skip_invalid: bool, declared: bool) -> ImportReport | None:
-    """No cases yet, on an engine that loads them directly: the rows go straight into
-    ``cases`` in one transaction and are checked there; a problem rolls it all back."""
+    """No cases yet: the rows go straight into ``cases`` in one transaction (a repeated
+    key's rows held aside in the stage) and are checked there; a problem rolls it all
+    back."""
     try:
         async with db.transaction() as conn:
             load = await store.load_begin(conn, parser.header_line)
-            await store.load_rows(conn, load, parser.rows_to_stage(skip_invalid), stamp)
+            await store.load_rows(conn, load, parser.rows_of(skip_invalid, aside=True), stamp)
+            await store.load_aside(conn, parser.aside)
             if not _read_whole(parser, report, declared):
                 raise _Undo(again=True)
             conflicts, repeats = await store.loaded_conflicts(
@@ -610,7 +680,7 @@ async def _load_into_empty(db: Database, parser: CsvRows, report: ImportReport, 
             if report.problems and not skip_invalid:
                 raise _Undo
             conflicting = {line for lines, _kind in conflicts for line in lines}
-            report.inserted = await store.load_end(conn, load, conflicting, repeats > 0)
+            report.inserted = await store.load_end(conn, load, conflicting, stamp)
             report.imported = True
             await audit.record(conn, stamp, "cli", "import", "imported", detail=_detail(report))
         return report

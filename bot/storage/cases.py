@@ -5,6 +5,7 @@ Keys given to these functions are already normalised (``bot.registry.normalize``
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -207,6 +208,8 @@ async def _build(tx: Tx, statements: list[str]) -> None:
         # A small page cache also bounds the sorter's in-memory runs: runs that fit the
         # CPU caches, merged, build these indexes faster than one big in-memory sort.
         await tx.execute(f"PRAGMA cache_size=-{INDEX_BUILD_CACHE_KIB}")
+        # The sorter may merge on other cores (the parsing processes are done by now).
+        await tx.execute(f"PRAGMA threads={min(os.cpu_count() or 1, 4)}")
     else:  # for this transaction only; the server's default is 64 MB
         await tx.execute(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY_MB}MB'")
     for sql in statements:
@@ -237,51 +240,80 @@ async def upsert_staged(tx: Tx, now: str, *,
     return inserted, changed - inserted
 
 
-# PostgreSQL loads a file into an empty registry straight into ``cases`` by COPY, in one
-# transaction, with the unique key dropped for the load (SQLite cannot drop a table's
-# UNIQUE constraint, so it always goes through the stage).
-LOADS_EMPTY_DIRECTLY = {"sqlite": False, "postgresql": True}
+# A file goes into an empty registry straight into ``cases``, in one transaction, without
+# the stage: the secondary indexes (and on PostgreSQL the unique key) are dropped for the
+# load and built after it. A row whose key the file gave before is held aside in the
+# stage instead (``load_aside``): the checks read both.
 _SEQUENCE = "pg_get_serial_sequence('cases', 'id')"
 
 
 @dataclass
 class Load:
     """A load into an empty ``cases``: a row's id is ``offset + line`` (after the
-    sequence's last id, in file order), and ``rebuild`` makes the dropped keys again."""
+    ids used before, in file order), and ``rebuild`` makes the dropped keys again."""
     offset: int
     rebuild: list[str]
 
     @property
     def rows(self) -> str:
-        """The loaded rows as a relation with their ``line``, for the conflict checks."""
+        """The file's rows, loaded and held aside, as a relation with their ``line``."""
         return (f"(SELECT id - {self.offset} AS line, docket_number, court, row_hash,"
-                f" notice_code_hash FROM cases)")
+                f" notice_code_hash FROM cases UNION ALL SELECT line, docket_number, court,"
+                f" row_hash, notice_code_hash FROM stage.rows)")
 
 
 async def load_begin(tx: Tx, header_line: int) -> Load:
-    """Ready an empty ``cases`` for ``load_rows``: the unique key and the secondary
-    indexes are dropped (``load_end`` builds them after the load; the stage's suspect
-    tables serve the checks)."""
-    sequence = await tx.fetchone(f"SELECT {_SEQUENCE}")
-    assert sequence is not None
-    used = await tx.fetchone(f"SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1"
-                             f" END FROM {sequence[0]}")
-    assert used is not None
+    """Ready an empty ``cases`` for ``load_rows``: the secondary indexes are dropped, and
+    on PostgreSQL the unique key too (SQLite cannot drop a table's UNIQUE constraint; it
+    costs little there with a large page cache); ``load_end`` builds them again."""
     rebuild: list[str] = []
-    for name, definition in await tx.fetchall(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
-            " WHERE conrelid = 'cases'::regclass AND contype = 'u' ORDER BY conname"):
-        await tx.execute(f'ALTER TABLE cases DROP CONSTRAINT "{name}"')
-        rebuild.append(f'ALTER TABLE cases ADD CONSTRAINT "{name}" {definition}')
+    if tx.dialect == "sqlite":
+        used = await tx.fetchone("SELECT COALESCE(MAX(id), 0) FROM cases")
+    else:
+        sequence = await tx.fetchone(f"SELECT {_SEQUENCE}")
+        assert sequence is not None
+        used = await tx.fetchone(f"SELECT CASE WHEN is_called THEN last_value"
+                                 f" ELSE last_value - 1 END FROM {sequence[0]}")
+        for name, definition in await tx.fetchall(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+                " WHERE conrelid = 'cases'::regclass AND contype = 'u' ORDER BY conname"):
+            await tx.execute(f'ALTER TABLE cases DROP CONSTRAINT "{name}"')
+            rebuild.append(f'ALTER TABLE cases ADD CONSTRAINT "{name}" {definition}')
+    assert used is not None
     rebuild += await _drop_secondary_indexes(tx)
     return Load(offset=int(used[0]) - header_line, rebuild=rebuild)
 
 
 async def load_rows(tx: Tx, load: Load, rows: Iterable[Sequence[Any]], now: str) -> None:
-    """Append ``STAGED_COLUMNS`` rows (a generator is consumed off the loop) to ``cases``."""
+    """Append ``STAGED_COLUMNS`` rows (a generator is consumed off the loop) to ``cases``;
+    no two may have the same key, and each status must be one the table allows.
+
+    SQLite would build its ``status IN (...)`` CHECK's list again for every row (a
+    third of the load's time): the importer has checked each status, so the check is
+    off for this load only."""
     offset = load.offset
-    await tx.append_rows("cases", ("id", *_CASE_COLUMNS, "imported_at"),
-                         ((row[0] + offset, *row[1:], now) for row in rows))
+    if tx.dialect == "postgresql":  # by COPY: whole rows
+        await tx.append_rows("cases", ("id", *_CASE_COLUMNS, "imported_at"),
+                             ((row[0] + offset, *row[1:], now) for row in rows))
+        return
+    # The id and the time are computed by SQLite: the rows go as they come.
+    marks = ", ".join("?" for _ in _CASE_COLUMNS)
+    await tx.execute("PRAGMA ignore_check_constraints=ON")
+    try:
+        await tx.executemany(f"INSERT INTO cases (id, {', '.join(_CASE_COLUMNS)}, imported_at)"
+                             f" VALUES (? + {offset:d}, {marks}, {_literal(now)})", rows)
+    finally:
+        await tx.execute("PRAGMA ignore_check_constraints=OFF")
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+async def load_aside(tx: Tx, rows: Sequence[Sequence[Any]]) -> None:
+    """Hold ``STAGED_COLUMNS`` rows whose key the file gave before in the stage."""
+    if rows:
+        await tx.append_rows("stage.rows", STAGED_COLUMNS, rows)
 
 
 async def loaded_conflicts(tx: Tx, load: Load, suspect_keys: Iterable[tuple[str, str]],
@@ -290,21 +322,25 @@ async def loaded_conflicts(tx: Tx, load: Load, suspect_keys: Iterable[tuple[str,
     return await _suspects(tx, load.rows, suspect_keys, suspect_codes, False)
 
 
-async def load_end(tx: Tx, load: Load, dropped_lines: Iterable[int], repeats: bool) -> int:
-    """Remove ``dropped_lines`` and the later lines of a repeated row, build the keys and
-    indexes again and move the id sequence past the rows: the count of cases."""
-    await tx.executemany("DELETE FROM cases WHERE id=?",
-                         [(line + load.offset,) for line in dropped_lines])
-    if repeats:  # the same case listed twice with the same data keeps its first line
-        await tx.execute(
-            """DELETE FROM cases WHERE id IN (
-                 SELECT id FROM (SELECT id, row_number() OVER (
-                                   PARTITION BY docket_number, court ORDER BY id) AS n
-                                 FROM cases WHERE (docket_number, court) IN (
-                                   SELECT docket_number, court FROM stage.suspect_keys)) d
-                 WHERE n > 1)""")
+async def load_end(tx: Tx, load: Load, dropped_lines: Iterable[int], now: str) -> int:
+    """Remove ``dropped_lines``, build the keys and indexes again, load the first line of
+    each key held aside that is not in ``cases`` (a key whose hash only matched another's)
+    and move the id sequence past the rows: the count of cases."""
+    dropped = [(line,) for line in dropped_lines]
+    await tx.executemany(f"DELETE FROM cases WHERE id = ? + {load.offset}", dropped)
+    await tx.executemany("DELETE FROM stage.rows WHERE line = ?", dropped)
     await _build(tx, load.rebuild)
-    await tx.execute(f"SELECT setval({_SEQUENCE}, MAX(id)) FROM cases")  # none: unchanged
+    cols = ", ".join(_CASE_COLUMNS)
+    await tx.execute(
+        f"""INSERT INTO cases (id, {cols}, imported_at)
+            SELECT line + {load.offset}, {cols}, ? FROM stage.rows s
+            WHERE NOT EXISTS (SELECT 1 FROM cases c WHERE c.docket_number = s.docket_number
+                                                      AND c.court = s.court)
+              AND s.line = (SELECT MIN(t.line) FROM stage.rows t
+                            WHERE t.docket_number = s.docket_number AND t.court = s.court)""",
+        (now,))
+    if tx.dialect == "postgresql":
+        await tx.execute(f"SELECT setval({_SEQUENCE}, MAX(id)) FROM cases")  # none: unchanged
     return await count(tx)
 
 
