@@ -44,6 +44,20 @@ def test_a_corpus_line_is_its_language_or_the_menu_never_another(detector, local
         assert found == Detection(None, "short")
 
 
+def test_the_detector_keeps_only_its_languages_and_scores_as_py3langid_does(detector) -> None:
+    """Its identifier holds the weights of the shipped languages only, and gives every
+    corpus line the language and probability py3langid's own restriction gives."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    reference = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    reference.set_languages(detector.codes)
+    assert detector.identifier.nb_ptc.shape[1] == len(detector.codes) < 20
+    for _locale, utterance in corpus():
+        code, probability = detector.identifier.classify(utterance)
+        assert (code, round(probability, 4)) == (
+            reference.classify(utterance)[0], round(reference.classify(utterance)[1], 4))
+
+
 def test_most_long_corpus_lines_are_detected(detector) -> None:
     long = [(loc, u) for loc, u in corpus() if long_enough(u)]
     hits = sum(detector.detect(u).locale == loc for loc, u in long)
