@@ -6,10 +6,13 @@ and each server in a child process:
 1. **ceiling**: a bare aiohttp webhook handler (secret check, ``Update.de_json``,
    then ``sendMessage`` through python-telegram-bot, with the channel's
    connection pool, before answering 200);
-2. **service**: casecheck's Service with the Telegram channel (webhook mode,
-   fresh database): update stored in the inbox, 200, dialogue from the inbox,
-   replies through the outbox. The global rate is set very high and the
+2. **one**: casecheck's Service with the Telegram channel in one process (webhook
+   mode, fresh database): update stored in the inbox, 200, dialogue from the
+   inbox, replies through the outbox. The global rate is set very high and the
    per-chat gap to 0 here, so the figure is ingest + dialogue + sending;
+   **run**: the same through ``casecheck run``, as deployed: the webhook in one
+   process, the workers in another (the per-chat gap is the real one, which a
+   first reply to a new chat never waits for);
 3. **limits**: the same service with the real limits (30 messages/s overall,
    1 s per chat) on a bounded sample of chats; the arrival times at the fake
    show the largest count in any second and the smallest gap in one chat.
@@ -102,8 +105,9 @@ async def bot_server(config_path: str, chat_gap: float) -> None:
 
 async def spawn(args: list[str]) -> tuple[asyncio.subprocess.Process, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASECHECK_")}
+    script = [] if args[0] == "-m" else [str(Path(__file__))]
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, str(Path(__file__)), *args, cwd=ROOT, env=env,
+        sys.executable, *script, *args, cwd=ROOT, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
     assert proc.stdout is not None
     line = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode()
@@ -117,10 +121,10 @@ async def stop(proc: asyncio.subprocess.Process) -> None:
     await asyncio.wait_for(proc.wait(), 60)
 
 
-def write_config(tmp: Path, fake: FakeTelegram, rate: float) -> Path:
-    path = tmp / f"bench-{rate:g}.toml"
+def write_config(tmp: Path, fake: FakeTelegram, rate: float, name: str = "bench") -> Path:
+    path = tmp / f"{name}-{rate:g}.toml"
     path.write_text(
-        f'[storage]\npath = "{tmp / f"bench-{rate:g}.db"}"\n'
+        f'[storage]\npath = "{tmp / f"{name}-{rate:g}.db"}"\n'
         f'[server]\nhost = "127.0.0.1"\nport = 0\n'
         f'[telegram]\nenabled = true\ntoken = "{fake.token}"\nmode = "webhook"\n'
         f'base_url = "{fake.base_url}"\nwebhook_url = "https://bench.example/telegram/webhook"\n'
@@ -250,11 +254,20 @@ async def main(n: int, users: int, limit_chats: int) -> None:
             tmp = Path(tmp_dir)
             service, url = await spawn(["--bot-server", str(write_config(tmp, fake, 1e6)), "0"])
             try:
-                service_rate = report("service",
-                                      *await drive(url, fake, n, users, 30_000_000))
+                one = report("one", *await drive(url, fake, n, users, 30_000_000))
             finally:
                 await stop(service)
-            print(f"ratio    {service_rate / ceiling:6.1%} of the bare handler's updates/s")
+            fake.sent.clear()
+            config = write_config(tmp, fake, 1e6, name="run")
+            service, url = await spawn(["-m", "bot", "run", "--config", str(config)])
+            try:
+                await drive(url, fake, min(n, 500), users, 35_000_000)  # the workers start
+                run = report("run", *await drive(url, fake, n, users, 36_000_000))
+            finally:
+                await stop(service)
+            print(f"ratio    one process {one / ceiling:6.1%}, casecheck run (the web and the"
+                  f" workers' processes) {run / ceiling:6.1%} of the bare handler's updates/s"
+                  f" (goal >= 60%)")
             fake.sent.clear()
             service, url = await spawn(["--bot-server", str(write_config(tmp, fake, 30.0)), "1"])
             try:

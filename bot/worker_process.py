@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 INBOX, OUTBOX = b"i", b"o"
 STOP_SECONDS = 30.0
+WORKERS_NICENESS = 10  # added to the web process's niceness (``lower_priority``)
 RESTART_SECONDS = 1.0
 
 
@@ -107,6 +108,20 @@ class WorkerProcess:
             proc.stdin.close()
         if self._watch is not None:
             await asyncio.gather(self._watch, return_exceptions=True)
+
+
+def lower_priority() -> None:
+    """In the workers' process: yield the CPU to the web process when both want it.
+
+    An acknowledgement is a short piece of work a provider waits for; a turn can wait
+    a little (it is durable in the inbox). On a busy machine the kernel then runs the
+    web process first, so acknowledgements stay fast while the workers take the rest
+    of the CPU (all of it when the web process is idle)."""
+    if hasattr(os, "nice"):
+        try:
+            os.nice(WORKERS_NICENESS)
+        except OSError:
+            pass
 
 
 def die_with_parent() -> None:

@@ -62,6 +62,103 @@ async def test_grouped_writes_commit_together_and_a_failing_group_fails_alone(en
     assert (await db.fetchone("SELECT v FROM t WHERE k = 'after'"))[0] == 99
 
 
+async def test_a_task_cancelled_as_its_transaction_begins_leaves_nothing_open(engine_db):
+    """A task cancelled while its BEGIN is on its way (a campaign's watcher stopped when
+    the lanes end) still begins on the database: that transaction is rolled back, so
+    the next one starts and the writers' lock is free for the other process."""
+    import asyncio
+
+    db = engine_db
+    await db.execute("CREATE TABLE t (k TEXT PRIMARY KEY)")
+
+    async def write(key: str) -> None:
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO t VALUES (?)", (key,))
+
+    for _ in range(5):
+        task = asyncio.create_task(write("cancelled"))
+        await asyncio.sleep(0)  # it has asked for its BEGIN
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await write("after")
+        assert [tuple(r) for r in await db.fetchall("SELECT k FROM t")] == [("after",)]
+        await db.execute("DELETE FROM t")
+
+
+async def test_a_one_trip_transaction_commits_whole_or_not_at_all(engine_db):
+    import asyncio
+
+    db = engine_db
+    await db.execute("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER NOT NULL)")
+
+    async def add(tx, key: str) -> int:
+        await tx.execute("INSERT INTO t VALUES (?, 1)", (key,))
+        row = await tx.fetchone("SELECT COUNT(*) FROM t")
+        await tx.executemany("UPDATE t SET v = v + ? WHERE k = ?", [(1, key), (2, key)])
+        return int(row[0])
+
+    assert await db.in_one_trip(lambda tx: add(tx, "a")) == 1
+    with pytest.raises(INTEGRITY[db.dialect]):
+        await db.in_one_trip(lambda tx: add(tx, "a"))  # the second insert fails: undone
+
+    async def waits(tx) -> None:
+        await tx.execute("INSERT INTO t VALUES ('b', 1)")
+        await asyncio.sleep(0)  # not a statement: SQLite refuses, PostgreSQL runs it
+
+    if db.dialect == "sqlite":
+        with pytest.raises(RuntimeError, match="awaited something besides its Tx"):
+            await db.in_one_trip(waits)
+    else:
+        await db.in_one_trip(waits)
+        await db.execute("DELETE FROM t WHERE k = 'b'")
+    assert [tuple(r) for r in await db.fetchall("SELECT k, v FROM t")] == [("a", 4)]
+
+
+async def test_a_one_trip_transaction_holds_the_lock_only_while_its_statements_run(
+        tmp_path):
+    """The event loop of the process is then busy (blocked here): another process can
+    write all the same, since the transaction committed on the database's thread."""
+    import asyncio
+    import threading
+    import time
+
+    async with Database(tmp_path / "c.db") as db:
+        await db.migrate()
+        await db.execute("CREATE TABLE t (k TEXT)")
+        ran = threading.Event()
+
+        async def body(tx) -> None:
+            await tx.execute("INSERT INTO t VALUES ('one trip')")
+            ran.set()
+            await tx.execute("INSERT INTO t VALUES ('same')")
+
+        for kind in ("one trip", "transaction"):
+            ran.clear()
+            if kind == "one trip":
+                task = asyncio.create_task(db.in_one_trip(body))
+            else:
+                async def multi() -> None:
+                    async with db.transaction() as tx:
+                        await body(tx)
+                task = asyncio.create_task(multi())
+            while not ran.wait(0.001):
+                await asyncio.sleep(0)
+            other = sqlite3.connect(tmp_path / "c.db", timeout=0.5)
+            try:
+                time.sleep(0.05)  # the loop is busy: a multi-trip transaction stays open
+                try:
+                    other.execute("BEGIN IMMEDIATE")
+                    other.execute("ROLLBACK")
+                    free = True
+                except sqlite3.OperationalError:
+                    free = False
+            finally:
+                other.close()
+            await task
+            assert free == (kind == "one trip")
+
+
 async def test_a_concurrent_reader_never_sees_an_uncommitted_row(engine_db):
     """Reads run on their own connections (SQLite: on WAL snapshots): a row written in a
     transaction still in flight (here rolled back) is invisible to every reader."""

@@ -29,6 +29,10 @@ def cmdline(pid: int) -> str:
     return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
 
 
+def niceness(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
 def alive(pid: int) -> bool:
     try:
         return Path(f"/proc/{pid}/stat").read_text().split(")")[1].split()[0] != "Z"
@@ -54,6 +58,9 @@ async def test_by_default_both_processes_run_answer_a_text_and_stop_on_a_signal(
             fake.webhook_base = url
             worker = await workers_of(proc.pid)
             assert worker != proc.pid
+            async with asyncio.timeout(10):  # the web process goes first
+                while niceness(worker) <= niceness(proc.pid):
+                    await asyncio.sleep(0.05)
             status, _ = await post_inbound(session, url, PUBLIC_URL, inbound_params(DANA, "hi"))
             assert status == 200
             await fake.wait_for(1, timeout=10)  # answered by the workers' process

@@ -13,7 +13,7 @@ from pathlib import Path
 from ..app import App
 from ..config import Config
 from ..server import Service
-from ..worker_process import WorkerProcess, die_with_parent, listen
+from ..worker_process import WorkerProcess, die_with_parent, listen, lower_priority
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,7 @@ async def run(args: argparse.Namespace, config: Config) -> int:
 async def _run_workers(config: Config) -> int:
     """The workers' process: started by ``run``, stopped by its SIGTERM."""
     die_with_parent()
+    lower_priority()
     app = await App.create(config)
     app.db.on_presence_lost(_exit_as_crashed)
     try:

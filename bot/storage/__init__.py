@@ -14,13 +14,13 @@ package sees a driver.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from .engine import Dialect, Engine, Row, Tx, Write
+from .engine import Dialect, Engine, Row, T, Tx, Write
 from .sqlite_engine import SqliteEngine
 
 if TYPE_CHECKING:
@@ -141,6 +141,12 @@ class Database:
         """A write transaction: committed when the block ends, rolled back if it raises.
         Reads inside it go through the ``Tx`` (they see its own writes)."""
         return self.engine.transaction()
+
+    async def in_one_trip(self, body: Callable[[Tx], Awaitable[T]]) -> T:
+        """``body(tx)`` as one write transaction that holds no lock while this process
+        does other work (see ``Engine.in_one_trip``): for the transactions that run
+        under load."""
+        return await self.engine.in_one_trip(body)
 
     async def write_grouped(self, writes: Iterable[Write]) -> None:
         """``writes`` all or nothing, group committed with concurrent callers'."""

@@ -18,9 +18,9 @@ SQLite-only forms.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 Dialect = Literal["sqlite", "postgresql"]
 
@@ -36,6 +36,8 @@ class Row(Protocol):
     def keys(self) -> Iterable[str]: ...
 
     def __iter__(self) -> Iterator[Any]: ...
+
+T = TypeVar("T")
 
 
 class Tx(Protocol):
@@ -88,6 +90,13 @@ class Engine(Protocol):
 
     def transaction(self) -> AbstractAsyncContextManager[Tx]:
         """A write transaction: committed when the block ends, rolled back if it raises."""
+        ...
+
+    async def in_one_trip(self, body: Callable[[Tx], Awaitable[T]]) -> T:
+        """``body(tx)`` as one write transaction, committed when it returns. ``body``
+        may await only ``tx``'s methods: SQLite then runs it whole on the database's
+        thread, in one trip, so the writers' lock is held while its statements run and
+        never while this process's event loop is busy with something else."""
         ...
 
     async def write_grouped(self, writes: Iterable[Write]) -> None:

@@ -26,8 +26,8 @@ async def store(db: Database, inbound: Inbound, now: str) -> int | None:
 
 async def store_many(db: Database, inbounds: list[Inbound], now: str) -> list[int | None]:
     """``store`` for several messages in one transaction (group commit under load)."""
-    async with db.transaction() as tx:
-        rows = await tx.fetch_each([(_INSERT, _values(inbound, now)) for inbound in inbounds])
+    writes = [(_INSERT, _values(inbound, now)) for inbound in inbounds]
+    rows = await db.in_one_trip(lambda tx: tx.fetch_each(writes))
     return [int(row[0]) if row is not None else None for row in rows]
 
 

@@ -110,7 +110,7 @@ async def claim_due(db: Database, channel: str, now: str, limit: int, *,
     At most one row per address is claimed, and only when no earlier row of that
     address is still waiting, so one person's messages leave in order.
     """
-    async with db.transaction() as tx:
+    async def claim(tx: Tx) -> list[Row]:
         # PostgreSQL: instances claim one at a time (READ COMMITTED would let two pick
         # the same row, or one person's next row before the first is sent); this read
         # then sees the previous claim committed. SQLite's single writer already does.
@@ -140,10 +140,10 @@ async def claim_due(db: Database, channel: str, now: str, limit: int, *,
             f" RETURNING id", (now, worker or None, until, *wanted))]
         if not claimed:
             return []
-        rows = await tx.fetchall(
+        return await tx.fetchall(
             f"""SELECT o.*, p.locale FROM outbox o LEFT JOIN people p ON p.id=o.person_id
                 WHERE o.id IN ({_marks(claimed)}) ORDER BY o.id""", claimed)
-    return OutboxRow.all(rows)
+    return OutboxRow.all(await db.in_one_trip(claim))
 
 
 def _marks(values: list[Any]) -> str:
@@ -326,8 +326,9 @@ async def apply_statuses(db: Database, updates: list[tuple[str, str, str | None]
     callback for a provider id not yet recorded is kept and applied when it is.
     The rows are read and written a batch at a time, not one callback at a time.
     """
-    outcomes = []
-    async with db.transaction() as tx:
+    outcomes: list[str] = []
+
+    async def apply(tx: Tx) -> None:
         ids = list(dict.fromkeys(provider_id for provider_id, _, _ in updates))
         rows: dict[str, dict[str, Any]] = {}
         for found in await tx.fetchall(
@@ -372,6 +373,7 @@ async def apply_statuses(db: Database, updates: list[tuple[str, str, str | None]
                 " VALUES (?,?,?,?) ON CONFLICT(provider_id) DO UPDATE SET"
                 " status=excluded.status, error_code=excluded.error_code, at=excluded.at",
                 kept)
+    await db.in_one_trip(apply)
     return outcomes
 
 

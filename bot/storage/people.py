@@ -37,12 +37,14 @@ async def state_of(db: Database, row: Row | None, channel: str, address: str,
                    now: str) -> State:
     """The state in ``load_read``'s row, or (no row) the person created."""
     if row is None:
-        async with db.transaction() as tx:
+        async def create(tx: Tx) -> State | Row | None:
             made = await _create(tx, channel, address, now)
-            if made is not None:
-                return made
-            row = await tx.fetchone(_LOAD, (channel, address))  # created meanwhile
-            assert row is not None
+            return made or await tx.fetchone(_LOAD, (channel, address))  # created meanwhile
+        found = await db.in_one_trip(create)
+        if isinstance(found, State):
+            return found
+        assert found is not None
+        row = found
     state = _state(row)
     state.is_new = state.step is None
     return state

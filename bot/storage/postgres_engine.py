@@ -34,14 +34,14 @@ import asyncio
 import functools
 import itertools
 import re
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
 from bot.storage import postgres_migrations
-from bot.storage.engine import Dialect, Engine, Row, Tx, Write
+from bot.storage.engine import Dialect, Engine, Row, T, Tx, Write
 
 # What a '?' may hide in: string literals, quoted names, dollar quotes, comments.
 # A lone '?' (or '?N') is a placeholder.
@@ -277,6 +277,12 @@ class PostgresEngine:
         async with self._listener_lock:
             conn = await self._listening()
             await conn.add_listener(f"casecheck_{table}", lambda *_: callback())
+
+    async def in_one_trip(self, body: Callable[[Tx], Awaitable[T]]) -> T:
+        """``body`` in a transaction (no lock is held across processes here: its rows'
+        locks are the server's, for as long as its statements take)."""
+        async with self.transaction() as tx:
+            return await body(tx)
 
     async def write_grouped(self, writes: Iterable[Write]) -> None:
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()

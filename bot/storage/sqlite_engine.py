@@ -25,14 +25,14 @@ import functools
 import itertools
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Sequence
 from contextlib import asynccontextmanager, closing
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import aiosqlite
 
-from .engine import Dialect, Row, Write
+from .engine import Dialect, Row, Tx, Write
 
 T = TypeVar("T")
 
@@ -44,8 +44,17 @@ class SqliteTx:
 
     dialect: Dialect = "sqlite"
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: aiosqlite.Connection,
+                 raw: sqlite3.Connection | None = None) -> None:
         self._conn = conn
+        self._raw = raw  # on the database's thread already (``in_one_trip``)
+
+    async def _do(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """``fn`` on the database's thread: a trip there, or (``in_one_trip``) at once,
+        without suspending."""
+        if self._raw is not None:
+            return fn(self._raw)
+        return await _call(self._conn, fn)
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         values = tuple(params)
@@ -53,7 +62,7 @@ class SqliteTx:
         def run(raw: sqlite3.Connection) -> int:
             with closing(raw.execute(sql, values)) as cursor:
                 return cursor.rowcount
-        return await _call(self._conn, run)
+        return await self._do(run)
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
         """One statement for each of ``rows`` (a generator is consumed on the
@@ -61,7 +70,7 @@ class SqliteTx:
         def run(raw: sqlite3.Connection) -> int:
             with closing(raw.executemany(sql, rows)) as cursor:
                 return cursor.rowcount
-        return await _call(self._conn, run)
+        return await self._do(run)
 
     async def append_rows(self, table: str, columns: Sequence[str],
                           rows: Iterable[Sequence[Any]]) -> None:
@@ -75,7 +84,7 @@ class SqliteTx:
         def run(raw: sqlite3.Connection) -> None:
             for sql, params in batch:
                 raw.execute(sql, params).close()
-        await _call(self._conn, run)
+        await self._do(run)
 
     async def fetch_each(self, writes: Iterable[Write]) -> list[Row | None]:
         """Several statements in order, in one trip; the first row of each (None if it
@@ -88,13 +97,13 @@ class SqliteTx:
                 with closing(raw.execute(sql, params)) as cursor:
                     found.append(cursor.fetchone())
             return found
-        return await _call(self._conn, run)
+        return await self._do(run)
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        return await _call(self._conn, functools.partial(_fetchone, sql, tuple(params)))
+        return await self._do(functools.partial(_fetchone, sql, tuple(params)))
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return await _call(self._conn, functools.partial(_fetchall, sql, tuple(params)))
+        return await self._do(functools.partial(_fetchall, sql, tuple(params)))
 
 
 class SqliteEngine:
@@ -247,7 +256,7 @@ class SqliteEngine:
         """One write transaction at a time on the writer connection."""
         async with self._lock:
             conn = self._conn
-            await _call(conn, self._begin)
+            await _begun(conn, self._begin, functools.partial(self._end, "ROLLBACK"))
             try:
                 yield SqliteTx(conn)
             except BaseException:
@@ -281,6 +290,13 @@ class SqliteEngine:
     def _unlock(self) -> None:
         if self._writer_fd is not None:
             fcntl.flock(self._writer_fd, fcntl.LOCK_UN)
+
+    async def in_one_trip(self, body: Callable[[Tx], Awaitable[T]]) -> T:
+        """``body`` run whole on the writer's thread, between BEGIN and COMMIT (see
+        ``Engine.in_one_trip``)."""
+        async with self._lock:
+            return await _call(self._conn, functools.partial(
+                self._run_locked, functools.partial(_run_body, body, self._conn)))
 
     async def write_grouped(self, writes: Iterable[Write]) -> None:
         """Run ``writes`` in a transaction shared with the callers that come while one
@@ -334,6 +350,23 @@ async def _call(conn: aiosqlite.Connection, fn: Callable[[sqlite3.Connection], T
     return cast(T, await conn._execute(fn, conn._conn))
 
 
+async def _begun(conn: aiosqlite.Connection, begin: Callable[[sqlite3.Connection], None],
+                 rollback: Callable[[sqlite3.Connection], None]) -> None:
+    """``begin`` on the connection's thread. A caller cancelled meanwhile does not stop
+    it there: the transaction it began is rolled back before the cancellation goes
+    on, or the connection would stay in it (and hold the writers' lock) for good."""
+    call = asyncio.ensure_future(_call(conn, begin))
+    try:
+        await asyncio.shield(call)
+    except asyncio.CancelledError:
+        try:
+            await call
+        except Exception:
+            raise asyncio.CancelledError from None  # it began nothing
+        await _call(conn, rollback)
+        raise
+
+
 def _fetchone(sql: str, params: tuple[Any, ...], raw: sqlite3.Connection) -> Row | None:
     with closing(raw.execute(sql, params)) as cursor:
         row: Row | None = cursor.fetchone()
@@ -352,6 +385,28 @@ def _fetchall(sql: str, params: tuple[Any, ...], raw: sqlite3.Connection) -> lis
     with closing(raw.execute(sql, params)) as cursor:
         rows: list[Row] = cursor.fetchall()
     return rows
+
+
+def _run_body(body: Callable[[Tx], Awaitable[T]], conn: aiosqlite.Connection,
+              raw: sqlite3.Connection) -> T:
+    """``in_one_trip`` on the database's thread: ``body`` is driven to its end at once
+    (a ``SqliteTx`` on this thread never suspends it)."""
+    raw.execute("BEGIN IMMEDIATE")
+    try:
+        steps = cast(Coroutine[Any, Any, T], body(SqliteTx(conn, raw)))
+        try:
+            steps.send(None)
+        except StopIteration as done:
+            result = cast(T, done.value)
+        else:
+            steps.close()
+            raise RuntimeError("a one-trip transaction awaited something besides its Tx")
+        raw.execute("COMMIT")
+        return result
+    except BaseException:
+        if raw.in_transaction:
+            raw.execute("ROLLBACK")
+        raise
 
 
 def _run_groups(raw: sqlite3.Connection, *, groups: list[list[Write]]) -> list[Exception | None]:

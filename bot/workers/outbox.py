@@ -27,7 +27,7 @@ from ..app import App
 from ..channels.base import Channel, FindsSent, OutgoingMessage, SendResult
 from ..clock import iso
 from ..shared_rates import outbox_pacer
-from ..storage import outbox
+from ..storage import Tx, outbox
 from ..storage import sms as more_pages
 from ..storage.records import OutboxRow
 from .apology import where
@@ -243,7 +243,8 @@ class OutboxWorker:
     async def _record(self, items: list[tuple[OutboxRow, SendResult]]) -> list[None]:
         now = self.app.clock()
         stamp = iso(now)
-        async with self.app.db.transaction() as conn:
+
+        async def record(conn: Tx) -> None:
             await outbox.mark_sent_many(conn, [(row["id"], result.provider_id)
                                                for row, result in items
                                                if result.outcome == "sent"], stamp)
@@ -267,6 +268,7 @@ class OutboxWorker:
                     await outbox.opt_out(conn, row["channel"], row["address"], stamp)
                 if result.unreachable:
                     await outbox.mark_unreachable(conn, row["channel"], row["address"])
+        await self.app.db.in_one_trip(record)
         self.wakeup.outbox.set()  # the next message of these addresses may go now
         return [None] * len(items)
 
