@@ -247,8 +247,9 @@ class CsvRows:
                     return  # the end of the file
                 last = reader.line_num
                 continue
-            chunk = Chunk([], [], 0, {})
-            rows, problems, hints = chunk.rows, chunk.problems, chunk.hints
+            rows: list[tuple[Any, ...]] = []
+            problems: list[Problem] = []
+            hints: dict[str, int] = {}
             read = records = 0
             try:
                 for record in itertools.islice(reader, CHUNK_ROWS):
@@ -280,7 +281,7 @@ class CsvRows:
                                   " quotes on this line") from None
             if not read:
                 return
-            yield chunk._replace(records=records)
+            yield Chunk(rows, problems, records, hints)
 
 
 def parse_in_process(sender: Connection, path: str, today: str, order: str, region: str,
