@@ -8,9 +8,9 @@ dialogue shows the language menu: a wrong guess costs more than a question.
 Measured on the corpus, the UI catalogs and the content pack (about 400 texts of
 four or more words): no wrong language scored above 0.64 (normalised
 probability) while 96 % of the right ones scored 0.80 or more, hence
-``THRESHOLD``. Loading the model takes 0.5-1.5 s, so it is built once per app,
-off the event loop, on the first message long enough to need it
-(``LazyDetector``); a call then takes about 40 µs.
+``THRESHOLD``. Loading the model takes milliseconds from its cache (about 2 s to
+build it, at the first start), so it is built once per app, off the event loop,
+on the first message long enough to need it (``LazyDetector``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,10 @@ import asyncio
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .langid_compact import CompactIdentifier
 
 THRESHOLD = 0.80
 MIN_WORDS = 4  # Latin-script words ("hola", "oi", "bonjou" fall back to the menu)
@@ -137,18 +140,24 @@ def script_locale(text: str, locales: Iterable[str]) -> str | None:
 
 
 class LanguageDetector:
-    """py3langid restricted to ``locales``; building it loads the model (slow)."""
+    """py3langid restricted to ``locales`` (bot/langid_compact.py: the first start
+    builds it from py3langid's model, slow; later ones load it from the cache)."""
 
     def __init__(self, locales: Iterable[str]) -> None:
         self.locales = list(locales)
         wanted = {loc.split("_")[0] for loc in self.locales}
         self.codes = sorted(code for code in LANGID_LOCALES if code in wanted)
-        self.identifier = _restricted(self.codes)
+        from .langid_compact import CompactIdentifier  # numpy: only where it is needed
+        from .understanding.model import cache_dir
+
+        self.identifier: CompactIdentifier | None = None
+        if len(self.codes) >= 2:
+            self.identifier = CompactIdentifier.for_languages(self.codes, cache_dir())
 
     def detect(self, text: str) -> Detection:
         if not long_enough(text):
             return Detection(None, "short")
-        if len(self.codes) < 2:
+        if self.identifier is None:
             return Detection(None, "unsupported")
         code, probability = self.identifier.classify(text)
         if probability < THRESHOLD:
@@ -161,24 +170,6 @@ class LanguageDetector:
         if locale is None or locale not in self.locales:
             return Detection(None, "unsupported", probability)
         return Detection(locale, "detected", probability)
-
-
-def _restricted(codes: list[str]) -> Any:
-    """py3langid's identifier over ``codes`` only (all its languages for fewer than two).
-
-    Its own ``set_languages`` keeps the weights of all 97 languages beside the chosen
-    ones' (28 MB); this one keeps only those it uses (under 2 MB), the same scores."""
-    import numpy as np
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-    full = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    if len(codes) < 2:
-        return full
-    columns = [i for i, code in enumerate(full.nb_classes) if code in codes]
-    return LanguageIdentifier(
-        np.ascontiguousarray(full.nb_ptc[:, columns]), full.nb_pc[columns].copy(),
-        [full.nb_classes[i] for i in columns], full.tk_nextmove, full.tk_output,
-        norm_probs=True, tk_row=full.tk_row)
 
 
 class LazyDetector:

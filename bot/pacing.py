@@ -128,8 +128,12 @@ class Pacer:
     def grant(self, want: int) -> int:
         """Take as many of ``want`` slots as are due now; how many."""
         granted = min(want, self.available())
-        for _ in range(granted):
-            self.take()
+        if granted > 0 and self.limited:
+            # ``granted`` takes at once: ``available`` left room in the window for
+            # all of them, so each would only move the schedule one interval on.
+            now = self._clock()
+            self._next = self._earliest(now) + granted * self.interval
+            self._recent.extend([now] * granted)
         return granted
 
     def ungrant(self, unused: int) -> None:

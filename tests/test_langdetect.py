@@ -3,6 +3,7 @@ explicit choice wins and sticks (across a restart and across linked contacts).""
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from bot.app import App
 from bot.i18n import language_name
 from bot.langdetect import Detection, LanguageDetector, chinese_variant, long_enough
+from bot.langid_compact import CompactIdentifier
 from bot.model import Inbound
 from bot.storage import linking, people
 from tests.conftest import ConsoleSession
@@ -44,18 +46,43 @@ def test_a_corpus_line_is_its_language_or_the_menu_never_another(detector, local
         assert found == Detection(None, "short")
 
 
-def test_the_detector_keeps_only_its_languages_and_scores_as_py3langid_does(detector) -> None:
-    """Its identifier holds the weights of the shipped languages only, and gives every
-    corpus line the language and probability py3langid's own restriction gives."""
+def _texts_and_noise() -> list[str]:
+    """Every corpus line, and texts py3langid was never meant for: random code points,
+    emoji, capitals, nothing."""
+    rng = random.Random(7)
+    noise = ["".join(chr(rng.randint(32, 0x2FFF)) for _ in range(rng.randint(1, 60)))
+             for _ in range(300)]
+    return [u for _l, u in corpus()] + noise + ["", "A", "HOLA QUE TAL", "😀😀", "\x00\x01"]
+
+
+def test_the_compact_identifier_scores_as_py3langid_does(detector, tmp_path) -> None:
+    """It holds the shipped languages' weights and a table of 3 MB in place of
+    py3langid's 39 MB tokenizer, and gives every text the language and probability
+    py3langid's own restriction gives, built or loaded from its cache."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     reference = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     reference.set_languages(detector.codes)
-    assert detector.identifier.nb_ptc.shape[1] == len(detector.codes) < 20
-    for _locale, utterance in corpus():
-        code, probability = detector.identifier.classify(utterance)
-        assert (code, round(probability, 4)) == (
-            reference.classify(utterance)[0], round(reference.classify(utterance)[1], 4))
+    built = CompactIdentifier.for_languages(detector.codes, tmp_path)
+    cached = CompactIdentifier.for_languages(detector.codes, tmp_path)
+    (cache,) = tmp_path.iterdir()
+    assert cache.stat().st_size < 4_000_000
+    assert built.nb_ptc.shape[1] == len(detector.codes) < 20
+    for said in _texts_and_noise():
+        expected_code, expected = reference.classify(said)
+        for identifier in (built, cached):
+            code, probability = identifier.classify(said)
+            assert code == expected_code, said
+            assert probability == pytest.approx(expected, abs=1e-4), said
+
+
+def test_a_broken_cache_file_is_built_again(detector, tmp_path) -> None:
+    CompactIdentifier.for_languages(detector.codes, tmp_path)
+    (cache,) = tmp_path.iterdir()
+    cache.write_bytes(b"not a numpy file")
+    identifier = CompactIdentifier.for_languages(detector.codes, tmp_path)
+    assert identifier.classify(SPANISH)[0] == "es"
+    assert CompactIdentifier.load(cache).classify(SPANISH)[0] == "es"  # written anew
 
 
 def test_most_long_corpus_lines_are_detected(detector) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from bisect import bisect_left
 
@@ -118,6 +119,30 @@ def test_the_pacer_never_goes_above_the_rate_even_after_a_stall(rate):
     assert busiest <= cap
     achieved = (len(starts) - 1) / (starts[-1] - starts[0])
     assert 0.95 * rate <= achieved <= rate
+
+
+@pytest.mark.parametrize("rate, burst", [(10.0, 0.0), (100.0, 1.0), (1000.0, 0.5)])
+def test_granting_a_batch_is_taking_its_slots_one_by_one(rate, burst):
+    """The outbox worker grants a batch at once: the schedule and the window it leaves
+    are those of the same slots taken one at a time, and unused ones go back."""
+    clocks, rng = (Clock(), Clock()), random.Random(2)
+    batched, single = (Pacer(rate, burst=burst, clock=c) for c in clocks)
+    for _ in range(200):
+        step = rng.uniform(0, 3 / rate)
+        for c in clocks:
+            c.now += step
+        want, unused = rng.randint(0, 40), rng.randint(0, 5)
+        granted = batched.grant(want)
+        room = min(want, single.available())
+        for _ in range(room):
+            single.take()
+        assert granted == room
+        batched.ungrant(min(unused, granted))
+        single.ungrant(min(unused, granted))
+        ours, theirs = json.loads(batched.dump()), json.loads(single.dump())
+        assert ours["recent"] == theirs["recent"]
+        assert ours["next"] == pytest.approx(theirs["next"], abs=1e-9)
+        assert batched.wait_time() == pytest.approx(single.wait_time(), abs=1e-9)
 
 
 def test_a_held_pacer_waits_then_resumes_the_schedule():
