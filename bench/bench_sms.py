@@ -57,7 +57,10 @@ from twilio.request_validator import RequestValidator  # noqa: E402
 
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, inbound_params  # noqa: E402
 
-WORDS = ["hi", "1", "2", "menu", "3", "hello", "4", "1"]
+# Each sender's first text is a whole sentence, as many real first texts are: the
+# bot identifies its language (what a process holds for that is part of its RSS).
+WORDS = ["hola, quiero saber si mi caso fue afectado", "1", "2", "menu", "3", "hello", "4",
+         "1"]
 TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 PATH = "/sms/inbound"
 PROBE = Path(__file__).resolve().parent / "probe"
