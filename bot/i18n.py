@@ -31,10 +31,14 @@ if TYPE_CHECKING:
 
 DEFAULT_LOCALE = "en"
 
-# Menu names where Babel's own is unclear or long; the rest is Babel's name in
-# the language itself, capitalised ("Español", "Português (Brasil)", "ខ្មែរ").
+# Menu names where Babel's own is unclear or long; for a locale not named here,
+# Babel's name in the language itself, capitalised.
 LANGUAGE_NAMES = {"ht": "Kreyòl ayisyen", "kea": "Kabuverdianu",
                   "zh_Hant": "中文（繁體）", "zh_Hans": "中文（简体）"}
+# The shipped locales' Babel names, written out: a menu of eleven names would load
+# the whole CLDR data of each locale (7 MB in the workers' process) for one word.
+BABEL_NAMES = {"en": "English", "es": "Español", "pt_BR": "Português (Brasil)",
+               "vi": "Tiếng Việt", "km": "ខ្មែរ", "ru": "Русский", "ar": "العربية"}
 
 
 def locales_dir() -> Path:
@@ -138,8 +142,12 @@ class Translator:
 @functools.cache  # Babel builds the name from locale data: menus ask for it on every show
 def language_name(locale: str) -> str:
     """The language in its own name and script: 'Español', 'Kreyòl ayisyen', 'العربية'."""
-    if locale in LANGUAGE_NAMES:
-        return LANGUAGE_NAMES[locale]
+    if locale in LANGUAGE_NAMES or locale in BABEL_NAMES:
+        return LANGUAGE_NAMES.get(locale) or BABEL_NAMES[locale]
+    return babel_name(locale)
+
+
+def babel_name(locale: str) -> str:
     name = Locale.parse(locale).get_display_name(locale) or locale
     return name[:1].upper() + name[1:]
 

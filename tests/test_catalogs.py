@@ -15,7 +15,10 @@ from babel.messages.pofile import read_po
 
 from bot import i18n_tools
 from bot.i18n import (
+    BABEL_NAMES,
+    LANGUAGE_NAMES,
     Translator,
+    babel_name,
     cldr_plural_forms,
     language_name,
     locales_dir,
@@ -165,6 +168,11 @@ def test_language_names_are_in_their_own_script() -> None:
     assert names["zh_Hant"] == "中文（繁體）" and names["zh_Hans"] == "中文（简体）"
     assert names["pt_BR"] == "Português (Brasil)" and names["ht"] == "Kreyòl ayisyen"
     assert names["es"] == "Español" and names["ru"] == "Русский"
+
+
+def test_the_written_out_names_are_babels() -> None:
+    assert set(BABEL_NAMES) | set(LANGUAGE_NAMES) >= set(REQUIRED)
+    assert {loc: babel_name(loc) for loc in BABEL_NAMES} == BABEL_NAMES
 
 
 @pytest.fixture
