@@ -18,13 +18,15 @@ on every corpus line and on random bytes).
 
 from __future__ import annotations
 
+import functools
 import math
-import os
 import unicodedata
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
+
+from .disk_cache import load_or_build
 
 MAX_NODE = 8  # bytes: a node string and its length fit one 64-bit key
 _CHUNK = 2048  # states expanded at a time while reading the DFA (4 MB of temporaries)
@@ -90,19 +92,7 @@ class CompactIdentifier:
         from the cache in ``directory``, else built from py3langid's model and cached."""
         version = metadata.version("py3langid")
         path = directory / f"langid-{version}-{FORMAT}-{'-'.join(sorted(codes))}.npz"
-        try:
-            return cls.load(path)
-        except (OSError, ValueError, KeyError):
-            pass
-        built = cls.build(codes)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
-            built.save(tmp)
-            tmp.replace(path)  # atomic: a concurrent start never reads half a file
-        except OSError:
-            pass  # a read-only disk: built again next start
-        return built
+        return load_or_build(path, cls.load, functools.partial(cls.build, codes))
 
     @classmethod
     def build(cls, codes: list[str]) -> CompactIdentifier:

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..disk_cache import load_or_build
 from .corpus import Example, fingerprint
 
 N_FEATURES = 2 ** 16
@@ -256,17 +257,5 @@ def load_or_train(examples: Sequence[Example], directory: Path | None = None
     key = (fingerprint(examples)
            + f"-{metadata.version('scikit-learn')}-{MODEL_VERSION}-{N_FEATURES}")
     path = (directory or cache_dir()) / f"understanding-{key}.npz"
-    try:
-        return UnderstandingModel.load(path)
-    except (OSError, ValueError, KeyError):
-        pass
-    model = UnderstandingModel.train(examples)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
-        model.save(tmp)
-        tmp.replace(path)  # atomic: a concurrent start never reads half a file
-    except OSError:
-        pass  # a read-only disk: the model still works, it is trained again next start
-    return model
-
+    return load_or_build(path, UnderstandingModel.load,
+                         functools.partial(UnderstandingModel.train, examples))
