@@ -8,7 +8,7 @@ dialogue shows the language menu: a wrong guess costs more than a question.
 Measured on the corpus, the UI catalogs and the content pack (about 400 texts of
 four or more words): no wrong language scored above 0.64 (normalised
 probability) while 96 % of the right ones scored 0.80 or more, hence
-``THRESHOLD``. Loading the model takes milliseconds from its cache (about 2 s to
+``THRESHOLD``. Loading the model takes milliseconds from its cache (under a second to
 build it, at the first start), so it is built once per app, off the event loop,
 on the first message long enough to need it (``LazyDetector``).
 """

@@ -9,7 +9,7 @@ counts come from a sorted array of the trie's node strings (as integers) and
 what each node counts, looked up for the suffixes ending at every byte: 1.3 MB.
 The weights are kept for the chosen languages only.
 
-Building it loads py3langid's model once (about 2 s, 100 MB for a moment), so
+Building it loads py3langid's model once (half a second, 135 MB at its peak), so
 the result is cached on disk, keyed by py3langid's version and the languages;
 every later start loads 3 MB (milliseconds). Scores are py3langid's (summed in
 another order: equal to four decimals, ``tests/test_langdetect.py`` compares them
