@@ -131,11 +131,14 @@ def render(reply: Reply, _: Gettext, max_segments: int | None = None) -> str:
     full = _finish("\n".join(line for line in [text, *lines] if line))
     if not reply.options or max_segments is None:
         return full
+    cost = segments(full)
+    if cost == 1 and max_segments >= 1:  # nothing is shorter than one segment
+        return full
     compact = _finish("\n".join(line for line in [text, _("Reply with a number:"),
                                                    *(f"{o.key} {o.label}" for o in reply.options)]
                                 if line))
     # The wordier menu only when it fits and costs no extra segment.
-    if segments(full) <= min(max_segments, segments(compact)):
+    if cost <= min(max_segments, segments(compact)):
         return full
     return compact
 
