@@ -77,7 +77,9 @@ async def pending_after(db: Database, after_id: int, limit: int) -> list[InboxMe
 # claimed with it (in ``ids`` and under no other worker's live lease: an id in ``ids``
 # that another worker holds is not claimed, so it must hold back its sender's later
 # rows), and no other worker holds a live lease on a row of the same person (linked
-# contacts): one person's turns never run in two workers at once.
+# contacts): one person's turns never run in two workers at once. (That last test
+# looks the other rows up per linked contact, by address: joined to ``inbox`` directly,
+# SQLite scanned every pending row for each row claimed, seconds for a backlog.)
 _CLAIM = """UPDATE inbox SET claimed_by=?, claimed_until=?
     WHERE id IN ({ids}) AND status='pending'
       AND (claimed_until IS NULL OR claimed_until < ? OR claimed_by = ?)
@@ -90,9 +92,11 @@ _CLAIM = """UPDATE inbox SET claimed_by=?, claimed_until=?
       AND NOT EXISTS (
         SELECT 1 FROM contacts me
         JOIN contacts other ON other.person_id = me.person_id
-        JOIN inbox o ON o.channel = other.channel AND o.address = other.address
         WHERE me.channel = inbox.channel AND me.address = inbox.address
-          AND o.status = 'pending' AND o.claimed_by <> ? AND o.claimed_until >= ?)"""
+          AND EXISTS (
+            SELECT 1 FROM inbox o
+            WHERE o.channel = other.channel AND o.address = other.address
+              AND o.status = 'pending' AND o.claimed_by <> ? AND o.claimed_until >= ?))"""
 _CHUNK = 400  # ids per statement (each appears twice)
 CLAIM_LOCK = 0x63617365_696E  # pg_advisory_xact_lock key of the inbox claim ("casein")
 
