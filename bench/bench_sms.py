@@ -225,6 +225,11 @@ class Sampler:
     def cpu(self) -> float:
         return sum(self._cpu.values())
 
+    @property
+    def each(self) -> dict[int, float]:
+        """CPU seconds so far per process (by pid: the web process first)."""
+        return dict(self._cpu)
+
     async def _loop(self) -> None:
         while True:
             self.sample()
@@ -387,8 +392,11 @@ def _probed(prefix: Path) -> tuple[int, list[str]]:
         marks = [line.split() for line in f.read_text(encoding="ascii").splitlines()]
         if len(marks) >= 2:
             total += int(marks[1][0]) - int(marks[0][0])
+            held = float(marks[1][4]) - float(marks[0][4])
+            times = int(marks[1][5]) - int(marks[0][5])
             waits.append(f"{float(marks[1][1]) - float(marks[0][1]):.2f}s"
-                         f" (longest {marks[1][2]}s; held at most {marks[1][3]}s)")
+                         f" (longest {marks[1][2]}s; held {held:.2f}s in {times} holds,"
+                         f" at most {marks[1][3]}s)")
     return total, waits
 
 
@@ -402,6 +410,8 @@ async def measure_burst(name: str, tree: Path, ns: argparse.Namespace, data: Pat
         probe_env = {**env, "BENCH_PROBE": str(prefix)}
         if ns.profile:
             probe_env["BENCH_PROFILE"] = "1"
+        if ns.sql:
+            probe_env["BENCH_SQL"] = "1"
         proc, url = await start_service(name, tree, config, ns, fake, fake_url, probe_env)
         await asyncio.sleep(2.0)  # the workers' process, if any, is up
         sampler = Sampler(proc.pid)
@@ -411,10 +421,12 @@ async def measure_burst(name: str, tree: Path, ns: argparse.Namespace, data: Pat
                 os.kill(pid, signal.SIGUSR1)
             sampler.sample()
             cpu0, started = sampler.cpu, time.perf_counter()
+            each0 = dict(sampler.each)
             p = await run_paced(url, data, ns.rate, ns.burst / ns.rate, env)
             end = await drained(db)
             sampler.sample()
             cpu = sampler.cpu - cpu0
+            each = [sampler.each[p] - each0.get(p, 0.0) for p in sorted(sampler.each)]
             for pid in pids:
                 os.kill(pid, signal.SIGUSR1)
             await asyncio.sleep(1.0)
@@ -427,12 +439,18 @@ async def measure_burst(name: str, tree: Path, ns: argparse.Namespace, data: Pat
             out.mkdir(parents=True, exist_ok=True)
             for i, f in enumerate(sorted(Path(tmp).glob("probe.*.prof"))):
                 shutil.copy(f, out / f"{name}-{rep}-{i}.prof")
+        if ns.sql:
+            for f in sorted(Path(tmp).glob("probe.*.sql")):
+                lines = f.read_text(encoding="utf-8").splitlines()
+                print(f"{name} rep {rep}, SQLite time per statement in one process:",
+                      *lines[:ns.sql], sep="\n  ")
         trips, waits = _probed(prefix)
         return {"system": name, "done": done, "stored": stored,
                 "cpu_ms_per_turn": cpu / max(done, 1) * 1e3,
                 "trips_per_turn": trips / max(done, 1), "lock_waits": waits,
                 "turns_per_s": done / (end - started), "rss_mb": sampler.peak / 2**20,
-                "paced_p99": p["p99"], "paced_non2xx": p["non2xx"], "processes": len(pids)}
+                "paced_p99": p["p99"], "paced_non2xx": p["non2xx"], "processes": len(pids),
+                "cpu_ms_per_process": [c / max(done, 1) * 1e3 for c in each]}
 
 
 async def main_burst(ns: argparse.Namespace, trees: list[tuple[str, Path]],
@@ -451,7 +469,9 @@ async def main_burst(ns: argparse.Namespace, trees: list[tuple[str, Path]],
                     r = await measure_burst(name, tree, ns, data, fake, fake_url, env, rep)
                     results.append(r)
                     print(f"{name:<8} {r['done']}/{r['stored']} turns, {r['processes']} processes:"
-                          f" {r['cpu_ms_per_turn']:.2f} CPU ms/turn, {r['trips_per_turn']:.2f}"
+                          f" {r['cpu_ms_per_turn']:.2f} CPU ms/turn ("
+                          f"{' + '.join(f'{c:.2f}' for c in r['cpu_ms_per_process'])}),"
+                          f" {r['trips_per_turn']:.2f}"
                           f" trips/turn, {r['turns_per_s']:.0f} turns/s, open-loop p99"
                           f" {r['paced_p99']:.1f} ms, non2xx {r['paced_non2xx']},"
                           f" RSS {r['rss_mb']:.0f} MB; writers' lock waited per process:"
@@ -541,6 +561,8 @@ if __name__ == "__main__":
     parser.add_argument("--burst", type=int, default=0, metavar="N",
                         help="measure CPU and database trips per turn over N webhooks")
     parser.add_argument("--profile", metavar="DIR", help="with --burst: cProfile files here")
+    parser.add_argument("--sql", type=int, default=0, metavar="K",
+                        help="with --burst: each process's K costliest SQLite statements")
     parser.add_argument("--bare-server", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--fake-twilio", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--paced-client", nargs=4, help=argparse.SUPPRESS)

@@ -106,6 +106,10 @@ SETTINGS: list[Setting] = [
     # server
     Setting("server", "host", str, "127.0.0.1", "Address the web server listens on."),
     Setting("server", "port", int, 8080, "Port the web server listens on."),
+    Setting("server", "workers", int, 1,
+            "Worker processes (inbox -> dialogue -> outbox) beside the web process: one per "
+            "core the web process leaves idle; 0 runs them in the web process (one core, "
+            "least memory)."),
     # sms
     Setting("sms", "enabled", bool, False, "Serve the Twilio SMS channel."),
     Setting("sms", "account_sid", str, "", "Twilio account SID.", secret=True),

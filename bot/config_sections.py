@@ -74,10 +74,18 @@ class Content:
     pack: str
 
 
+MAX_WORKERS = 16
+
+
 @dataclass(frozen=True)
 class Server:
     host: str
     port: int
+    workers: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.workers <= MAX_WORKERS:
+            raise ConfigError(f"[server] workers must be 0 to {MAX_WORKERS}")
 
 
 @dataclass(frozen=True)

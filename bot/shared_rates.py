@@ -6,8 +6,9 @@ schedule in the database instead (``bot/storage/send_rates.py``): each batch of
 slots is taken in one short transaction that the other instances wait for, with the
 same rules as ``bot.pacing.Pacer`` (the window never holds more than the rate's
 worth of starts, ``burst`` seconds' worth after a pause), on the wall clock that
-the instances share. SQLite runs one instance: its pacer stays in memory, as cheap
-as ever. Campaigns need none of this: one instance, the leader, sends them
+the instances share. The same holds for several workers' processes on one SQLite
+database (``[server] workers``); one alone keeps its pacer in memory, as cheap as
+ever. Campaigns need none of this: one instance, the leader, sends them
 (``bot/leadership.py``).
 """
 
@@ -77,10 +78,12 @@ class SharedPacer:
 
 
 def outbox_pacer(app: App, channel: str) -> Pacer | SharedPacer:
-    """The pacer of ``channel``'s replies: shared by the instances on PostgreSQL, this
-    process's own on SQLite. A second's worth may go at once after a pause."""
+    """The pacer of ``channel``'s replies: shared by the instances on PostgreSQL and by
+    the workers' processes when there are several (``[server] workers``), this process's
+    own otherwise. A second's worth may go at once after a pause."""
     rate = app.channels.rate(channel, app.config)
-    if app.db.dialect != "postgresql" or rate <= 0:
+    alone = app.db.dialect != "postgresql" and app.config.server.workers <= 1
+    if alone or rate <= 0:
         return Pacer(rate, burst=1.0)
     return SharedPacer(rate, partial(send_rates.update, app.db, f"outbox:{channel}"),
                        burst=1.0)

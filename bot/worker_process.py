@@ -1,10 +1,13 @@
 """The workers (inbox -> dialogue -> outbox) in a process of their own.
 
 ``casecheck run`` starts the web process (webhooks, console, outreach) and
-this one beside it, sharing the database: webhook acknowledgements and
-conversation turns then run on two cores, and a burst of webhooks no longer
-starves the turns. The inbox is durable, so nothing but a wakeup crosses
-between them: the web process writes one byte to the workers' stdin when it
+``[server] workers`` of these beside it (one by default), sharing the database:
+webhook acknowledgements and conversation turns then run on separate cores, and
+a burst of webhooks no longer starves the turns. Two workers' processes share
+the turns safely: inbox rows are claimed with leases, one person's rows are held
+back while another process holds one, and the outbox's send rates are kept in
+the database (``bot/shared_rates.py``). The inbox is durable, so nothing but a wakeup crosses
+between them: the web process writes one byte to each one's stdin when it
 stored an inbound message (``i``) or queued an outgoing one (``o``), at most
 once per event-loop pass. The workers exit with the web process: clean stop
 by SIGTERM from it; if it dies (kill -9), the kernel kills them too
@@ -44,36 +47,41 @@ class ForwardedEvent(asyncio.Event):
         self._forward()
 
 
-class WorkerProcess:
-    """Starts, wakes, restarts (if it dies) and stops the workers' process."""
+class WorkerProcesses:
+    """Starts, wakes, restarts (each one that dies) and stops the workers' processes."""
 
-    def __init__(self, argv: list[str]) -> None:
+    def __init__(self, argv: list[str], count: int = 1) -> None:
         self.argv = argv  # the ``casecheck run`` arguments, without --role
-        self.proc: asyncio.subprocess.Process | None = None
+        self.procs: list[asyncio.subprocess.Process | None] = [None] * count
         self._pending: set[bytes] = set()
         self._stopping = False
-        self._watch: asyncio.Task[None] | None = None
+        self._watches: list[asyncio.Task[None]] = []
 
     def wakeup(self) -> Wakeup:
-        """A Wakeup for the web process: setting its events wakes the workers."""
+        """A Wakeup for the web process: setting its events wakes every worker."""
         return Wakeup(inbox=ForwardedEvent(lambda: self._notify(INBOX)),
                       outbox=ForwardedEvent(lambda: self._notify(OUTBOX)))
 
     async def start(self) -> None:
-        self.proc = await asyncio.create_subprocess_exec(
+        for index in range(len(self.procs)):
+            await self._start(index)
+
+    async def _start(self, index: int) -> None:
+        proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "run", *self.argv, "--role", "workers",
             stdin=asyncio.subprocess.PIPE, start_new_session=True)
-        self._watch = asyncio.create_task(self._restart_if_it_dies(self.proc))
-        log.info("workers started (pid %d)", self.proc.pid)
+        self.procs[index] = proc
+        self._watches.append(asyncio.create_task(self._restart_if_it_dies(index, proc)))
+        log.info("workers started (pid %d)", proc.pid)
 
-    async def _restart_if_it_dies(self, proc: asyncio.subprocess.Process) -> None:
+    async def _restart_if_it_dies(self, index: int, proc: asyncio.subprocess.Process) -> None:
         code = await proc.wait()
         if self._stopping:
             return
-        log.error("the workers' process exited (%s); restarting it", code)
+        log.error("a workers' process exited (%s); restarting it", code)
         await asyncio.sleep(RESTART_SECONDS)
         if not self._stopping:
-            await self.start()
+            await self._start(index)
 
     def _notify(self, kind: bytes) -> None:
         if not self._pending:
@@ -82,32 +90,33 @@ class WorkerProcess:
 
     def _flush(self) -> None:
         data, self._pending = b"".join(sorted(self._pending)), set()
-        proc = self.proc
-        if proc is None or proc.stdin is None or proc.returncode is not None:
-            return
-        try:
-            proc.stdin.write(data)
-        except (ConnectionError, RuntimeError):  # it died: the watcher restarts it
-            pass
+        for proc in self.procs:
+            if proc is None or proc.stdin is None or proc.returncode is not None:
+                continue
+            try:
+                proc.stdin.write(data)
+            except (ConnectionError, RuntimeError):  # it died: its watcher restarts it
+                pass
 
     async def stop(self) -> None:
         """SIGTERM: the workers finish the turns in hand (or leave them pending)."""
         self._stopping = True
-        proc = self.proc
-        if proc is None:
-            return
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(proc.wait(), STOP_SECONDS)
-            except TimeoutError:
-                log.error("the workers did not stop in %.0f s; killing them", STOP_SECONDS)
-                proc.kill()
-                await proc.wait()
-        if proc.stdin is not None:
-            proc.stdin.close()
-        if self._watch is not None:
-            await asyncio.gather(self._watch, return_exceptions=True)
+        procs = [proc for proc in self.procs if proc is not None]
+        await asyncio.gather(*(_stop(proc) for proc in procs))
+        await asyncio.gather(*self._watches, return_exceptions=True)
+
+
+async def _stop(proc: asyncio.subprocess.Process) -> None:
+    if proc.returncode is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(proc.wait(), STOP_SECONDS)
+        except TimeoutError:
+            log.error("the workers did not stop in %.0f s; killing them", STOP_SECONDS)
+            proc.kill()
+            await proc.wait()
+    if proc.stdin is not None:
+        proc.stdin.close()
 
 
 def lower_priority() -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sqlite3
 import sys
 from pathlib import Path
 
 import aiohttp
 import pytest
 
+from bot.config_sections import MAX_WORKERS
 from tests.fakes.twilio_api import PUBLIC_URL, FakeTwilio, inbound_params, post_inbound
 from tests.test_outbox_recovery import sms_extra
 from tests.test_server import ROOT, start_run, write_config
@@ -40,12 +42,12 @@ def alive(pid: int) -> bool:
         return False
 
 
-async def workers_of(pid: int) -> int:
+async def workers_of(pid: int, count: int = 1) -> list[int]:
     async with asyncio.timeout(10):
         while True:
             found = [c for c in children(pid) if "--role workers" in cmdline(c)]
-            if found:
-                return found[0]
+            if len(found) >= count:
+                return found
             await asyncio.sleep(0.05)
 
 
@@ -56,7 +58,7 @@ async def test_by_default_both_processes_run_answer_a_text_and_stop_on_a_signal(
         proc, _, url = await start_run(config)
         try:
             fake.webhook_base = url
-            worker = await workers_of(proc.pid)
+            [worker] = await workers_of(proc.pid)
             assert worker != proc.pid
             async with asyncio.timeout(10):  # the web process goes first
                 while niceness(worker) <= niceness(proc.pid):
@@ -76,7 +78,7 @@ async def test_by_default_both_processes_run_answer_a_text_and_stop_on_a_signal(
 
 async def test_the_workers_die_with_a_killed_web_process(tmp_path):
     proc, _, _ = await start_run(write_config(tmp_path / "c.toml", tmp_path / "c.db"))
-    worker = await workers_of(proc.pid)
+    [worker] = await workers_of(proc.pid)
     proc.kill()
     await proc.wait()
     async with asyncio.timeout(10):
@@ -102,3 +104,47 @@ async def test_one_process_runs_no_workers_process(tmp_path):
         if proc.returncode is None:
             proc.kill()
     assert proc.returncode == 0
+
+
+async def test_several_workers_processes_share_the_turns_once_each(tmp_path):
+    async with FakeTwilio() as fake, aiohttp.ClientSession() as session:
+        db = tmp_path / "c.db"
+        config = write_config(tmp_path / "c.toml", db, sms_extra(fake))
+        proc, _, url = await start_run(config, "--workers", "2")
+        try:
+            fake.webhook_base = url
+            workers = await workers_of(proc.pid, 2)
+            assert len(workers) == 2 and proc.pid not in workers
+            senders = [f"+1617555{n:04d}" for n in range(30)]
+            for number in senders:
+                status, _ = await post_inbound(session, url, PUBLIC_URL,
+                                               inbound_params(number, "hi"))
+                assert status == 200
+            await fake.wait_for(len(senders), timeout=20)
+            await asyncio.sleep(0.5)  # a second answer to anyone would arrive by now
+            assert sorted(m.to for m in fake.messages) == senders
+            with sqlite3.connect(db) as conn:  # the two share one send rate
+                assert conn.execute(
+                    "SELECT name FROM send_rates").fetchall() == [("outbox:sms",)]
+            proc.send_signal(signal.SIGTERM)
+            out, _ = await asyncio.wait_for(proc.communicate(), 30)
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+        assert proc.returncode == 0 and b"casecheck: stopped" in out
+        assert not any(alive(worker) for worker in workers)
+
+
+@pytest.mark.parametrize("where", ["option", "config"])
+async def test_an_impossible_number_of_workers_is_refused_clearly(tmp_path, where):
+    extra = f"workers = {MAX_WORKERS + 1}\n" if where == "config" else ""
+    config = write_config(tmp_path / "c.toml", tmp_path / "c.db", extra)
+    options = ["--workers", "-1"] if where == "option" else []
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CASECHECK_")}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", *options, "--config", str(config), cwd=ROOT,
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(), 20)
+    assert proc.returncode == 2 and b"serving on" not in out
+    assert f"workers must be 0 to {MAX_WORKERS}".encode() in err
+    assert not (tmp_path / "c.db").exists()

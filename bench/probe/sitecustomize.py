@@ -5,7 +5,7 @@ trip) or to PostgreSQL (asyncpg: each statement sent, a transaction's BEGIN and 
 and a pooled connection's reset query included) and the time spent
 waiting for the writers' lock (``fcntl.flock``, shared by the service's
 processes) and the longest it was held; on each SIGUSR1 appends "trips
-seconds-waited longest-wait longest-hold" so far
+seconds-waited longest-wait longest-hold seconds-held times-held" so far
 to ``<BENCH_PROBE>.<pid>.trips``; with BENCH_PROFILE also
 set, the first SIGUSR1 starts cProfile (main thread) and the second writes
 ``<BENCH_PROBE>.<pid>.prof``. The service's own code is untouched."""
@@ -57,11 +57,15 @@ if _probe:
 
     _held: dict[int, float] = {}  # fd -> when taken exclusive
     _longest_hold = [0.0]
+    _hold_total = [0.0, 0]  # seconds held, times taken
 
     def _timed_flock(fd, operation):  # type: ignore[no-untyped-def]
         started = time.perf_counter()
         if operation == fcntl.LOCK_UN and fd in _held:
-            _longest_hold[0] = max(_longest_hold[0], started - _held.pop(fd))
+            hold = started - _held.pop(fd)
+            _longest_hold[0] = max(_longest_hold[0], hold)
+            _hold_total[0] += hold
+            _hold_total[1] += 1
         try:
             return _flock(fd, operation)
         finally:
@@ -73,6 +77,35 @@ if _probe:
                 _waited[1] = max(_waited[1], now - started)
 
     fcntl.flock = _timed_flock
+    _sql: dict[str, list[float]] = {}  # statement -> [seconds, calls] (BENCH_SQL)
+    if os.environ.get("BENCH_SQL"):
+        import sqlite3
+
+        class _TimedConnection(sqlite3.Connection):
+            def execute(self, sql, *args):  # type: ignore[no-untyped-def]
+                started = time.perf_counter()
+                try:
+                    return super().execute(sql, *args)
+                finally:
+                    cell = _sql.setdefault(" ".join(sql.split())[:90], [0.0, 0])
+                    cell[0] += time.perf_counter() - started
+                    cell[1] += 1
+
+            def executemany(self, sql, *args):  # type: ignore[no-untyped-def]
+                started = time.perf_counter()
+                try:
+                    return super().executemany(sql, *args)
+                finally:
+                    cell = _sql.setdefault("MANY " + " ".join(sql.split())[:85], [0.0, 0])
+                    cell[0] += time.perf_counter() - started
+                    cell[1] += 1
+
+        _connect = aiosqlite.connect
+
+        def _timed_connect(*args, **kwargs):  # type: ignore[no-untyped-def]
+            return _connect(*args, factory=_TimedConnection, **kwargs)
+
+        aiosqlite.connect = _timed_connect
     _profiler = None
     if os.environ.get("BENCH_PROFILE"):
         import cProfile
@@ -82,8 +115,15 @@ if _probe:
     def _on_signal(signum, frame):  # type: ignore[no-untyped-def]
         _signals[0] += 1
         with open(f"{_probe}.{os.getpid()}.trips", "a", encoding="ascii") as out:
-            out.write(f"{_count[0]} {_waited[0]:.3f} {_waited[1]:.3f} {_longest_hold[0]:.3f}\n")
+            out.write(f"{_count[0]} {_waited[0]:.3f} {_waited[1]:.3f} {_longest_hold[0]:.3f}"
+                      f" {_hold_total[0]:.3f} {_hold_total[1]}\n")
         _waited[1] = _longest_hold[0] = 0.0
+        if _sql and _signals[0] == 2:
+            with open(f"{_probe}.{os.getpid()}.sql", "w", encoding="utf-8") as out:
+                for text, (spent, calls) in sorted(_sql.items(), key=lambda kv: -kv[1][0]):
+                    out.write(f"{spent:8.3f}s {calls:7d} {text}\n")
+        if _sql and _signals[0] == 1:
+            _sql.clear()
         if _profiler is not None:
             if _signals[0] == 1:
                 _profiler.enable()

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..app import App
-from ..config import Config
+from ..config import Config, ConfigError
 from ..server import Service
-from ..worker_process import WorkerProcess, die_with_parent, listen, lower_priority
+from ..worker_process import WorkerProcesses, die_with_parent, listen, lower_priority
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +25,9 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
                                    "webhooks, the staff console, /healthz), the enabled "
                                    "channels and the workers, until SIGTERM or SIGINT.",
                        epilog="example: casecheck run --config /etc/casecheck.toml")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="worker processes beside the web process (default: [server] workers,"
+                        " 1); 0 is --one-process")
     p.add_argument("--one-process", action="store_true",
                    help="run the workers in this process too (one core, less memory;"
                         " see README)")
@@ -46,13 +49,20 @@ def fast_loop() -> Callable[[], asyncio.AbstractEventLoop] | None:
 
 async def run(args: argparse.Namespace, config: Config) -> int:
     """Two processes by default: this one serves the web (webhooks, console) and
-    starts the workers' process (inbox -> dialogue -> outbox;
-    ``bot/worker_process.py``) on the same database; both stop on SIGTERM/SIGINT.
-    ``--one-process`` runs everything here (one core, less memory)."""
-    role = getattr(args, "role", None)
-    if role == "workers":
+    starts ``[server] workers`` workers' processes (inbox -> dialogue -> outbox;
+    ``bot/worker_process.py``) on the same database; all stop on SIGTERM/SIGINT.
+    ``--one-process`` (``--workers 0``) runs everything here (one core, less memory)."""
+    count = 0 if getattr(args, "one_process", False) else getattr(args, "workers", None)
+    if count is not None:
+        try:
+            config = config.replace("server", "workers", count)
+        except ConfigError as exc:
+            print(f"casecheck: --workers: {exc}", file=sys.stderr)
+            return 2
+    if getattr(args, "role", None) == "workers":
         return await _run_workers(config)
-    workers = None if getattr(args, "one_process", False) else WorkerProcess(_argv(args))
+    count = config.server.workers
+    workers = WorkerProcesses(_argv(args, count), count) if count else None
     app = await App.create(config)
     app.db.on_presence_lost(_exit_as_crashed)
     try:
@@ -112,9 +122,9 @@ def _exit_as_crashed() -> None:
     os._exit(1)
 
 
-def _argv(args: argparse.Namespace) -> list[str]:
-    """The options the workers' process needs to open the same configuration."""
-    argv = []
+def _argv(args: argparse.Namespace, count: int) -> list[str]:
+    """The options a workers' process needs to open the same configuration."""
+    argv = ["--workers", str(count)]
     if getattr(args, "config", None):
         argv += ["--config", str(Path(args.config).resolve())]
     if getattr(args, "db", None):
