@@ -210,6 +210,7 @@ class Sampler:
     def __init__(self, pid: int) -> None:
         self.pid, self.peak = pid, 0
         self._cpu: dict[int, float] = {}
+        self.peak_each: dict[int, int] = {}  # peak RSS per process, by pid
         self._task = asyncio.create_task(self._loop())
 
     def sample(self) -> None:
@@ -218,6 +219,7 @@ class Sampler:
             cpu, size = _stat(p)
             if size:
                 self._cpu[p] = cpu
+                self.peak_each[p] = max(self.peak_each.get(p, 0), size)
                 rss += size
         self.peak = max(self.peak, rss)
 
@@ -450,7 +452,9 @@ async def measure_burst(name: str, tree: Path, ns: argparse.Namespace, data: Pat
                 "trips_per_turn": trips / max(done, 1), "lock_waits": waits,
                 "turns_per_s": done / (end - started), "rss_mb": sampler.peak / 2**20,
                 "paced_p99": p["p99"], "paced_non2xx": p["non2xx"], "processes": len(pids),
-                "cpu_ms_per_process": [c / max(done, 1) * 1e3 for c in each]}
+                "cpu_ms_per_process": [c / max(done, 1) * 1e3 for c in each],
+                "rss_mb_per_process": [sampler.peak_each[p] / 2**20
+                                       for p in sorted(sampler.peak_each)]}
 
 
 async def main_burst(ns: argparse.Namespace, trees: list[tuple[str, Path]],
@@ -474,7 +478,9 @@ async def main_burst(ns: argparse.Namespace, trees: list[tuple[str, Path]],
                           f" {r['trips_per_turn']:.2f}"
                           f" trips/turn, {r['turns_per_s']:.0f} turns/s, open-loop p99"
                           f" {r['paced_p99']:.1f} ms, non2xx {r['paced_non2xx']},"
-                          f" RSS {r['rss_mb']:.0f} MB; writers' lock waited per process:"
+                          f" RSS {r['rss_mb']:.0f} MB ("
+                          f"{' + '.join(f'{m:.0f}' for m in r['rss_mb_per_process'])});"
+                          f" writers' lock waited per process:"
                           f" {', '.join(r['lock_waits'])}", flush=True)
         finally:
             assert fake.stdin is not None
