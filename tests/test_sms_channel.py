@@ -193,3 +193,30 @@ async def test_unsigned_status_callback_is_refused(config, clock):
         async with rig.session.post(rig.service.url + "/sms/status",
                                     data={"MessageSid": "SMx", "MessageStatus": "failed"}) as r:
             assert r.status == 403
+
+
+async def test_an_interim_status_is_answered_unread_and_changes_nothing(config, clock):
+    fake = FakeTwilio(callbacks=[])
+    async with sms_rig(config, clock=clock, fake=fake) as rig:
+        await rig.text(ALICE, "hi")
+        await rig.wait_texts(ALICE, 1)
+        await rig.idle()
+        sid = rig.fake.messages[0].sid
+        # An interim status, even unsigned, is acknowledged and nothing is written.
+        async with rig.session.post(rig.service.url + "/sms/status",
+                                    data={"MessageSid": sid, "MessageStatus": "queued"}) as r:
+            assert r.status == 204
+        assert await statuses(rig.app) == [("sent", None)]
+        # The status is read as the whole form would be: MessageStatus before SmsStatus,
+        # wherever each stands, and a value with an escape is decoded first.
+        signed = {"MessageSid": sid, "SmsStatus": "sent", "MessageStatus": "undelivered",
+                  "ErrorCode": "30007"}
+        body = f"MessageSid={sid}&SmsStatus=sent&MessageStatus=undeliver%65d&ErrorCode=30007"
+        signature = RequestValidator(AUTH_TOKEN).compute_signature(
+            PUBLIC_URL + "/sms/status", signed)
+        async with rig.session.post(
+                rig.service.url + "/sms/status", data=body.encode(),
+                headers={"X-Twilio-Signature": signature,
+                         "Content-Type": "application/x-www-form-urlencoded"}) as r:
+            assert r.status == 204
+        assert await statuses(rig.app) == [("undelivered", "30007")]
