@@ -206,6 +206,12 @@ async def test_an_interim_status_is_answered_unread_and_changes_nothing(config, 
         async with rig.session.post(rig.service.url + "/sms/status",
                                     data={"MessageSid": sid, "MessageStatus": "queued"}) as r:
             assert r.status == 204
+        # Only Twilio's interim statuses are: no status, or an inbound message's
+        # "received" posted here, is read in full and refused unsigned.
+        for form in ({"MessageSid": sid}, {"MessageSid": sid, "SmsStatus": "received"},
+                     {"MessageSid": sid, "MessageStatus": "sent%"}):
+            async with rig.session.post(rig.service.url + "/sms/status", data=form) as r:
+                assert r.status == 403, form
         assert await statuses(rig.app) == [("sent", None)]
         # The status is read as the whole form would be: MessageStatus before SmsStatus,
         # wherever each stands, and a value with an escape is decoded first.
