@@ -8,7 +8,9 @@ splitter (``bot.channels.sms_render.render`` and ``fit`` with ``[sms]
 max_segments``), so the figures are what a carrier would bill.
 
 Printed per locale: segments in all, the ratio to English, the messages sent,
-and the largest reply in segments, all its MORE parts counted (and which it was).
+the largest reply in segments, all its MORE parts counted (and which it was), and
+the CPU time to render and split one reply (the conversation's replies, rendered
+again ``--repeat`` times).
 
     python bench/bench_segments.py [--locale es] [--show]
 """
@@ -20,6 +22,8 @@ import asyncio
 import functools
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +53,7 @@ class Tally:
     largest: int = 0  # segments of the largest reply, all its parts (MORE) counted
     largest_what: str = ""
     sent: list[str] = field(default_factory=list)
+    rendered: list[tuple[Reply, Callable[..., str], int | None]] = field(default_factory=list)
 
     def add(self, texts: list[str], what: str) -> None:
         count = sum(sms_render.segments(t) for t in texts)
@@ -59,16 +64,30 @@ class Tally:
             self.largest, self.largest_what = count, what
 
 
-def send(app: App, locale: str, reply: Reply, tally: Tally, what: str) -> None:
-    """Render and split one reply as the SMS channel does; read every part (MORE)."""
-    _ = functools.partial(app.translator.gettext, locale)
-    limit = app.config.sms.max_segments
+def parts_of(reply: Reply, _: Callable[..., str], limit: int | None) -> list[str]:
+    """Render and split one reply as the SMS channel does; every part (MORE)."""
     text, rest = sms_render.fit(sms_render.render(reply, _, limit), _, limit)
     parts = [text]
     while rest:
         text, rest = sms_render.fit(rest, _, limit)
         parts.append(text)
-    tally.add(parts, what)
+    return parts
+
+
+def send(app: App, locale: str, reply: Reply, tally: Tally, what: str) -> None:
+    _ = functools.partial(app.translator.gettext, locale)
+    limit = app.config.sms.max_segments
+    tally.add(parts_of(reply, _, limit), what)
+    tally.rendered.append((reply, _, limit))
+
+
+def render_us(tally: Tally, repeat: int) -> float:
+    """CPU microseconds to render and split one of the conversation's replies."""
+    start = time.process_time()
+    for _round in range(repeat):
+        for reply, gettext, limit in tally.rendered:
+            parts_of(reply, gettext, limit)
+    return (time.process_time() - start) / (repeat * len(tally.rendered)) * 1e6
 
 
 async def turn(app: App, text: str, tally: Tally, what: str) -> list[Reply]:
@@ -108,15 +127,16 @@ async def conversation(locale: str, workdir: Path) -> Tally:
     return tally
 
 
-async def main(locales: list[str], show: bool) -> None:
+async def main(locales: list[str], show: bool, repeat: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tallies = [await conversation(loc, Path(tmp)) for loc in locales]
     english = next((t.segments for t in tallies if t.locale == "en"), None)
-    print(f"{'locale':8} {'segments':>8} {'x en':>5} {'messages':>8} {'largest':>7}  largest reply")
+    print(f"{'locale':8} {'segments':>8} {'x en':>5} {'messages':>8} {'largest':>7}"
+          f" {'us/reply':>8}  largest reply")
     for t in tallies:
         ratio = f"{t.segments / english:.2f}" if english else "-"
-        print(f"{t.locale:8} {t.segments:8} {ratio:>5} {t.messages:8} {t.largest:7}  "
-              f"{t.largest_what}")
+        print(f"{t.locale:8} {t.segments:8} {ratio:>5} {t.messages:8} {t.largest:7}"
+              f" {render_us(t, repeat):8.1f}  {t.largest_what}")
         if show:
             for text in t.sent:
                 print(f"   [{sms_render.segments(text)}] " + text.replace("\n", " | "))
@@ -126,8 +146,10 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--locale", action="append", help="only this locale (repeatable)")
     parser.add_argument("--show", action="store_true", help="print every message sent")
+    parser.add_argument("--repeat", type=int, default=200,
+                        help="renderings of each reply, timed")
     args = parser.parse_args()
     wanted = args.locale or shipped_locales()
     if args.locale and "en" not in wanted:
         wanted = ["en", *wanted]
-    asyncio.run(main(wanted, args.show))
+    asyncio.run(main(wanted, args.show, args.repeat))

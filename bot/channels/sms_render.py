@@ -50,10 +50,12 @@ Gettext = Callable[..., str]
 
 
 GSM7 = GSM7_BASIC | GSM7_EXTENSION
-_DROP_EXTENSION = str.maketrans(dict.fromkeys(GSM7_EXTENSION))
+_PLAIN_CHARS = frozenset(chr(cp) for cp in PLAIN)
 
 # Every reply is measured at send time: these scan a text's distinct characters
-# (set operations in C), not each character in Python.
+# (set operations in C), not each character in Python; and ``str.translate``, slow on
+# a text that is not ASCII (a dict lookup per character), only runs when it changes
+# something.
 
 
 def is_gsm7(text: str) -> bool:
@@ -64,7 +66,7 @@ def segments(text: str) -> int:
     """How many SMS segments ``text`` takes."""
     if is_gsm7(text):
         # Extension-table characters count twice.
-        units = 2 * len(text) - len(text.translate(_DROP_EXTENSION))
+        units = len(text) + sum(map(text.count, GSM7_EXTENSION.intersection(text)))
         single, multi = 160, 153
     else:
         units = len(text.encode("utf-16-le")) // 2
@@ -104,13 +106,15 @@ def plain(text: str) -> str:
     Other scripts are left as written (the message is UCS-2 anyway)."""
     if not is_latin(text):
         return text
-    text = text.translate(PLAIN)
+    if not _PLAIN_CHARS.isdisjoint(text):
+        text = text.translate(PLAIN)
     outside = set(text).difference(GSM7)
     if not outside:
         return text
     folded = {c: _fold_letter(c) for c in outside}
     if all(folded.values()):
-        text = text.translate({ord(c): f for c, f in folded.items()})
+        for c, f in folded.items():
+            text = text.replace(c, f or c)
     return text
 
 
