@@ -148,3 +148,29 @@ async def test_an_impossible_number_of_workers_is_refused_clearly(tmp_path, wher
     assert proc.returncode == 2 and b"serving on" not in out
     assert f"workers must be 0 to {MAX_WORKERS}".encode() in err
     assert not (tmp_path / "c.db").exists()
+
+
+def mapped(pid: int, package: str) -> bool:
+    """Whether the process has loaded one of ``package``'s compiled extensions."""
+    return f"/site-packages/{package}/" in Path(f"/proc/{pid}/maps").read_text()
+
+
+@pytest.mark.parametrize("console", [True, False])
+async def test_a_sqlite_deployment_loads_no_postgresql_driver_nor_unused_console(
+        tmp_path, console):
+    # asyncpg and Jinja2 (with its markupsafe) cost ~4.6 MB in each process
+    extra = "" if console else "[console]\nenabled = false\n"
+    proc, _, _ = await start_run(write_config(tmp_path / "c.toml", tmp_path / "c.db", extra))
+    try:
+        [worker] = await workers_of(proc.pid)
+        await asyncio.sleep(1)  # both processes have started their loops
+        for pid in (proc.pid, worker):
+            assert mapped(pid, "aiohttp")  # the maps are read as they should be
+            assert not mapped(pid, "asyncpg")
+        assert mapped(proc.pid, "markupsafe") is console
+        assert not mapped(worker, "markupsafe")
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(proc.communicate(), 30)
+    finally:
+        if proc.returncode is None:
+            proc.kill()

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from ..config import Config
 from ..storage import Database, is_url, redacted
-from ..storage.copy_to_postgres import CopyRefused, copy_sqlite_to_postgres
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -41,6 +40,9 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
 
 
 async def run_copy(args: argparse.Namespace, config: Config) -> int:
+    # asyncpg is imported here, not at start-up: a SQLite deployment never loads it
+    from ..storage.copy_to_postgres import CopyRefused, copy_sqlite_to_postgres
+
     target = str(args.to)
     if not is_url(target):
         print("casecheck: --to must be a postgresql:// URL "

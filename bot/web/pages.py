@@ -10,10 +10,9 @@ import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import jinja2
 from aiohttp import web
 from babel import Locale
 from babel.dates import format_datetime, format_timedelta
@@ -22,6 +21,9 @@ from babel.numbers import format_decimal
 from ..app import App
 from ..clock import iso
 from ..i18n import normalize_locale
+
+if TYPE_CHECKING:
+    import jinja2
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +95,8 @@ USER = web.RequestKey("console_user", dict)  # the signed-in user, set by auth
 
 
 def build_env() -> jinja2.Environment:
+    import jinja2  # here, not at start-up: a deployment without the console never loads it
+
     return jinja2.Environment(
         loader=jinja2.PackageLoader("bot.web", "templates"),
         autoescape=jinja2.select_autoescape(["html"]),
