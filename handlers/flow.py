@@ -24,6 +24,7 @@ which one, and confirming a stop).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
@@ -327,12 +328,17 @@ def label_key(label: str) -> str:
     return "".join(ch for ch in fold(label) if ch.isalnum())
 
 
+# The menus' labels, keyed after every turn: the same few hundred strings. (What a
+# person typed goes through ``label_key`` uncached: no text of theirs is kept.)
+_shown_label_key = functools.lru_cache(maxsize=4096)(label_key)
+
+
 def remember_options(ctx: Context) -> None:
     """Keep the labels of the last options shown, so that typing a label ("Talk to a
     lawyer", "Hablar con un abogado") answers like its number."""
     shown = next((reply.options for reply in reversed(ctx.replies) if reply.options), None)
     if shown:
-        ctx.slots[SHOWN_OPTIONS] = {label_key(o.label): o.key for o in shown}
+        ctx.slots[SHOWN_OPTIONS] = {_shown_label_key(o.label): o.key for o in shown}
     elif ctx.replies:
         ctx.slots.pop(SHOWN_OPTIONS, None)
 

@@ -40,6 +40,8 @@ _FULL_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}  # "ＣＲ" -> "
 def clean(raw: str) -> str:
     """NFC, ASCII digits and full-width letters, no control or invisible formatting
     characters (bidi overrides...), one space."""
+    if raw.isascii() and raw.isprintable():  # most texts: nothing to normalise
+        return _SPACES.sub(" ", raw).strip()
     text = ascii_digits(unicodedata.normalize("NFC", raw).translate(_FULL_WIDTH))
     text = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
                    for ch in text if unicodedata.category(ch) != "Cf")
@@ -48,6 +50,8 @@ def clean(raw: str) -> str:
 
 def fold(text: str) -> str:
     """Casefolded, without accents: for comparing keywords in any Latin-script language."""
+    if text.isascii():  # casefold and NFKD change nothing else in ASCII
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
