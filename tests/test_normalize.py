@@ -31,6 +31,22 @@ def test_other_docket_shapes_keep_their_digits() -> None:
     assert normalize_docket("0912CR0044111") == "0912CR0044111"  # too long: left as typed
 
 
+def test_every_district_docket_shape_is_padded_as_the_pattern_says() -> None:
+    """Dockets of every length of each part: the result is the pattern's (year and
+    court, 2-4 letters, a sequence zero-padded to six digits), and any other shape is
+    kept as typed, whichever shortcut the function takes."""
+    rng = random.Random(5)
+    for _ in range(3_000):
+        head = "".join(rng.choices("0123456789", k=rng.randint(0, 6)))
+        letters = "".join(rng.choices("CRMVXZ", k=rng.randint(0, 5)))
+        sequence = "".join(rng.choices("0123456789", k=rng.randint(0, 8)))
+        typed = f"{head}-{letters.lower()}-{sequence}"
+        plain = f"{head}{letters}{sequence}"
+        is_district = len(head) == 4 and 2 <= len(letters) <= 4 and 1 <= len(sequence) <= 6
+        expected = head + letters + sequence.zfill(6) if is_district else plain
+        assert normalize_docket(typed) == expected, typed
+
+
 def test_docket_with_nothing_usable_is_empty() -> None:
     assert normalize_docket(" -- / ") == ""
     assert normalize_docket("😀") == ""

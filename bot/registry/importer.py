@@ -31,6 +31,7 @@ import hashlib
 import io
 import itertools
 import json
+import marshal
 import multiprocessing
 import operator
 import os
@@ -287,20 +288,25 @@ class CsvRows:
 def parse_in_process(sender: Connection, path: str, today: str, order: str, region: str,
                      share: int, of: int) -> None:
     """Body of a parsing process: its share of the chunks, then ``(kind, detail)``: kind
-    "done", "file" (a FileProblem) or "error"."""
+    "done", "file" (a FileProblem) or "error".
+
+    A chunk goes as ``marshal`` bytes of plain tuples, lists and strings: half the CPU
+    of pickling them, on both sides of the pipe."""
     parser = CsvRows(path, dt.date.fromisoformat(today), order, region)
     end = ("done", "")
     try:
         parser.open()
         for chunk in parser.chunks(share, of):
-            sender.send(chunk)
+            sender.send_bytes(marshal.dumps(
+                (chunk.rows, [(p.line, p.reason) for p in chunk.problems], chunk.records,
+                 chunk.hints)))
     except FileProblem as exc:
         end = ("file", str(exc))
     except Exception as exc:  # reported by the importing process
         end = ("error", type(exc).__name__)  # no value of the file
     finally:
         parser.close()
-    sender.send(end)
+    sender.send_bytes(marshal.dumps(end))
     sender.close()
 
 
@@ -402,11 +408,13 @@ class FileRows:
                 processes.append(process)
             for index in itertools.count():
                 try:
-                    message = receivers[index % count].recv()
+                    message = marshal.loads(receivers[index % count].recv_bytes())
                 except EOFError:
                     raise RuntimeError("a parsing process of the import stopped") from None
-                if isinstance(message, Chunk):
-                    yield message
+                if len(message) == 4:
+                    rows, problems, records, hints = message
+                    yield Chunk(rows, [Problem(*problem) for problem in problems], records,
+                                hints)
                     continue
                 kind, detail = message
                 if kind == "file":

@@ -44,6 +44,8 @@ def normalize_docket(raw: str) -> str:
                          for ch in upper if unicodedata.category(ch) != "No")  # no "²", "①"
         folded = unicodedata.normalize("NFKC", digits)
         dashless = _NOT_ALNUM.sub("", folded)
+    if dashless[-DOCKET_SEQUENCE_DIGITS:].isdigit():
+        return dashless  # a full sequence already, or too long or short to be one
     if m := _DISTRICT_DOCKET.fullmatch(dashless):
         return m[1] + m[2] + m[3].zfill(DOCKET_SEQUENCE_DIGITS)
     return dashless
