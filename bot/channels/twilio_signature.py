@@ -41,9 +41,10 @@ class TwilioSignature:
 
     def valid(self, path: str, query: str, params: MultiDict[str], signature: str) -> bool:
         """True if ``signature`` is Twilio's for this path, query string and form."""
+        # Sorted distinct (key, value) pairs: the keys sorted, each key's distinct
+        # values sorted, in one sort (no lookup of each key's values).
         tail = ("?" + query if query else "") + "".join(
-            key + value for key in sorted(set(params))
-            for value in sorted(set(params.getall(key))))
+            key + value for key, value in sorted(set(params.items())))
         expected = signature.encode("utf-8", "replace")
         data = tail.encode("utf-8")
         for state in self._states(path):
