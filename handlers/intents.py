@@ -200,7 +200,12 @@ def _vocabulary() -> dict[str, frozenset[str]]:
     for ex in read_all():
         for word in _WORDS_ANY.findall(fold(ex.text)):
             seen.setdefault(word, set()).add(ex.locale)
-    return {word: frozenset(locales) for word, locales in seen.items()}
+    shared: dict[frozenset[str], frozenset[str]] = {}  # a few hundred distinct sets
+    vocabulary = {}                                      # for some 40,000 words
+    for word, locales in seen.items():
+        key = frozenset(locales)
+        vocabulary[word] = shared.setdefault(key, key)
+    return vocabulary
 
 
 class Understanding:
@@ -218,6 +223,7 @@ class Understanding:
         self._model: UnderstandingModel | None = None
         self._names: _LanguageNames | None = None
         self._vocabulary: dict[str, frozenset[str]] | None = None
+        self._warming: asyncio.Task[None] | None = None
 
     @property
     def model(self) -> UnderstandingModel:
@@ -227,9 +233,20 @@ class Understanding:
 
     async def warm(self) -> None:
         """Load the model (or, after a corpus change, train it: about a second) off the
-        event loop, so other conversations go on meanwhile; afterwards a no-op."""
+        event loop, so other conversations go on meanwhile; afterwards a no-op.
+
+        The first messages after a start arrive together: they all wait for one load
+        (each loading its own copy held several models in memory at once)."""
+        loop = asyncio.get_running_loop()
+        while self._model is None or self._vocabulary is None:
+            if (self._warming is None or self._warming.done()
+                    or self._warming.get_loop() is not loop):
+                self._warming = loop.create_task(self._load())
+            await asyncio.shield(self._warming)  # a waiter cancelled leaves the load on
+
+    async def _load(self) -> None:
         if self._model is None:
-            model = await asyncio.to_thread(load_or_train, read_all())
+            model = await asyncio.to_thread(lambda: load_or_train(read_all()))
             self._model = self._model or model
         if self._vocabulary is None:  # about 0.1 s
             vocabulary = await asyncio.to_thread(_vocabulary)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
+import tracemalloc
 from pathlib import Path
 
 from bot.config import load_config
@@ -40,3 +42,24 @@ def test_a_config_is_a_value():
     one, two = load_config(None, env={}), load_config(None, env={})
     assert one == two and one is not two
     assert one.replace("server", "port", 9000) != one and one.server.port == 8080
+
+
+async def test_first_messages_arriving_together_share_one_load_of_the_model():
+    """After a start, a burst of first messages all call ``warm``: one load serves
+    them all (eight loads at once held eight models in memory, and trained eight
+    times after a corpus change)."""
+    alone = Understanding()
+    tracemalloc.start()
+    try:
+        await alone.warm()
+        _, one = tracemalloc.get_traced_memory()
+        held, _ = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        together = Understanding()
+        await asyncio.gather(*(together.warm() for _ in range(8)))
+        _, peak = tracemalloc.get_traced_memory()
+        eight = peak - held
+    finally:
+        tracemalloc.stop()
+    assert together.classify("was my case affected") == alone.classify("was my case affected")
+    assert eight < 1.5 * one, (one, eight)
