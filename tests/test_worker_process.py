@@ -169,6 +169,10 @@ async def test_a_sqlite_deployment_loads_no_postgresql_driver_nor_unused_console
             assert not mapped(pid, "asyncpg")
         assert mapped(proc.pid, "markupsafe") is console
         assert not mapped(worker, "markupsafe")
+        # nor the console's password hashing, nor any other command's modules
+        if console:
+            assert mapped(proc.pid, "_argon2_cffi_bindings")
+        assert not mapped(worker, "_argon2_cffi_bindings")
         proc.send_signal(signal.SIGTERM)
         await asyncio.wait_for(proc.communicate(), 30)
     finally:
