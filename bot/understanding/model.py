@@ -4,7 +4,9 @@ Character n-grams (1 to 4, inside word boundaries) of the folded text, its
 whole words and word pairs, and its length in words, are hashed into a fixed
 number of features, so no vocabulary is kept in memory: the model is two
 one-vs-rest logistic regressions (intent, locale) over the same features,
-stored as float32 weights (about 8 MB).
+stored as float16 weights (about 4 MB in each workers' process; the weights lie
+within +-20, where float16 keeps three digits: on all 11,103 corpus messages the
+intents and locales are those of float32 weights, the probabilities within 0.0003).
 Character n-grams cope with what people text: missing accents, typos, SMS
 spellings, unspaced Chinese and Khmer, one sentence mixing two languages; words
 and pairs tell "who won the game" from "who is this".
@@ -40,7 +42,7 @@ ALPHA = 3e-6  # regularisation (chosen on the held-out folds of bench_understand
 EPOCHS = 15
 WORDS_REMEMBERED = 50_000
 MAX_CHARS = 300  # what is read of a message: a request is in its first lines
-MODEL_VERSION = "3"
+MODEL_VERSION = "4"
 WORD_WEIGHT = 2.0  # a whole word or word pair counts as much as two n-grams
 LONG = 6  # word counts from here on are one feature
 MAX_WORD = 12  # longer "words" are unspaced Chinese or Khmer sentences: n-grams only
@@ -166,16 +168,17 @@ class Ranked:
 
 
 class _Linear:
-    """A trained logistic regression reduced to its weights (float32) and classes."""
+    """A trained logistic regression reduced to its weights (float16) and classes."""
 
     def __init__(self, coef: np.ndarray, intercept: np.ndarray, classes: Sequence[str]) -> None:
-        self.coef_t = np.ascontiguousarray(coef.T, dtype=np.float32)  # features x classes
+        self.coef_t = np.ascontiguousarray(coef.T, dtype=np.float16)  # features x classes
         self.intercept = intercept.astype(np.float32)
         self.classes = tuple(classes)
 
     def probabilities(self, indices: np.ndarray, values: np.ndarray) -> np.ndarray:
         """One-vs-rest logistic scores, normalised to sum to one (as scikit-learn does)."""
-        scores = values @ self.coef_t[indices] + self.intercept
+        rows = self.coef_t.take(indices, axis=0).astype(np.float32)  # take: faster than []
+        scores = values @ rows + self.intercept
         probs = 1.0 / (1.0 + np.exp(-np.clip(scores, -30, 30)))
         return probs / probs.sum()
 
@@ -204,7 +207,7 @@ class UnderstandingModel:
 
     def save(self, path: Path) -> None:
         """Plain arrays (no pickle: loading a cache file never runs code)."""
-        arrays = {}
+        arrays: dict[str, np.ndarray] = {}
         for name, part in (("intents", self._intents), ("locales", self._locales)):
             arrays[f"{name}_coef_t"] = part.coef_t
             arrays[f"{name}_intercept"] = part.intercept
