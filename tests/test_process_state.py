@@ -48,6 +48,7 @@ async def test_first_messages_arriving_together_share_one_load_of_the_model():
     """After a start, a burst of first messages all call ``warm``: one load serves
     them all (eight loads at once held eight models in memory, and trained eight
     times after a corpus change)."""
+    assert Understanding().model  # trained and cached first: both below load the cache
     alone = Understanding()
     tracemalloc.start()
     try:
