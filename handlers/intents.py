@@ -14,12 +14,12 @@ import asyncio
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.understanding.corpus import INTENTS, read_all
+from bot.understanding.corpus import INTENTS, Example, read_all
 from bot.understanding.model import Ranked, UnderstandingModel, load_or_train
 
 from .clarify import CLARIFY_FLOOR
@@ -194,10 +194,10 @@ def _carrier(text: str) -> str | None:
     return None
 
 
-def _vocabulary() -> dict[str, frozenset[str]]:
+def _vocabulary(examples: Sequence[Example]) -> dict[str, frozenset[str]]:
     """Each folded word of the corpora -> the locales whose corpus writes it."""
     seen: dict[str, set[str]] = {}
-    for ex in read_all():
+    for ex in examples:
         for word in _WORDS_ANY.findall(fold(ex.text)):
             seen.setdefault(word, set()).add(ex.locale)
     shared: dict[frozenset[str], frozenset[str]] = {}  # a few hundred distinct sets
@@ -245,11 +245,12 @@ class Understanding:
             await asyncio.shield(self._warming)  # a waiter cancelled leaves the load on
 
     async def _load(self) -> None:
+        examples = await asyncio.to_thread(read_all)  # read once for both
         if self._model is None:
-            model = await asyncio.to_thread(lambda: load_or_train(read_all()))
+            model = await asyncio.to_thread(load_or_train, examples)
             self._model = self._model or model
         if self._vocabulary is None:  # about 0.1 s
-            vocabulary = await asyncio.to_thread(_vocabulary)
+            vocabulary = await asyncio.to_thread(_vocabulary, examples)
             self._vocabulary = self._vocabulary or vocabulary
 
     def understand(self, text: str) -> Ranked:
@@ -281,7 +282,7 @@ class Understanding:
         them). Too short for the model's reading (``written_in``); held-out messages of
         one or two words: 47 % placed, 96 % of those rightly."""
         if self._vocabulary is None:
-            self._vocabulary = _vocabulary()
+            self._vocabulary = _vocabulary(read_all())
         common: set[str] | None = None
         for word in _WORDS_ANY.findall(fold(text)):
             locales = self._vocabulary.get(word)
