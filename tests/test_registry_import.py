@@ -97,6 +97,15 @@ async def test_import_reimport_and_update_through_the_cli_on_each_engine(
     code, out, _ = await asyncio.to_thread(run, capsys, "registry", "import", str(changed),
                                            *cli_db)
     assert code == 0 and "0 new, 1 updated, 1 unchanged" in out
+    async with await Database.open(config.storage.url or config.storage.path) as db:
+        # An empty optional value is NULL, loaded into the empty registry or updated
+        # through the stage (O'Brien's row, updated, has no phone, status date or code).
+        empty = await db.fetchall(
+            "SELECT id FROM cases WHERE '' IN (phone, status_date, language, notice_code_hash,"
+            " person_ref)")
+        nulls = await db.fetchall("SELECT status_date, phone, notice_code_hash FROM cases"
+                                  " WHERE docket_number = '1081CR000217'")
+    assert empty == [] and [tuple(r) for r in nulls] == [(None, None, None)]
     clash = write(tmp_path, HEADER + GOOD[0] + GOOD[0].replace("Hinton", "Amherst"), "clash.csv")
     code, _, _ = await asyncio.to_thread(run, capsys, "registry", "import", str(clash), *cli_db)
     assert code != 0

@@ -150,7 +150,7 @@ def _header_name(raw: str) -> str:
 
 class Chunk(NamedTuple):
     """What a reader found in one run of ``CHUNK_ROWS`` records of the file."""
-    rows: list[tuple[Any, ...]]  # the valid rows: (line, *case columns)
+    rows: list[tuple[Any, ...]]  # the valid rows: (line, *case columns; "" for NULL)
     problems: list[Problem]
     records: int  # records that are not blank
     hints: dict[str, int]  # "dmy"/"mdy" -> first line of the chunk showing that order
@@ -379,7 +379,7 @@ class FileRows:
 
     def _codes(self, rows: list[tuple[Any, ...]]) -> None:
         seen = self._seen_codes
-        for code in (row[14] for row in rows if row[14] is not None):
+        for code in (row[14] for row in rows if row[14]):
             key = hash(code)
             if key in seen:
                 self.suspect_codes.add(code)
@@ -472,8 +472,7 @@ def _normal(line: int, values: tuple[str, ...], today: str,
         docket, display, court, last_name, last_key, first_name, first_key, dob, lab, status,
         status_date, phone, language, notice, person)).encode(), digest_size=16).hexdigest()
     return (line, docket, display, court, last_name, last_key, first_name, first_key, dob, lab,
-            status, status_date or None, phone or None, language or None, notice or None,
-            digest, person or None)
+            status, status_date, phone, language, notice, digest, person)
 
 
 def _problems(values: tuple[str, ...], today: str,
