@@ -37,7 +37,7 @@ from tests import pg_support  # noqa: E402
 
 COLUMNS = ("docket_number", "docket_display", "court", "last_name", "last_name_key",
            "first_name", "first_name_key", "date_of_birth", "lab", "status", "status_date",
-           "phone", "phone_wrong", "language", "notice_code_hash", "row_hash", "imported_at",
+           "phone", "phone_wrong", "language", "notice_code_hash", "imported_at",
            "person_ref")
 INSERT = (f"INSERT INTO cases ({', '.join(COLUMNS)}) "
           f"VALUES ({', '.join('?' for _ in COLUMNS)})")

@@ -435,3 +435,70 @@ async def test_a_first_import_is_checked_whole_and_loaded_once_on_each_engine(
     found, after = await stored()
     assert [docket for docket, _, _ in found] == ["0912CR004411", "0845CR001203", "1081CR000217"]
     assert after == indexes
+
+
+@both_engines
+async def test_a_value_given_or_taken_away_on_reimport_is_an_update_on_each_engine(
+        tmp_path: Path, config, cli_db: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """A re-import compares every column, an empty one (NULL) too: a phone number added
+    to a case, or removed from it, is an update; the rest is unchanged."""
+    import asyncio
+
+    async def phone() -> object:
+        async with await Database.open(config.storage.url or config.storage.path) as db:
+            row = await db.fetchone("SELECT phone FROM cases WHERE docket_number = ?",
+                                    ("1081CR000217",))
+        assert row is not None
+        return row["phone"]
+
+    first = write(tmp_path, HEADER + "".join(GOOD))
+    given = write(tmp_path, HEADER + GOOD[0] + GOOD[1].replace(",,en,", ",555-010-0102,en,")
+                  + GOOD[2], "given.csv")
+    for path, said, stored in ((first, "3 new", None),
+                               (given, "0 new, 1 updated, 2 unchanged", "+15550100102"),
+                               (first, "0 new, 1 updated, 2 unchanged", None),
+                               (first, "0 new, 0 updated, 3 unchanged", None)):
+        code, out, _ = await asyncio.to_thread(run, capsys, "registry", "import", str(path),
+                                               *cli_db)
+        assert code == 0 and said in out
+        assert await phone() == stored
+
+
+def test_an_upgraded_registry_keeps_its_cases_and_their_links(tmp_path: Path,
+                                                              db_path: Path) -> None:
+    """Migration 13 drops the row hash of a registry imported before it: every case,
+    column and link to a case stays."""
+    import asyncio
+
+    from bot.storage import _migrations, _split_sql
+
+    conn = sqlite3.connect(db_path)
+    conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    for version, _name, sql in _migrations():
+        if version <= 12:
+            for statement in _split_sql(sql):
+                conn.execute(statement)
+            conn.execute("INSERT INTO schema_version VALUES (?)", (version,))
+    conn.execute("INSERT INTO cases (docket_number, docket_display, last_name, last_name_key,"
+                 " date_of_birth, status, phone, row_hash, imported_at) VALUES ('0912CR004411',"
+                 " '0912-CR-004411', 'Núñez', 'nunez', '1975-03-14', 'dismissed',"
+                 " '+15550100101', 'abc', '2026-01-01')")
+    conn.execute("INSERT INTO people (created_at, updated_at, verified_case_id)"
+                 " VALUES ('2026-01-01', '2026-01-01', 1)")
+    conn.commit()
+    conn.close()
+
+    async def upgrade() -> int:
+        async with await Database.open(db_path) as db:
+            return await db.migrate()
+
+    assert asyncio.run(upgrade()) == 13
+    (case,) = rows(db_path)
+    assert "row_hash" not in case.keys()
+    assert (case["id"], case["last_name"], case["phone"], case["status"]) == (
+        1, "Núñez", "+15550100101", "dismissed")
+    conn = sqlite3.connect(db_path)
+    try:
+        assert conn.execute("SELECT verified_case_id FROM people").fetchall() == [(1,)]
+    finally:
+        conn.close()

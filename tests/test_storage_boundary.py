@@ -50,8 +50,8 @@ async def test_reads_return_frozen_records_not_driver_rows(tmp_path):
     async with Database(tmp_path / "r.db") as db:
         await db.execute(
             "INSERT INTO cases(docket_number, docket_display, last_name, last_name_key,"
-            " date_of_birth, status, row_hash, imported_at)"
-            " VALUES ('X1', 'X-1', 'Smith', 'smith', '1975-03-02', 'pending', 'h', 'now')")
+            " date_of_birth, status, imported_at)"
+            " VALUES ('X1', 'X-1', 'Smith', 'smith', '1975-03-02', 'pending', 'now')")
         await inbox.store(db, Inbound("sms", "+16175550123", "hi", provider_id="S1"), "now")
         case = (await cases.by_docket(db, "X1"))[0]
         message = (await inbox.pending(db))[0]

@@ -27,7 +27,6 @@ import collections
 import csv
 import datetime as dt
 import functools
-import hashlib
 import io
 import itertools
 import json
@@ -468,11 +467,8 @@ def _normal(line: int, values: tuple[str, ...], today: str,
     if dob > today:
         return None
     court, lab, first_key = _clean(court), _clean(lab), _key(first_name)
-    digest = hashlib.blake2b("\x1f".join((
-        docket, display, court, last_name, last_key, first_name, first_key, dob, lab, status,
-        status_date, phone, language, notice, person)).encode(), digest_size=16).hexdigest()
     return (line, docket, display, court, last_name, last_key, first_name, first_key, dob, lab,
-            status, status_date, phone, language, notice, digest, person)
+            status, status_date, phone, language, notice, person)
 
 
 def _problems(values: tuple[str, ...], today: str,

@@ -61,13 +61,14 @@ async def mark_phone_wrong(tx: Tx, phone_e164: str) -> None:
 STAGED_COLUMNS = (
     "line", "docket_number", "docket_display", "court", "last_name", "last_name_key",
     "first_name", "first_name_key", "date_of_birth", "lab", "status", "status_date",
-    "phone", "language", "notice_code_hash", "row_hash", "person_ref")
+    "phone", "language", "notice_code_hash", "person_ref")
 _CASE_COLUMNS = STAGED_COLUMNS[1:]
 # Columns an importer's row gives as "" when empty, stored as NULL: binding "" and
 # NULLIF in SQLite costs a fraction of binding None (sqlite3 looks for an adapter of
 # None on every value, about 0.25 us each, a quarter of a load's inserting).
 NULLABLE = frozenset(("status_date", "phone", "language", "notice_code_hash", "person_ref"))
 _UPDATED = [c for c in _CASE_COLUMNS if c not in ("docket_number", "court")]
+_DATA = ", ".join(_UPDATED)  # what two rows of one key must agree on
 INDEX_BUILD_CACHE_KIB = 8_000
 INDEX_BUILD_MEMORY_MB = 256
 # The indexes of ``cases`` that a bulk load may drop and build again: all but the unique
@@ -148,11 +149,11 @@ async def _conflicts(tx: Tx, rows: str, keys: bool, codes: bool,
     found: list[tuple[list[int], str]] = []
     repeats = 0
     if keys:
-        for lines, hashes in _grouped(await tx.fetchall(
-                f"""SELECT docket_number, court, line, row_hash FROM {rows} r
+        for lines, data in _grouped(await tx.fetchall(
+                f"""SELECT docket_number, court, line, {_DATA} FROM {rows} r
                     WHERE (docket_number, court) IN (SELECT docket_number, court
                                                      FROM stage.suspect_keys)"""), 2):
-            if len(hashes) > 1:
+            if len(data) > 1:
                 found.append((lines, "docket"))
             elif len(lines) > 1:
                 repeats += len(lines) - 1
@@ -225,7 +226,7 @@ async def upsert_staged(tx: Tx, now: str, *,
                         rebuild_indexes: bool) -> tuple[int, int]:
     """Insert new cases and update changed ones from the stage: ``(inserted, updated)``.
 
-    A row whose ``row_hash`` is unchanged is left alone, so re-importing the same
+    A row whose columns are unchanged is left alone, so re-importing the same
     file writes nothing. Rows go in file order (ids follow the file). For a bulk
     load, ``rebuild_indexes`` drops the secondary indexes and builds them again
     afterwards, which is faster than updating them row by row (on both engines).
@@ -234,12 +235,14 @@ async def upsert_staged(tx: Tx, now: str, *,
     indexes = await _drop_secondary_indexes(tx) if rebuild_indexes else []
     cols = ", ".join(_CASE_COLUMNS)
     sets = ", ".join(f"{c}=excluded.{c}" for c in _UPDATED)
+    differ = "IS NOT" if tx.dialect == "sqlite" else "IS DISTINCT FROM"  # NULL = NULL here
     changed = await tx.execute(
         f"""INSERT INTO cases ({cols}, imported_at)
             SELECT {cols}, ? FROM stage.rows WHERE true ORDER BY line
             ON CONFLICT(docket_number, court) DO UPDATE SET {sets},
               imported_at=excluded.imported_at
-            WHERE cases.row_hash <> excluded.row_hash""", (now,))
+            WHERE ({', '.join(f'cases.{c}' for c in _UPDATED)})
+              {differ} ({', '.join(f'excluded.{c}' for c in _UPDATED)})""", (now,))
     await _build(tx, indexes)
     inserted = await count(tx) - before
     return inserted, changed - inserted
@@ -262,9 +265,9 @@ class Load:
     @property
     def rows(self) -> str:
         """The file's rows, loaded and held aside, as a relation with their ``line``."""
-        return (f"(SELECT id - {self.offset} AS line, docket_number, court, row_hash,"
-                f" notice_code_hash FROM cases UNION ALL SELECT line, docket_number, court,"
-                f" row_hash, notice_code_hash FROM stage.rows)")
+        return (f"(SELECT id - {self.offset} AS line, docket_number, court, {_DATA}"
+                f" FROM cases UNION ALL SELECT line, docket_number, court, {_DATA}"
+                f" FROM stage.rows)")
 
 
 async def load_begin(tx: Tx, header_line: int) -> Load:

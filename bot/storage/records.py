@@ -77,7 +77,6 @@ class Case(Record):
     phone_wrong: int
     language: str | None
     notice_code_hash: str | None
-    row_hash: str
     imported_at: str
     person_ref: str | None
 

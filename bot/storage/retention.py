@@ -69,7 +69,7 @@ NOT_PERSONAL: frozenset[str] = frozenset({
     "audit.id", "audit.at", "audit.actor", "audit.action", "audit.outcome", "audit.case_id",
     "audit.detail",  # never personal data, by rule (bot.storage.audit)
     "cases.id", "cases.lab", "cases.status", "cases.status_date", "cases.phone_wrong",
-    "cases.row_hash", "cases.imported_at",
+    "cases.imported_at",
     "contacts.id", "contacts.person_id", "contacts.channel", "contacts.unreachable",
     "contacts.created_at",
     "conversations.person_id", "conversations.step", "conversations.awaiting",
