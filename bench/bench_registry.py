@@ -109,7 +109,7 @@ def bench_import(csv_path: Path, db_path: Path, n: int) -> None:
     shell, shell_cpu = time.perf_counter() - shell, _cpu_children() - shell_cpu
     print(f"    sqlite3 .import --csv into a bare table: {shell:.2f} s wall, {shell_cpu:.2f} s"
           f" CPU = {n / shell:,.0f} rows/s; casecheck takes {wall / shell:.1f}x as long"
-          f" ({cpu / shell_cpu:.1f}x the CPU): validation, normalisation, hashing, 5 indexes")
+          f" ({cpu / shell_cpu:.1f}x the CPU): validation, normalisation, the case key, 5 indexes")
 
 
 async def bench_lookup(db_path: Path, people: list[tuple[str, str, str]], k: int) -> None:
