@@ -149,7 +149,7 @@ def _header_name(raw: str) -> str:
 
 class Chunk(NamedTuple):
     """What a reader found in one run of ``CHUNK_ROWS`` records of the file."""
-    rows: list[tuple[Any, ...]]  # the valid rows: (line, *case columns; "" for NULL)
+    rows: list[tuple[Any, ...]]  # the valid rows: (line, *case columns)
     problems: list[Problem]
     records: int  # records that are not blank
     hints: dict[str, int]  # "dmy"/"mdy" -> first line of the chunk showing that order
@@ -160,11 +160,13 @@ class CsvRows:
     thread, or in processes that each read their share of the chunks)."""
 
     def __init__(self, path: str | Path, today: dt.date,
-                 order: str = dates.DEFAULT_ORDER, phone_region: str = "US") -> None:
+                 order: str = dates.DEFAULT_ORDER, phone_region: str = "US",
+                 empty: str | None = "") -> None:
         self.path = Path(path)
         self.today = today.isoformat()
         self.order = order
         self.phone_region = phone_region  # country of numbers without a country code
+        self.empty = empty  # an empty optional value in a row: "" or None (``store.EMPTY``)
         self._fh: BinaryIO | None = None
         self._text: io.TextIOWrapper | None = None
         self._reader: Any = None
@@ -235,7 +237,7 @@ class CsvRows:
         another share ends the reading quietly: its reader reports it."""
         reader, pick, pad, width = self._reader, self._pick, self._pad, self._width
         normal, today, order, hint = _normal, self.today, self.order, _hint
-        region, iso = self.phone_region, _ISO_OF[self.order]
+        region, iso, empty = self.phone_region, _ISO_OF[self.order], self.empty
         last = self._last_line
         for index in itertools.count():
             if index % of != share:
@@ -268,7 +270,7 @@ class CsvRows:
                     for raw in (values[4], values[7]):  # the dates show the file's order
                         if raw[4:5] != "-" and (shown := hint(raw)) and shown not in hints:
                             hints[shown] = line  # (an ISO date never tells: skip it fast)
-                    row = normal(line, values, today, iso, region)
+                    row = normal(line, values, today, iso, region, empty)
                     if row is None:
                         problems.append(Problem(
                             line, "; ".join(_problems(values, today, order, region))))
@@ -285,13 +287,13 @@ class CsvRows:
 
 
 def parse_in_process(sender: Connection, path: str, today: str, order: str, region: str,
-                     share: int, of: int) -> None:
+                     empty: str | None, share: int, of: int) -> None:
     """Body of a parsing process: its share of the chunks, then ``(kind, detail)``: kind
     "done", "file" (a FileProblem) or "error".
 
     A chunk goes as ``marshal`` bytes of plain tuples, lists and strings: half the CPU
     of pickling them, on both sides of the pipe."""
-    parser = CsvRows(path, dt.date.fromisoformat(today), order, region)
+    parser = CsvRows(path, dt.date.fromisoformat(today), order, region, empty)
     end = ("done", "")
     try:
         parser.open()
@@ -315,12 +317,14 @@ class FileRows:
     problems, the date order, keys and notice codes given twice)."""
 
     def __init__(self, path: str | Path, today: dt.date,
-                 order: str = dates.DEFAULT_ORDER, phone_region: str = "US") -> None:
+                 order: str = dates.DEFAULT_ORDER, phone_region: str = "US",
+                 empty: str | None = "") -> None:
         self.path = Path(path)
         self.today = today
         self.order = order
         self.phone_region = phone_region
-        self._reader = CsvRows(path, today, order, phone_region)
+        self.empty = empty
+        self._reader = CsvRows(path, today, order, phone_region, empty)
         self.header_line = 0
         self.rows = 0  # records that are not blank
         self.staged = 0  # rows given to the database
@@ -400,7 +404,8 @@ class FileRows:
                 process = context.Process(
                     target=parse_in_process, name=f"casecheck-import-parse-{share}",
                     daemon=True, args=(sender, str(self.path), self.today.isoformat(),
-                                       self.order, self.phone_region, share, count))
+                                       self.order, self.phone_region, self.empty, share,
+                                       count))
                 process.start()
                 sender.close()
                 receivers.append(receiver)
@@ -434,7 +439,8 @@ _STATUS_SET = frozenset(STATUSES)
 
 
 def _normal(line: int, values: tuple[str, ...], today: str,
-            iso: Callable[[str], str] = _iso_mdy, region: str = "US") -> tuple[Any, ...] | None:
+            iso: Callable[[str], str] = _iso_mdy, region: str = "US",
+            empty: str | None = "") -> tuple[Any, ...] | None:
     """``(line, *case columns)`` of a valid row, or None if ``_problems`` finds any.
 
     The hot path of an import: one call per row, no list of problems.
@@ -468,7 +474,8 @@ def _normal(line: int, values: tuple[str, ...], today: str,
         return None
     court, lab, first_key = _clean(court), _clean(lab), _key(first_name)
     return (line, docket, display, court, last_name, last_key, first_name, first_key, dob, lab,
-            status, status_date, phone, language, notice, person)
+            status, status_date or empty, phone or empty, language or empty, notice or empty,
+            person or empty)
 
 
 def _problems(values: tuple[str, ...], today: str,
@@ -596,7 +603,7 @@ async def _import_pass(db: Database, path: str | Path, *, now: dt.datetime,
                        replace: bool, phone_region: str) -> ImportReport | None:
     """One reading of the file in ``order``; None when the file shows the other order."""
     report = ImportReport(date_order=order)
-    parser = FileRows(path, now.date(), order, phone_region)
+    parser = FileRows(path, now.date(), order, phone_region, store.EMPTY[db.dialect])
     stamp = now.astimezone(dt.UTC).isoformat(timespec="seconds")
     try:
         await asyncio.to_thread(parser.open)

@@ -63,10 +63,12 @@ STAGED_COLUMNS = (
     "first_name", "first_name_key", "date_of_birth", "lab", "status", "status_date",
     "phone", "language", "notice_code_hash", "person_ref")
 _CASE_COLUMNS = STAGED_COLUMNS[1:]
-# Columns an importer's row gives as "" when empty, stored as NULL: binding "" and
-# NULLIF in SQLite costs a fraction of binding None (sqlite3 looks for an adapter of
-# None on every value, about 0.25 us each, a quarter of a load's inserting).
+# What an importer's row gives for an empty value of a NULLABLE column, per engine:
+# sqlite3 looks for an adapter of every None it binds (about 0.25 us each, a quarter of
+# a load's inserting), so SQLite gets "" and turns it into NULL by NULLIF; asyncpg's COPY
+# takes None as it is.
 NULLABLE = frozenset(("status_date", "phone", "language", "notice_code_hash", "person_ref"))
+EMPTY: dict[str, str | None] = {"sqlite": "", "postgresql": None}
 _UPDATED = [c for c in _CASE_COLUMNS if c not in ("docket_number", "court")]
 _DATA = ", ".join(_UPDATED)  # what two rows of one key must agree on
 INDEX_BUILD_CACHE_KIB = 8_000
@@ -115,9 +117,19 @@ async def stage_end(db: Database) -> None:
 
 
 async def stage_rows(tx: Tx, rows: Iterable[Sequence[Any]]) -> None:
-    """Stage ``STAGED_COLUMNS`` rows (``NULLABLE`` ones "" when empty); ``rows`` may be a
+    """Stage ``STAGED_COLUMNS`` rows (``EMPTY`` for an empty value); ``rows`` may be a
     generator (consumed off the loop)."""
-    await tx.append_rows("stage.rows", STAGED_COLUMNS, rows, NULLABLE)
+    await _append(tx, "stage.rows", STAGED_COLUMNS, rows)
+
+
+async def _append(tx: Tx, table: str, columns: Sequence[str],
+                  rows: Iterable[Sequence[Any]]) -> None:
+    """``tx.append_rows`` of importer rows (``EMPTY`` for an empty value)."""
+    if tx.dialect == "postgresql":
+        await tx.append_rows(table, columns, rows)
+        return
+    marks = ", ".join("NULLIF(?, '')" if c in NULLABLE else "?" for c in columns)
+    await tx.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
 
 async def staged_conflicts(db: Database, suspect_keys: Iterable[tuple[str, str]],
@@ -302,7 +314,7 @@ async def load_rows(tx: Tx, load: Load, rows: Iterable[Sequence[Any]], now: str)
     offset = load.offset
     if tx.dialect == "postgresql":  # by COPY: whole rows
         await tx.append_rows("cases", ("id", *_CASE_COLUMNS, "imported_at"),
-                             ((row[0] + offset, *row[1:], now) for row in rows), NULLABLE)
+                             ((row[0] + offset, *row[1:], now) for row in rows))
         return
     # The id and the time are computed by SQLite: the rows go as they come.
     marks = ", ".join("NULLIF(?, '')" if c in NULLABLE else "?" for c in _CASE_COLUMNS)
@@ -321,7 +333,7 @@ def _literal(text: str) -> str:
 async def load_aside(tx: Tx, rows: Sequence[Sequence[Any]]) -> None:
     """Hold ``STAGED_COLUMNS`` rows whose key the file gave before in the stage."""
     if rows:
-        await tx.append_rows("stage.rows", STAGED_COLUMNS, rows, NULLABLE)
+        await _append(tx, "stage.rows", STAGED_COLUMNS, rows)
 
 
 async def loaded_conflicts(tx: Tx, load: Load, suspect_keys: Iterable[tuple[str, str]],

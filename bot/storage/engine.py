@@ -18,7 +18,7 @@ SQLite-only forms.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Literal, Protocol, TypeVar
 
@@ -55,11 +55,9 @@ class Tx(Protocol):
         ...
 
     async def append_rows(self, table: str, columns: Sequence[str],
-                          rows: Iterable[Sequence[Any]],
-                          empty_is_null: Collection[str] = ()) -> None:
+                          rows: Iterable[Sequence[Any]]) -> None:
         """Append ``rows`` (a generator may block: it is consumed off the event loop)
-        to ``table``: the bulk load of an import (PostgreSQL: ``COPY``). An empty string
-        in a column of ``empty_is_null`` is stored as NULL."""
+        to ``table``: the bulk load of an import (PostgreSQL: ``COPY``)."""
         ...
 
     async def run(self, writes: Iterable[Write]) -> None:

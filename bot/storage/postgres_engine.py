@@ -34,15 +34,7 @@ import asyncio
 import functools
 import itertools
 import re
-from collections.abc import (
-    AsyncIterator,
-    Awaitable,
-    Callable,
-    Collection,
-    Iterable,
-    Iterator,
-    Sequence,
-)
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -96,15 +88,6 @@ def _stored(sql: str) -> str | None:
 
 
 COPY_CHUNK = 5_000  # rows taken from a bulk load's generator in one thread hop
-
-
-def _nulled(rows: Iterable[Sequence[Any]], nulls: list[int]) -> Iterator[Sequence[Any]]:
-    """``rows`` with an empty string at the positions ``nulls`` made None."""
-    for row in rows:
-        values = list(row)
-        for i in nulls:
-            values[i] = values[i] or None
-        yield values
 
 
 async def _off_the_loop(rows: Iterator[Sequence[Any]]) -> AsyncIterator[Sequence[Any]]:
@@ -165,13 +148,11 @@ class PostgresTx:
         return len(batch)
 
     async def append_rows(self, table: str, columns: Sequence[str],
-                          rows: Iterable[Sequence[Any]],
-                          empty_is_null: Collection[str] = ()) -> None:
+                          rows: Iterable[Sequence[Any]]) -> None:
         schema, _, name = table.rpartition(".")
-        nulls = [i for i, column in enumerate(columns) if column in empty_is_null]
         await self._conn.copy_records_to_table(
             name, schema_name=schema or None, columns=list(columns),
-            records=_off_the_loop(iter(_nulled(rows, nulls) if nulls else rows)))
+            records=_off_the_loop(iter(rows)))
 
     async def fetch_each(self, writes: Iterable[Write]) -> list[Row | None]:
         return [await self._conn.fetchrow(self._note(sql), *params) for sql, params in writes]

@@ -25,15 +25,7 @@ import functools
 import itertools
 import os
 import sqlite3
-from collections.abc import (
-    AsyncIterator,
-    Awaitable,
-    Callable,
-    Collection,
-    Coroutine,
-    Iterable,
-    Sequence,
-)
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Sequence
 from contextlib import asynccontextmanager, closing
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -81,9 +73,8 @@ class SqliteTx:
         return await self._do(run)
 
     async def append_rows(self, table: str, columns: Sequence[str],
-                          rows: Iterable[Sequence[Any]],
-                          empty_is_null: Collection[str] = ()) -> None:
-        marks = ", ".join("NULLIF(?, '')" if c in empty_is_null else "?" for c in columns)
+                          rows: Iterable[Sequence[Any]]) -> None:
+        marks = ", ".join("?" for _ in columns)
         await self.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
                                rows)
 
