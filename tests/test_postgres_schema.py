@@ -14,8 +14,8 @@ import asyncpg
 import pytest
 
 from bot.storage import Database
+from bot.storage import migration_scripts as scripts
 from bot.storage.postgres_engine import PostgresEngine
-from bot.storage.postgres_migrations import scripts
 from tests.schema_support import differences, postgres_schema, sqlite_schema
 
 

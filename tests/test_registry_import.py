@@ -470,11 +470,11 @@ def test_an_upgraded_registry_keeps_its_cases_and_their_links(tmp_path: Path,
     column and link to a case stays."""
     import asyncio
 
-    from bot.storage import _migrations, _split_sql
+    from bot.storage import _split_sql, migration_scripts
 
     conn = sqlite3.connect(db_path)
     conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-    for version, _name, sql in _migrations():
+    for version, _name, sql in migration_scripts():
         if version <= 12:
             for statement in _split_sql(sql):
                 conn.execute(statement)

@@ -16,11 +16,11 @@ from __future__ import annotations
 import os
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
-from importlib import resources
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from .engine import Dialect, Engine, Row, T, Tx, Write
+from .migration_files import migration_scripts
 from .sqlite_engine import SqliteEngine
 
 if TYPE_CHECKING:
@@ -53,16 +53,6 @@ async def open_database(storage: Storage, *, path: str | None = None) -> Databas
     """The configured database: PostgreSQL at ``[storage] url`` when it is set, else
     SQLite at ``[storage] path`` (``path``, when given, wins over both: ``--db``)."""
     return await Database.open(path or storage.url or storage.path)
-
-
-def _migrations() -> list[tuple[int, str, str]]:
-    """(version, name, sql) for each ``migrations/NNNN_name.sql``, in order."""
-    found = []
-    for entry in resources.files("bot.storage.migrations").iterdir():
-        name = entry.name
-        if name.endswith(".sql") and name[:4].isdigit():
-            found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
-    return sorted(found)
 
 
 class Database:
@@ -127,7 +117,7 @@ class Database:
                 "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
             row = await tx.fetchone("SELECT MAX(version) FROM schema_version")
         current = (row[0] if row else None) or 0
-        for version, _name, sql in _migrations():
+        for version, _name, sql in migration_scripts():
             if version <= current:
                 continue
             async with self.transaction() as tx:

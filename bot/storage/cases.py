@@ -128,8 +128,13 @@ async def _append(tx: Tx, table: str, columns: Sequence[str],
     if tx.dialect == "postgresql":
         await tx.append_rows(table, columns, rows)
         return
-    marks = ", ".join("NULLIF(?, '')" if c in NULLABLE else "?" for c in columns)
-    await tx.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+    await tx.executemany(f"INSERT INTO {table} ({', '.join(columns)})"
+                         f" VALUES ({_marks(columns)})", rows)
+
+
+def _marks(columns: Sequence[str]) -> str:
+    """SQLite's placeholders for importer values: the '' of a ``NULLABLE`` column is NULL."""
+    return ", ".join("NULLIF(?, '')" if c in NULLABLE else "?" for c in columns)
 
 
 async def staged_conflicts(db: Database, suspect_keys: Iterable[tuple[str, str]],
@@ -317,7 +322,7 @@ async def load_rows(tx: Tx, load: Load, rows: Iterable[Sequence[Any]], now: str)
                              ((row[0] + offset, *row[1:], now) for row in rows))
         return
     # The id and the time are computed by SQLite: the rows go as they come.
-    marks = ", ".join("NULLIF(?, '')" if c in NULLABLE else "?" for c in _CASE_COLUMNS)
+    marks = _marks(_CASE_COLUMNS)
     await tx.execute("PRAGMA ignore_check_constraints=ON")
     try:
         await tx.executemany(f"INSERT INTO cases (id, {', '.join(_CASE_COLUMNS)}, imported_at)"

@@ -8,9 +8,9 @@ the others wait, then find nothing left to do. Each migration is one transaction
 
 from __future__ import annotations
 
-from importlib import resources
 from typing import Any
 
+from bot.storage.migration_files import migration_scripts
 from bot.storage.sqlite_to_postgres import NotPortable, translate_script
 
 LOCK_KEY = 0x63617365_636B  # pg_advisory_lock key of the migrator ("caseck")
@@ -30,19 +30,10 @@ FOR r IN SELECT table_name AS t, column_name AS c FROM information_schema.column
 END LOOP; END $resync$"""
 
 
-def scripts() -> list[tuple[int, str, str]]:
-    """(version, file name, SQLite script) of each ``migrations/NNNN_name.sql``, in order."""
-    found = []
-    for entry in resources.files("bot.storage.migrations").iterdir():
-        if entry.name.endswith(".sql") and entry.name[:4].isdigit():
-            found.append((int(entry.name[:4]), entry.name, entry.read_text(encoding="utf-8")))
-    return sorted(found)
-
-
 def translated() -> list[tuple[int, list[str]]]:
     """Every migration as PostgreSQL statements; ``NotPortable`` names the file."""
     result = []
-    for version, name, script in scripts():
+    for version, name, script in migration_scripts():
         try:
             result.append((version, translate_script(script)))
         except NotPortable as exc:
