@@ -51,7 +51,7 @@ def test_the_trainer_reads_the_corpus_and_never_the_held_out_file(tmp_path: Path
     (tmp_path / "xx" / HELDOUT_NAME).write_text("no\tnah\n", "utf-8")
     (tmp_path / "xx" / BLIND_NAME).write_text("yes\tyup\n", "utf-8")
     load_or_train(read_all(tmp_path), cache)
-    assert len(list(cache.glob("*.npz"))) == 1
+    assert len(list(cache.glob("*.bin"))) == 1
 
 
 def test_no_held_out_or_blind_message_is_in_a_training_file() -> None:

@@ -16,7 +16,7 @@ what a stranger's messages will get.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,21 +45,29 @@ def corpus_paths(root: Path | None = None, name: str = CORPUS_NAME) -> list[Path
 
 def read_file(path: Path, locale: str | None = None) -> list[Example]:
     """One locale's examples; a line naming an unknown intent is an error, not a guess."""
+    return list(_examples(path, locale))
+
+
+def _examples(path: Path, locale: str | None = None) -> Iterator[Example]:
     locale = locale or path.parent.name
-    examples = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
             continue
         intent, sep, text = line.partition("\t")
         if not sep or intent not in INTENTS or not text.strip():
             raise ValueError(f"{path}:{number}: expected 'intent<TAB>text' with a known intent")
-        examples.append(Example(intent, locale, text.strip()))
-    return examples
+        yield Example(intent, locale, text.strip())
 
 
 def read_all(root: Path | None = None) -> list[Example]:
     """Every training example (never the held-out files)."""
-    return [ex for path in corpus_paths(root) for ex in read_file(path)]
+    return list(stream(root))
+
+
+def stream(root: Path | None = None) -> Iterator[Example]:
+    """``read_all``'s examples one at a time, for a reader that keeps none of them."""
+    for path in corpus_paths(root):
+        yield from _examples(path)
 
 
 def read_heldout(root: Path | None = None) -> list[Example]:
@@ -72,9 +80,24 @@ def read_blind(root: Path | None = None) -> list[Example]:
     return [ex for path in corpus_paths(root, BLIND_NAME) for ex in read_file(path)]
 
 
+class Fingerprint:
+    """The ``fingerprint`` of the examples that pass ``through`` it."""
+
+    def __init__(self) -> None:
+        self._digest = hashlib.sha256()
+
+    def through(self, examples: Iterable[Example]) -> Iterator[Example]:
+        for ex in examples:
+            self._digest.update(f"{ex.intent}\t{ex.locale}\t{ex.text}\n".encode())
+            yield ex
+
+    def hexdigest(self) -> str:
+        return self._digest.hexdigest()[:16]
+
+
 def fingerprint(examples: Iterable[Example]) -> str:
     """Changes whenever any example does: the cached model is then trained again."""
-    digest = hashlib.sha256()
-    for ex in examples:
-        digest.update(f"{ex.intent}\t{ex.locale}\t{ex.text}\n".encode())
-    return digest.hexdigest()[:16]
+    found = Fingerprint()
+    for _ex in found.through(examples):
+        pass
+    return found.hexdigest()
