@@ -5,85 +5,115 @@ is 39 MB of 32-bit states (256 per state), beside the weights of its 97
 languages (28 MB). The DFA is Aho-Corasick's: after each byte it is in the state
 of the longest suffix of the text so far that is a node of its trie (at most six
 bytes), and that state says which feature, if any, is counted. So the same
-counts come from a sorted array of the trie's node strings (as integers) and
-what each node counts, looked up for the suffixes ending at every byte: 1.3 MB.
-The weights are kept for the chosen languages only.
+counts come from a sorted array of the trie's 105,000 node strings (as integers)
+and what each node counts, looked up by bisection for the suffixes ending at
+every byte: 1.25 MB. The weights (100,000 features, float16) are kept for the
+chosen languages only: 1.8 MB for nine.
 
-Building it loads py3langid's model once (half a second, 135 MB at its peak), so
-the result is cached on disk, keyed by py3langid's version and the languages;
-every later start loads 3 MB (milliseconds). Scores are py3langid's (summed in
-another order: equal to four decimals, ``tests/test_langdetect.py`` compares them
-on every corpus line and on random bytes).
+Building it needs numpy and py3langid's model (half a second, 135 MB at its
+peak), so the result is cached on disk, keyed by py3langid's version and the
+languages; every later start reads 3 MB (milliseconds) and scores with the
+standard library only: a serving process never imports numpy (15 MB). Scores are
+py3langid's (in doubles rather than float32, summed in another order: equal to
+four decimals, ``tests/test_langdetect.py`` compares them on every corpus line
+and on random bytes).
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import math
+import struct
+import sys
 import unicodedata
+import zlib
+from array import array
+from bisect import bisect_left
 from importlib import metadata
 from pathlib import Path
-
-import numpy as np
 
 from .disk_cache import load_or_build
 
 MAX_NODE = 8  # bytes: a node string and its length fit one 64-bit key
 _CHUNK = 2048  # states expanded at a time while reading the DFA (4 MB of temporaries)
-FORMAT = "1"
+FORMAT = "2"
+_MASKS = [(1 << (8 * length)) - 1 for length in range(MAX_NODE)]
+_LENGTHS = [length << 56 for length in range(MAX_NODE)]
 
 
-def _key(values: np.ndarray, length: int) -> np.ndarray:
-    """Node strings of ``length`` bytes (``values``: their big-endian integer) as keys:
-    the length in the top byte, so "a" and "\\0a" differ."""
-    return (np.uint64(length) << np.uint64(56)) | values.astype(np.uint64)
+def _little(values: array[int]) -> array[int]:
+    """``values`` in little-endian order (the cache file's), swapped on a big-endian host."""
+    if sys.byteorder == "big":
+        values = array(values.typecode, values)
+        values.byteswap()
+    return values
 
 
 class CompactIdentifier:
     """``classify(text)`` -> (language code, normalised probability), as py3langid's
     ``LanguageIdentifier(norm_probs=True)`` restricted to ``classes`` answers."""
 
-    def __init__(self, keys: np.ndarray, counts: np.ndarray, depth: int, ptc: np.ndarray,
-                 pc: np.ndarray, classes: list[str]) -> None:
-        self.keys = keys  # sorted node keys
+    def __init__(self, keys: array[int], counts: array[int], depth: int, ptc: bytes,
+                 pc: list[float], classes: list[str]) -> None:
+        self.keys = keys  # sorted node keys: length << 56 | the string, big-endian
         self.counts = counts  # the feature each node counts, -1 for none
         self.depth = depth  # the longest node, in bytes
-        self.nb_ptc = ptc  # features x classes (float16, as py3langid has them)
-        self.nb_pc = pc
-        self.nb_classes = classes
+        self.ptc = ptc  # features x classes, little-endian float16 (py3langid's weights)
+        self.pc = pc
+        self.classes = classes
+        self._row = struct.Struct(f"<{len(classes)}e").unpack_from  # one feature's weights
+        self._stride = 2 * len(classes)
+        # keys[_bounds[n]:_bounds[n + 1]]: the nodes of n bytes
+        self._bounds = [bisect_left(keys, key) for key in _LENGTHS] + [len(keys)]
 
     # -- scoring (py3langid's _decide, for distinct class labels) --------------------------
-    def _features(self, data: bytes) -> np.ndarray:
-        """The feature counted after each byte: that of the longest node ending there."""
-        raw = np.frombuffer(data, dtype=np.uint8).astype(np.uint64)
-        found = np.full(len(raw), -1, dtype=np.int64)
-        window = np.zeros(len(raw), dtype=np.uint64)
-        for length in range(1, min(self.depth, len(raw)) + 1):
-            # window[i] = the `length` bytes ending at i, big-endian
-            window[length - 1:] = (window[length - 2:-1] << np.uint64(8) if length > 1
-                                   else window[length - 1:]) | raw[length - 1:]
-            keys = _key(window[length - 1:], length)
-            at = np.searchsorted(self.keys, keys)
-            at[at == len(self.keys)] = 0
-            hit = self.keys[at] == keys
-            found[length - 1:][hit] = self.counts[at[hit]]
-        return found[found >= 0]
+    def _features(self, data: bytes) -> dict[int, int]:
+        """How often each feature is counted: after each byte, that of the longest node
+        ending there. Its prefixes are nodes too, so it is at most one byte longer than
+        the previous byte's: tried from there down, it is found in two tries on average."""
+        keys, counts, bounds, depth = self.keys, self.counts, self._bounds, self.depth
+        found: dict[int, int] = {}
+        value = length = 0  # the longest node ending at the previous byte
+        for byte in data:
+            if length < depth:
+                length += 1
+            value = ((value << 8) | byte) & _MASKS[length]
+            while length:
+                key = value | _LENGTHS[length]
+                end = bounds[length + 1]
+                at = bisect_left(keys, key, bounds[length], end)
+                if at < end and keys[at] == key:
+                    feature = counts[at]
+                    if feature >= 0:
+                        found[feature] = found.get(feature, 0) + 1
+                    break
+                length -= 1
+                value &= _MASKS[length]
+        return found
 
     def classify(self, text: str) -> tuple[str, float]:
         if text.isupper():
             text = text.lower()
         data = unicodedata.normalize("NFC", text).encode("utf8", errors="surrogatepass")
         features = self._features(data)
-        if len(features):
-            index, seen = np.unique(features, return_counts=True)
-            scores = np.log1p(seen.astype(np.float32)) @ self.nb_ptc[index] + self.nb_pc
+        if features:
+            scores = list(self.pc)
+            by_count: dict[int, list[int]] = {}  # most features are counted once
+            for feature, seen in features.items():
+                by_count.setdefault(seen, []).append(feature)
+            row, stride, ptc = self._row, self._stride, self.ptc
+            for seen, group in by_count.items():
+                weight = math.log1p(seen)
+                rows = [row(ptc, feature * stride) for feature in group]
+                totals = map(sum, zip(*rows, strict=True))
+                scores = [s + weight * t for s, t in zip(scores, totals, strict=True)]
         else:
-            scores = np.zeros(len(self.nb_classes), dtype=np.float32)
-        scores *= 1.0 / math.sqrt(len(data) or 1)
-        np.exp(scores - scores.max(), out=scores)
-        scores /= scores.sum()
-        best = int(scores.argmax())
-        return self.nb_classes[best], float(scores[best])
+            scores = [0.0] * len(self.classes)
+        best = max(scores)
+        scale = 1.0 / math.sqrt(len(data) or 1)
+        total = sum(math.exp((score - best) * scale) for score in scores)
+        return self.classes[scores.index(best)], 1.0 / total
 
     # -- building and caching ----------------------------------------------------------
     @classmethod
@@ -91,7 +121,7 @@ class CompactIdentifier:
         """The identifier over ``codes`` (py3langid codes, each one label in its model),
         from the cache in ``directory``, else built from py3langid's model and cached."""
         version = metadata.version("py3langid")
-        path = directory / f"langid-{version}-{FORMAT}-{'-'.join(sorted(codes))}.npz"
+        path = directory / f"langid-{version}-{FORMAT}-{'-'.join(sorted(codes))}.bin"
         return load_or_build(path, cls.load, functools.partial(cls.build, codes))
 
     @classmethod
@@ -103,29 +133,46 @@ class CompactIdentifier:
         if len({full.nb_classes[i] for i in columns}) != len(columns):
             raise ValueError("a language with two columns in py3langid's model")
         keys, counts, depth = _nodes(full.tk_nextmove, full.tk_row, full.tk_output)
-        ptc = np.ascontiguousarray(full.nb_ptc[:, columns])
-        return cls(keys, counts, depth, ptc, full.nb_pc[columns].copy(),
+        ptc = full.nb_ptc[:, columns].astype("<f2").tobytes()
+        return cls(keys, counts, depth, ptc, [float(p) for p in full.nb_pc[columns]],
                    [full.nb_classes[i] for i in columns])
 
     def save(self, path: Path) -> None:
-        """Plain arrays, no pickle: loading a cache file never runs code."""
-        np.savez(path, keys=self.keys, counts=self.counts, depth=np.array(self.depth),
-                 ptc=self.nb_ptc, pc=self.nb_pc, classes=np.array(self.nb_classes, dtype=str))
+        """The CRC-32 of the rest (hex), a JSON line, then the little-endian keys,
+        counts and weights: no pickle, loading a cache file never runs code."""
+        header = {"depth": self.depth, "classes": self.classes, "pc": self.pc,
+                  "nodes": len(self.keys)}
+        body = b"".join([json.dumps(header).encode(), b"\n", _little(self.keys).tobytes(),
+                         _little(self.counts).tobytes(), self.ptc])
+        path.write_bytes(b"%08x\n" % zlib.crc32(body) + body)
 
     @classmethod
     def load(cls, path: Path) -> CompactIdentifier:
-        with np.load(path, allow_pickle=False) as data:
-            return cls(data["keys"], data["counts"], int(data["depth"]), data["ptc"],
-                       data["pc"], [str(c) for c in data["classes"]])
+        """What ``save`` wrote; ValueError if the file is not that (truncated, garbled)."""
+        data = path.read_bytes()
+        view = memoryview(data)
+        start = data.index(b"\n") + 1
+        if zlib.crc32(view[start:]) != int(data[:start], 16):
+            raise ValueError(f"{path}: its checksum does not match")
+        end = data.index(b"\n", start) + 1
+        header = json.loads(data[start:end])
+        keys, counts = array("Q"), array("i")
+        split = end + 8 * header["nodes"]
+        keys.frombytes(view[end:split])
+        counts.frombytes(view[split:split + 4 * header["nodes"]])
+        return cls(_little(keys), _little(counts), header["depth"],
+                   bytes(view[split + 4 * header["nodes"]:]), header["pc"], header["classes"])
 
 
 def _nodes(nextmove: object, row_of: object, output: list[int]
-           ) -> tuple[np.ndarray, np.ndarray, int]:
+           ) -> tuple[array[int], array[int], int]:
     """The DFA's states as (sorted keys of their strings, what each counts, longest).
 
     A breadth-first walk from the start: a state is first reached by the path that
     spells its string (any path to it ends in its string, and that one is shortest).
     """
+    import numpy as np
+
     table = np.frombuffer(nextmove, dtype=np.uint32).reshape(-1, 256)  # type: ignore[call-overload]
     rows = np.frombuffer(row_of, dtype=np.uint16)  # type: ignore[call-overload]
     n = len(rows)
@@ -157,4 +204,4 @@ def _nodes(nextmove: object, row_of: object, output: list[int]
     keys = value[1:] | (length[1:].astype(np.uint64) << np.uint64(56))
     order = np.argsort(keys)
     counts = np.asarray(output, dtype=np.int32)[1:][order]
-    return keys[order], counts, depth
+    return array("Q", keys[order].tobytes()), array("i", counts.tobytes()), depth

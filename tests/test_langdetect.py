@@ -4,6 +4,8 @@ explicit choice wins and sticks (across a restart and across linked contacts).""
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -67,7 +69,8 @@ def test_the_compact_identifier_scores_as_py3langid_does(detector, tmp_path) -> 
     cached = CompactIdentifier.for_languages(detector.codes, tmp_path)
     (cache,) = tmp_path.iterdir()
     assert cache.stat().st_size < 4_000_000
-    assert built.nb_ptc.shape[1] == len(detector.codes) < 20
+    assert len(built.classes) == len(detector.codes) < 20
+    assert len(built.ptc) == 2 * len(built.classes) * (max(built.counts) + 1)
     for said in _texts_and_noise():
         expected_code, expected = reference.classify(said)
         for identifier in (built, cached):
@@ -83,6 +86,19 @@ def test_a_broken_cache_file_is_built_again(detector, tmp_path) -> None:
     identifier = CompactIdentifier.for_languages(detector.codes, tmp_path)
     assert identifier.classify(SPANISH)[0] == "es"
     assert CompactIdentifier.load(cache).classify(SPANISH)[0] == "es"  # written anew
+
+
+def test_a_process_serving_from_the_cache_never_imports_numpy(detector, tmp_path) -> None:
+    """numpy (15 MB a process) is for building the cache only: loading and scoring
+    use the standard library."""
+    CompactIdentifier.for_languages(detector.codes, tmp_path)
+    serve = ("import sys; from pathlib import Path; from bot.langid_compact import "
+             "CompactIdentifier as C; i = C.for_languages(sys.argv[1].split(','), "
+             "Path(sys.argv[2])); print(i.classify(sys.argv[3])[0], 'numpy' in sys.modules)")
+    run = subprocess.run([sys.executable, "-c", serve, ",".join(detector.codes), str(tmp_path),
+                          SPANISH], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).parent.parent)
+    assert run.stdout.split() == ["es", "False"], run.stderr
 
 
 def test_most_long_corpus_lines_are_detected(detector) -> None:
