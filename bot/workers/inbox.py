@@ -45,6 +45,9 @@ POLL_SECONDS = 1.0
 # from 1.24 to 0.55 and complete turns from 357/s to 439/s; 48 gained 2% more, but its
 # larger groups held the lock up to 0.18 s (acks' p99 44 -> 154 ms).
 CONCURRENCY = 24
+# Rows read and held ahead of the turns (claimed, queued per person): enough for many
+# claims' worth of turns, few enough that a backlog is not all held in memory at once.
+MAX_QUEUED = 500
 LEASE_SECONDS = 60.0  # a claim's life; renewed every third of it while the row is held
 
 # Whose turns are serialised: a person, or (channel, address) for a sender not yet known.
@@ -69,7 +72,7 @@ class InboxWorker:
 
     def __init__(self, app: App, wakeup: Wakeup, *,
                  concurrency: int = CONCURRENCY, max_attempts: int = 3,
-                 retry_delay: float = 1.0, max_queued: int = 5000) -> None:
+                 retry_delay: float = 1.0, max_queued: int = MAX_QUEUED) -> None:
         self.app = app
         self.wakeup = wakeup
         self.concurrency = concurrency
