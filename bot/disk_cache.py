@@ -1,11 +1,19 @@
-"""Arrays computed once and kept on disk (the understanding model, the language table)."""
+"""Arrays computed once and kept on disk (the understanding model, the language table).
+
+Both caches are one file format, written and read here: a line with the CRC-32 (hex)
+of the rest, a line of JSON (what the arrays mean, and each array's length), then the
+arrays' raw bytes. No pickle or npz: loading a cache file never runs code and needs no
+numpy, and a truncated, lengthened or bit-flipped file is refused, then built again.
+"""
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 
 class Saveable(Protocol):
@@ -23,7 +31,7 @@ def load_or_build(path: Path, load: Callable[[Path], T], build: Callable[[], T])
     is built again at the next start."""
     try:
         return load(path)
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, TypeError):
         pass
     built = build()
     try:
@@ -34,3 +42,28 @@ def load_or_build(path: Path, load: Callable[[Path], T], build: Callable[[], T])
     except OSError:
         pass
     return built
+
+
+def write_blobs(path: Path, header: dict[str, Any], blobs: Sequence[bytes]) -> None:
+    """``header`` (JSON) and ``blobs`` in the cache format, checksummed."""
+    body = b"".join([json.dumps({**header, "blobs": [len(b) for b in blobs]}).encode(),
+                     b"\n", *blobs])
+    path.write_bytes(b"%08x\n" % zlib.crc32(body) + body)
+
+
+def read_blobs(path: Path) -> tuple[dict[str, Any], list[memoryview]]:
+    """What ``write_blobs`` wrote; ValueError if the file is not that, whole."""
+    data = path.read_bytes()
+    view = memoryview(data)
+    start = data.find(b"\n") + 1
+    end = data.find(b"\n", start) + 1
+    if not start or not end or zlib.crc32(view[start:]) != int(data[:start], 16):
+        raise ValueError(f"{path.name}: its checksum does not match")
+    header = json.loads(data[start:end])
+    blobs = []
+    for size in header.pop("blobs"):
+        blobs.append(view[end:end + size])
+        end += size
+    if end != len(data):
+        raise ValueError(f"{path.name}: its arrays do not add up to its length")
+    return header, blobs

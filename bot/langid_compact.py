@@ -22,22 +22,20 @@ and on random bytes).
 from __future__ import annotations
 
 import functools
-import json
 import math
 import struct
 import sys
 import unicodedata
-import zlib
 from array import array
 from bisect import bisect_left
 from importlib import metadata
 from pathlib import Path
 
-from .disk_cache import load_or_build
+from .disk_cache import load_or_build, read_blobs, write_blobs
 
 MAX_NODE = 8  # bytes: a node string and its length fit one 64-bit key
 _CHUNK = 2048  # states expanded at a time while reading the DFA (4 MB of temporaries)
-FORMAT = "2"
+FORMAT = "3"
 _MASKS = [(1 << (8 * length)) - 1 for length in range(MAX_NODE)]
 _LENGTHS = [length << 56 for length in range(MAX_NODE)]
 
@@ -138,30 +136,22 @@ class CompactIdentifier:
                    [full.nb_classes[i] for i in columns])
 
     def save(self, path: Path) -> None:
-        """The CRC-32 of the rest (hex), a JSON line, then the little-endian keys,
-        counts and weights: no pickle, loading a cache file never runs code."""
-        header = {"depth": self.depth, "classes": self.classes, "pc": self.pc,
-                  "nodes": len(self.keys)}
-        body = b"".join([json.dumps(header).encode(), b"\n", _little(self.keys).tobytes(),
-                         _little(self.counts).tobytes(), self.ptc])
-        path.write_bytes(b"%08x\n" % zlib.crc32(body) + body)
+        """The little-endian keys, counts and weights in the cache format (disk_cache)."""
+        header = {"depth": self.depth, "classes": self.classes, "pc": self.pc}
+        write_blobs(path, header, [_little(self.keys).tobytes(), _little(self.counts).tobytes(),
+                                   self.ptc])
 
     @classmethod
     def load(cls, path: Path) -> CompactIdentifier:
         """What ``save`` wrote; ValueError if the file is not that (truncated, garbled)."""
-        data = path.read_bytes()
-        view = memoryview(data)
-        start = data.index(b"\n") + 1
-        if zlib.crc32(view[start:]) != int(data[:start], 16):
-            raise ValueError(f"{path}: its checksum does not match")
-        end = data.index(b"\n", start) + 1
-        header = json.loads(data[start:end])
+        header, (key_bytes, count_bytes, ptc) = read_blobs(path)
         keys, counts = array("Q"), array("i")
-        split = end + 8 * header["nodes"]
-        keys.frombytes(view[end:split])
-        counts.frombytes(view[split:split + 4 * header["nodes"]])
-        return cls(_little(keys), _little(counts), header["depth"],
-                   bytes(view[split + 4 * header["nodes"]:]), header["pc"], header["classes"])
+        keys.frombytes(key_bytes)
+        counts.frombytes(count_bytes)
+        if len(keys) != len(counts) or len(ptc) % (2 * len(header["classes"])):
+            raise ValueError(f"{path.name}: its arrays do not fit together")
+        return cls(_little(keys), _little(counts), header["depth"], bytes(ptc),
+                   header["pc"], header["classes"])
 
 
 def _nodes(nextmove: object, row_of: object, output: list[int]

@@ -82,10 +82,14 @@ def test_the_compact_identifier_scores_as_py3langid_does(detector, tmp_path) -> 
 def test_a_broken_cache_file_is_built_again(detector, tmp_path) -> None:
     CompactIdentifier.for_languages(detector.codes, tmp_path)
     (cache,) = tmp_path.iterdir()
-    cache.write_bytes(b"not a numpy file")
-    identifier = CompactIdentifier.for_languages(detector.codes, tmp_path)
-    assert identifier.classify(SPANISH)[0] == "es"
-    assert CompactIdentifier.load(cache).classify(SPANISH)[0] == "es"  # written anew
+    whole = cache.read_bytes()
+    flipped = bytearray(whole)
+    flipped[-100] ^= 0x01  # one weight
+    for broken in (b"not a numpy file", whole[:-1], whole + b"\0", bytes(flipped)):
+        cache.write_bytes(broken)
+        identifier = CompactIdentifier.for_languages(detector.codes, tmp_path)
+        assert identifier.classify(SPANISH)[0] == "es"
+        assert cache.read_bytes() == whole  # written anew
 
 
 def test_a_process_serving_from_the_cache_never_imports_numpy(detector, tmp_path) -> None:

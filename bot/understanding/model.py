@@ -25,7 +25,6 @@ which about 50 the scores: numpy's gather and product took about 5 us, for 15 MB
 from __future__ import annotations
 
 import functools
-import json
 import math
 import os
 import re
@@ -37,9 +36,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from ..disk_cache import load_or_build
+from ..disk_cache import load_or_build, read_blobs, write_blobs
 from .corpus import Example, fingerprint
 
 N_FEATURES = 2 ** 16
@@ -48,7 +47,7 @@ ALPHA = 3e-6  # regularisation (chosen on the held-out folds of bench_understand
 EPOCHS = 15
 WORDS_REMEMBERED = 50_000
 MAX_CHARS = 300  # what is read of a message: a request is in its first lines
-MODEL_VERSION = "5"
+MODEL_VERSION = "6"
 WORD_WEIGHT = 2  # a whole word or word pair counts as much as two n-grams
 LONG = 6  # word counts from here on are one feature
 MAX_WORD = 12  # longer "words" are unspaced Chinese or Khmer sentences: n-grams only
@@ -248,10 +247,9 @@ class _Linear:
                 "intercept": list(self.intercept)}
 
     @classmethod
-    def read(cls, header: dict[str, Any], fh: IO[bytes]) -> _Linear:
-        classes = [str(c) for c in header["classes"]]
-        return cls(fh.read(N_FEATURES * 2 * len(classes)), float(header["scale"]),
-                   [float(b) for b in header["intercept"]], classes)
+    def read(cls, header: dict[str, Any], rows: memoryview) -> _Linear:
+        return cls(bytes(rows), float(header["scale"]), [float(b) for b in header["intercept"]],
+                   [str(c) for c in header["classes"]])
 
 
 class UnderstandingModel:
@@ -277,25 +275,20 @@ class UnderstandingModel:
         return cls(_Linear.fitted(intents.coef_, intents.intercept_, intents.classes_), only)
 
     def save(self, path: Path) -> None:
-        """A line of JSON (classes, scales, intercepts), then each part's weights: no
-        pickle, so loading a cache file never runs code."""
+        """Classes, scales and intercepts, then each part's weights, in the cache format
+        (disk_cache: checksummed, no pickle, so loading a cache file never runs code)."""
         parts = (self._intents, self._locales)
-        with path.open("wb") as fh:
-            fh.write(json.dumps({"version": MODEL_VERSION,
-                                 "parts": [p.header() for p in parts]}).encode() + b"\n")
-            for part in parts:
-                fh.write(part.rows)
+        write_blobs(path, {"version": MODEL_VERSION, "parts": [p.header() for p in parts]},
+                    [p.rows for p in parts])
 
     @classmethod
     def load(cls, path: Path) -> UnderstandingModel:
         """The model ``save`` wrote; ValueError or KeyError if the file is not one."""
-        with path.open("rb") as fh:
-            header = json.loads(fh.readline())
-            if header["version"] != MODEL_VERSION or len(header["parts"]) != 2:
-                raise ValueError(f"{path.name}: not a model of this version")
-            intents, locales = (_Linear.read(part, fh) for part in header["parts"])
-            if fh.read(1):
-                raise ValueError(f"{path.name}: longer than its model")
+        header, blobs = read_blobs(path)
+        if header["version"] != MODEL_VERSION or len(header["parts"]) != 2 or len(blobs) != 2:
+            raise ValueError(f"{path.name}: not a model of this version")
+        intents, locales = (_Linear.read(part, rows)
+                            for part, rows in zip(header["parts"], blobs, strict=True))
         return cls(intents, locales)
 
     def understand(self, text: str, top: int = 3) -> Ranked:
