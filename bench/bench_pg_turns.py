@@ -188,7 +188,7 @@ async def measure(system: str, ns: argparse.Namespace, wrk: str, data: Path,
         prefix = folder / "probe"
         if ns.profile:  # bench/probe: trips and a cProfile of each process, marked by signals
             env = {**env, "PYTHONPATH": f"{sms.PROBE}:{ROOT}", "BENCH_PROBE": str(prefix),
-                   "BENCH_PROFILE": "1"}
+                   "BENCH_PROBE_PG": "1", "BENCH_PROFILE": "1"}
         try:
             for _ in range(instances):  # one after the other: the first one migrates
                 proc, url = await sms.spawn([sys.executable, "-m", "bot", "run", "--config",

@@ -29,7 +29,8 @@ least: ``N`` webhooks at a fixed ``--rate`` to each tree (alternating), then
 the drain; per complete turn, the CPU milliseconds of the service's processes
 and their trips to the database threads (counted by ``bench/probe``, put first
 on the service's PYTHONPATH, from the first webhook to the drained backlog).
-``--profile DIR`` writes a cProfile of each process over the same span.
+``--profile DIR`` writes a cProfile of each process over the same span; ``--modules
+DIR`` each process's RSS and imported modules after the drain.
 ``--run-arg NAME=ARG`` adds ``ARG`` to tree ``NAME``'s ``casecheck run``.
 """
 
@@ -414,6 +415,8 @@ async def measure_burst(name: str, tree: Path, ns: argparse.Namespace, data: Pat
             probe_env["BENCH_PROFILE"] = "1"
         if ns.sql:
             probe_env["BENCH_SQL"] = "1"
+        if ns.modules:
+            probe_env["BENCH_MODULES"] = "1"
         proc, url = await start_service(name, tree, config, ns, fake, fake_url, probe_env)
         await asyncio.sleep(2.0)  # the workers' process, if any, is up
         sampler = Sampler(proc.pid)
@@ -431,6 +434,9 @@ async def measure_burst(name: str, tree: Path, ns: argparse.Namespace, data: Pat
             each = [sampler.each[p] - each0.get(p, 0.0) for p in sorted(sampler.each)]
             for pid in pids:
                 os.kill(pid, signal.SIGUSR1)
+            if ns.modules:
+                for pid in pids:
+                    os.kill(pid, signal.SIGUSR2)
             await asyncio.sleep(1.0)
             stored, done = await asyncio.to_thread(complete_turns, db)
         finally:
@@ -441,6 +447,11 @@ async def measure_burst(name: str, tree: Path, ns: argparse.Namespace, data: Pat
             out.mkdir(parents=True, exist_ok=True)
             for i, f in enumerate(sorted(Path(tmp).glob("probe.*.prof"))):
                 shutil.copy(f, out / f"{name}-{rep}-{i}.prof")
+        if ns.modules:
+            out = Path(ns.modules)
+            out.mkdir(parents=True, exist_ok=True)
+            for i, f in enumerate(sorted(Path(tmp).glob("probe.*.mods"))):
+                shutil.copy(f, out / f"{name}-{rep}-{i}.mods")
         if ns.sql:
             for f in sorted(Path(tmp).glob("probe.*.sql")):
                 lines = f.read_text(encoding="utf-8").splitlines()
@@ -567,6 +578,8 @@ if __name__ == "__main__":
     parser.add_argument("--burst", type=int, default=0, metavar="N",
                         help="measure CPU and database trips per turn over N webhooks")
     parser.add_argument("--profile", metavar="DIR", help="with --burst: cProfile files here")
+    parser.add_argument("--modules", metavar="DIR",
+                        help="with --burst: each process's RSS and imported modules here")
     parser.add_argument("--sql", type=int, default=0, metavar="K",
                         help="with --burst: each process's K costliest SQLite statements")
     parser.add_argument("--bare-server", action="store_true", help=argparse.SUPPRESS)

@@ -1,14 +1,17 @@
 """Loaded by every Python process ``bench_sms.py --burst`` starts for a service (it is
 first on their PYTHONPATH; ``bench_pg_turns.py --profile`` too). With BENCH_PROBE set:
 counts trips to the database threads (aiosqlite's ``Connection._execute``: each is one
-trip) or to PostgreSQL (asyncpg: each statement sent, a transaction's BEGIN and COMMIT
-and a pooled connection's reset query included) and the time spent
+trip) or, with BENCH_PROBE_PG set, to PostgreSQL (asyncpg: each statement sent, a
+transaction's BEGIN and COMMIT and a pooled connection's reset query included; asyncpg is
+imported only then, since it is 4.6 MB of a process a SQLite service never loads) and the time spent
 waiting for the writers' lock (``fcntl.flock``, shared by the service's
 processes) and the longest it was held; on each SIGUSR1 appends "trips
 seconds-waited longest-wait longest-hold seconds-held times-held" so far
 to ``<BENCH_PROBE>.<pid>.trips``; with BENCH_PROFILE also
 set, the first SIGUSR1 starts cProfile (main thread) and the second writes
-``<BENCH_PROBE>.<pid>.prof``. The service's own code is untouched."""
+``<BENCH_PROBE>.<pid>.prof``; with BENCH_MODULES set, SIGUSR2 writes the process's RSS
+and the modules it has imported to ``<BENCH_PROBE>.<pid>.mods``. The service's own code
+is untouched."""
 
 import os
 
@@ -30,11 +33,9 @@ if _probe:
         return await _original(self, fn, *args, **kwargs)
 
     aiosqlite.core.Connection._execute = _counted  # type: ignore[method-assign]
-    try:
+    if os.environ.get("BENCH_PROBE_PG"):  # not otherwise: asyncpg is 4.6 MB of a process
         import asyncpg.connection
-    except ImportError:
-        pass
-    else:
+
         _pg = asyncpg.connection.Connection
         _statement, _simple, _many = _pg._do_execute, _pg.execute, _pg._executemany
 
@@ -132,3 +133,14 @@ if _probe:
                 _profiler.dump_stats(f"{_probe}.{os.getpid()}.prof")
 
     signal.signal(signal.SIGUSR1, _on_signal)
+
+    if os.environ.get("BENCH_MODULES"):
+        import sys
+
+        def _on_usr2(signum, frame):  # type: ignore[no-untyped-def]
+            with open("/proc/self/status", encoding="ascii") as status:
+                memory = [line for line in status if line.startswith(("VmRSS", "RssA", "RssF"))]
+            with open(f"{_probe}.{os.getpid()}.mods", "w", encoding="utf-8") as out:
+                out.writelines([*memory, *(name + "\n" for name in sorted(sys.modules))])
+
+        signal.signal(signal.SIGUSR2, _on_usr2)
