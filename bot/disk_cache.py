@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -21,6 +22,15 @@ class Saveable(Protocol):
 
 
 T = TypeVar("T", bound=Saveable)
+
+
+def cache_dir() -> Path:
+    """``$CASECHECK_CACHE`` or the user's cache folder (XDG), else the temp folder."""
+    configured = os.environ.get("CASECHECK_CACHE") or os.environ.get("XDG_CACHE_HOME")
+    base = Path(configured) if configured else Path.home() / ".cache"
+    if not configured and not os.access(base.parent, os.W_OK):
+        base = Path(tempfile.gettempdir())
+    return base / "casecheck"
 
 
 def load_or_build(path: Path, load: Callable[[Path], T], build: Callable[[], T]) -> T:

@@ -15,7 +15,7 @@ import datetime as dt
 from babel.dates import format_time
 
 from .config import Config
-from .i18n import Translator
+from .i18n import Translator, cldr_locale
 from .local_time import weekday
 
 
@@ -34,7 +34,8 @@ def after_hours_text(translator: Translator, config: Config, locale: str,
     return translator.gettext(
         locale, "Our office is closed now. A lawyer will answer after we open on {day} at {time}.",
         day=weekday(lambda msgid: translator.gettext(locale, msgid), locale, opening.weekday()),
-        time=format_time(opening, "short", tzinfo=opening.tzinfo, locale=locale))
+        time=format_time(opening, "short", tzinfo=opening.tzinfo,
+                         locale=cldr_locale(locale)))
 
 
 def closing_text(translator: Translator, config: Config, locale: str) -> str:

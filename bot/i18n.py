@@ -26,6 +26,8 @@ from babel.messages.pofile import read_po
 from babel.plural import PluralRule
 from babel.support import NullTranslations, Translations
 
+from . import cldr_slim
+
 if TYPE_CHECKING:
     from .config import Config
 
@@ -132,11 +134,18 @@ class Translator:
         return text.format(n=n, **kwargs)
 
     def format_date(self, locale: str, value: dt.date) -> str:
-        return format_date(value, format="long", locale=locale)
+        return format_date(value, format="long", locale=cldr_locale(locale))
 
     def language_name(self, locale: str) -> str:
         """The language in its own name and script, e.g. 'Español'."""
         return language_name(locale)
+
+
+@functools.cache
+def cldr_locale(code: str) -> Locale:
+    """``code``'s locale for Babel's date and time functions: over the few tables they
+    read (bot/cldr_slim), not all of Babel's data, for a shipped locale."""
+    return cldr_slim.locale(code, tuple(shipped_locales()))
 
 
 @functools.cache  # Babel builds the name from locale data: menus ask for it on every show

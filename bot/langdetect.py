@@ -147,8 +147,8 @@ class LanguageDetector:
         self.locales = list(locales)
         wanted = {loc.split("_")[0] for loc in self.locales}
         self.codes = sorted(code for code in LANGID_LOCALES if code in wanted)
+        from .disk_cache import cache_dir
         from .langid_compact import CompactIdentifier  # its table: only where it is needed
-        from .understanding.model import cache_dir
 
         self.identifier: CompactIdentifier | None = None
         if len(self.codes) >= 2:

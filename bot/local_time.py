@@ -13,6 +13,7 @@ from typing import Literal
 from babel.dates import format_time, get_day_names
 
 from .hours import OfficeHours
+from .i18n import cldr_locale
 
 # Locales whose CLDR data has no day or month names of their own.
 CATALOG_DATE_LOCALES = frozenset({"ht"})
@@ -32,7 +33,7 @@ def weekday(gettext: Callable[[str], str], locale: str, index: int,
     """Day ``index`` (0 = Monday) in ``locale``; ``gettext`` translates into that locale."""
     if locale in CATALOG_DATE_LOCALES:
         return gettext(WEEKDAYS[index])
-    return str(get_day_names(width, locale=locale)[index])
+    return str(get_day_names(width, locale=cldr_locale(locale))[index])
 
 
 def office_hours(hours: OfficeHours, locale: str, gettext: Callable[[str], str]) -> str:
@@ -42,5 +43,6 @@ def office_hours(hours: OfficeHours, locale: str, gettext: Callable[[str], str])
     last = (first + len(hours.days) - 1) % 7
     first_name, last_name = (weekday(gettext, locale, d, "abbreviated") for d in (first, last))
     days = first_name if first == last else f"{first_name}–{last_name}"
-    opens, closes = (format_time(t, "short", locale=locale) for t in (hours.opens, hours.closes))
+    slim = cldr_locale(locale)
+    opens, closes = (format_time(t, "short", locale=slim) for t in (hours.opens, hours.closes))
     return f"{days} {opens}–{closes}"

@@ -13,6 +13,7 @@ import datetime as dt
 from babel.dates import format_date
 
 from bot.context import Context
+from bot.i18n import cldr_locale
 from bot.local_time import CATALOG_DATE_LOCALES
 
 
@@ -31,6 +32,6 @@ PATTERN = N_("{month} {day}, {year}")
 def long_date(ctx: Context, value: dt.date) -> str:
     """A date in the person's language, e.g. "19 avril 2017" in Haitian Creole."""
     if ctx.locale not in CATALOG_DATE_LOCALES:
-        return format_date(value, format="long", locale=ctx.locale)
+        return format_date(value, format="long", locale=cldr_locale(ctx.locale))
     month = ctx._(MONTHS[value.month - 1])
     return ctx._(PATTERN, month=month, day=str(value.day), year=str(value.year))

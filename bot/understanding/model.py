@@ -26,10 +26,8 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 import re
 import struct
-import tempfile
 import unicodedata
 import zlib
 from collections.abc import Callable, Sequence
@@ -38,7 +36,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from ..disk_cache import load_or_build, read_blobs, write_blobs
+from ..disk_cache import cache_dir, load_or_build, read_blobs, write_blobs
 from .corpus import Example, fingerprint
 
 N_FEATURES = 2 ** 16
@@ -312,15 +310,6 @@ class UnderstandingModel:
     @property
     def intents(self) -> tuple[str, ...]:
         return self._intents.classes
-
-
-def cache_dir() -> Path:
-    """``$CASECHECK_CACHE`` or the user's cache folder (XDG), else the temp folder."""
-    configured = os.environ.get("CASECHECK_CACHE") or os.environ.get("XDG_CACHE_HOME")
-    base = Path(configured) if configured else Path.home() / ".cache"
-    if not configured and not os.access(base.parent, os.W_OK):
-        base = Path(tempfile.gettempdir())
-    return base / "casecheck"
 
 
 def load_or_train(examples: Sequence[Example], directory: Path | None = None
