@@ -30,7 +30,8 @@ the drain; per complete turn, the CPU milliseconds of the service's processes
 and their trips to the database threads (counted by ``bench/probe``, put first
 on the service's PYTHONPATH, from the first webhook to the drained backlog).
 ``--profile DIR`` writes a cProfile of each process over the same span; ``--modules
-DIR`` each process's RSS and imported modules after the drain.
+DIR`` each process's RSS, resident memory by mapping and imported modules after the
+drain (with BENCH_MODULES=traced in the environment, its live Python allocations too).
 ``--run-arg NAME=ARG`` adds ``ARG`` to tree ``NAME``'s ``casecheck run``.
 """
 
@@ -416,7 +417,7 @@ async def measure_burst(name: str, tree: Path, ns: argparse.Namespace, data: Pat
         if ns.sql:
             probe_env["BENCH_SQL"] = "1"
         if ns.modules:
-            probe_env["BENCH_MODULES"] = "1"
+            probe_env["BENCH_MODULES"] = os.environ.get("BENCH_MODULES", "1")
         proc, url = await start_service(name, tree, config, ns, fake, fake_url, probe_env)
         await asyncio.sleep(2.0)  # the workers' process, if any, is up
         sampler = Sampler(proc.pid)
@@ -425,6 +426,7 @@ async def measure_burst(name: str, tree: Path, ns: argparse.Namespace, data: Pat
             for pid in pids:
                 os.kill(pid, signal.SIGUSR1)
             sampler.sample()
+            at_start = [sampler.peak_each[p] / 2**20 for p in sorted(sampler.peak_each)]
             cpu0, started = sampler.cpu, time.perf_counter()
             each0 = dict(sampler.each)
             p = await run_paced(url, data, ns.rate, ns.burst / ns.rate, env)
@@ -464,6 +466,7 @@ async def measure_burst(name: str, tree: Path, ns: argparse.Namespace, data: Pat
                 "turns_per_s": done / (end - started), "rss_mb": sampler.peak / 2**20,
                 "paced_p99": p["p99"], "paced_non2xx": p["non2xx"], "processes": len(pids),
                 "cpu_ms_per_process": [c / max(done, 1) * 1e3 for c in each],
+                "rss_mb_at_start": at_start,
                 "rss_mb_per_process": [sampler.peak_each[p] / 2**20
                                        for p in sorted(sampler.peak_each)]}
 
@@ -490,7 +493,8 @@ async def main_burst(ns: argparse.Namespace, trees: list[tuple[str, Path]],
                           f" trips/turn, {r['turns_per_s']:.0f} turns/s, open-loop p99"
                           f" {r['paced_p99']:.1f} ms, non2xx {r['paced_non2xx']},"
                           f" RSS {r['rss_mb']:.0f} MB ("
-                          f"{' + '.join(f'{m:.0f}' for m in r['rss_mb_per_process'])});"
+                          f"{' + '.join(f'{m:.0f}' for m in r['rss_mb_per_process'])}; before"
+                          f" the load {' + '.join(f'{m:.0f}' for m in r['rss_mb_at_start'])});"
                           f" writers' lock waited per process:"
                           f" {', '.join(r['lock_waits'])}", flush=True)
         finally:

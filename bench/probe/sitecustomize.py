@@ -9,9 +9,11 @@ processes) and the longest it was held; on each SIGUSR1 appends "trips
 seconds-waited longest-wait longest-hold seconds-held times-held" so far
 to ``<BENCH_PROBE>.<pid>.trips``; with BENCH_PROFILE also
 set, the first SIGUSR1 starts cProfile (main thread) and the second writes
-``<BENCH_PROBE>.<pid>.prof``; with BENCH_MODULES set, SIGUSR2 writes the process's RSS
-and the modules it has imported to ``<BENCH_PROBE>.<pid>.mods``. The service's own code
-is untouched."""
+``<BENCH_PROBE>.<pid>.prof``; with BENCH_MODULES set, SIGUSR2 writes the process's RSS,
+its resident memory by mapping and the modules it has imported to
+``<BENCH_PROBE>.<pid>.mods`` (BENCH_MODULES=traced: also the live Python allocations by
+file, traced by tracemalloc from the start, which slows the process several times).
+The service's own code is untouched."""
 
 import os
 
@@ -136,11 +138,46 @@ if _probe:
 
     if os.environ.get("BENCH_MODULES"):
         import sys
+        import tracemalloc
+
+        if os.environ["BENCH_MODULES"] == "traced":
+            tracemalloc.start()
+
+        def _mapping(head: list[str]) -> str:
+            """A mapping's kind: its file, [heap] or [stack], else anonymous, by size:
+            pymalloc's arenas are 1 MiB (the kernel merges neighbours), a thread's malloc
+            arena starts 64 MiB-aligned, malloc's large blocks are mappings of their own."""
+            name = head[5] if len(head) > 5 else ""
+            if name:
+                return name if name.startswith("[") else f"file {name.rsplit('/', 1)[-1]}"
+            low, high = (int(x, 16) for x in head[0].split("-"))
+            size = (high - low) >> 10
+            return "anon 1 MiB or less" if size <= 1028 else f"anon {head[0]} {size} kB"
+
+        def _mappings() -> list[str]:
+            """The 40 largest resident kinds of mapping, from /proc/self/smaps."""
+            kinds: dict[str, int] = {}
+            kind = ""
+            with open("/proc/self/smaps", encoding="utf-8") as smaps:
+                for line in smaps:
+                    head = line.split()
+                    if not head[0].endswith(":"):
+                        kind = _mapping(head)
+                    elif head[0] == "Rss:":
+                        kinds[kind] = kinds.get(kind, 0) + int(head[1])
+            ranked = sorted(kinds.items(), key=lambda kv: -kv[1])
+            return [f"  {rss:8d} kB {name}\n" for name, rss in ranked[:40]]
 
         def _on_usr2(signum, frame):  # type: ignore[no-untyped-def]
             with open("/proc/self/status", encoding="ascii") as status:
                 memory = [line for line in status if line.startswith(("VmRSS", "RssA", "RssF"))]
             with open(f"{_probe}.{os.getpid()}.mods", "w", encoding="utf-8") as out:
-                out.writelines([*memory, *(name + "\n" for name in sorted(sys.modules))])
+                if tracemalloc.is_tracing():
+                    stats = tracemalloc.take_snapshot().statistics("filename")
+                    out.write(f"traced {sum(s.size for s in stats)}\n")
+                    out.writelines(f"{s.size:10d} {s.count:8d} {s.traceback[0].filename}\n"
+                                   for s in stats[:40])
+                modules = (name + "\n" for name in sorted(sys.modules))
+                out.writelines([*memory, *_mappings(), *modules])
 
         signal.signal(signal.SIGUSR2, _on_usr2)
