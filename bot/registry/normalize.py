@@ -7,11 +7,10 @@ people type), so that both sides meet on identical keys.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 import unicodedata
-
-import phonenumbers
 
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]")
 _NAME_DROP = str.maketrans("", "", " -'.\u2019\u2018\u2010\u2011\u2013\u00a0\t")
@@ -22,10 +21,17 @@ NOTICE_PREFIX = "casecheck-notice:"
 # "+1 617.555.0100": E.164 without phonenumbers' general parser (most of an import's
 # time per phone). The group ``plus`` is "+1" written out; without it the number is
 # one only in a region of country code 1. tests/test_normalize.py checks that both
-# ways agree.
+# ways agree. phonenumbers itself is imported at the first number that needs it: 1.8 MB
+# of a process that meets only "+1..." (Twilio's form) or none.
 _NANP = re.compile(r"(?P<plus>\+1[-. ]?)?(?:\(([2-9]\d\d)\) ?|([2-9]\d\d)[-. ]?)"
                    r"(\d{3})[-. ]?(\d{4})", re.ASCII)
-_NANP_REGIONS = frozenset(phonenumbers.region_codes_for_country_code(1))
+
+
+@functools.cache
+def _nanp_regions() -> frozenset[str]:
+    import phonenumbers
+
+    return frozenset(phonenumbers.region_codes_for_country_code(1))
 
 
 # A district-court docket (year and court, case type, sequence): the sequence is
@@ -139,8 +145,10 @@ def normalize_phone(raw: str, default_region: str = "US") -> str:
     not checked (registries hold old and made-up numbers too).
     """
     text = raw.strip()
-    if (m := _NANP.fullmatch(text)) and (m["plus"] or default_region in _NANP_REGIONS):
+    if (m := _NANP.fullmatch(text)) and (m["plus"] or default_region in _nanp_regions()):
         return f"+1{m[2] or m[3]}{m[4]}{m[5]}"
+    import phonenumbers
+
     if text.startswith("00"):  # the international prefix most of the world dials
         text = "+" + text[2:]
     try:
