@@ -54,26 +54,37 @@ def load_or_build(path: Path, load: Callable[[Path], T], build: Callable[[], T])
     return built
 
 
-def write_blobs(path: Path, header: dict[str, Any], blobs: Sequence[bytes]) -> None:
+def write_blobs(path: Path, header: dict[str, Any],
+                blobs: Sequence[bytes]) -> None:
     """``header`` (JSON) and ``blobs`` in the cache format, checksummed."""
     body = b"".join([json.dumps({**header, "blobs": [len(b) for b in blobs]}).encode(),
                      b"\n", *blobs])
     path.write_bytes(b"%08x\n" % zlib.crc32(body) + body)
 
 
-def read_blobs(path: Path) -> tuple[dict[str, Any], list[memoryview]]:
-    """What ``write_blobs`` wrote; ValueError if the file is not that, whole."""
-    data = path.read_bytes()
-    view = memoryview(data)
-    start = data.find(b"\n") + 1
-    end = data.find(b"\n", start) + 1
-    if not start or not end or zlib.crc32(view[start:]) != int(data[:start], 16):
+def read_blobs(path: Path) -> tuple[dict[str, Any], list[bytes]]:
+    """What ``write_blobs`` wrote; ValueError if the file is not that, whole.
+
+    Each array is read into its own bytes, checksummed as it comes: the file is never
+    held whole beside them (a process keeps the memory a copy of its largest table took)."""
+    with path.open("rb") as file:
+        expected = file.readline(64)
+        header_line = file.readline(1 << 20)
+        try:
+            header = json.loads(header_line)
+            sizes = [int(size) for size in header.pop("blobs")]
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise ValueError(f"{path.name}: its header is not the cache format's") from None
+        crc = zlib.crc32(header_line)
+        blobs = []
+        for size in sizes:
+            blob = file.read(size)
+            if len(blob) != size:
+                raise ValueError(f"{path.name}: its arrays do not add up to its length")
+            crc = zlib.crc32(blob, crc)
+            blobs.append(blob)
+        if file.read(1):
+            raise ValueError(f"{path.name}: its arrays do not add up to its length")
+    if expected.strip() != b"%08x" % crc:
         raise ValueError(f"{path.name}: its checksum does not match")
-    header = json.loads(data[start:end])
-    blobs = []
-    for size in header.pop("blobs"):
-        blobs.append(view[end:end + size])
-        end += size
-    if end != len(data):
-        raise ValueError(f"{path.name}: its arrays do not add up to its length")
     return header, blobs

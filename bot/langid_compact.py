@@ -28,8 +28,10 @@ import sys
 import unicodedata
 from array import array
 from bisect import bisect_left
+from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
+from typing import Literal
 
 from .disk_cache import load_or_build, read_blobs, write_blobs
 
@@ -40,19 +42,32 @@ _MASKS = [(1 << (8 * length)) - 1 for length in range(MAX_NODE)]
 _LENGTHS = [length << 56 for length in range(MAX_NODE)]
 
 
-def _little(values: array[int]) -> array[int]:
-    """``values`` in little-endian order (the cache file's), swapped on a big-endian host."""
-    if sys.byteorder == "big":
-        values = array(values.typecode, values)
-        values.byteswap()
+def _ints(data: bytes, typecode: Literal["Q", "i"]) -> Sequence[int]:
+    """The file's little-endian integers: its own bytes on a little-endian host (a copy
+    held the table twice while loading, and the process kept that memory), else a copy."""
+    if len(data) % array(typecode).itemsize:
+        raise ValueError("an array's length is not a whole number of its items")
+    if sys.byteorder == "little":
+        return memoryview(data).cast(typecode)
+    values = array(typecode, data)
+    values.byteswap()
     return values
+
+
+def _little_bytes(values: Sequence[int], typecode: str) -> bytes:
+    """``values`` as the cache file holds them: little-endian, whatever the host."""
+    copy = array(typecode, values)
+    if sys.byteorder == "big":
+        copy.byteswap()
+    return copy.tobytes()
 
 
 class CompactIdentifier:
     """``classify(text)`` -> (language code, normalised probability), as py3langid's
     ``LanguageIdentifier(norm_probs=True)`` restricted to ``classes`` answers."""
 
-    def __init__(self, keys: array[int], counts: array[int], depth: int, ptc: bytes,
+    def __init__(self, keys: Sequence[int], counts: Sequence[int], depth: int,
+                 ptc: bytes,
                  pc: list[float], classes: list[str]) -> None:
         self.keys = keys  # sorted node keys: length << 56 | the string, big-endian
         self.counts = counts  # the feature each node counts, -1 for none
@@ -138,20 +153,17 @@ class CompactIdentifier:
     def save(self, path: Path) -> None:
         """The little-endian keys, counts and weights in the cache format (disk_cache)."""
         header = {"depth": self.depth, "classes": self.classes, "pc": self.pc}
-        write_blobs(path, header, [_little(self.keys).tobytes(), _little(self.counts).tobytes(),
-                                   self.ptc])
+        write_blobs(path, header, [_little_bytes(self.keys, "Q"),
+                                   _little_bytes(self.counts, "i"), self.ptc])
 
     @classmethod
     def load(cls, path: Path) -> CompactIdentifier:
         """What ``save`` wrote; ValueError if the file is not that (truncated, garbled)."""
         header, (key_bytes, count_bytes, ptc) = read_blobs(path)
-        keys, counts = array("Q"), array("i")
-        keys.frombytes(key_bytes)
-        counts.frombytes(count_bytes)
+        keys, counts = _ints(key_bytes, "Q"), _ints(count_bytes, "i")
         if len(keys) != len(counts) or len(ptc) % (2 * len(header["classes"])):
             raise ValueError(f"{path.name}: its arrays do not fit together")
-        return cls(_little(keys), _little(counts), header["depth"], bytes(ptc),
-                   header["pc"], header["classes"])
+        return cls(keys, counts, header["depth"], ptc, header["pc"], header["classes"])
 
 
 def _nodes(nextmove: object, row_of: object, output: list[int]

@@ -245,8 +245,8 @@ class _Linear:
                 "intercept": list(self.intercept)}
 
     @classmethod
-    def read(cls, header: dict[str, Any], rows: memoryview) -> _Linear:
-        return cls(bytes(rows), float(header["scale"]), [float(b) for b in header["intercept"]],
+    def read(cls, header: dict[str, Any], rows: bytes) -> _Linear:
+        return cls(rows, float(header["scale"]), [float(b) for b in header["intercept"]],
                    [str(c) for c in header["classes"]])
 
 
