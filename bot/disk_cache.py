@@ -54,8 +54,7 @@ def load_or_build(path: Path, load: Callable[[Path], T], build: Callable[[], T])
     return built
 
 
-def write_blobs(path: Path, header: dict[str, Any],
-                blobs: Sequence[bytes]) -> None:
+def write_blobs(path: Path, header: dict[str, Any], blobs: Sequence[bytes]) -> None:
     """``header`` (JSON) and ``blobs`` in the cache format, checksummed."""
     body = b"".join([json.dumps({**header, "blobs": [len(b) for b in blobs]}).encode(),
                      b"\n", *blobs])
@@ -75,16 +74,18 @@ def read_blobs(path: Path) -> tuple[dict[str, Any], list[bytes]]:
             sizes = [int(size) for size in header.pop("blobs")]
         except (ValueError, KeyError, TypeError, AttributeError):
             raise ValueError(f"{path.name}: its header is not the cache format's") from None
+        # Sizes are checked against the file before any is read: a damaged header must
+        # not make the process allocate what it names.
+        if min(sizes, default=0) < 0 or sum(sizes) != os.fstat(file.fileno()).st_size - file.tell():
+            raise ValueError(f"{path.name}: its arrays do not add up to its length")
         crc = zlib.crc32(header_line)
         blobs = []
         for size in sizes:
             blob = file.read(size)
-            if len(blob) != size:
+            if len(blob) != size:  # the file shrank while read
                 raise ValueError(f"{path.name}: its arrays do not add up to its length")
             crc = zlib.crc32(blob, crc)
             blobs.append(blob)
-        if file.read(1):
-            raise ValueError(f"{path.name}: its arrays do not add up to its length")
     if expected.strip() != b"%08x" % crc:
         raise ValueError(f"{path.name}: its checksum does not match")
     return header, blobs

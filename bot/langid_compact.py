@@ -66,8 +66,7 @@ class CompactIdentifier:
     """``classify(text)`` -> (language code, normalised probability), as py3langid's
     ``LanguageIdentifier(norm_probs=True)`` restricted to ``classes`` answers."""
 
-    def __init__(self, keys: Sequence[int], counts: Sequence[int], depth: int,
-                 ptc: bytes,
+    def __init__(self, keys: Sequence[int], counts: Sequence[int], depth: int, ptc: bytes,
                  pc: list[float], classes: list[str]) -> None:
         self.keys = keys  # sorted node keys: length << 56 | the string, big-endian
         self.counts = counts  # the feature each node counts, -1 for none

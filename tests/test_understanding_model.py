@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import pytest
@@ -58,8 +59,14 @@ def test_a_broken_cache_file_is_trained_again(tmp_path: Path) -> None:
     whole = cache.read_bytes()
     flipped = bytearray(whole)
     flipped[len(whole) // 2] ^= 0x10  # one weight, deep inside the rows
+    _, header, arrays = whole.split(b"\n", 2)
+    sizes = json.loads(header)["blobs"]
+    lying = []  # checksummed right, but the header names sizes the file has not
+    for forged_sizes in ([1 << 40, *sizes[1:]], [-1, *sizes[1:]]):
+        body = json.dumps({**json.loads(header), "blobs": forged_sizes}).encode() + b"\n" + arrays
+        lying.append(b"%08x\n" % zlib.crc32(body) + body)
     for broken in (whole[:5000], b"not json\n", b'{"version": "0"}\n', bytes(flipped),
-                   whole + b"\0"):
+                   whole + b"\0", *lying):
         cache.write_bytes(broken)
         assert load_or_train(examples, tmp_path).understand("yes sure").intent == "yes"
         assert cache.read_bytes() == whole  # saved whole again
