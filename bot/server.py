@@ -21,9 +21,11 @@ import importlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from aiohttp import web
+# aiohttp.web (2.4 MB of a process) is imported where a web application is built: the
+# workers' process serves nothing and never loads it. AppKey is the same class.
+from aiohttp.helpers import AppKey
 
 from .app import App
 from .channels.base import Channel, NeedsWakeup, SendsOnly
@@ -31,9 +33,12 @@ from .clock import iso
 from .storage import retention
 from .workers import WAKEUP, InboxWorker, OutboxWorker, Wakeup
 
+if TYPE_CHECKING:
+    from aiohttp import web
+
 log = logging.getLogger(__name__)
 
-Extension = Callable[[App, web.Application], None]
+Extension = Callable[[App, "web.Application"], None]
 
 # Web extensions: "module:function" (or the function itself); each is called as
 # function(app, web_app) when the web application is built. A tuple: extending is
@@ -45,8 +50,8 @@ EXTENSIONS: tuple[str | Extension, ...] = (
 # "all": web server and workers in one process; "web" and "workers": one each.
 Role = Literal["all", "web", "workers"]
 
-APP = web.AppKey("casecheck_app", App)
-CHANNELS = web.AppKey("casecheck_channels", list)
+APP = AppKey("casecheck_app", App)
+CHANNELS = AppKey("casecheck_channels", list)
 
 
 def enabled_channels(app: App) -> list[Channel]:
@@ -65,6 +70,8 @@ def _load_extension(spec: str | Extension) -> Extension:
 
 async def healthz(request: web.Request) -> web.Response:
     """200 when the database answers a query, 503 otherwise."""
+    from aiohttp import web
+
     app = request.app[APP]
     channels = [ch.name for ch in request.app[CHANNELS]]
     try:
@@ -80,6 +87,8 @@ def build_web_app(app: App, channels: Sequence[Channel],
                   wakeup: Wakeup | None = None,
                   extensions: Sequence[str | Extension] | None = None) -> web.Application:
     """The aiohttp application: /healthz, each channel's routes, then the extensions."""
+    from aiohttp import web
+
     web_app = web.Application()
     web_app[APP] = app
     web_app[CHANNELS] = list(channels)
@@ -114,7 +123,7 @@ class Service:
         self.port: int | None = None  # the bound port, once started
         self.wakeup = wakeup or Wakeup()
         # The workers' process serves nothing: no console, no outreach, less memory.
-        self.web_app = (web.Application() if role == "workers" else
+        self.web_app = (None if role == "workers" else
                         build_web_app(app, self.channels, self.wakeup, extensions))
         for channel in self.channels:
             if isinstance(channel, NeedsWakeup):
@@ -133,7 +142,9 @@ class Service:
                 await channel.start_sending()
             else:
                 await channel.start()
-        if self.role != "workers":
+        if self.web_app is not None:
+            from aiohttp import web
+
             self._runner = web.AppRunner(self.web_app, access_log=None, shutdown_timeout=5.0)
             await self._runner.setup()
             site = web.TCPSite(self._runner, self.host, self.requested_port)

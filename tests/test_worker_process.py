@@ -12,7 +12,12 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from bot.app import App
+from bot.clock import iso, utcnow
+from bot.config import load_config
 from bot.config_sections import MAX_WORKERS
+from bot.model import Inbound
+from bot.storage import inbox
 from tests.fakes.twilio_api import PUBLIC_URL, FakeTwilio, inbound_params, post_inbound
 from tests.test_outbox_recovery import sms_extra
 from tests.test_server import ROOT, start_run, write_config
@@ -178,3 +183,32 @@ async def test_a_sqlite_deployment_loads_no_postgresql_driver_nor_unused_console
     finally:
         if proc.returncode is None:
             proc.kill()
+
+
+async def test_the_workers_process_answers_a_text_without_aiohttps_web_server(tmp_path):
+    """aiohttp.web is 2.4 MB of a process: the workers' one serves nothing, so it sends
+    with aiohttp's client alone. Its imports are watched from outside (-X importtime)."""
+    async with FakeTwilio() as fake:
+        config_file = write_config(tmp_path / "c.toml", tmp_path / "c.db", sms_extra(fake))
+        app = await App.create(load_config(config_file))
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CASECHECK_")}
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-X", "importtime", "-m", "bot", "run", "--workers", "1",
+            "--config", str(config_file), "--role", "workers", cwd=ROOT, env=env,
+            stdin=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        try:
+            assert proc.stdin is not None
+            await inbox.store(app.db, Inbound("sms", DANA, "hi", provider_id="SM1"), iso(utcnow()))
+            proc.stdin.write(b"i")  # what the web process writes once it stored a text
+            await fake.wait_for(1, timeout=20)
+            assert "checks if your case" in fake.texts_to(DANA)[0]
+            proc.stdin.close()  # the web process is gone: the workers stop
+            _, err = await asyncio.wait_for(proc.communicate(), 30)
+        finally:
+            await app.close()
+            if proc.returncode is None:
+                proc.kill()
+    imported = {line.rsplit("|", 1)[-1].strip() for line in err.decode().splitlines()
+                if line.startswith("import time:")}
+    assert {"aiohttp.client", "bot.channels.twilio_status"} <= imported  # read as it should be
+    assert not {name for name in imported if name.startswith("aiohttp.web")}

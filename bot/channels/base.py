@@ -17,9 +17,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
-from aiohttp import web
-
 if TYPE_CHECKING:
+    from aiohttp import web
+
     from ..workers.wakeup import Wakeup
 
 

@@ -17,8 +17,10 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from typing import TYPE_CHECKING
 
-from aiohttp import web
+if TYPE_CHECKING:
+    from aiohttp import web
 
 KEPT_CONTROLS = frozenset("\n\t")
 REPLACEMENT = "\ufffd"

@@ -35,9 +35,7 @@ import dataclasses
 import datetime as dt
 import functools
 import logging
-from typing import Any
-
-from aiohttp import web
+from typing import TYPE_CHECKING, Any
 
 from ..app import App
 from ..clock import iso
@@ -53,6 +51,9 @@ from .sanitize import BadBody
 from .twilio_provider import TwilioProvider
 from .twilio_signature import TwilioSignature
 from .twilio_status import StatusCallbacks, signed_form
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +95,8 @@ class SmsChannel:
 
     # -- lifecycle -------------------------------------------------------
     def routes(self) -> list[web.RouteDef]:
+        from aiohttp import web  # not at import: the workers' process serves nothing
+
         return [web.post(self.cfg.inbound_path, self._on_inbound),
                 web.post(self.cfg.status_path, self._statuses.handle)]
 
@@ -108,6 +111,8 @@ class SmsChannel:
 
     # -- webhooks ----------------------------------------------------------
     async def _on_inbound(self, request: web.Request) -> web.Response:
+        from aiohttp import web
+
         try:
             params = await signed_form(request, self._signature, self.cfg.inbound_path)
         except BadBody:

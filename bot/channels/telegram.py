@@ -37,9 +37,8 @@ import hmac
 import logging
 import re
 from collections.abc import Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
@@ -57,6 +56,9 @@ from .base import OutgoingMessage, SendResult
 from .sanitize import BadBody, clean_text, parse_json, read_body
 from .telegram_alerts import StaffAlerts
 from .telegram_provider import TelegramProvider
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +120,8 @@ class TelegramChannel:
 
     # -- lifecycle -------------------------------------------------------------
     def routes(self) -> list[web.RouteDef]:
+        from aiohttp import web  # not at import: the workers' process serves nothing
+
         return [web.post(WEBHOOK_PATH, self._on_webhook)] if self.webhook else []
 
     async def start(self) -> None:
@@ -180,6 +184,8 @@ class TelegramChannel:
 
     # -- inbound ---------------------------------------------------------------
     async def _on_webhook(self, request: web.Request) -> web.Response:
+        from aiohttp import web
+
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), self.cfg.secret_token.encode()):
             return web.Response(status=403, text="forbidden")

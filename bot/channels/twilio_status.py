@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Collection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from aiohttp import web
 from multidict import MultiDict
 
 from ..workers import Batcher
 from .sanitize import BadBody, clean_text, read_body
 from .twilio_signature import TwilioSignature
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 MAX_FORM_BYTES = 128 * 1024  # a webhook's whole form; Twilio's are a few KB
 
@@ -93,6 +95,8 @@ class StatusCallbacks:
         self._batch: Batcher[StatusUpdate, Any] = Batcher(apply)
 
     async def handle(self, request: web.Request) -> web.Response:
+        from aiohttp import web  # not at import: the workers' process serves nothing
+
         try:
             raw = await read_body(request, MAX_FORM_BYTES)
         except BadBody:
