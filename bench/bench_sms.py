@@ -363,6 +363,8 @@ async def measure(name: str, tree: Path | None, ns: argparse.Namespace, wrk: str
             result["cpu_ms_per_turn"] = ((sampler.cpu - cpu0) / max(result.get("done", 1), 1)
                                          * 1e3)
             result["rss_mb"] = sampler.peak / 2**20
+            result["rss_mb_per_process"] = [sampler.peak_each[p] / 2**20
+                                            for p in sorted(sampler.peak_each)]
             p = await run_paced(url, paced_data, ns.rate, ns.paced_seconds, env)
             result.update(paced_p50=p["p50"], paced_p99=p["p99"], paced_max=p["max"],
                           paced_non2xx=p["non2xx"])
@@ -515,6 +517,8 @@ def show(r: dict) -> None:
             f" | paced p50 {r['paced_p50']:5.1f} p99 {r['paced_p99']:6.1f}"
             f" max {r['paced_max']:6.1f} ms non2xx {r['paced_non2xx']}"
             f" | RSS {r['rss_mb']:5.0f} MB")
+    if len(r["rss_mb_per_process"]) > 1:
+        line += f" ({' + '.join(f'{m:.0f}' for m in r['rss_mb_per_process'])})"
     if "turns_total" in r:
         line += (f" | turns during {r['turns_during']:5.0f}/s, to drain"
                  f" {r['turns_total']:5.0f}/s (backlog {r['backlog_at_end']},"

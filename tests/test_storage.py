@@ -5,8 +5,12 @@ import stat
 import asyncpg
 import pytest
 
+from bot.clock import utcnow
 from bot.config import load_config
+from bot.registry.importer import import_csv
 from bot.storage import Database, open_database, redacted
+from bot.storage.sqlite_engine import CACHE_KIB, READERS
+from tests import dialogue_support
 from tests.conftest import both_engines
 
 # What a constraint violation raises on each engine.
@@ -26,6 +30,21 @@ async def test_database_file_is_owner_only_durable_and_migrated(tmp_path):
         assert row[0] == 2  # FULL
     mode = stat.S_IMODE(os.stat(path).st_mode)
     assert mode == 0o600
+
+
+async def test_every_connection_keeps_a_small_page_cache_again_after_an_import(tmp_path):
+    """SQLite's default cache (2,000 KiB a connection) is memory a WAL reader drops at each
+    change; an import's large one (128,000 KiB) must not outlive it."""
+    csv = tmp_path / "cases.csv"
+    csv.write_text(dialogue_support.CSV, encoding="utf-8")
+    async with await Database.open(tmp_path / "c.db") as db:
+        report = await import_csv(db, str(csv), now=utcnow())
+        assert report.imported
+        assert (await db.configure("PRAGMA cache_size"))[0][0] == -CACHE_KIB  # the writer's
+        async with db.transaction() as tx:  # while a write is open, reads use the readers
+            await tx.execute("UPDATE cases SET status = status")
+            for _ in range(READERS):
+                assert (await db.fetchone("PRAGMA cache_size"))[0] == -CACHE_KIB
 
 
 async def test_reopening_keeps_data_and_does_not_remigrate(tmp_path):

@@ -58,7 +58,7 @@ _PICKED = ("docket_number", "court", "last_name", "first_name", "date_of_birth",
            "status", "status_date", "phone", "language", "notice_code", "person_id")
 STATUSES = ("dismissed", "pending", "not_dismissed", "under_review")
 MAX_FIELD = 200
-IMPORT_CACHE_KIB = 128_000  # page cache while importing; the default is 2,000
+IMPORT_CACHE_KIB = 128_000  # page cache while importing (sqlite_engine.CACHE_KIB at rest)
 REBUILD_INDEXES_FROM = 100_000  # rows: a bulk load builds secondary indexes afterwards
 _LANGUAGE = re.compile(r"[a-z]{2,3}(_[a-z0-9]{2,8})*", re.ASCII)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -647,7 +647,7 @@ async def _import_pass(db: Database, path: str | Path, *, now: dt.datetime,
     finally:
         await asyncio.to_thread(parser.close)
         await store.stage_end(db)
-        await store.set_cache_kib(db, 2_000)
+        await store.set_cache_kib(db)
 
 
 def _read_whole(parser: FileRows, report: ImportReport, declared: bool) -> bool:

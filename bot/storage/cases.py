@@ -380,12 +380,14 @@ async def delete_not_staged(tx: Tx) -> int:
     return changed
 
 
-async def set_cache_kib(db: Database, kib: int) -> None:
-    """Page cache of this connection (large during a bulk import, small at rest); the
-    server's own setting on PostgreSQL."""
+async def set_cache_kib(db: Database, kib: int | None = None) -> None:
+    """Page cache of the writer connection: large during a bulk import, else (None) the
+    engine's resting size. PostgreSQL keeps the server's own setting."""
     if db.dialect != "sqlite":
         return
-    await db.configure(f"PRAGMA cache_size=-{int(kib)}")
+    from .sqlite_engine import CACHE_KIB
+
+    await db.configure(f"PRAGMA cache_size=-{CACHE_KIB if kib is None else int(kib)}")
 
 
 async def stats(db: Database) -> dict[str, Any]:
