@@ -101,29 +101,44 @@ def normalize_locale(tag: str | None, available: Iterable[str]) -> str | None:
 
 
 class Translator:
-    """All catalogs of one process: UI messages plus a content pack's texts."""
+    """The catalogs of one process: UI messages plus a content pack's texts.
+
+    A locale's catalogs are read at its first text: the web process, which answers
+    webhooks and staff, seldom needs more than one, and every catalog read is memory
+    a process keeps (all eleven: 1.7 MB)."""
 
     def __init__(self, locales: Iterable[str] | None = None,
                  extra_dirs: Iterable[tuple[Path, str]] = ()) -> None:
         self.locales = list(locales) if locales else shipped_locales()
+        self._extra_dirs = list(extra_dirs)
         self._catalogs: dict[str, NullTranslations] = {}
-        for loc in self.locales:
-            files = sorted((locales_dir() / loc / "LC_MESSAGES").glob("*.po"))
-            files += [base / loc / "LC_MESSAGES" / f"{domain}.po" for base, domain in extra_dirs]
-            trans: NullTranslations = NullTranslations()
-            for po in files:
-                if not po.is_file():
-                    continue
-                more = load_po(po, loc)
-                if isinstance(trans, Translations):
-                    trans.merge(more)
-                else:
-                    trans = more
-            self._catalogs[loc] = trans
+
+    def _read(self, locale: str) -> NullTranslations:
+        files = sorted((locales_dir() / locale / "LC_MESSAGES").glob("*.po"))
+        files += [base / locale / "LC_MESSAGES" / f"{domain}.po"
+                  for base, domain in self._extra_dirs]
+        trans: NullTranslations = NullTranslations()
+        for po in files:
+            if not po.is_file():
+                continue
+            more = load_po(po, locale)
+            if isinstance(trans, Translations):
+                trans.merge(more)
+            else:
+                trans = more
+        self._catalogs[locale] = trans
+        return trans
 
     def catalog(self, locale: str) -> NullTranslations:
-        found = self._catalogs.get(locale) or self._catalogs.get(DEFAULT_LOCALE)
-        return found or NullTranslations()
+        """``locale``'s catalogs, else the default locale's (a locale not offered)."""
+        found = self._catalogs.get(locale)
+        if found is not None:
+            return found
+        if locale in self.locales:
+            return self._read(locale)
+        if locale != DEFAULT_LOCALE and DEFAULT_LOCALE in self.locales:
+            return self.catalog(DEFAULT_LOCALE)
+        return NullTranslations()
 
     def gettext(self, locale: str, msgid: str, **kwargs: object) -> str:
         text = self.catalog(locale).gettext(msgid)

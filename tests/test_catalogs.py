@@ -7,7 +7,10 @@ wrong, one line per (locale, domain, msgid), as ``casecheck i18n check`` does.
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,6 +29,7 @@ from bot.i18n import (
     shipped_locales,
 )
 
+ROOT = Path(__file__).resolve().parent.parent
 REQUIRED = ["en", "es", "pt_BR", "ht", "kea", "vi", "zh_Hant", "zh_Hans", "km", "ru", "ar"]
 SHIPPED = shipped_locales()
 
@@ -258,3 +262,28 @@ def test_check_names_each_bad_entry_by_msgid(tmp_path: Path) -> None:
                                                          "nplurals=2; plural=(n != 1);"),
                   encoding="utf-8")
     assert "nplurals must be 3" in (i18n_tools.plural_problem(po, "es") or "")
+
+
+def test_a_locales_catalogs_are_read_at_its_first_text_and_only_once() -> None:
+    """Every catalog read stays in the process's memory: the web process, which answers
+    webhooks and staff, reads no language nobody used. The files opened are watched."""
+    script = (
+        "import json, sys\n"
+        "from bot.i18n import Translator\n"
+        "opened = []\n"
+        "sys.addaudithook(lambda event, args: event == 'open' and str(args[0]).endswith('.po')"
+        " and opened.append(str(args[0]).split('/locales/', 1)[1].split('/', 1)[0]))\n"
+        "t = Translator()\n"
+        "seen = [sorted(set(opened))]\n"
+        "texts = [t.gettext('es', 'Main menu'), t.gettext('es', 'Main menu')]\n"
+        "seen.append(sorted(set(opened)))\n"
+        "texts.append(t.gettext('xx', 'Main menu'))  # not offered: English\n"
+        "seen.append(sorted(set(opened)))\n"
+        "print(json.dumps([seen, texts, len(opened)]))\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60, check=True)
+    seen, texts, opened = json.loads(done.stdout)
+    assert seen == [[], ["es"], ["en", "es"]]
+    assert texts[0] == texts[1] != "Main menu" and texts[2] == "Main menu"
+    domains = len(list((locales_dir() / "es" / "LC_MESSAGES").glob("*.po")))
+    assert opened == 2 * domains  # es once, en once
